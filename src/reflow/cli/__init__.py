@@ -1,0 +1,1 @@
+"""The `reflow` command: every Flux verb, on click and rich."""

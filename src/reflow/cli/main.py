@@ -1,0 +1,24 @@
+"""The `reflow` command group: every verb hangs from here."""
+
+from __future__ import annotations
+
+import click
+
+from reflow import __version__
+from reflow.cli.dev import dev
+from reflow.cli.version import version
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.version_option(__version__, "--version", prog_name="reflow")
+def cli() -> None:
+    """reflow: the GitOps toolkit that speaks Flux — sources, Kustomizations and Helm releases, kept in sync."""
+
+
+cli.add_command(version)
+cli.add_command(dev)
+
+
+def main() -> None:
+    """Entry point of the `reflow` console script."""
+    cli()

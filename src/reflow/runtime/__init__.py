@@ -1,0 +1,1 @@
+"""The controller runtime: informers, work queue, reconcile loop, status, events, leader election."""
