@@ -18,6 +18,8 @@ def parse_duration(text: str) -> float:
 
 def format_duration(seconds: float) -> str:
     """A Go-style duration for whole or fractional seconds: 90 → `1m30s`, 0.5 → `500ms`."""
+    if seconds == 0:
+        return "0s"
     if seconds < 1:
         return f"{round(seconds * 1000)}ms"
     whole = int(seconds)

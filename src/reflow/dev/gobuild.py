@@ -76,6 +76,7 @@ def ensure(component: Component, progress: Progress) -> BuildOutcome:
         missing = [name for name in component.packages if not (staging / name).is_file()]
         if missing:
             raise BuildFailed(f"{component.key}: the build produced no {', '.join(missing)}")
+        staging.chmod(0o755)
         if folder.exists():
             shutil.rmtree(folder)
         os.replace(staging, folder)

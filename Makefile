@@ -1,0 +1,38 @@
+# The two set-up commands of the README, and the steps under them.
+# Every target creates or reuses the virtualenv, installs reflow with pinned dependencies, and builds
+# the local control plane's binaries once (cached in ~/.cache/reflow, or $REFLOW_CACHE_DIR).
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: demo test tools lint install clean
+
+demo: tools
+	$(BIN)/reflow dev up
+	$(BIN)/reflow dev status
+
+test: tools lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+tools: install
+	$(BIN)/reflow dev tools
+
+lint: install
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --constraint constraints.txt --editable '.[dev]'
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

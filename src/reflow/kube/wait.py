@@ -1,0 +1,74 @@
+"""Waiting for one object to reach a state, by watching it: no polling, always with a deadline."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from reflow.api.meta import Manifest, ObjectRef
+from reflow.kube.client import Kube
+from reflow.kube.errors import Gone, Unreachable
+
+Predicate = Callable[[Manifest | None], bool]
+"""Decides on the live object, or on None while it does not exist."""
+
+
+class WaitTimeout(TimeoutError):
+    """The object did not reach the state in time; the message names it and the last state seen."""
+
+
+async def wait_for(kube: Kube, ref: ObjectRef, predicate: Predicate, *, timeout: float, what: str) -> Manifest | None:
+    """Return the object (None if absent) as soon as `predicate` holds for it; raise WaitTimeout after `timeout`.
+
+    `what` describes the awaited state for the error message, e.g. "Available" or "deleted".
+    """
+    last: Manifest | None = None
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                page = await kube.list(
+                    ref.api_version, ref.kind, ref.namespace, field_selector=f"metadata.name={ref.name}"
+                )
+                items = page.get("items") or []
+                last = _with_kind(items[0], page) if items else None
+                if predicate(last):
+                    return last
+                version = page["metadata"]["resourceVersion"]
+                try:
+                    async for event in kube.watch(
+                        ref.api_version,
+                        ref.kind,
+                        ref.namespace,
+                        resource_version=version,
+                        field_selector=f"metadata.name={ref.name}",
+                    ):
+                        if event.type == "ERROR":
+                            break
+                        if event.type == "BOOKMARK":
+                            continue
+                        last = None if event.type == "DELETED" else event.object
+                        if predicate(last):
+                            return last
+                except (Gone, Unreachable):
+                    continue
+    except TimeoutError as err:
+        raise WaitTimeout(f"{ref} was not {what} after {timeout:.0f} s (last seen: {_describe(last)})") from err
+
+
+async def wait_deleted(kube: Kube, ref: ObjectRef, *, timeout: float) -> None:
+    """Return once the object no longer exists."""
+    await wait_for(kube, ref, lambda obj: obj is None, timeout=timeout, what="deleted")
+
+
+def _with_kind(item: Manifest, page: Manifest) -> Manifest:
+    if "kind" not in item and page.get("kind", "").endswith("List"):
+        item = {**item, "kind": page["kind"][: -len("List")], "apiVersion": page.get("apiVersion")}
+    return item
+
+
+def _describe(obj: Manifest | None) -> str:
+    if obj is None:
+        return "absent"
+    conditions = (obj.get("status") or {}).get("conditions") or []
+    summary = ", ".join(f"{c.get('type')}={c.get('status')}" for c in conditions)
+    return summary or "no conditions"

@@ -1,0 +1,42 @@
+"""The wrapper module gets the target's go line, godebugs, excludes and the replaces that can be resolved."""
+
+from __future__ import annotations
+
+from reflow.dev.gobuild import wrapper_edits
+from reflow.dev.versions import KUBERNETES, Component
+
+UPSTREAM_KUBERNETES = {
+    "Go": "1.26.0",
+    "Godebug": [{"Key": "default", "Value": "go1.26"}],
+    "Exclude": [{"Path": "github.com/bad/module", "Version": "v1.0.0"}],
+    "Replace": [
+        {"Old": {"Path": "k8s.io/api"}, "New": {"Path": "./staging/src/k8s.io/api"}},
+        {
+            "Old": {"Path": "github.com/fork/me", "Version": "v1.2.0"},
+            "New": {"Path": "github.com/fork/it", "Version": "v1.2.1"},
+        },
+        {"Old": {"Path": "example.com/local"}, "New": {"Path": "../local"}},
+    ],
+}
+
+
+def test_wrapper_edits_pin_staging_modules_to_the_published_minor_and_drop_local_folders() -> None:
+    edits = wrapper_edits(UPSTREAM_KUBERNETES, KUBERNETES)
+    assert edits == [
+        "-require=k8s.io/kubernetes@v1.36.3",
+        "-go=1.26.0",
+        "-godebug=default=go1.26",
+        "-exclude=github.com/bad/module@v1.0.0",
+        "-replace=k8s.io/api=k8s.io/api@v0.36.3",
+        "-replace=github.com/fork/me@v1.2.0=github.com/fork/it@v1.2.1",
+    ]
+
+
+def test_wrapper_edits_of_a_module_without_replaces_only_require_it() -> None:
+    component = Component(name="x", module="example.com/x", version="v1.0.0", packages={"x": "example.com/x"})
+    assert wrapper_edits({}, component) == ["-require=example.com/x@v1.0.0"]
+
+
+def test_kubernetes_binaries_report_their_version_through_ldflags() -> None:
+    assert "-X k8s.io/component-base/version.gitVersion=v1.36.3" in KUBERNETES.ldflags
+    assert "-X k8s.io/client-go/pkg/version.gitMinor=36" in KUBERNETES.ldflags
