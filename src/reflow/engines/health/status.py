@@ -60,7 +60,3 @@ class ObjectStatus:
     def unknown(cls, message: str) -> ObjectStatus:
         """The object could not be judged, usually because a field has the wrong type; `message` says why."""
         return cls(Status.UNKNOWN, message)
-
-    def condition(self, type_: str) -> StatusCondition | None:
-        """The generated condition of this type, if there is one."""
-        return next((c for c in self.conditions if c.type == type_), None)
