@@ -13,7 +13,6 @@ import dataclasses
 import types
 from collections.abc import Mapping
 from dataclasses import KW_ONLY, dataclass
-from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, cast, get_args, get_origin, get_type_hints
 
 from reflow.api.duration import DURATION_PATTERN, TIMEOUT_PATTERN
@@ -118,9 +117,17 @@ def camel(name: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
-@cache
+_FIELDS: dict[type, tuple[Field, ...]] = {}
+
+
 def fields_of(model: type) -> tuple[Field, ...]:
     """The declared fields of a model class, resolved once; raises TypeError for a field without a `Prop`."""
+    if model not in _FIELDS:
+        _FIELDS[model] = _resolve(model)
+    return _FIELDS[model]
+
+
+def _resolve(model: type) -> tuple[Field, ...]:
     hints = get_type_hints(model, include_extras=True)
     fields = []
     for field in dataclasses.fields(cast("type[DataclassInstance]", model)):

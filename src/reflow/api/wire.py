@@ -27,7 +27,7 @@ def parse(model: type[M], data: Mapping[str, object], *, path: str = "") -> M:
         where = f"{path}.{field.wire}"
         raw = data.get(field.wire)
         if raw is not None:
-            values[field.name] = _value(field.shape, raw, where)
+            values[field.name] = parse_value(field.shape, raw, where)
         elif not field.has_default:
             raise ValueError(f"{where}: required field is missing")
     factory: Callable[..., M] = model
@@ -88,7 +88,8 @@ def _is_empty(value: object) -> bool:
     return isinstance(value, str | tuple | Mapping) and not value
 
 
-def _value(shape: Shape, raw: object, where: str) -> object:
+def parse_value(shape: Shape, raw: object, where: str = "") -> object:
+    """One wire value of a shape as the model holds it; raises ValueError naming `where` when it does not fit."""
     kind = shape.kind
     if kind == "json":
         return raw
@@ -99,11 +100,11 @@ def _value(shape: Shape, raw: object, where: str) -> object:
     if kind == "list" and shape.item is not None:
         if not isinstance(raw, list | tuple):
             raise ValueError(f"{where}: expected a list, got {type(raw).__name__}")
-        return tuple(_value(shape.item, item, f"{where}[{index}]") for index, item in enumerate(raw))
+        return tuple(parse_value(shape.item, item, f"{where}[{index}]") for index, item in enumerate(raw))
     if kind == "map" and shape.item is not None:
         if not isinstance(raw, Mapping):
             raise ValueError(f"{where}: expected an object, got {type(raw).__name__}")
-        return {str(key): _value(shape.item, item, f"{where}.{key}") for key, item in raw.items()}
+        return {str(key): parse_value(shape.item, item, f"{where}.{key}") for key, item in raw.items()}
     if kind == "bool":
         if not isinstance(raw, bool):
             raise ValueError(f"{where}: expected true or false, got {raw!r}")
