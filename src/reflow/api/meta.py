@@ -1,9 +1,12 @@
-"""Object references and the identifiers shared by every layer: API versions, kinds, names."""
+"""Object references, object metadata and the reference types shared by every Flux kind."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from reflow.api.schema import Prop
 
 Manifest = dict[str, Any]
 
@@ -37,3 +40,112 @@ class ObjectRef:
 def group_of(api_version: str) -> str:
     """The API group of an apiVersion: `apps/v1` → `apps`, `v1` → `` (the core group)."""
     return api_version.rpartition("/")[0]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ObjectMeta:
+    """The parts of `metadata` that reconcilers read; other keys (managedFields, ownerReferences, …) are dropped."""
+
+    name: Annotated[str, Prop("Name of the object.")]
+    namespace: Annotated[str | None, Prop("Namespace of the object.")] = None
+    uid: Annotated[str | None, Prop("Unique id the API server gave the object.")] = None
+    generation: Annotated[int, Prop("Counter the API server bumps on every spec change.")] = 0
+    resource_version: Annotated[str | None, Prop("Opaque version for optimistic concurrency.")] = None
+    labels: Annotated[Mapping[str, str], Prop("Labels of the object.")] = field(default_factory=dict)
+    annotations: Annotated[Mapping[str, str], Prop("Annotations of the object.")] = field(default_factory=dict)
+    finalizers: Annotated[tuple[str, ...], Prop("Finalizers that hold deletion.")] = ()
+    creation_timestamp: Annotated[str | None, Prop("When the object was created (RFC 3339).")] = None
+    deletion_timestamp: Annotated[str | None, Prop("When deletion was requested (RFC 3339).")] = None
+
+
+@dataclass(frozen=True, slots=True)
+class LocalObjectReference:
+    """An object in the referrer's namespace, by name (Flux's `LocalObjectReference`)."""
+
+    name: Annotated[str, Prop("Name of the referenced object.")]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NamespacedObjectReference:
+    """An object by name, in the referrer's namespace unless another is given."""
+
+    name: Annotated[str, Prop("Name of the referenced object.")]
+    namespace: Annotated[str | None, Prop("Namespace of the referenced object; the referrer's when empty.")] = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NamespacedObjectKindReference:
+    """An object of any kind by kind and name, in the referrer's namespace unless another is given."""
+
+    api_version: Annotated[str | None, Prop("API version of the referenced object; the preferred one when empty.")] = (
+        None
+    )
+    kind: Annotated[str, Prop("Kind of the referenced object.")]
+    name: Annotated[str, Prop("Name of the referenced object.")]
+    namespace: Annotated[str | None, Prop("Namespace of the referenced object; the referrer's when empty.")] = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SecretKeyReference:
+    """One key of a Secret in the referrer's namespace."""
+
+    name: Annotated[str, Prop("Name of the Secret.")]
+    key: Annotated[str | None, Prop("Key in the Secret; `value`, then `value.yaml` when empty.")] = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KubeConfigReference:
+    """Where to find the kubeconfig of a remote cluster: a Secret, or a ConfigMap for secret-less auth."""
+
+    config_map_ref: Annotated[
+        LocalObjectReference | None, Prop("ConfigMap describing a cloud provider login to the remote cluster.")
+    ] = None
+    secret_ref: Annotated[SecretKeyReference | None, Prop("Secret key holding a static kubeconfig.")] = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DependencyReference:
+    """An object of the same kind that must be ready first."""
+
+    name: Annotated[str, Prop("Name of the dependency.")]
+    namespace: Annotated[str | None, Prop("Namespace of the dependency; the referrer's when empty.")] = None
+    ready_expr: Annotated[
+        str | None, Prop("CEL expression over `self` and `dep` deciding readiness instead of the Ready condition.")
+    ] = None
+
+
+@dataclass(frozen=True, slots=True)
+class NamespaceSelector:
+    """Namespaces, by labels, that may reference an object from elsewhere."""
+
+    match_labels: Annotated[
+        Mapping[str, str], Prop("Labels a namespace must carry; empty matches every namespace.")
+    ] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class AccessFrom:
+    """Cross-namespace access list: which namespaces may reference this object."""
+
+    namespace_selectors: Annotated[
+        tuple[NamespaceSelector, ...], Prop("Selectors, any of which grants access to a namespace.")
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class CommonMetadata:
+    """Labels and annotations added to every object a reconciler applies or generates."""
+
+    annotations: Annotated[Mapping[str, str], Prop("Annotations to add.")] = field(default_factory=dict)
+    labels: Annotated[Mapping[str, str], Prop("Labels to add.")] = field(default_factory=dict)
+
+
+# Fields shared by the status of every reconciled kind, and by most specs.
+ObservedGeneration = Annotated[
+    int, Prop("Generation of the object the controller last acted on; -1 before its first run.", format="int64")
+]
+LastHandledReconcileAt = Annotated[
+    str | None, Prop("The last `reconcile.fluxcd.io/requestedAt` token the controller acted on.")
+]
+Suspend = Annotated[bool, Prop("Stop reconciling the object until this is false again.")]
+STATUS_DEFAULT = {"observedGeneration": -1}
