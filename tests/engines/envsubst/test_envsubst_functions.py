@@ -8,7 +8,6 @@ import pytest
 
 from reflow.engines.envsubst.functions import (
     default,
-    glob_match,
     length,
     lower,
     lower_first,
@@ -16,6 +15,7 @@ from reflow.engines.envsubst.functions import (
     upper,
     upper_first,
 )
+from reflow.engines.glob import glob_match
 
 
 def test_length_counts_bytes() -> None:

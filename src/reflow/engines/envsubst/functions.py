@@ -1,14 +1,15 @@
 """The string operators an expansion applies (`^^`, `:2:3`, `//a/b`, `##*/`, `:-x`, ...), as Flux has them.
 
 Lengths and substring offsets count UTF-8 bytes as Go does; case changes use one-to-one character
-mappings as Go's do. Trim patterns are shell globs in which `*` and `?` also match `/`.
+mappings as Go's do. Trim patterns are shell globs (`reflow.engines.glob`) in which `*` also matches `/`.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from functools import cache
+
+from reflow.engines.glob import BadPattern, glob_match
 
 Operation = Callable[[str, Sequence[str]], str]
 
@@ -96,87 +97,12 @@ def replace_suffix(value: str, args: Sequence[str]) -> str:
     return value[: len(value) - len(args[0])] + args[1]
 
 
-class _BadPattern(ValueError):
-    pass
-
-
-_Piece = tuple[str, str, tuple[tuple[str, str], ...]]  # (kind, literal, ranges); kind: * ? [ ^ or =
-
-
-@cache
-def _compile(pattern: str) -> tuple[_Piece, ...]:
-    pieces: list[_Piece] = []
-    index = 0
-
-    def escaped() -> str:
-        nonlocal index
-        if index >= len(pattern) or pattern[index] in "-]":
-            raise _BadPattern(pattern)
-        if pattern[index] == "\\":
-            index += 1
-            if index >= len(pattern):
-                raise _BadPattern(pattern)
-        char = pattern[index]
-        index += 1
-        return char
-
-    while index < len(pattern):
-        char = pattern[index]
-        index += 1
-        if char in "*?":
-            pieces.append((char, "", ()))
-        elif char == "\\":
-            if index >= len(pattern):
-                raise _BadPattern(pattern)
-            pieces.append(("=", pattern[index], ()))
-            index += 1
-        elif char == "[":
-            negated = index < len(pattern) and pattern[index] == "^"
-            index += negated
-            ranges: list[tuple[str, str]] = []
-            while not (index < len(pattern) and pattern[index] == "]" and ranges):
-                low = high = escaped()
-                if index < len(pattern) and pattern[index] == "-":
-                    index += 1
-                    high = escaped()
-                ranges.append((low, high))
-            index += 1
-            pieces.append(("^" if negated else "[", "", tuple(ranges)))
-        else:
-            pieces.append(("=", char, ()))
-    return tuple(pieces)
-
-
-def _one(piece: _Piece, char: str) -> bool:
-    kind, literal, ranges = piece
-    if kind == "?":
-        return True
-    if kind == "=":
-        return char == literal
-    inside = any(low <= char <= high for low, high in ranges)
-    return inside != (kind == "^")
-
-
-def glob_match(pattern: str, text: str) -> bool:
-    """Whether the whole of `text` matches the glob; raises ValueError for a malformed pattern."""
-    pieces = _compile(pattern)
-    # reachable[j]: the pieces so far can consume exactly text[:j]
-    reachable = [True] + [False] * len(text)
-    for piece in pieces:
-        if piece[0] == "*":
-            for j in range(1, len(text) + 1):
-                reachable[j] = reachable[j] or reachable[j - 1]
-        else:
-            reachable = [False] + [reachable[j] and _one(piece, text[j]) for j in range(len(text))]
-    return reachable[len(text)]
-
-
 def _trim_prefix(value: str, pattern: str, *, longest: bool) -> str:
     shortest = ""
     for end in range(len(value), 0, -1):
         try:
             matched = glob_match(pattern, value[:end])
-        except _BadPattern:
+        except BadPattern:
             return value
         if matched:
             if longest:
