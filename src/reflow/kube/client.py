@@ -24,6 +24,9 @@ from reflow.kube.ratelimit import TokenBucket
 APPLY_PATCH = "application/apply-patch+yaml"
 MERGE_PATCH = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
+JSON = "application/json"
+METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1," + JSON
+METADATA = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1," + JSON
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +76,8 @@ class Kube:
         options = replace(self.options, as_user=user, as_groups=groups)
         return Kube(self.configuration, options, self._session, mapper=self.mapper, limiter=self._limiter)
 
-    async def _headers(self, content_type: str | None) -> list[tuple[str, str]]:
-        headers = [("Accept", "application/json"), ("User-Agent", self.options.user_agent)]
+    async def _headers(self, content_type: str | None, accept: str = JSON) -> list[tuple[str, str]]:
+        headers = [("Accept", accept), ("User-Agent", self.options.user_agent)]
         for setting in (await self.configuration.auth_settings()).values():
             if setting.get("value"):
                 headers.append((setting["key"], setting["value"]))
@@ -98,6 +101,7 @@ class Kube:
         body: Any = None,
         content_type: str | None = None,
         request_timeout: float | None = None,
+        accept: str = JSON,
     ) -> Manifest:
         """Send one request and return the decoded JSON answer; raises the ApiError subclass for failures."""
         await self._limiter.acquire()
@@ -111,7 +115,7 @@ class Kube:
                 method,
                 self._url(path, query),
                 data=data,
-                headers=await self._headers(content_type),
+                headers=await self._headers(content_type, accept),
                 timeout=client_timeout,
             ) as response:
                 raw = await response.read()
@@ -149,8 +153,12 @@ class Kube:
         field_selector: str | None = None,
         limit: int | None = None,
         continue_token: str | None = None,
+        metadata_only: bool = False,
     ) -> Manifest:
-        """One page of a list (the List object, with `metadata.resourceVersion` and `continue`)."""
+        """One page of a list (the List object, with `metadata.resourceVersion` and `continue`).
+
+        With `metadata_only` the items are PartialObjectMetadata: apiVersion, kind and metadata only.
+        """
         resource = await self.resource(api_version, kind)
         query = {
             "labelSelector": label_selector,
@@ -158,7 +166,8 @@ class Kube:
             "limit": limit,
             "continue": continue_token,
         }
-        return await self.request("GET", resource.collection_path(namespace), query=query)
+        accept = METADATA_LIST if metadata_only else JSON
+        return await self.request("GET", resource.collection_path(namespace), query=query, accept=accept)
 
     async def list_all(
         self, api_version: str, kind: str, namespace: str | None = None, *, label_selector: str | None = None
@@ -201,6 +210,17 @@ class Kube:
             content_type=APPLY_PATCH,
         )
 
+    async def replace(self, manifest: Manifest) -> Manifest:
+        """PUT the whole object; its `metadata.resourceVersion` makes the write conditional (Conflict if stale)."""
+        ref = ObjectRef.of(manifest)
+        resource = await self.resource(ref.api_version, ref.kind)
+        return await self.request("PUT", resource.object_path(ref.name, ref.namespace), body=manifest)
+
+    @property
+    def identity(self) -> tuple[str, str | None, tuple[str, ...]]:
+        """Which cluster and which user this connection acts as: (server, impersonated user, groups)."""
+        return self._host, self.options.as_user, self.options.as_groups
+
     async def patch(
         self,
         ref: ObjectRef,
@@ -234,6 +254,7 @@ class Kube:
         label_selector: str | None = None,
         field_selector: str | None = None,
         timeout_seconds: int = 300,
+        metadata_only: bool = False,
     ) -> AsyncIterator[WatchEvent]:
         """Stream watch events from `resource_version` with bookmarks until the server ends the watch.
 
@@ -253,7 +274,8 @@ class Kube:
         url = self._url(resource.collection_path(namespace), query)
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=self.options.request_timeout)
         try:
-            async with self._session.get(url, headers=await self._headers(None), timeout=timeout) as response:
+            headers = await self._headers(None, METADATA if metadata_only else JSON)
+            async with self._session.get(url, headers=headers, timeout=timeout) as response:
                 if response.status >= 400:
                     raw = await response.read()
                     raise api_error(response.status, _decode(raw), f"watch {kind}: HTTP {response.status}")

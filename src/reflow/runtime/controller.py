@@ -1,0 +1,392 @@
+"""The reconcile loop: informer → work queue → workers → reconciler, with Flux's status, events and scheduling."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from reflow.api.meta import Manifest, ObjectRef
+from reflow.kube.client import Kube
+from reflow.kube.errors import Conflict, KubeError, NotFound
+from reflow.runtime import conditions
+from reflow.runtime.errors import ReconcileError, Waiting
+from reflow.runtime.events import NORMAL, WARNING, EventRecorder, event_for
+from reflow.runtime.informer import Change, Informer, Key, Scope
+from reflow.runtime.logs import bound
+from reflow.runtime.metrics import Metrics
+from reflow.runtime.queue import Backoff, ShutDown, WorkQueue
+from reflow.runtime.reconciler import Reconciler
+from reflow.runtime.result import Result
+from reflow.runtime.settings import RuntimeSettings
+
+T = TypeVar("T")
+log = logging.getLogger("reflow.runtime.controller")
+
+REQUESTED_AT = "reconcile.fluxcd.io/requestedAt"
+IN_PROGRESS = "reconciliation in progress"
+
+RequeueObserver = Callable[[Key, float, str], None]
+"""Told (key, delay in seconds, why) each time a key is scheduled again."""
+
+
+def requested_at(obj: Manifest | None) -> str | None:
+    """The object's `reconcile.fluxcd.io/requestedAt` token."""
+    return ((obj or {}).get("metadata", {}).get("annotations") or {}).get(REQUESTED_AT)
+
+
+def wants_reconcile(change: Change, old: Manifest | None, new: Manifest) -> bool:
+    """Whether a change to the object calls for a reconcile: new objects, spec changes, requests, deletion.
+
+    Status-only updates, including the controller's own, do not.
+    """
+    if change is Change.DELETED:
+        return False
+    if change is Change.ADDED or old is None:
+        return True
+    before, after = old["metadata"], new["metadata"]
+    return (
+        before.get("generation") != after.get("generation")
+        or requested_at(old) != requested_at(new)
+        or (after.get("deletionTimestamp") is not None and before.get("deletionTimestamp") is None)
+    )
+
+
+def jittered(interval: float, percentage: float) -> float:
+    """The interval moved by a random amount within ± `percentage` percent."""
+    spread = interval * percentage / 100
+    return max(0.0, interval + random.uniform(-spread, spread))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Outcome:
+    """How a reconcile ended, in the terms of the status, the event and the schedule."""
+
+    ready: bool
+    reason: str
+    message: str
+    stalled: bool = False
+    fields: dict[str, Any] | None = None
+    event_type: str | None = None
+    event_reason: str | None = None
+    event_message: str | None = None
+    event_metadata: dict[str, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Ended:
+    """An outcome with its schedule: the requeue delay (None: none, or backoff for failures), why, and the
+    object as it stood after the progress writes."""
+
+    outcome: Outcome
+    delay: float | None
+    how: str
+    live: Manifest
+
+
+class Controller(Generic[T]):
+    """Runs one reconciler: watches its kind, queues keys and reconciles them with N workers."""
+
+    def __init__(
+        self,
+        name: str,
+        kube: Kube,
+        reconciler: Reconciler[T],
+        settings: RuntimeSettings,
+        *,
+        metrics: Metrics | None = None,
+        recorder: EventRecorder | None = None,
+    ) -> None:
+        self.name = name
+        self.kube = kube
+        self.reconciler = reconciler
+        self.settings = settings
+        self.metrics = metrics or Metrics()
+        self.recorder = recorder or EventRecorder(kube, name, events_addr=settings.events_addr)
+        scope = Scope(
+            api_version=reconciler.api_version,
+            kind=reconciler.kind,
+            namespace=settings.watch_namespace,
+            label_selector=settings.watch_label_selector,
+        )
+        self.informer = Informer(kube, scope)
+        self.informer.add_handler(self._on_change)
+        self.queue: WorkQueue[Key] = WorkQueue(Backoff(settings.min_retry_delay, settings.max_retry_delay))
+        self.requeue_observers: list[RequeueObserver] = []
+
+    def enqueue(self, namespace: str | None, name: str) -> None:
+        """Reconcile the object as soon as a worker is free (used by watches of related objects)."""
+        self.queue.add((namespace or "", name))
+        self.metrics.queue_depth.labels(self.name).set(len(self.queue))
+
+    def _on_change(self, change: Change, old: Manifest | None, new: Manifest) -> None:
+        key = (new["metadata"].get("namespace") or "", new["metadata"]["name"])
+        if change is Change.DELETED:
+            self.queue.forget(key)
+            self.metrics.forget_object(self.reconciler.kind, key[0], key[1])
+            return
+        if wants_reconcile(change, old, new):
+            self.enqueue(*key)
+
+    async def run_informer(self) -> None:
+        """Keep the cache current until cancelled."""
+        await self.informer.run()
+
+    async def run_workers(self) -> None:
+        """Reconcile queued keys with `settings.concurrent` workers until the queue shuts down."""
+        async with asyncio.TaskGroup() as workers:
+            for _ in range(max(1, self.settings.concurrent)):
+                workers.create_task(self._work())
+
+    def shut_down(self) -> None:
+        """Stop taking keys; workers finish what they are reconciling, then return."""
+        self.queue.shut_down()
+
+    async def _work(self) -> None:
+        while True:
+            try:
+                key, waited = await self.queue.get()
+            except ShutDown:
+                return
+            self.metrics.queue_latency.labels(self.name).observe(waited)
+            self.metrics.queue_adds.labels(self.name).inc()
+            self.metrics.queue_depth.labels(self.name).set(len(self.queue))
+            self.metrics.active_workers.labels(self.name).inc()
+            try:
+                await self._process(key)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("reconcile bookkeeping failed", extra={"controller": self.name})
+                self._schedule_backoff(key, "internal error")
+            finally:
+                self.metrics.active_workers.labels(self.name).dec()
+                self.queue.done(key)
+
+    async def _process(self, key: Key) -> None:
+        obj = self.informer.get(*key)
+        if obj is None:
+            self.queue.forget(key)
+            return
+        kind = self.reconciler.kind
+        fields = {
+            "controller": self.name,
+            "controllerGroup": self.reconciler.api_version.split("/")[0],
+            "controllerKind": kind,
+            "namespace": key[0],
+            "name": key[1],
+            "reconcileID": str(uuid.uuid4()),
+        }
+        with bound(**fields):
+            if obj["metadata"].get("deletionTimestamp"):
+                await self._finalize(key, obj)
+                return
+            suspended = bool((obj.get("spec") or {}).get("suspend"))
+            self.metrics.gotk_suspend.labels(kind, key[1], key[0]).set(1 if suspended else 0)
+            if suspended:
+                log.info("reconciliation is suspended for this object")
+                return
+            obj = await self._ensure_finalizer(obj)
+            started = time.monotonic()
+            outcome = await self._reconcile(key, obj)
+            took = time.monotonic() - started
+            self.metrics.reconcile_time.labels(self.name).observe(took)
+            self.metrics.gotk_duration.labels(kind, key[1], key[0]).observe(took)
+            await self._record(key, obj, outcome)
+
+    async def _reconcile(self, key: Key, obj: Manifest) -> Ended:
+        """Run the reconciler and say how it ended."""
+        generation = int(obj["metadata"].get("generation") or 0)
+        retrying = self.queue.failures(key) > 0
+        current: dict[str, Manifest] = {"obj": obj}
+
+        async def progress(message: str) -> None:
+            live = current["obj"]
+            status = live.get("status") or {}
+            wanted = conditions.progressing(
+                status, message, generation=generation, retrying=retrying, now=conditions.now_rfc3339()
+            )
+            current["obj"] = await self._write_status(key, live, wanted)
+
+        if (obj.get("status") or {}).get("observedGeneration") != generation:
+            await progress(IN_PROGRESS)
+        try:
+            parsed = self.reconciler.parse(obj)
+            async with asyncio.timeout(self.reconciler.timeout(obj)):
+                result = await self.reconciler.reconcile(parsed, progress)
+        except asyncio.CancelledError:
+            raise
+        except Waiting as waiting:
+            outcome = Outcome(
+                ready=False,
+                reason=waiting.reason,
+                message=waiting.message,
+                fields=dict(waiting.status),
+                event_type=NORMAL,
+                event_reason=waiting.reason,
+                event_message=waiting.message,
+            )
+            return Ended(outcome, waiting.requeue_after, "waiting", current["obj"])
+        except ReconcileError as error:
+            outcome = Outcome(
+                ready=False,
+                reason=error.reason,
+                message=error.message,
+                stalled=error.stalled,
+                fields=dict(error.status),
+                event_type=WARNING,
+                event_reason=error.reason,
+                event_message=error.message,
+            )
+            if error.stalled:
+                return Ended(outcome, None, "stalled", current["obj"])
+            return Ended(outcome, self.reconciler.retry_interval(obj), "failed", current["obj"])
+        except TimeoutError:
+            message = f"reconciliation did not finish within {self.reconciler.timeout(obj):.0f}s"
+            outcome = Outcome(
+                ready=False,
+                reason="ReconciliationFailed",
+                message=message,
+                event_type=WARNING,
+                event_reason="ReconciliationFailed",
+                event_message=message,
+            )
+            return Ended(outcome, self.reconciler.retry_interval(obj), "failed", current["obj"])
+        except (KubeError, Exception) as error:
+            log.exception("reconcile failed", extra={"error": str(error)})
+            message = str(error) or type(error).__name__
+            outcome = Outcome(
+                ready=False,
+                reason="ReconciliationFailed",
+                message=message,
+                event_type=WARNING,
+                event_reason="ReconciliationFailed",
+                event_message=message,
+            )
+            return Ended(outcome, None, "error", current["obj"])
+        outcome = self._success(result)
+        return Ended(outcome, result.requeue_after, "success", current["obj"])
+
+    @staticmethod
+    def _success(result: Result) -> Outcome:
+        return Outcome(
+            ready=True,
+            reason=result.reason,
+            message=result.ready,
+            fields=dict(result.status),
+            event_type=NORMAL if result.event else None,
+            event_reason=result.event_reason or result.reason,
+            event_message=result.event,
+            event_metadata=dict(result.event_metadata),
+        )
+
+    async def _record(self, key: Key, obj: Manifest, ended: Ended) -> None:
+        outcome, delay, how, live = ended.outcome, ended.delay, ended.how, ended.live
+        generation = int(obj["metadata"].get("generation") or 0)
+        fields = dict(outcome.fields or {})
+        token = requested_at(obj)
+        if token:
+            fields["lastHandledReconcileAt"] = token
+        wanted = conditions.finished(
+            live.get("status") or {},
+            ready=outcome.ready,
+            reason=outcome.reason,
+            message=outcome.message,
+            stalled=outcome.stalled,
+            generation=generation,
+            fields=fields,
+            now=conditions.now_rfc3339(),
+        )
+        live = await self._write_status(key, live, wanted)
+        ready = "True" if outcome.ready else "False"
+        self.metrics.record_condition(self.reconciler.kind, key[0], key[1], conditions.READY, ready)
+        self.metrics.reconcile_total.labels(self.name, "success" if outcome.ready else "error").inc()
+        if how in ("failed", "error"):
+            self.metrics.reconcile_errors.labels(self.name).inc()
+        if outcome.event_type and outcome.event_reason and outcome.event_message:
+            event = event_for(
+                live, outcome.event_type, outcome.event_reason, outcome.event_message, outcome.event_metadata
+            )
+            await self.recorder.emit(event)
+        self._schedule(key, obj, delay, how)
+
+    def _schedule(self, key: Key, obj: Manifest, delay: float | None, how: str) -> None:
+        if how in ("success", "waiting", "stalled"):
+            self.queue.forget(key)
+        if how == "stalled":
+            log.info("stalled: no retry until the spec changes")
+            return
+        if how in ("failed", "error") and delay is None:
+            self._schedule_backoff(key, how)
+            return
+        if how == "success":
+            interval = delay if delay is not None else self.reconciler.interval(obj)
+            if interval is None:
+                return
+            delay = jittered(interval, self.settings.interval_jitter_percentage)
+        assert delay is not None
+        self.queue.add_after(key, delay)
+        self._observe(key, delay, how)
+
+    def _schedule_backoff(self, key: Key, why: str) -> None:
+        delay = self.queue.add_rate_limited(key)
+        self.metrics.queue_retries.labels(self.name).inc()
+        self._observe(key, delay, why)
+
+    def _observe(self, key: Key, delay: float, why: str) -> None:
+        log.info("next run scheduled", extra={"requeueAfter": round(delay, 3), "why": why})
+        for observer in self.requeue_observers:
+            observer(key, delay, why)
+
+    async def _write_status(self, key: Key, live: Manifest, wanted: Manifest) -> Manifest:
+        """Patch the status subresource with what differs; returns the object as it stands afterwards."""
+        patch = conditions.status_patch(live.get("status") or {}, wanted)
+        if patch is None:
+            return live
+        ref = ObjectRef.of(live)
+        try:
+            updated = await self.kube.patch(ref, {"status": patch}, subresource="status")
+        except NotFound:
+            return live
+        cached = self.informer.get(*key)
+        if cached is not None and cached["metadata"].get("resourceVersion") == live["metadata"].get("resourceVersion"):
+            updated["metadata"].pop("managedFields", None)
+            self.informer.observe(updated)
+        return updated
+
+    async def _ensure_finalizer(self, obj: Manifest) -> Manifest:
+        finalizer = self.reconciler.finalizer
+        present = obj["metadata"].get("finalizers") or []
+        if finalizer is None or finalizer in present:
+            return obj
+        patch = {
+            "metadata": {"finalizers": [*present, finalizer], "resourceVersion": obj["metadata"]["resourceVersion"]}
+        }
+        return await self.kube.patch(ObjectRef.of(obj), patch)
+
+    async def _finalize(self, key: Key, obj: Manifest) -> None:
+        finalizer = self.reconciler.finalizer
+        present = obj["metadata"].get("finalizers") or []
+        if finalizer is None or finalizer not in present:
+            return
+        if not (obj.get("spec") or {}).get("suspend"):
+            try:
+                await self.reconciler.finalize(self.reconciler.parse(obj))
+            except ReconcileError as error:
+                await self.recorder.emit(event_for(obj, WARNING, error.reason, error.message))
+                self._schedule_backoff(key, "finalize failed")
+                return
+        remaining = [name for name in present if name != finalizer]
+        patch = {"metadata": {"finalizers": remaining, "resourceVersion": obj["metadata"]["resourceVersion"]}}
+        try:
+            await self.kube.patch(ObjectRef.of(obj), patch)
+        except Conflict:
+            self.queue.add(key)
+        except NotFound:
+            pass
+        self.queue.forget(key)

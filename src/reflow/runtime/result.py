@@ -1,0 +1,25 @@
+"""What a reconcile returns when it succeeds: the Ready message, when to run again, and what to record."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Result:
+    """A successful reconcile.
+
+    `ready` becomes the Ready=True message; `requeue_after` is in seconds (None: wait for the next
+    event); `status` holds kind-specific status fields to merge (None values delete a field);
+    `event`, when set, is emitted as a Normal event with `event_reason`, for runs that changed something.
+    """
+
+    ready: str
+    requeue_after: float | None = None
+    reason: str = "Succeeded"
+    status: Mapping[str, Any] = field(default_factory=dict)
+    event: str | None = None
+    event_reason: str | None = None
+    event_metadata: Mapping[str, str] = field(default_factory=dict)
