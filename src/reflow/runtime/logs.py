@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TextIO
 
@@ -62,11 +63,22 @@ class ConsoleFormatter(logging.Formatter):
         return f"{record.levelname.lower():5} {record.name}: {record.getMessage()} {extra}".rstrip()
 
 
-def configure(level: str = "info", encoding: str = "json", stream: TextIO | None = None) -> None:
-    """Send reflow's logs to `stream` (stderr by default) at `level` (debug, info, error)."""
-    handler = logging.StreamHandler(stream or sys.stderr)
+def configure(
+    level: str = "info", encoding: str = "json", stream: TextIO | None = None, file: Path | None = None
+) -> None:
+    """Send reflow's logs to `stream` (stderr by default) at `level` (debug, info, error).
+
+    With `file`, JSON lines also go there (appended), whatever the stream's encoding: `reflow logs` reads them.
+    """
+    handler: logging.Handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if encoding == "json" else ConsoleFormatter())
+    handlers = [handler]
+    if file is not None:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        to_file = logging.FileHandler(file, encoding="utf-8")
+        to_file.setFormatter(JsonFormatter())
+        handlers.append(to_file)
     root = logging.getLogger("reflow")
-    root.handlers[:] = [handler]
+    root.handlers[:] = handlers
     root.setLevel({"debug": logging.DEBUG, "info": logging.INFO, "error": logging.ERROR}.get(level, logging.INFO))
     root.propagate = False

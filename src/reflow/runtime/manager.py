@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Coroutine
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -40,6 +41,7 @@ class Manager:
         self.watches = watches or DynamicWatches()
         self.identity = identity
         self.controllers: list[Controller[Any]] = []
+        self.services: dict[str, Callable[[], Coroutine[Any, Any, None]]] = {}
         self.ports: dict[str, int] = {}
         """Bound ports of the endpoints, by name (`metrics`, `health`), once running."""
         self.leading: set[str] = set()
@@ -51,6 +53,11 @@ class Manager:
     def add(self, controller: Controller[Any]) -> None:
         """Run this controller too; add before `run`."""
         self.controllers.append(controller)
+
+    def add_service(self, name: str, run: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Run a background service beside the controllers (an artifact server, an event receiver);
+        it is cancelled after the workers have stopped."""
+        self.services[name] = run
 
     def ready(self) -> bool:
         """True once every controller's cache is synced."""
@@ -84,6 +91,7 @@ class Manager:
             async with asyncio.TaskGroup() as background:
                 watching = [background.create_task(c.run_informer()) for c in self.controllers]
                 watching += [background.create_task(c.recorder.run()) for c in self.controllers]
+                watching += [background.create_task(run()) for run in self.services.values()]
                 self._started.set()
                 async with asyncio.TaskGroup() as workers:
                     for controller in self.controllers:

@@ -1,0 +1,118 @@
+"""`reflow controllers`: run reflow's controllers in one process, with Flux's controller flags."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from dataclasses import replace
+from pathlib import Path
+
+import click
+
+from reflow.cli.console import fail, run
+from reflow.cli.options import Duration, GlobalOptions, global_options
+from reflow.controllers import registry
+from reflow.dev.cache import state_dir
+from reflow.kube.client import connect
+from reflow.kube.kubeconfig import in_cluster
+from reflow.runtime import logs
+from reflow.runtime.features import HELM_GATES, KUSTOMIZE_GATES, FeatureGates
+from reflow.runtime.manager import Manager
+from reflow.runtime.settings import RuntimeSettings
+
+log = logging.getLogger("reflow.controllers")
+
+
+def default_log_file() -> Path | None:
+    """Outside a cluster the manager also writes its log here, for `reflow logs`."""
+    return None if in_cluster() else state_dir() / "logs" / "controllers.log"
+
+
+@click.command("controllers")
+@click.option("--all", "run_all", is_flag=True, help="Run every controller reflow has.")
+@click.option("--controllers", "names", default="", help="Comma-separated: source,kustomize,… (Flux names also work).")
+@click.option("--concurrent", type=click.IntRange(1, 256), help="Workers per kind (Flux: source 2, others 4).")
+@click.option("--min-retry-delay", type=Duration(), default="750ms", show_default=True)
+@click.option("--max-retry-delay", type=Duration(), default="15m", show_default=True)
+@click.option("--requeue-dependency", type=Duration(), default="30s", show_default=True)
+@click.option("--interval-jitter-percentage", type=click.FloatRange(0, 100), default=5.0, show_default=True)
+@click.option("--watch-all-namespaces", type=click.BOOL, default=True, show_default=True)
+@click.option("--watch-label-selector", default=None, help="Reconcile only matching objects (sharding).")
+@click.option("--enable-leader-election", type=click.BOOL, default=False, show_default=True)
+@click.option("--events-addr", default=None, help="The notification controller's event URL.")
+@click.option("--metrics-addr", default=":8080", show_default=True)
+@click.option("--health-addr", default=":9440", show_default=True)
+@click.option("--feature-gates", default="", help="Name=true,Other=false")
+@click.option("--log-level", type=click.Choice(["debug", "info", "error"]), default="info", show_default=True)
+@click.option("--log-encoding", type=click.Choice(["json", "console"]), default="json", show_default=True)
+@click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path), help="Also write the log here.")
+@click.option("--storage-path", type=click.Path(file_okay=False, path_type=Path), help="Artifact storage folder.")
+@click.option("--storage-addr", default=":9090", show_default=True, help="Artifact server address.")
+@click.option("--storage-adv-addr", default=None, help="host:port written into artifact URLs.")
+@click.option("--artifact-retention-ttl", type=Duration(), default="60s", show_default=True)
+@click.option("--artifact-retention-records", type=click.IntRange(1), default=2, show_default=True)
+@global_options
+def controllers(options: GlobalOptions, run_all: bool, names: str, **flags: object) -> None:
+    """Run reflow's controllers in this process until interrupted.
+
+    In one process the controllers share the metrics (:8080) and health (:9440) endpoints; the
+    artifact server listens on --storage-addr (:9090).
+
+    \b
+    Example:
+      reflow controllers --all --storage-path /tmp/artifacts --metrics-addr :18080
+    """
+    try:
+        chosen = registry.available() if run_all else registry.resolve(names.split(","))
+    except registry.UnknownController as error:
+        fail(str(error), "reflow controllers --help lists the flags; --all runs everything available")
+    if not chosen:
+        fail("no controllers chosen", "pass --all or --controllers=source,kustomize")
+    try:
+        gates = FeatureGates.parse(str(flags["feature_gates"]), {**KUSTOMIZE_GATES, **HELM_GATES})
+    except ValueError as error:
+        fail(str(error))
+    settings = RuntimeSettings(
+        watch_all_namespaces=bool(flags["watch_all_namespaces"]),
+        runtime_namespace=os.environ.get("RUNTIME_NAMESPACE") or options.namespace,
+        watch_label_selector=flags["watch_label_selector"] or None,  # type: ignore[arg-type]
+        concurrent=int(flags["concurrent"] or 4),  # type: ignore[call-overload]
+        min_retry_delay=float(flags["min_retry_delay"]),  # type: ignore[arg-type]
+        max_retry_delay=float(flags["max_retry_delay"]),  # type: ignore[arg-type]
+        requeue_dependency=float(flags["requeue_dependency"]),  # type: ignore[arg-type]
+        interval_jitter_percentage=float(flags["interval_jitter_percentage"]),  # type: ignore[arg-type]
+        enable_leader_election=bool(flags["enable_leader_election"]),
+        events_addr=flags["events_addr"] or None,  # type: ignore[arg-type]
+        metrics_addr=str(flags["metrics_addr"]),
+        health_addr=str(flags["health_addr"]),
+        feature_gates=gates,
+    )
+    storage_path = flags["storage_path"] or state_dir() / "artifacts"
+    controller_options = registry.ControllerOptions(
+        storage_path=Path(str(storage_path)),
+        storage_addr=str(flags["storage_addr"]),
+        storage_adv_addr=flags["storage_adv_addr"] or None,  # type: ignore[arg-type]
+        artifact_retention_ttl=float(flags["artifact_retention_ttl"]),  # type: ignore[arg-type]
+        artifact_retention_records=int(flags["artifact_retention_records"]),  # type: ignore[call-overload]
+        default_concurrency={} if flags["concurrent"] is None else {"all": int(flags["concurrent"])},  # type: ignore[call-overload]
+    )
+    log_file = flags["log_file"] or default_log_file()
+    logs.configure(str(flags["log_level"]), str(flags["log_encoding"]), file=log_file)  # type: ignore[arg-type]
+    run(_serve(options, settings, controller_options, chosen))
+
+
+async def _serve(
+    options: GlobalOptions, settings: RuntimeSettings, controller_options: registry.ControllerOptions, chosen: list[str]
+) -> None:
+    connection = replace(options.connection, user_agent="reflow")
+    async with connect(connection) as kube:
+        manager = Manager(kube, settings)
+        for name in chosen:
+            registry.setup(name)(manager, kube, settings, controller_options)
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, manager.stop)
+        log.info("starting controllers", extra={"controllers": chosen})
+        await manager.run()
