@@ -210,31 +210,40 @@ async def _list(kube: Kube, api_version: str, kind: str, namespace: str | None, 
     return [{"apiVersion": api_version, "kind": kind, **item} for item in items]
 
 
-async def _uninstall(options: GlobalOptions, keep_namespace: bool, dry_run: bool) -> None:
+async def _wait_gone(kube: Kube, refs: Sequence[ObjectRef], deadline: _Deadline) -> None:
+    with err.status(f"waiting for {len(refs)} object(s) to be gone") as status:
+        for ref in refs:
+            status.update(f"waiting for {ref} to be gone")
+            with contextlib.suppress(NotFound):  # its kind is no longer served: gone with its CRD
+                await wait_deleted(kube, ref, timeout=deadline.remaining())
+
+
+async def _uninstall(options: GlobalOptions, keep_namespace: bool, dry_run: bool) -> int:
     selector = install_selector(options.namespace)
-    deleted: list[ObjectRef] = []
-    async with connect(options.connection) as kube:
-        async with asyncio.timeout(options.timeout):
-            step("deleting the custom resources of every Flux kind (finalizers removed)")
-            for kind in CUSTOM_RESOURCE_KINDS:
-                for obj in await _list(kube, kind.api_version, kind.kind, None, None):
-                    deleted += [ref for ref in [await _delete(kube, obj, dry_run)] if ref]
-            step(f"deleting the components in namespace {options.namespace}")
-            for kind in COMPONENT_KINDS:
-                scope = options.namespace if kind.namespaced else None
-                for obj in await _list(kube, kind.api_version, kind.kind, scope, selector):
-                    deleted += [ref for ref in [await _delete(kube, obj, dry_run)] if ref]
-            if not keep_namespace:
-                namespace: Manifest = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": options.namespace}}
-                deleted += [ref for ref in [await _delete(kube, namespace, dry_run)] if ref]
-            if dry_run:
-                return
-            deadline = _Deadline(options.timeout)
-            with err.status(f"waiting for {len(deleted)} object(s) to be gone") as status:
-                for ref in deleted:
-                    status.update(f"waiting for {ref} to be gone")
-                    await wait_deleted(kube, ref, timeout=deadline.remaining())
-    success(f"uninstall finished: {len(deleted)} object(s) removed")
+    removed = 0
+    async with connect(options.connection) as kube, asyncio.timeout(options.timeout):
+        deadline = _Deadline(options.timeout)
+        step("deleting the custom resources of every Flux kind (finalizers removed)")
+        deleted: list[ObjectRef] = []
+        for kind in CUSTOM_RESOURCE_KINDS:
+            for obj in await _list(kube, kind.api_version, kind.kind, None, None):
+                deleted += [ref for ref in [await _delete(kube, obj, dry_run)] if ref]
+        if not dry_run:
+            await _wait_gone(kube, deleted, deadline)
+        removed += len(deleted)
+        step(f"deleting the components of namespace {options.namespace}, their RBAC and the CRDs")
+        deleted = []
+        for kind in COMPONENT_KINDS:
+            scope = options.namespace if kind.namespaced else None
+            for obj in await _list(kube, kind.api_version, kind.kind, scope, selector):
+                deleted += [ref for ref in [await _delete(kube, obj, dry_run)] if ref]
+        if not keep_namespace:
+            namespace: Manifest = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": options.namespace}}
+            deleted += [ref for ref in [await _delete(kube, namespace, dry_run)] if ref]
+        if not dry_run:
+            await _wait_gone(kube, deleted, deadline)
+        removed += len(deleted)
+    return removed
 
 
 @click.command()
@@ -258,9 +267,13 @@ def uninstall(keep_namespace: bool, dry_run: bool, silent: bool, options: Global
         if not click.confirm(question, default=False, err=True):
             fail("uninstall cancelled", "pass -s/--silent to skip this question")
     try:
-        run(_uninstall(options, keep_namespace, dry_run))
+        removed = run(_uninstall(options, keep_namespace, dry_run))
     except TimeoutError as error:
         fail(
             f"uninstall did not finish within {options.timeout:.0f} s: {error or 'deadline reached'}",
             "look for objects held by finalizers, then run `reflow uninstall` again",
         )
+    if dry_run:
+        success(f"dry run finished: {removed} object(s) would be deleted")
+    else:
+        success(f"uninstall finished: {removed} object(s) removed")
