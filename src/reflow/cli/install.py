@@ -19,6 +19,7 @@ from reflow.engines.install import (
     DEFAULT_COMPONENTS,
     DEFAULT_REGISTRY,
     EXTRA_COMPONENTS,
+    LOG_LEVELS,
     InstallOptions,
     InvalidInstallOptions,
     finalizers_removed,
@@ -46,7 +47,6 @@ class _Deadline:
     """One deadline shared by successive waits, so that --timeout bounds them all together."""
 
     def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
         self._end = asyncio.get_running_loop().time() + seconds
 
     def remaining(self) -> float:
@@ -125,7 +125,7 @@ async def _install(manifests: list[Manifest], options: GlobalOptions) -> None:
 )
 @click.option(
     "--log-level",
-    type=click.Choice(["debug", "info", "error"]),
+    type=click.Choice(LOG_LEVELS),
     default="info",
     show_default=True,
     help="Controllers' log level.",

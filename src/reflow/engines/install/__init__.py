@@ -8,6 +8,7 @@ from .options import (
     DEFAULT_COMPONENTS,
     DEFAULT_REGISTRY,
     EXTRA_COMPONENTS,
+    LOG_LEVELS,
     InstallOptions,
     InvalidInstallOptions,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "DEFAULT_COMPONENTS",
     "DEFAULT_REGISTRY",
     "EXTRA_COMPONENTS",
+    "LOG_LEVELS",
     "InstallOptions",
     "InvalidInstallOptions",
     "KindRef",
