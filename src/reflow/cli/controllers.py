@@ -25,12 +25,23 @@ from reflow.runtime.settings import RuntimeSettings
 log = logging.getLogger("reflow.controllers")
 
 
+BOOLEAN_FLAGS = ("--watch-all-namespaces", "--enable-leader-election")
+
+
+class GoFlags(click.Command):
+    """Takes boolean flags the way Flux's Go controllers do: bare (`--enable-leader-election`) or with `=false`."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        normalized = [f"{arg}=true" if arg in BOOLEAN_FLAGS else arg for arg in args]
+        return super().parse_args(ctx, normalized)
+
+
 def default_log_file() -> Path | None:
     """Outside a cluster the manager also writes its log here, for `reflow logs`."""
     return None if in_cluster() else state_dir() / "logs" / "controllers.log"
 
 
-@click.command("controllers")
+@click.command("controllers", cls=GoFlags)
 @click.option("--all", "run_all", is_flag=True, help="Run every controller reflow has.")
 @click.option("--controllers", "names", default="", help="Comma-separated: source,kustomize,… (Flux names also work).")
 @click.option("--concurrent", type=click.IntRange(1, 256), help="Workers per kind (Flux: source 2, others 4).")

@@ -7,6 +7,7 @@ import click
 from reflow import __version__
 from reflow.cli.controllers import controllers
 from reflow.cli.dev import dev
+from reflow.cli.install import install, uninstall
 from reflow.cli.version import version
 
 
@@ -19,6 +20,8 @@ def cli() -> None:
 cli.add_command(version)
 cli.add_command(dev)
 cli.add_command(controllers)
+cli.add_command(install)
+cli.add_command(uninstall)
 
 
 def main() -> None:

@@ -1,0 +1,279 @@
+"""`reflow install` and `reflow uninstall`: put reflow's controllers into a cluster, or take every trace out."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+
+import click
+
+from reflow import __version__
+from reflow.api.meta import Manifest, ObjectRef
+from reflow.cli.console import err, fail, run, step, success
+from reflow.cli.options import GlobalOptions, global_options
+from reflow.engines.health import Status, compute
+from reflow.engines.install import (
+    COMPONENT_KINDS,
+    CUSTOM_RESOURCE_KINDS,
+    DEFAULT_COMPONENTS,
+    DEFAULT_REGISTRY,
+    EXTRA_COMPONENTS,
+    LOG_LEVELS,
+    InstallOptions,
+    InvalidInstallOptions,
+    finalizers_removed,
+    install_manifests,
+    install_selector,
+    stages,
+    to_yaml,
+)
+from reflow.kube.client import Kube, connect
+from reflow.kube.errors import NotFound
+from reflow.kube.wait import wait_deleted, wait_for
+
+FIELD_MANAGER = "reflow"
+
+
+def _names(value: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in value.split(",") if name.strip())
+
+
+def _current(obj: Manifest | None) -> bool:
+    return obj is not None and compute(obj).status is Status.CURRENT
+
+
+class _Deadline:
+    """One deadline shared by successive waits, so that --timeout bounds them all together."""
+
+    def __init__(self, seconds: float) -> None:
+        self._end = asyncio.get_running_loop().time() + seconds
+
+    def remaining(self) -> float:
+        return max(self._end - asyncio.get_running_loop().time(), 0.001)
+
+
+async def _wait_all(kube: Kube, manifests: Sequence[Manifest], deadline: _Deadline, what: str) -> None:
+    with err.status(f"waiting for {len(manifests)} object(s) to be {what}") as status:
+        for manifest in manifests:
+            ref = ObjectRef.of(manifest)
+            status.update(f"waiting for {ref} to be {what}")
+            await wait_for(kube, ref, _current, timeout=deadline.remaining(), what=what)
+            success(f"{ref.kind}/{ref.name} {what}")
+
+
+async def _apply(kube: Kube, manifests: Sequence[Manifest]) -> None:
+    for manifest in manifests:
+        await kube.apply(manifest, field_manager=FIELD_MANAGER, force=True)
+
+
+async def _install(manifests: list[Manifest], options: GlobalOptions) -> None:
+    definitions, rest = stages(manifests)
+    deployments = [m for m in rest if m["kind"] == "Deployment"]
+    async with connect(options.connection) as kube:
+        deadline = _Deadline(options.timeout)
+        async with asyncio.timeout(options.timeout):
+            crds = [m for m in definitions if m["kind"] == "CustomResourceDefinition"]
+            step(f"applying the namespace and {len(crds)} CustomResourceDefinitions")
+            await _apply(kube, definitions)
+            await _wait_all(kube, crds, deadline, "Established")
+            step(f"applying {len(rest)} objects in namespace {options.namespace}")
+            await _apply(kube, rest)
+            success(f"applied {len(manifests)} objects (field manager {FIELD_MANAGER})")
+            step("waiting for the controllers to become Available")
+            await _wait_all(kube, deployments, deadline, "Available")
+    success(f"install finished: {len(deployments)} controller(s) ready in {options.namespace}")
+
+
+@click.command()
+@click.option("--export", is_flag=True, help="Print the manifests as multi-document YAML; change nothing.")
+@click.option(
+    "--components",
+    default=",".join(DEFAULT_COMPONENTS),
+    show_default=True,
+    help="Comma-separated controllers to install.",
+)
+@click.option(
+    "--components-extra",
+    default="",
+    help=f"Comma-separated additional controllers: {', '.join(EXTRA_COMPONENTS)}.",
+)
+@click.option(
+    "--registry",
+    default=DEFAULT_REGISTRY,
+    show_default=True,
+    help="Registry (and path) of the reflow image `<registry>/reflow:<version>`.",
+)
+@click.option("--image-pull-secret", default="", help="Secret in the namespace used to pull the image.")
+@click.option(
+    "--watch-all-namespaces",
+    type=click.BOOL,
+    default=True,
+    is_flag=False,
+    flag_value=True,
+    show_default=True,
+    help="Reconcile objects in every namespace; false watches only the install's namespace.",
+)
+@click.option(
+    "--network-policy",
+    type=click.BOOL,
+    default=True,
+    is_flag=False,
+    flag_value=True,
+    show_default=True,
+    help="Fence the namespace with Flux's NetworkPolicies.",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(LOG_LEVELS),
+    default="info",
+    show_default=True,
+    help="Controllers' log level.",
+)
+@click.option("--cluster-domain", default="cluster.local", show_default=True, help="The cluster's DNS domain.")
+@click.option("--toleration-keys", default="", help="Comma-separated taint keys the controller Pods tolerate.")
+@global_options
+def install(
+    export: bool,
+    components: str,
+    components_extra: str,
+    registry: str,
+    image_pull_secret: str,
+    watch_all_namespaces: bool,
+    network_policy: bool,
+    log_level: str,
+    cluster_domain: str,
+    toleration_keys: str,
+    options: GlobalOptions,
+) -> None:
+    """Install reflow's controllers, CRDs and RBAC in a cluster, or print them with --export.
+
+    Objects are applied server-side (field manager `reflow`), CRDs first; the command then waits,
+    within --timeout, until the CRDs are Established and every controller Deployment is Available.
+    The controllers run the image `<registry>/reflow:<version>`, one Deployment per controller.
+
+    \b
+    Examples:
+      reflow install
+      reflow install --components-extra=image-reflector-controller,image-automation-controller
+      reflow install --export > clusters/prod/flux-system/gotk-components.yaml
+    """
+    install_options = InstallOptions(
+        components=_names(components),
+        components_extra=_names(components_extra),
+        namespace=options.namespace,
+        registry=registry,
+        image_pull_secret=image_pull_secret or None,
+        watch_all_namespaces=watch_all_namespaces,
+        network_policy=network_policy,
+        log_level=log_level,
+        cluster_domain=cluster_domain,
+        toleration_keys=_names(toleration_keys),
+    )
+    try:
+        manifests = install_manifests(install_options)
+    except InvalidInstallOptions as error:
+        fail(str(error), "see `reflow install --help` for the flags and their values")
+    if export:
+        header = f"# reflow v{__version__} install manifests, made by `reflow install --export`; do not edit.\n"
+        click.echo(header + to_yaml(manifests), nl=False)
+        return
+    try:
+        run(_install(manifests, options))
+    except TimeoutError as error:
+        fail(
+            f"install did not finish within {options.timeout:.0f} s: {error or 'deadline reached'}",
+            f"see `kubectl -n {options.namespace} get deployments,pods`, or raise --timeout",
+        )
+
+
+async def _delete(kube: Kube, obj: Manifest, dry_run: bool) -> ObjectRef | None:
+    ref = ObjectRef.of(obj)
+    try:
+        await kube.delete(ref, dry_run=dry_run)
+    except NotFound:
+        return None
+    if not dry_run:
+        with contextlib.suppress(NotFound):  # gone already when it had no finalizer
+            patch = finalizers_removed(await kube.get(ref))
+            if patch is not None:
+                await kube.patch(ref, patch)
+    success(f"{ref} {'would be deleted' if dry_run else 'deleted'}")
+    return ref
+
+
+async def _list(kube: Kube, api_version: str, kind: str, namespace: str | None, selector: str | None) -> list[Manifest]:
+    try:
+        items = await kube.list_all(api_version, kind, namespace, label_selector=selector)
+    except NotFound:  # the kind is not served (its CRD is already gone)
+        return []
+    return [{"apiVersion": api_version, "kind": kind, **item} for item in items]
+
+
+async def _wait_gone(kube: Kube, refs: Sequence[ObjectRef], deadline: _Deadline) -> None:
+    with err.status(f"waiting for {len(refs)} object(s) to be gone") as status:
+        for ref in refs:
+            status.update(f"waiting for {ref} to be gone")
+            with contextlib.suppress(NotFound):  # its kind is no longer served: gone with its CRD
+                await wait_deleted(kube, ref, timeout=deadline.remaining())
+
+
+async def _uninstall(options: GlobalOptions, keep_namespace: bool, dry_run: bool) -> int:
+    selector = install_selector(options.namespace)
+    removed = 0
+    async with connect(options.connection) as kube, asyncio.timeout(options.timeout):
+        deadline = _Deadline(options.timeout)
+        step("deleting the custom resources of every Flux kind (finalizers removed)")
+        deleted: list[ObjectRef] = []
+        for kind in CUSTOM_RESOURCE_KINDS:
+            for obj in await _list(kube, kind.api_version, kind.kind, None, None):
+                deleted += [ref for ref in [await _delete(kube, obj, dry_run)] if ref]
+        if not dry_run:
+            await _wait_gone(kube, deleted, deadline)
+        removed += len(deleted)
+        step(f"deleting the components of namespace {options.namespace}, their RBAC and the CRDs")
+        deleted = []
+        for kind in COMPONENT_KINDS:
+            scope = options.namespace if kind.namespaced else None
+            for obj in await _list(kube, kind.api_version, kind.kind, scope, selector):
+                deleted += [ref for ref in [await _delete(kube, obj, dry_run)] if ref]
+        if not keep_namespace:
+            namespace: Manifest = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": options.namespace}}
+            deleted += [ref for ref in [await _delete(kube, namespace, dry_run)] if ref]
+        if not dry_run:
+            await _wait_gone(kube, deleted, deadline)
+        removed += len(deleted)
+    return removed
+
+
+@click.command()
+@click.option("--keep-namespace", is_flag=True, help="Leave the namespace (and anything else in it) in place.")
+@click.option("--dry-run", is_flag=True, help="Show what would be deleted (server-side dry run); change nothing.")
+@click.option("-s", "--silent", is_flag=True, help="Do not ask for confirmation.")
+@global_options
+def uninstall(keep_namespace: bool, dry_run: bool, silent: bool, options: GlobalOptions) -> None:
+    """Remove reflow from a cluster: every Flux object, the controllers, RBAC, CRDs and the namespace.
+
+    Custom resources go first, their finalizers removed so that none waits for a controller; the
+    command waits, within --timeout, until everything it deleted is gone.
+
+    \b
+    Examples:
+      reflow uninstall --dry-run
+      reflow uninstall --silent --keep-namespace
+    """
+    if not (silent or dry_run):
+        question = f"Delete reflow from namespace {options.namespace}, with its CRDs and every Flux object?"
+        if not click.confirm(question, default=False, err=True):
+            fail("uninstall cancelled", "pass -s/--silent to skip this question")
+    try:
+        removed = run(_uninstall(options, keep_namespace, dry_run))
+    except TimeoutError as error:
+        fail(
+            f"uninstall did not finish within {options.timeout:.0f} s: {error or 'deadline reached'}",
+            "look for objects held by finalizers, then run `reflow uninstall` again",
+        )
+    if dry_run:
+        success(f"dry run finished: {removed} object(s) would be deleted")
+    else:
+        success(f"uninstall finished: {removed} object(s) removed")

@@ -1,0 +1,34 @@
+"""Install manifests: the namespace, CRDs, controllers, RBAC and network policies of a reflow install."""
+
+from __future__ import annotations
+
+from .manifests import install_labels, install_manifests, install_selector, stages, to_yaml
+from .options import (
+    ALL_COMPONENTS,
+    DEFAULT_COMPONENTS,
+    DEFAULT_REGISTRY,
+    EXTRA_COMPONENTS,
+    LOG_LEVELS,
+    InstallOptions,
+    InvalidInstallOptions,
+)
+from .uninstall import COMPONENT_KINDS, CUSTOM_RESOURCE_KINDS, KindRef, finalizers_removed
+
+__all__ = [
+    "ALL_COMPONENTS",
+    "COMPONENT_KINDS",
+    "CUSTOM_RESOURCE_KINDS",
+    "DEFAULT_COMPONENTS",
+    "DEFAULT_REGISTRY",
+    "EXTRA_COMPONENTS",
+    "LOG_LEVELS",
+    "InstallOptions",
+    "InvalidInstallOptions",
+    "KindRef",
+    "finalizers_removed",
+    "install_labels",
+    "install_manifests",
+    "install_selector",
+    "stages",
+    "to_yaml",
+]
