@@ -14,7 +14,7 @@ from .widget import widget
 async def test_exactly_one_manager_leads_and_hands_over_when_it_stops(
     kube: Kube, namespace: str, start_manager: StartManager
 ) -> None:
-    election = {"enable_leader_election": True, "lease_duration": 3.0, "renew_deadline": 2.0, "retry_period": 0.5}
+    election = {"enable_leader_election": True, "lease_duration": 5.0, "renew_deadline": 4.0, "retry_period": 0.5}
     first, _, first_reconciler = await start_manager(**election)
     second, _, second_reconciler = await start_manager(**election)
     await asyncio.wait_for(first.wait_leading("widget"), timeout=15)
@@ -24,7 +24,7 @@ async def test_exactly_one_manager_leads_and_hands_over_when_it_stops(
 
     await kube.create(widget(namespace, "led"))
     first.stop()
-    await asyncio.wait_for(second.wait_leading("widget"), timeout=3.0)
+    await asyncio.wait_for(second.wait_leading("widget"), timeout=5.0)
     assert first.leading == set()
     after = await kube.get(ObjectRef("coordination.k8s.io/v1", "Lease", "widget-leader-election", namespace))
     assert after["spec"]["holderIdentity"] != lease["spec"]["holderIdentity"]

@@ -161,12 +161,21 @@ class LeaderElector:
                     raise LeadershipLost(f"lost the lease {self.ref}: {error}") from error
 
     async def release(self) -> None:
-        """Give the lease up (holder emptied, duration 1 s) if this candidate still holds it."""
-        if self._lease is None:
-            return
-        released = {**self._lease, "spec": {**self._lease["spec"], "holderIdentity": "", "leaseDurationSeconds": 1}}
-        try:
-            await self.kube.replace(released)
-        except KubeError as error:
-            log.warning("lease release failed", extra={"error": str(error)})
-        self._lease = None
+        """Give the lease up (holder emptied, duration 1 s) if this candidate still holds it.
+
+        A renewal cancelled in flight may have changed the lease meanwhile: on a conflict the lease is
+        read again and released from its current version.
+        """
+        lease, self._lease = self._lease, None
+        for _ in range(3):
+            if lease is None or (lease.get("spec") or {}).get("holderIdentity") != self.identity:
+                return
+            released = {**lease, "spec": {**lease["spec"], "holderIdentity": "", "leaseDurationSeconds": 1}}
+            try:
+                await self.kube.replace(released)
+                return
+            except Conflict:
+                lease = await self._get()
+            except KubeError as error:
+                log.warning("lease release failed", extra={"error": str(error)})
+                return
