@@ -51,8 +51,10 @@ TREE = {
     [
         pytest.param(
             "secret/\n",
-            ["README.md", "deploy", "deploy/.sourceignore", "deploy/app.yaml", "deploy/logo.png", "run.sh"]
-            + [".github", ".github/workflows", ".github/workflows/ci.yaml"],
+            [
+                *("README.md", "deploy", "deploy/.sourceignore", "deploy/app.yaml", "deploy/logo.png", "run.sh"),
+                *(".github", ".github/workflows", ".github/workflows/ci.yaml"),
+            ],
             id="own-patterns-drop-the-defaults-keep-vcs",
         ),
         pytest.param(
