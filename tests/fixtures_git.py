@@ -17,6 +17,7 @@ from tests.gitservers import (
     make_tls,
     serve_git_http,
     ssh_keygen,
+    stop_gpg_agent,
 )
 
 GIT_USERNAME = "reflow"
@@ -77,14 +78,18 @@ def sshd(tmp_path_factory: pytest.TempPathFactory, ssh_keys: dict[str, Path]) ->
 
 
 @pytest.fixture(scope="session")
-def gpg_signer(tmp_path_factory: pytest.TempPathFactory) -> Signer:
-    return Signer(gpg=gpg_key(tmp_path_factory.mktemp("gpg") / "home", "signer@reflow.invalid"))
+def gpg_signer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Signer]:
+    key = gpg_key(tmp_path_factory.mktemp("gpg") / "home", "signer@reflow.invalid")
+    yield Signer(gpg=key)
+    stop_gpg_agent(key)
 
 
 @pytest.fixture(scope="session")
-def stranger_gpg_signer(tmp_path_factory: pytest.TempPathFactory) -> Signer:
+def stranger_gpg_signer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Signer]:
     """A key nobody trusts."""
-    return Signer(gpg=gpg_key(tmp_path_factory.mktemp("gpg") / "home", "stranger@reflow.invalid"))
+    key = gpg_key(tmp_path_factory.mktemp("gpg") / "home", "stranger@reflow.invalid")
+    yield Signer(gpg=key)
+    stop_gpg_agent(key)
 
 
 @pytest.fixture(scope="session")

@@ -313,6 +313,11 @@ def gpg_key(home: Path, email: str) -> GpgKey:
     return GpgKey(home=home, fingerprint=fingerprint, public=public)
 
 
+def stop_gpg_agent(key: GpgKey) -> None:
+    """Stop the agent gpg started for this key's home."""
+    run("gpgconf", "--kill", "gpg-agent", env={"GNUPGHOME": str(key.home)})
+
+
 @dataclass(frozen=True, slots=True)
 class Signer:
     """How the repository helper signs: an OpenPGP key or an ssh key file."""
