@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from reflow.engines.git import (
     AuthenticationFailed,
     Credentials,
     GitError,
+    GitTimeout,
     RefKind,
     RefNotFound,
     UnknownHostKey,
@@ -220,3 +222,18 @@ async def test_unreachable_host(scheme: str) -> None:
     with pytest.raises(UnreachableHost, match="cannot be reached") as raised:
         await resolve_remote(url, GitRepositoryRef(branch="main"), Credentials(known_hosts=b""), timeout=20)
     assert url in str(raised.value)
+
+
+async def test_a_silent_server_is_killed_at_the_timeout() -> None:
+    async def never_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(-1)
+        writer.close()
+
+    server = await asyncio.start_server(never_answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        with pytest.raises(GitTimeout, match="timed out after 1s"):
+            await resolve_remote(f"http://127.0.0.1:{port}/r.git", GitRepositoryRef(branch="main"), timeout=1)
+    finally:
+        server.close()
+        await server.wait_closed()
