@@ -15,6 +15,8 @@ from reflow.kube.client import Kube, connect
 from reflow.kube.errors import NotFound
 from reflow.kube.options import ConnectionOptions
 
+pytest_plugins = ["tests.fixtures_git"]
+
 
 def _start(plane: LocalPlane) -> LocalPlane:
     try:

@@ -1,0 +1,42 @@
+"""Artifacts: build reproducible tarballs, keep them in storage, serve them, and fetch them safely."""
+
+from __future__ import annotations
+
+from .archive import Archived, Entry, artifact_matcher, entries, file_digest, write_tarball
+from .errors import ArchiveTooLarge, ArtifactError, ArtifactUnavailable, DigestMismatch, UnsafeArchive
+from .extract import Extracted, ExtractLimits, extract_tarball
+from .fetch import FetchOptions, download, fetch_artifact
+from .retention import StoredFile, garbage, stored_files
+from .server import ArtifactServer, artifact_app, serve_artifacts
+from .storage import Storage, StorageError, StorageSettings, advertised_address, artifact_path
+
+__all__ = [
+    "ArchiveTooLarge",
+    "Archived",
+    "ArtifactError",
+    "ArtifactServer",
+    "ArtifactUnavailable",
+    "DigestMismatch",
+    "Entry",
+    "ExtractLimits",
+    "Extracted",
+    "FetchOptions",
+    "Storage",
+    "StorageError",
+    "StorageSettings",
+    "StoredFile",
+    "UnsafeArchive",
+    "advertised_address",
+    "artifact_app",
+    "artifact_matcher",
+    "artifact_path",
+    "download",
+    "entries",
+    "extract_tarball",
+    "fetch_artifact",
+    "file_digest",
+    "garbage",
+    "serve_artifacts",
+    "stored_files",
+    "write_tarball",
+]

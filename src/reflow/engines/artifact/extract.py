@@ -1,0 +1,167 @@
+"""Unpack an artifact tarball into a directory without letting it write anywhere else.
+
+Every member name must be relative and free of `..`; directories and regular files are created, and
+symlinks and hard links only when they resolve inside the directory. Before each write the real path
+of the parent is checked, so no earlier link can redirect a later member. Sizes are counted as bytes
+are written (headers can lie), and the decompressed stream itself is capped, so a gzip or tar bomb
+stops early. On any failure the directory is emptied again.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import shutil
+import tarfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from reflow.engines.artifact.errors import ArchiveTooLarge, UnsafeArchive
+
+MAX_SIZE = 100 << 20
+MAX_FILES = 100_000
+_CHUNK = 1 << 16
+_HEADER_ALLOWANCE = 1024  # per member: headers, padding and pax records
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractLimits:
+    """Bounds on what one artifact may unpack to."""
+
+    max_size: int = MAX_SIZE
+    """Bytes of file content, summed (100 MiB, the untar limit of Flux's consumers)."""
+    max_files: int = MAX_FILES
+    """Members of any type."""
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    """What was unpacked: the directory, the number of members and the bytes of file content."""
+
+    path: Path
+    files: int
+    size: int
+
+
+class _CappedReader(io.RawIOBase):
+    """Reads the decompressed tar stream and stops once more than `cap` bytes came out."""
+
+    def __init__(self, source: io.BufferedIOBase, cap: int) -> None:
+        self.source = source
+        self.cap = cap
+        self.read_bytes = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self.source.read(len(buffer))
+        self.read_bytes += len(data)
+        if self.read_bytes > self.cap:
+            raise ArchiveTooLarge(f"the archive unpacks to more than {self.cap} bytes")
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _member_path(name: str) -> PurePosixPath:
+    path = PurePosixPath(name)
+    if path.is_absolute() or name.startswith("\\"):
+        raise UnsafeArchive(f"member '{name}' has an absolute path")
+    parts = [part for part in path.parts if part != "."]
+    if ".." in parts:
+        raise UnsafeArchive(f"member '{name}' leaves the directory through '..'")
+    if "\0" in name:
+        raise UnsafeArchive("a member name holds a NUL byte")
+    return PurePosixPath(*parts) if parts else PurePosixPath()
+
+
+def _inside(root: Path, path: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def _target(root: Path, relative: PurePosixPath) -> Path:
+    """The place for a member, after checking that its parent's real path stays under `root`."""
+    parent = root.joinpath(*relative.parts[:-1])
+    if not _inside(root, Path(os.path.realpath(parent))):
+        raise UnsafeArchive(f"member '{relative}' would be written outside the directory through a link")
+    return parent / relative.name
+
+
+def _check_link(root: Path, relative: PurePosixPath, link: str, *, hard: bool) -> Path:
+    if not link or os.path.isabs(link):
+        raise UnsafeArchive(f"link '{relative}' points to an absolute path '{link}'")
+    base = root if hard else root.joinpath(*relative.parts[:-1])
+    resolved = Path(os.path.realpath(base / link))
+    if not _inside(root, resolved):
+        raise UnsafeArchive(f"link '{relative}' points outside the directory ('{link}')")
+    return resolved
+
+
+def _unpack(tar: tarfile.TarFile, root: Path, limits: ExtractLimits) -> tuple[int, int]:
+    files = size = 0
+    for member in tar:
+        files += 1
+        if files > limits.max_files:
+            raise ArchiveTooLarge(f"the archive holds more than {limits.max_files} members")
+        relative = _member_path(member.name)
+        if not relative.parts:
+            continue
+        target = _target(root, relative)
+        if target.is_symlink() or (target.exists() and not target.is_dir()):
+            target.unlink()
+        if member.isdir():
+            target.mkdir(mode=0o750, exist_ok=True)
+        elif member.isfile():
+            source = tar.extractfile(member)
+            if source is None:
+                raise UnsafeArchive(f"member '{relative}' cannot be read")
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+            with os.fdopen(os.open(target, flags, 0o700 if member.mode & 0o100 else 0o600), "wb") as out:
+                while chunk := source.read(_CHUNK):
+                    size += len(chunk)
+                    if size > limits.max_size:
+                        raise ArchiveTooLarge(f"the archive's files add up to more than {limits.max_size} bytes")
+                    out.write(chunk)
+        elif member.issym():
+            _check_link(root, relative, member.linkname, hard=False)
+            os.symlink(member.linkname, target)
+        elif member.islnk():
+            source_path = _check_link(root, relative, str(_member_path(member.linkname)), hard=True)
+            if not source_path.is_file():
+                raise UnsafeArchive(f"hard link '{relative}' points to '{member.linkname}', which is not a file here")
+            os.link(source_path, target)
+        else:
+            raise UnsafeArchive(f"member '{relative}' is a device, FIFO or other special file")
+    return files, size
+
+
+def extract_tarball(archive: Path, destination: Path, limits: ExtractLimits | None = None) -> Extracted:
+    """Unpack the gzip'd tarball `archive` into `destination` (created; must be empty); blocking."""
+    limits = limits or ExtractLimits()
+    destination.mkdir(parents=True, exist_ok=True)
+    root = Path(os.path.realpath(destination))
+    if any(root.iterdir()):
+        raise UnsafeArchive(f"extraction directory '{destination}' is not empty")
+    cap = limits.max_size + (limits.max_files + 2) * _HEADER_ALLOWANCE + (1 << 20)
+    try:
+        with gzip.open(archive, "rb") as unzipped:
+            capped = io.BufferedReader(_CappedReader(unzipped, cap))
+            with tarfile.open(fileobj=capped, mode="r|") as tar:
+                files, size = _unpack(tar, root, limits)
+    except (tarfile.TarError, EOFError, gzip.BadGzipFile, zlib.error) as error:
+        _empty(root)
+        raise UnsafeArchive(f"the artifact is not a valid gzip'd tarball: {error}") from error
+    except BaseException:
+        _empty(root)
+        raise
+    return Extracted(path=destination, files=files, size=size)
+
+
+def _empty(root: Path) -> None:
+    for child in root.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)

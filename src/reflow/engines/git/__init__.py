@@ -1,0 +1,63 @@
+"""Git sources through the `git` and `ssh` CLIs: remote refs, ref resolution, shallow checkout, signatures."""
+
+from __future__ import annotations
+
+from .checkout import Checkout, checkout, sparse_patterns
+from .credentials import Credentials, credentials_from_secret
+from .errors import (
+    AuthenticationFailed,
+    GitError,
+    GitTimeout,
+    InvalidRef,
+    InvalidURL,
+    RefNotFound,
+    RepositoryNotFound,
+    UnknownHostKey,
+    UnreachableHost,
+    VerificationFailed,
+)
+from .refs import (
+    RefKind,
+    RemoteRefs,
+    ResolvedRef,
+    format_revision,
+    parse_ls_remote,
+    ref_kind,
+    ref_patterns,
+    resolve_ref,
+)
+from .remote import list_refs, resolve_remote
+from .transport import check_url
+from .verify import Verification, VerificationMode, verify_checkout
+
+__all__ = [
+    "AuthenticationFailed",
+    "Checkout",
+    "Credentials",
+    "GitError",
+    "GitTimeout",
+    "InvalidRef",
+    "InvalidURL",
+    "RefKind",
+    "RefNotFound",
+    "RemoteRefs",
+    "RepositoryNotFound",
+    "ResolvedRef",
+    "UnknownHostKey",
+    "UnreachableHost",
+    "Verification",
+    "VerificationFailed",
+    "VerificationMode",
+    "check_url",
+    "checkout",
+    "credentials_from_secret",
+    "format_revision",
+    "list_refs",
+    "parse_ls_remote",
+    "ref_kind",
+    "ref_patterns",
+    "resolve_ref",
+    "resolve_remote",
+    "sparse_patterns",
+    "verify_checkout",
+]

@@ -1,0 +1,131 @@
+"""How one git command reaches its remote: a private environment with credentials in temp files.
+
+Secrets never go on a command line. Files holding them live in a fresh 0700 directory, are created 0600
+and are removed when the context ends. Git and ssh are cut off from the user's and the system's
+configuration, so only what is set here applies: git reads `GIT_CONFIG_*` entries from the environment,
+asks the `askpass` script for a username, password or key passphrase (the script reads the files), and
+runs ssh with this source's key and known_hosts only, checking host keys strictly.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from reflow.engines.git.credentials import Credentials
+from reflow.engines.git.errors import InvalidURL, public_url, redact
+
+SCHEMES = ("http", "https", "ssh")
+_PASSTHROUGH = ("PATH", "http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "TMPDIR")
+_ASKPASS = """#!/bin/sh
+case "$1" in
+  Username*|username*) exec cat {username} ;;
+  *) exec cat {password} ;;
+esac
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Transport:
+    """The environment for git commands against one remote, and the secrets to mask in their output."""
+
+    env: Mapping[str, str]
+    secrets: tuple[str, ...] = field(default=())
+
+    def redact(self, text: str) -> str:
+        return redact(text, self.secrets)
+
+
+def check_url(url: str) -> str:
+    """The URL if it is one Flux accepts (http, https or ssh scheme with a host); otherwise `InvalidURL`."""
+    try:
+        parts = urlsplit(url)
+    except ValueError as error:
+        raise InvalidURL(f"invalid URL '{public_url(url)}': {error}") from None
+    if parts.scheme not in SCHEMES or not parts.hostname:
+        raise InvalidURL(f"invalid URL '{public_url(url)}': the scheme must be http, https or ssh, with a host")
+    return url
+
+
+def _write(directory: Path, name: str, content: bytes | str, mode: int = 0o600) -> Path:
+    path = directory / name
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content.encode() if isinstance(content, str) else content)
+    return path
+
+
+def _ssh_command(directory: Path, credentials: Credentials, connect_timeout: int) -> str:
+    known_hosts = _write(directory, "known_hosts", credentials.known_hosts or b"")
+    words = [
+        "ssh",
+        *("-F", "/dev/null"),
+        *("-o", f"UserKnownHostsFile={known_hosts}"),
+        *("-o", "GlobalKnownHostsFile=/dev/null"),
+        *("-o", "StrictHostKeyChecking=yes"),
+        *("-o", "PasswordAuthentication=no"),
+        *("-o", "KbdInteractiveAuthentication=no"),
+        *("-o", f"ConnectTimeout={connect_timeout}"),
+    ]
+    if credentials.identity:
+        identity = credentials.identity if credentials.identity.endswith(b"\n") else credentials.identity + b"\n"
+        words += ["-o", "IdentitiesOnly=yes", "-i", str(_write(directory, "identity", identity))]
+    if not (credentials.identity and credentials.password):
+        words += ["-o", "BatchMode=yes"]
+    return shlex.join(words)
+
+
+@contextmanager
+def prepared_transport(
+    url: str, credentials: Credentials | None = None, *, connect_timeout: int = 30
+) -> Iterator[Transport]:
+    """A `Transport` for `url`, its files removed on exit."""
+    check_url(url)
+    credentials = credentials or Credentials()
+    directory = Path(tempfile.mkdtemp(prefix="reflow-git-"))
+    try:
+        directory.chmod(0o700)
+        home = directory / "home"
+        home.mkdir(mode=0o700)
+        env = {key: os.environ[key] for key in _PASSTHROUGH if key in os.environ}
+        env.setdefault("PATH", os.defpath)
+        env |= {
+            "HOME": str(home),
+            "LC_ALL": "C",
+            "GIT_TERMINAL_PROMPT": "0",
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_CONFIG_GLOBAL": "/dev/null",
+        }
+        config: list[tuple[str, str]] = [("credential.helper", ""), ("core.hooksPath", "/dev/null")]
+        askpass = _write(
+            directory,
+            "askpass",
+            _ASKPASS.format(
+                username=shlex.quote(str(_write(directory, "username", credentials.username or ""))),
+                password=shlex.quote(str(_write(directory, "password", credentials.password or ""))),
+            ),
+            mode=0o700,
+        )
+        env |= {"GIT_ASKPASS": str(askpass), "SSH_ASKPASS": str(askpass), "SSH_ASKPASS_REQUIRE": "force"}
+        if credentials.bearer_token:
+            config.append(("http.extraHeader", f"Authorization: Bearer {credentials.bearer_token}"))
+        if credentials.ca_cert:
+            config.append(("http.sslCAInfo", str(_write(directory, "ca.crt", credentials.ca_cert))))
+        if credentials.client_cert and credentials.client_key:
+            config.append(("http.sslCert", str(_write(directory, "tls.crt", credentials.client_cert))))
+            config.append(("http.sslKey", str(_write(directory, "tls.key", credentials.client_key))))
+        env["GIT_SSH_COMMAND"] = _ssh_command(directory, credentials, connect_timeout)
+        env["GIT_CONFIG_COUNT"] = str(len(config))
+        for index, (key, value) in enumerate(config):
+            env[f"GIT_CONFIG_KEY_{index}"] = key
+            env[f"GIT_CONFIG_VALUE_{index}"] = value
+        yield Transport(env=env, secrets=credentials.secrets())
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)

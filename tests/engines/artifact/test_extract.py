@@ -1,0 +1,158 @@
+"""Safe extraction: nothing lands outside the directory, and size and count limits stop bombs."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from tests.gitservers import GitHttpServer, Repo
+
+from reflow.api.source import GitRepositoryRef
+from reflow.engines.artifact import (
+    ArchiveTooLarge,
+    ExtractLimits,
+    Storage,
+    UnsafeArchive,
+    artifact_path,
+    extract_tarball,
+)
+from reflow.engines.git import Credentials, checkout, resolve_remote
+
+Member = tuple[str, str, bytes | str]  # (kind, name, content or link target)
+
+
+def _tarball(path: Path, members: list[Member]) -> Path:
+    with tarfile.open(path, "w:gz") as tar:
+        for kind, name, payload in members:
+            info = tarfile.TarInfo(name)
+            if kind == "file":
+                assert isinstance(payload, bytes)
+                info.size = len(payload)
+                tar.addfile(info, io.BytesIO(payload))
+            elif kind == "dir":
+                info.type = tarfile.DIRTYPE
+                tar.addfile(info)
+            else:
+                info.type = tarfile.SYMTYPE if kind == "symlink" else tarfile.LNKTYPE
+                info.linkname = str(payload)
+                tar.addfile(info)
+    return path
+
+
+def _everything(root: Path) -> set[str]:
+    return {str(path.relative_to(root)) for path in root.rglob("*")}
+
+
+@pytest.mark.parametrize(
+    ("members", "message"),
+    [
+        pytest.param([("file", "../outside.txt", b"x")], "'..'", id="parent-traversal"),
+        pytest.param([("file", "a/../../outside.txt", b"x")], "'..'", id="nested-traversal"),
+        pytest.param([("file", "/tmp/outside.txt", b"x")], "absolute", id="absolute-path"),
+        pytest.param([("symlink", "link", "../outside")], "outside", id="symlink-out"),
+        pytest.param([("symlink", "link", "/etc")], "absolute", id="symlink-absolute"),
+        pytest.param([("symlink", "d", "sub/../.."), ("file", "d/outside.txt", b"x")], "outside", id="symlink-dots"),
+        pytest.param([("hardlink", "hard", "../outside.txt")], "'..'", id="hardlink-out"),
+    ],
+)
+def test_members_that_escape_are_refused_and_nothing_is_written(
+    tmp_path: Path, members: list[Member], message: str
+) -> None:
+    sandbox = tmp_path / "sandbox"
+    destination = sandbox / "out"
+    archive = _tarball(tmp_path / "bad.tar.gz", [("file", "ok.txt", b"fine"), *members])
+    with pytest.raises(UnsafeArchive, match=message):
+        extract_tarball(archive, destination)
+    assert _everything(sandbox) == {"out"}
+    assert not (tmp_path / "outside.txt").exists()
+
+
+def test_links_inside_the_directory_are_kept(tmp_path: Path) -> None:
+    archive = _tarball(
+        tmp_path / "ok.tar.gz",
+        [
+            ("dir", "sub", b""),
+            ("file", "sub/a.txt", b"a"),
+            ("symlink", "link", "sub/a.txt"),
+            ("hardlink", "hard", "sub/a.txt"),
+        ],
+    )
+    extracted = extract_tarball(archive, tmp_path / "out")
+    assert (tmp_path / "out/link").read_bytes() == b"a"
+    assert (tmp_path / "out/hard").read_bytes() == b"a"
+    assert (extracted.files, extracted.size) == (4, 1)
+
+
+def test_a_link_cannot_redirect_a_later_member(tmp_path: Path) -> None:
+    outside = tmp_path / "victim"
+    outside.mkdir()
+    archive = _tarball(tmp_path / "bad.tar.gz", [("symlink", "sub", "."), ("file", "sub/x", b"x")])
+    extracted = extract_tarball(archive, tmp_path / "out")
+    assert (tmp_path / "out/x").read_bytes() == b"x"
+    assert extracted.files == 2
+    assert list(outside.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("members", "limits"),
+    [
+        pytest.param([("file", "big.bin", b"\0" * 5000)], ExtractLimits(max_size=4096), id="oversized-file"),
+        pytest.param(
+            [("file", f"f{index}", b"") for index in range(20)], ExtractLimits(max_files=10), id="too-many-files"
+        ),
+        pytest.param(
+            [("file", "a", b"\0" * 3000), ("file", "b", b"\0" * 3000)], ExtractLimits(max_size=4096), id="sum-too-big"
+        ),
+    ],
+)
+def test_limits_stop_bombs_and_leave_nothing_behind(
+    tmp_path: Path, members: list[Member], limits: ExtractLimits
+) -> None:
+    archive = _tarball(tmp_path / "bomb.tar.gz", members)
+    with pytest.raises(ArchiveTooLarge):
+        extract_tarball(archive, tmp_path / "out", limits)
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_gzip_bomb_is_stopped_while_decompressing(tmp_path: Path) -> None:
+    archive = tmp_path / "bomb.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        info = tarfile.TarInfo("zeros")
+        info.size = 64 << 20
+        tar.addfile(info, io.BytesIO(bytes(info.size)))
+    assert archive.stat().st_size < 1 << 20
+    with pytest.raises(ArchiveTooLarge):
+        extract_tarball(archive, tmp_path / "out", ExtractLimits(max_size=1 << 20))
+
+
+def test_not_a_tarball(tmp_path: Path) -> None:
+    (tmp_path / "x.tar.gz").write_bytes(b"definitely not gzip")
+    with pytest.raises(UnsafeArchive, match="not a valid"):
+        extract_tarball(tmp_path / "x.tar.gz", tmp_path / "out")
+
+
+async def test_repository_with_an_outward_symlink_and_a_big_file_stays_contained(
+    git_http: GitHttpServer, make_repo: Callable[[], Repo], tmp_path: Path
+) -> None:
+    repo = make_repo()
+    repo.symlink("escape", "../../../../etc")
+    repo.symlink("passwd", "/etc/passwd")
+    repo.commit({"app.yaml": "kind: ConfigMap\n", "big.bin": b"\0" * (2 << 20)}, "symlinks and a big file")
+    credentials = Credentials(username=git_http.username, password=git_http.password)
+    url = git_http.url(repo.bare.name)
+    done = await checkout(
+        url, await resolve_remote(url, GitRepositoryRef(branch="main"), credentials), tmp_path / "co", credentials
+    )
+    storage = Storage(tmp_path / "data", "127.0.0.1:9090")
+    artifact = await storage.archive(
+        artifact_path("GitRepository", "ns", "r", f"{done.commit}.tar.gz"), done.path, done.revision
+    )
+    archive = storage.local_path(artifact.path)
+    extracted = extract_tarball(archive, tmp_path / "small", ExtractLimits(max_size=10 << 20))
+    assert _everything(extracted.path) == {"app.yaml", "big.bin"}
+    with pytest.raises(ArchiveTooLarge):
+        extract_tarball(archive, tmp_path / "tight", ExtractLimits(max_size=1 << 20))
+    assert list((tmp_path / "tight").iterdir()) == []

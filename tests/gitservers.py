@@ -1,0 +1,399 @@
+"""Real git servers for tests: `git http-backend` behind aiohttp (basic/bearer auth, TLS) and Debian's sshd.
+
+Both bind loopback only. Helpers make a per-session certificate authority, ssh and OpenPGP keys, and bare
+repositories with commits, branches and (signed) tags.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import datetime
+import getpass
+import gzip
+import ipaddress
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import time
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiohttp import web
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+GIT_ENV = {"GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1", "LC_ALL": "C"}
+_IDENTITY = ("-c", "user.name=Reflow Tests", "-c", "user.email=tests@reflow.invalid", "-c", "init.defaultBranch=main")
+
+
+def run(*args: str | Path, cwd: Path | None = None, env: Mapping[str, str] | None = None, stdin: bytes = b"") -> str:
+    """Run a command for test setup; raise with its stderr when it fails."""
+    merged = {**os.environ, **GIT_ENV, **(env or {})}
+    done = subprocess.run(
+        [str(arg) for arg in args], cwd=cwd, env=merged, input=stdin, capture_output=True, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{args[0]} {args[1] if len(args) > 1 else ''} failed: {done.stderr.decode()}")
+    return done.stdout.decode()
+
+
+# --- TLS -------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TLSFiles:
+    """A session CA and a server certificate for 127.0.0.1/localhost signed by it (PEM files)."""
+
+    ca_cert: Path
+    server_cert: Path
+    server_key: Path
+
+
+def _name(common: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common)])
+
+
+def make_tls(directory: Path) -> TLSFiles:
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(_name("reflow test CA"))
+        .issuer_name(_name("reflow test CA"))
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name("127.0.0.1"))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    files = TLSFiles(directory / "ca.crt", directory / "server.crt", directory / "server.key")
+    files.ca_cert.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    files.server_cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    files.server_key.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return files
+
+
+# --- git over HTTP -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One request the HTTP git server answered: method, path, and the protocol v2 command if any."""
+
+    method: str
+    path: str
+    command: str | None
+
+
+@dataclass(slots=True, kw_only=True)
+class GitHttpServer:
+    """`git http-backend` serving every bare repository under `root`."""
+
+    root: Path
+    username: str | None = None
+    password: str | None = None
+    bearer_token: str | None = None
+    scheme: str = "http"
+    port: int = 0
+    requests: list[Request] = field(default_factory=list)
+
+    def url(self, repository: str) -> str:
+        return f"{self.scheme}://127.0.0.1:{self.port}/{repository}"
+
+    def _authorised(self, header: str | None) -> bool:
+        if self.username is None and self.bearer_token is None:
+            return True
+        if header is None:
+            return False
+        if self.bearer_token is not None and header == f"Bearer {self.bearer_token}":
+            return True
+        expected = base64.b64encode(f"{self.username}:{self.password}".encode()).decode()
+        return self.username is not None and header == f"Basic {expected}"
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        plain = gzip.decompress(body) if request.headers.get("Content-Encoding") == "gzip" else body
+        command = next((part.split(b"=", 1)[1].decode() for part in plain.split(b"\n") if b"command=" in part), None)
+        self.requests.append(Request(request.method, request.path, command))
+        if not self._authorised(request.headers.get("Authorization")):
+            return web.Response(status=401, headers={"WWW-Authenticate": 'Basic realm="git"'})
+        env = {
+            "PATH": os.environ.get("PATH", os.defpath),
+            **GIT_ENV,
+            "GIT_PROJECT_ROOT": str(self.root),
+            "GIT_HTTP_EXPORT_ALL": "1",
+            "REQUEST_METHOD": request.method,
+            "PATH_INFO": request.path,
+            "QUERY_STRING": request.query_string,
+            "CONTENT_TYPE": request.headers.get("Content-Type", ""),
+            "REMOTE_USER": self.username or "anonymous",
+            "REMOTE_ADDR": "127.0.0.1",
+        }
+        if "Content-Encoding" in request.headers:
+            env["HTTP_CONTENT_ENCODING"] = request.headers["Content-Encoding"]
+        if "Git-Protocol" in request.headers:
+            env["GIT_PROTOCOL"] = request.headers["Git-Protocol"]
+        process = await asyncio.create_subprocess_exec(
+            "git", "http-backend", env=env, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
+        )
+        out, _ = await process.communicate(body)
+        ends = [(index, len(marker)) for marker in (b"\r\n\r\n", b"\n\n") if (index := out.find(marker)) >= 0]
+        end, width = min(ends) if ends else (len(out), 0)
+        head, payload = out[:end], out[end + width :]
+        status, headers = 200, {}
+        for line in head.decode().splitlines():
+            key, _, value = line.partition(":")
+            if key.lower() == "status":
+                status = int(value.split()[0])
+            elif key:
+                headers[key.strip()] = value.strip()
+        return web.Response(status=status, headers=headers, body=payload)
+
+
+@asynccontextmanager
+async def serve_git_http(server: GitHttpServer, tls: TLSFiles | None = None) -> AsyncIterator[GitHttpServer]:
+    app = web.Application(client_max_size=1 << 30)
+    app.router.add_route("*", "/{tail:.*}", server.handle)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    context = None
+    if tls is not None:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(tls.server_cert, tls.server_key)
+        server.scheme = "https"
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
+    await site.start()
+    server.port = int(runner.addresses[0][1])
+    try:
+        yield server
+    finally:
+        await runner.cleanup()
+
+
+# --- git over SSH --------------------------------------------------------------------------------------------
+
+
+def ssh_keygen(path: Path, passphrase: str = "", comment: str = "reflow-tests") -> Path:
+    """An ed25519 key pair at `path` and `path.pub`."""
+    run("ssh-keygen", "-q", "-t", "ed25519", "-N", passphrase, "-C", comment, "-f", path)
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass(slots=True, kw_only=True)
+class SshServer:
+    """Debian's sshd on a loopback port, key authentication only, for the current user."""
+
+    directory: Path
+    port: int = 0
+    host_key: Path | None = None
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def known_hosts(self) -> bytes:
+        assert self.host_key is not None
+        return f"[127.0.0.1]:{self.port} {self.host_key.with_suffix('.pub').read_text()}".encode()
+
+    def url(self, path: Path) -> str:
+        return f"ssh://{getpass.getuser()}@127.0.0.1:{self.port}{path}"
+
+    def authorise(self, public_key: Path) -> None:
+        with (self.directory / "authorized_keys").open("a") as keys:
+            keys.write(public_key.read_text())
+
+    def start(self) -> None:
+        Path("/run/sshd").mkdir(parents=True, exist_ok=True)
+        self.host_key = ssh_keygen(self.directory / "host_ed25519")
+        (self.directory / "authorized_keys").touch()
+        for _ in range(5):
+            self.port = free_port()
+            config = self.directory / "sshd_config"
+            config.write_text(
+                "\n".join(
+                    [
+                        f"Port {self.port}",
+                        "ListenAddress 127.0.0.1",
+                        f"HostKey {self.host_key}",
+                        f"PidFile {self.directory / 'sshd.pid'}",
+                        f"AuthorizedKeysFile {self.directory / 'authorized_keys'}",
+                        "StrictModes no",
+                        "UsePAM no",
+                        "PasswordAuthentication no",
+                        "KbdInteractiveAuthentication no",
+                        "PubkeyAuthentication yes",
+                        "PermitRootLogin prohibit-password",
+                        "LogLevel ERROR",
+                        "",
+                    ]
+                )
+            )
+            self.process = subprocess.Popen(
+                [
+                    shutil.which("sshd", path="/usr/sbin:/usr/bin:/sbin") or "/usr/sbin/sshd",
+                    "-D",
+                    "-e",
+                    "-f",
+                    str(config),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and self.process.poll() is None:
+                with socket.socket() as probe:
+                    if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                        return
+                time.sleep(0.05)
+            error = (
+                self.process.stderr.read().decode() if self.process.poll() is not None and self.process.stderr else ""
+            )
+            self.stop()
+            if "Address already in use" not in error:
+                raise RuntimeError(f"sshd did not start: {error}")
+        raise RuntimeError("sshd did not find a free port")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.process = None
+
+
+# --- signing keys --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class GpgKey:
+    """An OpenPGP signing key in its own GNUPGHOME, and its armored public key."""
+
+    home: Path
+    fingerprint: str
+    public: bytes
+
+
+def gpg_key(home: Path, email: str) -> GpgKey:
+    home.mkdir(mode=0o700, parents=True)
+    env = {"GNUPGHOME": str(home)}
+    run("gpg", "--batch", "--pinentry-mode", "loopback", "--passphrase", "", "--quick-gen-key", email,
+        "ed25519", "sign", "1d", env=env)  # fmt: skip
+    listing = run("gpg", "--batch", "--with-colons", "--list-secret-keys", email, env=env)
+    fingerprint = next(line.split(":")[9] for line in listing.splitlines() if line.startswith("fpr:"))
+    public = run("gpg", "--batch", "--armor", "--export", fingerprint, env=env).encode()
+    return GpgKey(home=home, fingerprint=fingerprint, public=public)
+
+
+def stop_gpg_agent(key: GpgKey) -> None:
+    """Stop the agent gpg started for this key's home."""
+    run("gpgconf", "--kill", "gpg-agent", env={"GNUPGHOME": str(key.home)})
+
+
+@dataclass(frozen=True, slots=True)
+class Signer:
+    """How the repository helper signs: an OpenPGP key or an ssh key file."""
+
+    gpg: GpgKey | None = None
+    ssh_key: Path | None = None
+
+    def git_options(self) -> tuple[list[str], dict[str, str]]:
+        if self.gpg is not None:
+            return ["-c", f"user.signingkey={self.gpg.fingerprint}"], {"GNUPGHOME": str(self.gpg.home)}
+        assert self.ssh_key is not None
+        return ["-c", "gpg.format=ssh", "-c", f"user.signingkey={self.ssh_key}"], {}
+
+
+# --- repositories --------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Repo:
+    """A bare repository under a server root and a work tree that builds its history and pushes it."""
+
+    bare: Path
+    work: Path
+
+    @classmethod
+    def create(cls, root: Path, name: str, scratch: Path) -> Repo:
+        bare = root / f"{name}.git"
+        run("git", *_IDENTITY, "init", "--quiet", "--bare", bare)
+        work = scratch / name
+        run("git", *_IDENTITY, "init", "--quiet", work)
+        run("git", "-C", work, "remote", "add", "origin", bare)
+        return cls(bare=bare, work=work)
+
+    def git(self, *args: str, signer: Signer | None = None) -> str:
+        options, env = signer.git_options() if signer else ([], {})
+        return run("git", *_IDENTITY, *options, "-C", self.work, *args, env=env).strip()
+
+    def commit(
+        self,
+        files: Mapping[str, str | bytes | None],
+        message: str,
+        *,
+        branch: str = "main",
+        signer: Signer | None = None,
+    ) -> str:
+        """Write (or with None delete) files on `branch`, commit, push; the new commit id."""
+        if self.git("branch", "--list", branch) or not self.git("branch", "--list"):
+            self.git("checkout", "--quiet", "-B", branch)
+        else:
+            self.git("checkout", "--quiet", "-b", branch)
+        for name, content in files.items():
+            path = self.work / name
+            if content is None:
+                path.unlink()
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content.encode() if isinstance(content, str) else content)
+        self.git("add", "--all")
+        self.git("commit", "--quiet", "--allow-empty", *(["-S"] if signer else []), "-m", message, signer=signer)
+        self.git("push", "--quiet", "--force", "origin", branch)
+        return self.git("rev-parse", "HEAD")
+
+    def symlink(self, name: str, target: str) -> None:
+        (self.work / name).symlink_to(target)
+
+    def tag(self, name: str, target: str = "HEAD", *, message: str | None = None, signer: Signer | None = None) -> str:
+        """A lightweight tag, or annotated with `message`, signed with `signer`; pushed. The commit id."""
+        args = ["tag", "--force"]
+        if signer is not None:
+            args += ["-s", "-m", message or name]
+        elif message is not None:
+            args += ["-a", "-m", message]
+        self.git(*args, name, target, signer=signer)
+        self.git("push", "--quiet", "--force", "origin", f"refs/tags/{name}")
+        return self.git("rev-parse", f"{name}^{{commit}}")
+
+    def branch(self, name: str, target: str = "HEAD") -> None:
+        self.git("branch", "--force", name, target)
+        self.git("push", "--quiet", "--force", "origin", name)
