@@ -8,6 +8,8 @@ import ssl
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -100,6 +102,18 @@ class Kube:
         request_timeout: float | None = None,
     ) -> Manifest:
         """Send one request and return the decoded JSON answer; raises the ApiError subclass for failures."""
+        answer, _ = await self._send(method, path, query, body, content_type, request_timeout)
+        return answer
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, Any] | None,
+        body: Any,
+        content_type: str | None,
+        request_timeout: float | None,
+    ) -> tuple[Manifest, datetime | None]:
         await self._limiter.acquire()
         data: bytes | None = None
         if body is not None:
@@ -118,7 +132,7 @@ class Kube:
                 if response.status >= 400:
                     raise api_error(response.status, _decode(raw), f"{method} {path}: HTTP {response.status}")
                 decoded = _decode(raw)
-                return decoded if isinstance(decoded, dict) else {}
+                return (decoded if isinstance(decoded, dict) else {}), _server_date(response.headers.get("Date"))
         except (aiohttp.ClientConnectionError, TimeoutError) as err:
             raise Unreachable(f"cannot reach the API server at {self._host}: {err or type(err).__name__}") from err
 
@@ -201,6 +215,18 @@ class Kube:
             content_type=APPLY_PATCH,
         )
 
+    async def dry_run_apply(self, manifest: Manifest, *, field_manager: str) -> tuple[Manifest, datetime | None]:
+        """Server-side apply dry-run with force, plus the API server's clock when it answered (its Date header).
+
+        The clock lets a caller tell whether the answer's managedFields entry was stamped by this very
+        request (the object would change) without reading the live object.
+        """
+        ref = ObjectRef.of(manifest)
+        resource = await self.resource(ref.api_version, ref.kind)
+        query = {"fieldManager": field_manager, "force": "true", "dryRun": "All"}
+        path = resource.object_path(ref.name, ref.namespace)
+        return await self._send("PATCH", path, query, json.dumps(manifest).encode(), APPLY_PATCH, None)
+
     async def patch(
         self,
         ref: ObjectRef,
@@ -267,6 +293,13 @@ class Kube:
     async def close(self) -> None:
         """Close the HTTP session (only the connection that opened it should)."""
         await self._session.close()
+
+
+def _server_date(header: str | None) -> datetime | None:
+    try:
+        return parsedate_to_datetime(header) if header else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _decode(raw: bytes) -> Any:
