@@ -8,6 +8,8 @@ import ssl
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -104,6 +106,19 @@ class Kube:
         accept: str = JSON,
     ) -> Manifest:
         """Send one request and return the decoded JSON answer; raises the ApiError subclass for failures."""
+        answer, _ = await self._send(method, path, query, body, content_type, request_timeout, accept)
+        return answer
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, Any] | None,
+        body: Any,
+        content_type: str | None,
+        request_timeout: float | None,
+        accept: str = JSON,
+    ) -> tuple[Manifest, datetime | None]:
         await self._limiter.acquire()
         data: bytes | None = None
         if body is not None:
@@ -122,7 +137,7 @@ class Kube:
                 if response.status >= 400:
                     raise api_error(response.status, _decode(raw), f"{method} {path}: HTTP {response.status}")
                 decoded = _decode(raw)
-                return decoded if isinstance(decoded, dict) else {}
+                return (decoded if isinstance(decoded, dict) else {}), _server_date(response.headers.get("Date"))
         except (aiohttp.ClientConnectionError, TimeoutError) as err:
             raise Unreachable(f"cannot reach the API server at {self._host}: {err or type(err).__name__}") from err
 
@@ -221,6 +236,18 @@ class Kube:
         """Which cluster and which user this connection acts as: (server, impersonated user, groups)."""
         return self._host, self.options.as_user, self.options.as_groups
 
+    async def dry_run_apply(self, manifest: Manifest, *, field_manager: str) -> tuple[Manifest, datetime | None]:
+        """Server-side apply dry-run with force, plus the API server's clock when it answered (its Date header).
+
+        The clock lets a caller tell whether the answer's managedFields entry was stamped by this very
+        request (the object would change) without reading the live object.
+        """
+        ref = ObjectRef.of(manifest)
+        resource = await self.resource(ref.api_version, ref.kind)
+        query = {"fieldManager": field_manager, "force": "true", "dryRun": "All"}
+        path = resource.object_path(ref.name, ref.namespace)
+        return await self._send("PATCH", path, query, json.dumps(manifest).encode(), APPLY_PATCH, None)
+
     async def patch(
         self,
         ref: ObjectRef,
@@ -289,6 +316,13 @@ class Kube:
     async def close(self) -> None:
         """Close the HTTP session (only the connection that opened it should)."""
         await self._session.close()
+
+
+def _server_date(header: str | None) -> datetime | None:
+    try:
+        return parsedate_to_datetime(header) if header else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _decode(raw: bytes) -> Any:
