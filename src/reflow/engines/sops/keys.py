@@ -9,6 +9,7 @@ order); with several key groups, the shares of at least `shamir_threshold` group
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -82,7 +83,9 @@ def _pgp_keys(name: str, value: bytes) -> list[tuple[str, pysequoia.PyDecryptor]
         raise InvalidKeyEntry(name, "not an OpenPGP key") from None
     keys = []
     for cert in certs:
-        secrets = cert.secrets
+        with warnings.catch_warnings():  # pysequoia 0.1.35 deprecates Cert.secrets in favour of Tsk parsing
+            warnings.simplefilter("ignore", DeprecationWarning)
+            secrets = cert.secrets
         if secrets is None:
             continue
         try:
