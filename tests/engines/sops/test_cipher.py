@@ -6,7 +6,9 @@ import pytest
 
 from reflow.engines.sops import cipher
 
-SOPS_VECTOR = "ENC[AES256_GCM,data:oYyi,iv:MyIDYbT718JRr11QtBkcj3Dwm4k1aCGZBVeZf0EyV8o=,tag:t5z2Z023Up0kxwCgw1gNxg==,type:str]"
+SOPS_VECTOR = (
+    "ENC[AES256_GCM,data:oYyi,iv:MyIDYbT718JRr11QtBkcj3Dwm4k1aCGZBVeZf0EyV8o=,tag:t5z2Z023Up0kxwCgw1gNxg==,type:str]"
+)
 SOPS_KEY = b"f" * 32
 
 
@@ -43,7 +45,8 @@ def test_conversion_errors_do_not_quote_the_plaintext() -> None:
     with pytest.raises(cipher.CipherError) as caught:
         cipher.typed(b"hunter2", "int")
     assert "hunter2" not in str(caught.value)
-    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+    assert caught.value.__cause__ is None
+    assert caught.value.__suppress_context__
 
 
 @pytest.mark.parametrize(

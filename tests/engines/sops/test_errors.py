@@ -77,7 +77,8 @@ def test_wrong_key_names_the_recipient_not_the_key(encrypted: bytes, keys) -> No
 
 def test_cloud_kms_only_document_is_an_unsupported_key_type(keys) -> None:  # type: ignore[no-untyped-def]
     document = (
-        b"a: ENC[AES256_GCM,data:oYyi,iv:MyIDYbT718JRr11QtBkcj3Dwm4k1aCGZBVeZf0EyV8o=,tag:t5z2Z023Up0kxwCgw1gNxg==,type:str]\n"
+        b"a: ENC[AES256_GCM,data:oYyi,iv:MyIDYbT718JRr11QtBkcj3Dwm4k1aCGZBVeZf0EyV8o=,"
+        b"tag:t5z2Z023Up0kxwCgw1gNxg==,type:str]\n"
         b"sops:\n    kms:\n        - arn: arn:aws:kms:eu-west-1:1:key/x\n          enc: AQID\n"
         b"    hc_vault:\n        - vault_address: https://vault\n          key_name: k\n          enc: vault:v1:x\n"
         b"    lastmodified: '2024-01-01T00:00:00Z'\n    mac: ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]\n"
@@ -87,7 +88,7 @@ def test_cloud_kms_only_document_is_an_unsupported_key_type(keys) -> None:  # ty
 
 
 def test_document_without_metadata_is_invalid(keys) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(InvalidDocument, match="^plain.yaml: sops metadata not found"):
+    with pytest.raises(InvalidDocument, match=r"^plain\.yaml: sops metadata not found"):
         decrypt_document(b"a: b\n", keys.ring("age"), file="plain.yaml", input_format=Format.YAML)
 
 
