@@ -9,7 +9,7 @@ import pytest
 import yaml
 from tests.engines.sops.conftest import Encrypt, Keys
 
-from reflow.engines.sops import Format, decrypt_document
+from reflow.engines.sops import Format, KeyRing, decrypt_document
 
 YAML_PLAIN = b"""\
 db:
@@ -58,11 +58,19 @@ def parsed(data: bytes, format_: Format) -> Any:
 def encrypt_with(encrypt: Encrypt, keys: Keys, plain: bytes, format_: Format, key_type: str) -> bytes:
     if key_type == "age":
         return encrypt(plain, format_.value, env={"SOPS_AGE_RECIPIENTS": keys.age.recipient})
-    fingerprint = keys.rsa.fingerprint if key_type == "rsa" else keys.ed25519.fingerprint
-    return encrypt(plain, format_.value, env={"SOPS_PGP_FP": fingerprint})
+    return encrypt(plain, format_.value, env={"SOPS_PGP_FP": keys.pgp(key_type).fingerprint})
 
 
-@pytest.mark.parametrize("key_type", ["age", "rsa", "ed25519"])
+KEY_TYPES = [
+    pytest.param("age", id="age"),
+    pytest.param("rsa", id="rsa-split-usage"),
+    pytest.param("ed25519", id="ed25519-cv25519"),
+    pytest.param("flux", id="rsa-flux-guide"),
+    pytest.param("flux-subkeys", id="rsa-flux-guide-subkeys-only"),
+]
+
+
+@pytest.mark.parametrize("key_type", KEY_TYPES)
 @pytest.mark.parametrize(("format_", "plain"), STORES)
 def test_sops_encrypted_file_decrypts_to_its_plaintext(
     encrypt: Encrypt, keys: Keys, format_: Format, plain: bytes, key_type: str
@@ -71,6 +79,25 @@ def test_sops_encrypted_file_decrypts_to_its_plaintext(
     assert b"s3cr3t" not in encrypted
     decrypted = decrypt_document(encrypted, keys.ring(key_type), file=f"secret.{format_}", input_format=format_)
     assert parsed(decrypted, format_) == parsed(plain, format_)
+
+
+def test_flux_guide_key_has_a_subkey_for_every_usage(keys: Keys) -> None:
+    """The case pysequoia could not decrypt: GnuPG gives the guide's RSA subkey sign, encrypt and auth."""
+    assert set(keys.flux.subkey_usage) == {"s", "e", "a"}
+    assert set(keys.rsa.subkey_usage) == {"e"}
+
+
+@pytest.mark.parametrize("key_type", ["flux", "ed25519"])
+@pytest.mark.parametrize("together", [True, False], ids=["one-armored-block", "concatenated-blocks"])
+def test_several_keys_in_one_asc_entry_are_all_read(
+    encrypt: Encrypt, keys: Keys, key_type: str, together: bool
+) -> None:
+    value = keys.exported_together("flux", "ed25519") if together else keys.flux.armored + keys.ed25519.armored
+    ring = KeyRing.from_secret_data({"keys.asc": value})
+    assert set(ring.pgp_fingerprints) == {keys.flux.fingerprint.lower(), keys.ed25519.fingerprint.lower()}
+    encrypted = encrypt_with(encrypt, keys, YAML_PLAIN, Format.YAML, key_type)
+    decrypted = decrypt_document(encrypted, ring, file="s.yaml", input_format=Format.YAML)
+    assert yaml.safe_load(decrypted) == yaml.safe_load(YAML_PLAIN)
 
 
 def test_yaml_values_keep_their_types(encrypt: Encrypt, keys: Keys) -> None:
@@ -169,6 +196,7 @@ def test_comment_rules_survive_a_build_that_dropped_the_comments(encrypt: Encryp
         pytest.param(("age", "age2"), "age+age2", id="two-age-groups"),
         pytest.param(("age", "rsa"), "age+rsa", id="age-and-pgp-groups"),
         pytest.param(("ed25519", "rsa"), "ed25519+rsa", id="pgp-only-groups"),
+        pytest.param(("age", "flux"), "age+flux", id="age-and-flux-guide-groups"),
     ],
 )
 def test_two_of_three_key_groups_recover_the_data_key(
@@ -179,7 +207,7 @@ def test_two_of_three_key_groups_recover_the_data_key(
         "key_groups": [
             {"age": [keys.age.recipient]},
             {"age": [keys.age2.recipient], "pgp": [keys.ed25519.fingerprint]},
-            {"pgp": [keys.rsa.fingerprint]},
+            {"pgp": [keys.rsa.fingerprint, keys.flux.fingerprint]},
         ],
     }
     encrypted = encrypt(YAML_PLAIN, "yaml", config=config)

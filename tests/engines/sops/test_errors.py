@@ -107,5 +107,27 @@ def test_unreadable_secret_entries_name_the_entry_only(name: str, value: bytes, 
     assert value.decode() not in str(caught.value)
 
 
+def test_pgp_document_with_the_wrong_pgp_key_names_the_fingerprint(encrypt, keys) -> None:  # type: ignore[no-untyped-def]
+    encrypted = encrypt(PLAIN, "yaml", env={"SOPS_PGP_FP": keys.flux.fingerprint})
+    with pytest.raises(DataKeyUnavailable, match="no OpenPGP key in the decryption Secret can decrypt it") as caught:
+        decrypt_document(encrypted, keys.ring("ed25519", "rsa"), file="secrets/db.yaml", input_format=Format.YAML)
+    assert keys.flux.fingerprint.lower() in str(caught.value).lower()
+    assert_clean(caught.value, keys)
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        pytest.param("protected", "has no secret key usable without a passphrase", id="passphrase-protected"),
+        pytest.param("public", "no OpenPGP secret key found", id="public-key-only"),
+    ],
+)
+def test_pgp_entries_without_usable_secret_keys_are_refused(keys, key: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    value = keys.protected.armored if key == "protected" else keys.flux.public
+    with pytest.raises(InvalidKeyEntry, match=f"^key.asc: .*{message}") as caught:
+        KeyRing.from_secret_data({"key.asc": value})
+    assert "PRIVATE KEY" not in str(caught.value)
+
+
 def test_key_ring_repr_shows_no_keys(keys) -> None:  # type: ignore[no-untyped-def]
     assert repr(keys.ring("age", "rsa")) == "KeyRing(age=1, pgp=1)"

@@ -5,26 +5,50 @@ Entries are recognised by name as Flux does: `*.agekey` holds age X25519 identit
 transit and the other key services are not implemented: a document only they can open fails with
 `UnsupportedKeyType`. Within a key group, age keys are tried first, then OpenPGP (sops's default
 order); with several key groups, the shares of at least `shamir_threshold` groups are combined.
+
+OpenPGP is read with PGPy: pysequoia 0.1.35 could not decrypt data keys encrypted to RSA keys made as
+Flux's SOPS guide says (no usage lines, so the subkey may sign, encrypt and authenticate). A data key
+is decrypted by the primary key or subkey whose key id the message names, so exports made with
+`gpg --export-secret-subkeys` work too. PGPy 0.6.0 uses cryptography ciphers and `imghdr` that are
+deprecated; those warnings are silenced around the PGPy calls only. `catch_warnings` swaps the
+process-wide filters, so it is not thread-safe: a warning raised meanwhile in another thread may be
+hidden too.
 """
 
 from __future__ import annotations
 
+import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pyrage  # type: ignore[import-untyped]  # no stubs; see the issue note
-import pysequoia
+from cryptography.utils import CryptographyDeprecationWarning
 
 from reflow.engines.sops import shamir
 from reflow.engines.sops.errors import DataKeyUnavailable, InvalidKeyEntry, UnsupportedKeyType
 from reflow.engines.sops.metadata import AGE, PGP, MasterKey, Metadata
+
+
+@contextmanager
+def _quiet_pgpy() -> Iterator[None]:
+    """Hide the deprecation warnings PGPy 0.6.0 triggers (cryptography's CFB, TripleDES, Camellia; imghdr)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=CryptographyDeprecationWarning)
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"pgpy(\.|$)")
+        yield
+
+
+with _quiet_pgpy():
+    import pgpy  # type: ignore[import-untyped]  # no stubs or py.typed
 
 AGE_EXTENSION = ".agekey"
 PGP_EXTENSION = ".asc"
 DATA_KEY_SIZE = 32
 _ORDER = {AGE: 0, PGP: 1}
 _AGE_SECRET_PREFIX = "AGE-SECRET-KEY-1"
+_ARMOR_BLOCK = re.compile(rb"-----BEGIN PGP [A-Z ,0-9/]+-----.*?-----END PGP [A-Z ,0-9/]+-----", re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +56,7 @@ class KeyRing:
     """Private keys held in memory; `repr` shows counts only."""
 
     age: tuple[pyrage.x25519.Identity, ...] = field(default=(), repr=False)
-    pgp: tuple[pysequoia.PyDecryptor, ...] = field(default=(), repr=False)
+    pgp: tuple[pgpy.PGPKey, ...] = field(default=(), repr=False)  # primary keys with their subkeys
     pgp_fingerprints: tuple[str, ...] = ()  # public: the primary key fingerprints, lower-case hex
 
     def __repr__(self) -> str:
@@ -42,15 +66,15 @@ class KeyRing:
     def from_secret_data(cls, data: Mapping[str, bytes]) -> KeyRing:
         """Read the `*.agekey` and `*.asc` entries of a decryption Secret (values already base64-decoded)."""
         age: list[pyrage.x25519.Identity] = []
-        pgp: list[pysequoia.PyDecryptor] = []
+        pgp: list[pgpy.PGPKey] = []
         fingerprints: list[str] = []
         for name in sorted(data):
             if name.endswith(AGE_EXTENSION):
                 age.extend(_age_identities(name, data[name]))
             elif name.endswith(PGP_EXTENSION):
-                for fingerprint, decryptor in _pgp_keys(name, data[name]):
-                    fingerprints.append(fingerprint)
-                    pgp.append(decryptor)
+                for key in _pgp_keys(name, data[name]):
+                    fingerprints.append(str(key.fingerprint).lower())
+                    pgp.append(key)
         return cls(age=tuple(age), pgp=tuple(pgp), pgp_fingerprints=tuple(fingerprints))
 
 
@@ -76,25 +100,33 @@ def _age_identities(name: str, value: bytes) -> list[pyrage.x25519.Identity]:
     return identities
 
 
-def _pgp_keys(name: str, value: bytes) -> list[tuple[str, pysequoia.PyDecryptor]]:
-    try:
-        certs = pysequoia.Cert.split_bytes(value)
-    except Exception:  # parsing errors may quote packets
-        raise InvalidKeyEntry(name, "not an OpenPGP key") from None
+def _pgp_keys(name: str, value: bytes) -> list[pgpy.PGPKey]:
+    certs = []
+    for block in _ARMOR_BLOCK.findall(value) or [value]:  # PGPy reads the first armored block only
+        try:
+            with _quiet_pgpy():
+                _, primaries = pgpy.PGPKey.from_blob(block)  # the first key, and every primary key (first included)
+        except Exception:  # parsing errors may quote packets
+            raise InvalidKeyEntry(name, "not an OpenPGP key") from None
+        certs.extend(primaries.values())
     keys = []
     for cert in certs:
-        with warnings.catch_warnings():  # pysequoia 0.1.35 deprecates Cert.secrets in favour of Tsk parsing
-            warnings.simplefilter("ignore", DeprecationWarning)
-            secrets = cert.secrets
-        if secrets is None:
+        if cert.is_public:
             continue
-        try:
-            keys.append((cert.fingerprint, secrets.decryptor(None)))
-        except Exception:
-            raise InvalidKeyEntry(name, f"OpenPGP key {cert.fingerprint.upper()} is not usable") from None
+        if next(_secret_keys(cert), None) is None:
+            fingerprint = str(cert.fingerprint)
+            raise InvalidKeyEntry(name, f"OpenPGP key {fingerprint} has no secret key usable without a passphrase")
+        keys.append(cert)
     if not keys:
         raise InvalidKeyEntry(name, "no OpenPGP secret key found")
     return keys
+
+
+def _secret_keys(cert: pgpy.PGPKey) -> Iterator[pgpy.PGPKey]:
+    """The primary key and subkeys whose secret part is present and not passphrase-protected."""
+    for key in (cert, *cert.subkeys.values()):
+        if not key.is_public and key.is_unlocked:
+            yield key
 
 
 def decrypt_data_key(metadata: Metadata, keys: KeyRing, *, file: str) -> bytes:
@@ -165,11 +197,23 @@ def _age_decrypt(master: MasterKey, keys: KeyRing) -> tuple[bytes | None, str]:
 def _pgp_decrypt(master: MasterKey, keys: KeyRing) -> tuple[bytes | None, str]:
     if not keys.pgp:
         return None, "no OpenPGP key in the decryption Secret"
-    for decryptor in keys.pgp:
-        try:
-            decrypted = pysequoia.decrypt(bytes=master.enc.encode(), decryptor=decryptor)
-        except Exception:  # not for this key, or a malformed message
-            continue
-        if decrypted.bytes is not None:
-            return decrypted.bytes, ""
+    try:
+        with _quiet_pgpy():
+            message = pgpy.PGPMessage.from_blob(master.enc)
+    except Exception:  # not armored, or malformed packets
+        return None, "the encrypted data key is not an OpenPGP message"
+    if not message.is_encrypted:
+        return None, "the data key is not encrypted to an OpenPGP key"
+    recipients = set(message.encrypters)  # key ids of the primary keys or subkeys it is encrypted to
+    for cert in keys.pgp:
+        for key in _secret_keys(cert):
+            if key.fingerprint.keyid not in recipients:
+                continue
+            try:
+                with _quiet_pgpy():
+                    contents = key.decrypt(message).message
+            except Exception:  # wrong key material, a failed integrity check, an unsupported cipher
+                continue
+            if isinstance(contents, (bytes, bytearray)):
+                return bytes(contents), ""
     return None, "no OpenPGP key in the decryption Secret can decrypt it"
