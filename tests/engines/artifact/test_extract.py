@@ -8,7 +8,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from tests.gitservers import GitHttpServer, Repo
 
 from reflow.api.source import GitRepositoryRef
 from reflow.engines.artifact import (
@@ -20,6 +19,7 @@ from reflow.engines.artifact import (
     extract_tarball,
 )
 from reflow.engines.git import Credentials, checkout, resolve_remote
+from tests.gitservers import GitHttpServer, Repo
 
 Member = tuple[str, str, bytes | str]  # (kind, name, content or link target)
 

@@ -7,10 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from tests.gitservers import GitHttpServer, Repo
 
 from reflow.api.source import GitRepositoryRef
 from reflow.engines.git import Credentials, checkout, resolve_remote
+from tests.gitservers import GitHttpServer, Repo
 
 
 def _credentials(server: GitHttpServer) -> Credentials:

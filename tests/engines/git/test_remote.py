@@ -7,7 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from tests.gitservers import GitHttpServer, Repo, SshServer, TLSFiles, free_port, ssh_keygen
 
 from reflow.api.source import GitRepositoryRef
 from reflow.engines.git import (
@@ -21,6 +20,7 @@ from reflow.engines.git import (
     UnreachableHost,
     resolve_remote,
 )
+from tests.gitservers import GitHttpServer, Repo, SshServer, TLSFiles, free_port, ssh_keygen
 
 Made = dict[str, str]
 

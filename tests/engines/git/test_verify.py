@@ -6,7 +6,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from tests.gitservers import GitHttpServer, Repo, Signer, ssh_keygen
 
 from reflow.api.source import GitRepositoryRef
 from reflow.engines.git import (
@@ -18,6 +17,7 @@ from reflow.engines.git import (
     resolve_remote,
     verify_checkout,
 )
+from tests.gitservers import GitHttpServer, Repo, Signer, ssh_keygen
 
 
 async def _checkout(server: GitHttpServer, repo: Repo, ref: GitRepositoryRef, into: Path) -> Checkout:

