@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from reflow.api.meta import ObjectRef
+from reflow.api.crds import KINDS, crd
+from reflow.api.meta import Manifest, ObjectRef
 from reflow.dev.plane import LocalPlane, PlaneError
 from reflow.kube.client import Kube, connect
 from reflow.kube.errors import NotFound
 from reflow.kube.options import ConnectionOptions
+from reflow.kube.wait import wait_for
 
 pytest_plugins = ["tests.fixtures_git"]
 
@@ -56,6 +58,21 @@ async def namespace(kube: Kube) -> AsyncIterator[str]:
     yield name
     with contextlib.suppress(NotFound):
         await kube.delete(ObjectRef("v1", "Namespace", name))
+
+
+def established(obj: Manifest | None) -> bool:
+    conditions = ((obj or {}).get("status") or {}).get("conditions") or []
+    return {c["type"]: c["status"] for c in conditions}.get("Established") == "True"
+
+
+@pytest.fixture(scope="session")
+async def flux_crds(kube: Kube) -> list[Manifest]:
+    """Every reflow CRD applied to the session's plane and Established; they stay for the whole session."""
+    manifests = [crd(model) for model in KINDS]
+    for manifest in manifests:
+        await kube.apply(manifest, field_manager="reflow-tests", force=True)
+    live = [await wait_for(kube, ObjectRef.of(m), established, timeout=60, what="Established") for m in manifests]
+    return [obj for obj in live if obj]
 
 
 @pytest.fixture

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from reflow.api.crds import KINDS, crd
+from reflow.api.crds import KINDS
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.kube.client import Kube
 from reflow.kube.errors import Invalid, NotFound
-from reflow.kube.wait import wait_deleted, wait_for
 
 FIELD_MANAGER = "reflow-tests"
 SOURCE = "source.toolkit.fluxcd.io/v1"
@@ -183,29 +180,9 @@ def contains(stored: Any, expected: Any) -> bool:
     return bool(stored == expected)
 
 
-def established(obj: Manifest | None) -> bool:
-    conditions = ((obj or {}).get("status") or {}).get("conditions") or []
-    return {c["type"]: c["status"] for c in conditions}.get("Established") == "True"
-
-
-@pytest.fixture(scope="module")
-async def crds(kube: Kube) -> AsyncIterator[list[Manifest]]:
-    """Every reflow CRD applied to the session's plane and Established; removed afterwards."""
-    manifests = [crd(model) for model in KINDS]
-    for manifest in manifests:
-        await kube.apply(manifest, field_manager=FIELD_MANAGER, force=True)
-    live = [await wait_for(kube, ObjectRef.of(m), established, timeout=60, what="Established") for m in manifests]
-    yield [obj for obj in live if obj]
-    for manifest in manifests:
-        with contextlib.suppress(NotFound):
-            await kube.delete(ObjectRef.of(manifest))
-    for manifest in manifests:
-        await wait_deleted(kube, ObjectRef.of(manifest), timeout=60)
-
-
-def test_every_crd_is_established_with_its_names_accepted(crds: list[Manifest]) -> None:
-    assert len(crds) == len(KINDS) == 15
-    for obj in crds:
+def test_every_crd_is_established_with_its_names_accepted(flux_crds: list[Manifest]) -> None:
+    assert len(flux_crds) == len(KINDS) == 15
+    for obj in flux_crds:
         conditions = {c["type"]: c["status"] for c in obj["status"]["conditions"]}
         assert conditions["NamesAccepted"] == "True", obj["metadata"]["name"]
         assert obj["status"]["acceptedNames"]["kind"] == obj["spec"]["names"]["kind"]
@@ -213,7 +190,7 @@ def test_every_crd_is_established_with_its_names_accepted(crds: list[Manifest]) 
 
 @pytest.mark.parametrize(("manifest", "expected"), SAMPLES, ids=[m["kind"] for m, _ in SAMPLES])
 async def test_flux_sample_is_stored_with_flux_defaults(
-    crds: list[Manifest], kube: Kube, namespace: str, manifest: Manifest, expected: Manifest
+    flux_crds: list[Manifest], kube: Kube, namespace: str, manifest: Manifest, expected: Manifest
 ) -> None:
     obj = copy.deepcopy(manifest)
     obj["metadata"]["namespace"] = namespace
@@ -252,7 +229,7 @@ GIT = SAMPLES[0][0]
     ],
 )
 async def test_invalid_git_repository_is_refused_naming_the_field(
-    crds: list[Manifest], kube: Kube, namespace: str, spec: Manifest, field: str, words: str
+    flux_crds: list[Manifest], kube: Kube, namespace: str, spec: Manifest, field: str, words: str
 ) -> None:
     obj = sample(SOURCE, "GitRepository", spec, name="invalid")
     obj["metadata"]["namespace"] = namespace
@@ -265,7 +242,7 @@ async def test_invalid_git_repository_is_refused_naming_the_field(
 
 
 async def test_kustomization_kubeconfig_cel_rule_refuses_both_references(
-    crds: list[Manifest], kube: Kube, namespace: str
+    flux_crds: list[Manifest], kube: Kube, namespace: str
 ) -> None:
     spec = {
         **SAMPLES[7][0]["spec"],
@@ -277,8 +254,8 @@ async def test_kustomization_kubeconfig_cel_rule_refuses_both_references(
         await kube.create(obj)
 
 
-def test_kubectl_explain_shows_reflow_description(crds: list[Manifest], kubeconfig: Path, tmp_path: Path) -> None:
-    git = next(obj for obj in crds if obj["spec"]["names"]["kind"] == "GitRepository")
+def test_kubectl_explain_shows_reflow_description(flux_crds: list[Manifest], kubeconfig: Path, tmp_path: Path) -> None:
+    git = next(obj for obj in flux_crds if obj["spec"]["names"]["kind"] == "GitRepository")
     spec = git["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
     description = spec["properties"]["url"]["description"]
     kubectl = Path(sys.executable).parent / "kubectl"

@@ -14,7 +14,9 @@ import click
 from reflow.cli.console import fail, run
 from reflow.cli.options import Duration, GlobalOptions, global_options
 from reflow.controllers import registry
+from reflow.controllers.options import ControllerOptions
 from reflow.dev.cache import state_dir
+from reflow.engines.artifact import StorageSettings
 from reflow.kube.client import connect
 from reflow.kube.kubeconfig import in_cluster
 from reflow.runtime import logs
@@ -100,22 +102,22 @@ def controllers(options: GlobalOptions, run_all: bool, names: str, **flags: obje
         health_addr=str(flags["health_addr"]),
         feature_gates=gates,
     )
-    storage_path = flags["storage_path"] or state_dir() / "artifacts"
-    controller_options = registry.ControllerOptions(
-        storage_path=Path(str(storage_path)),
+    storage = StorageSettings(
+        storage_path=Path(str(flags["storage_path"] or state_dir() / "artifacts")),
         storage_addr=str(flags["storage_addr"]),
-        storage_adv_addr=flags["storage_adv_addr"] or None,  # type: ignore[arg-type]
+        storage_adv_addr=str(flags["storage_adv_addr"] or ""),
         artifact_retention_ttl=float(flags["artifact_retention_ttl"]),  # type: ignore[arg-type]
         artifact_retention_records=int(flags["artifact_retention_records"]),  # type: ignore[call-overload]
-        default_concurrency={} if flags["concurrent"] is None else {"all": int(flags["concurrent"])},  # type: ignore[call-overload]
     )
+    concurrent = flags["concurrent"]
+    controller_options = ControllerOptions(storage=storage, concurrent=int(concurrent) if concurrent else None)  # type: ignore[call-overload]
     log_file = flags["log_file"] or default_log_file()
     logs.configure(str(flags["log_level"]), str(flags["log_encoding"]), file=log_file)  # type: ignore[arg-type]
     run(_serve(options, settings, controller_options, chosen))
 
 
 async def _serve(
-    options: GlobalOptions, settings: RuntimeSettings, controller_options: registry.ControllerOptions, chosen: list[str]
+    options: GlobalOptions, settings: RuntimeSettings, controller_options: ControllerOptions, chosen: list[str]
 ) -> None:
     connection = replace(options.connection, user_agent="reflow")
     async with connect(connection) as kube:

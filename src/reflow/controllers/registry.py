@@ -3,36 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from pathlib import Path
 
+from reflow.controllers import source
+from reflow.controllers.options import ControllerOptions
 from reflow.kube.client import Kube
 from reflow.runtime.manager import Manager
 from reflow.runtime.settings import RuntimeSettings
 
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ControllerOptions:
-    """The flags of `reflow controllers` that belong to one controller or another."""
-
-    storage_path: Path = field(default_factory=lambda: Path("/data"))
-    """Where the source controller keeps artifacts (`--storage-path`)."""
-    storage_addr: str = ":9090"
-    """Where the artifact server listens (`--storage-addr`)."""
-    storage_adv_addr: str | None = None
-    """The host:port put into artifact URLs (`--storage-adv-addr`); None: derived from `storage_addr`."""
-    artifact_retention_ttl: float = 60.0
-    """Seconds an older artifact is kept after a newer one appears (`--artifact-retention-ttl`)."""
-    artifact_retention_records: int = 2
-    """How many artifacts per object are kept at most (`--artifact-retention-records`)."""
-    default_concurrency: dict[str, int] = field(default_factory=dict)
-    """`--concurrent` when it was given; otherwise each controller uses Flux's default for it."""
-
-
 Setup = Callable[[Manager, Kube, RuntimeSettings, ControllerOptions], None]
 """Adds a controller's reconcilers, watches and services to a manager."""
 
-_SETUPS: dict[str, Setup] = {}
 ORDER = (
     "source-controller",
     "kustomize-controller",
@@ -49,11 +29,8 @@ class UnknownController(ValueError):
     """A controller name reflow does not know or does not have yet."""
 
 
-def register(name: str, setup: Setup) -> None:
-    """Make a controller available under its Flux name (`source-controller`)."""
-    if name not in ORDER:
-        raise UnknownController(f"{name!r} is not one of Flux's controllers")
-    _SETUPS[name] = setup
+_SETUPS: dict[str, Setup] = {"source-controller": source.setup}
+"""The controllers reflow has so far."""
 
 
 def available() -> list[str]:

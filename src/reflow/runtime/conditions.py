@@ -83,11 +83,13 @@ def finished(
     stalled: bool = False,
     generation: int,
     fields: Mapping[str, Any] | None = None,
+    extra: Mapping[str, tuple[str, str, str] | None] | None = None,
     now: str,
 ) -> Status:
     """The status after a reconcile: Ready True/False, Reconciling removed, Stalled only when stalled.
 
-    `fields` are kind-specific status fields merged on top; a None value removes the field.
+    `fields` are kind-specific status fields merged on top; a None value removes the field. `extra`
+    sets kind-specific conditions as (status, reason, message), or removes them when None.
     """
     conditions = list(status.get("conditions") or [])
     state = "True" if ready else "False"
@@ -97,6 +99,11 @@ def finished(
         conditions = set_condition(conditions, STALLED, "True", reason, message, generation=generation, now=now)
     else:
         conditions = remove_condition(conditions, STALLED)
+    for kind, wanted in (extra or {}).items():
+        if wanted is None:
+            conditions = remove_condition(conditions, kind)
+        else:
+            conditions = set_condition(conditions, kind, *wanted, generation=generation, now=now)
     result: Status = copy.deepcopy(dict(status))
     for name, value in (fields or {}).items():
         if value is None:

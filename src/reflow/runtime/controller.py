@@ -22,7 +22,7 @@ from reflow.runtime.logs import bound
 from reflow.runtime.metrics import Metrics
 from reflow.runtime.queue import Backoff, ShutDown, WorkQueue
 from reflow.runtime.reconciler import Reconciler
-from reflow.runtime.result import Result
+from reflow.runtime.result import Conditions, Result
 from reflow.runtime.settings import RuntimeSettings
 
 T = TypeVar("T")
@@ -72,6 +72,7 @@ class Outcome:
     message: str
     stalled: bool = False
     fields: dict[str, Any] | None = None
+    conditions: Conditions | None = None
     event_type: str | None = None
     event_reason: str | None = None
     event_message: str | None = None
@@ -101,13 +102,16 @@ class Controller(Generic[T]):
         *,
         metrics: Metrics | None = None,
         recorder: EventRecorder | None = None,
+        component: str | None = None,
     ) -> None:
         self.name = name
+        self.component = component or name
+        """The Flux controller this belongs to (`source-controller`): it names the lease and reports events."""
         self.kube = kube
         self.reconciler = reconciler
         self.settings = settings
         self.metrics = metrics or Metrics()
-        self.recorder = recorder or EventRecorder(kube, name, events_addr=settings.events_addr)
+        self.recorder = recorder or EventRecorder(kube, self.component, events_addr=settings.events_addr)
         scope = Scope(
             api_version=reconciler.api_version,
             kind=reconciler.kind,
@@ -227,6 +231,7 @@ class Controller(Generic[T]):
                 reason=waiting.reason,
                 message=waiting.message,
                 fields=dict(waiting.status),
+                conditions=waiting.conditions,
                 event_type=NORMAL,
                 event_reason=waiting.reason,
                 event_message=waiting.message,
@@ -239,6 +244,7 @@ class Controller(Generic[T]):
                 message=error.message,
                 stalled=error.stalled,
                 fields=dict(error.status),
+                conditions=error.conditions,
                 event_type=WARNING,
                 event_reason=error.reason,
                 event_message=error.message,
@@ -279,6 +285,7 @@ class Controller(Generic[T]):
             reason=result.reason,
             message=result.ready,
             fields=dict(result.status),
+            conditions=result.conditions,
             event_type=NORMAL if result.event else None,
             event_reason=result.event_reason or result.reason,
             event_message=result.event,
@@ -300,6 +307,10 @@ class Controller(Generic[T]):
             stalled=outcome.stalled,
             generation=generation,
             fields=fields,
+            extra={
+                kind: None if state is None else (state.status, state.reason, state.message)
+                for kind, state in (outcome.conditions or {}).items()
+            },
             now=conditions.now_rfc3339(),
         )
         live = await self._write_status(key, live, wanted)

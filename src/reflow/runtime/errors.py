@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from reflow.runtime.result import Conditions
+
 
 class ReconcileError(Exception):
     """A failure shown on the object as Ready=False with this class's reason, and a Warning event."""
@@ -13,13 +15,22 @@ class ReconcileError(Exception):
     stalled: ClassVar[bool] = False
     """True: the object stays Stalled and is not retried until its spec (generation) changes."""
 
-    def __init__(self, message: str, *, reason: str | None = None, status: Mapping[str, Any] | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: str | None = None,
+        status: Mapping[str, Any] | None = None,
+        conditions: Conditions | None = None,
+    ):
         super().__init__(message)
         self.message = message
         if reason is not None:
             self.reason = reason  # type: ignore[misc]
         self.status: Mapping[str, Any] = status or {}
         """Kind-specific status fields to record with the failure (for example `lastAttemptedRevision`)."""
+        self.conditions: Conditions = conditions or {}
+        """Kind-specific conditions to set or remove with the failure (for example `FetchFailed`)."""
 
 
 class StalledError(ReconcileError):
@@ -35,7 +46,13 @@ class Waiting(ReconcileError):
     reason = "DependencyNotReady"
 
     def __init__(
-        self, message: str, *, reason: str, requeue_after: float, status: Mapping[str, Any] | None = None
+        self,
+        message: str,
+        *,
+        reason: str,
+        requeue_after: float,
+        status: Mapping[str, Any] | None = None,
+        conditions: Conditions | None = None,
     ) -> None:
-        super().__init__(message, reason=reason, status=status)
+        super().__init__(message, reason=reason, status=status, conditions=conditions)
         self.requeue_after = requeue_after

@@ -10,7 +10,7 @@ from typing import Any
 
 from reflow.kube.client import Kube
 from reflow.runtime.controller import Controller
-from reflow.runtime.leader import LeaderElector, LeadershipLost
+from reflow.runtime.leader import LeaderElector, LeadershipLost, default_identity
 from reflow.runtime.metrics import Metrics
 from reflow.runtime.servers import metrics_app, probes_app, serving
 from reflow.runtime.settings import RuntimeSettings
@@ -39,13 +39,14 @@ class Manager:
         self.settings = settings
         self.metrics = metrics or Metrics()
         self.watches = watches or DynamicWatches()
-        self.identity = identity
+        self.identity = identity or default_identity()
+        """This manager's candidate name in every lease it competes for."""
         self.controllers: list[Controller[Any]] = []
         self.services: dict[str, Callable[[], Coroutine[Any, Any, None]]] = {}
         self.ports: dict[str, int] = {}
         """Bound ports of the endpoints, by name (`metrics`, `health`), once running."""
         self.leading: set[str] = set()
-        """Names of the controllers whose lease this manager holds."""
+        """Names of the components whose lease this manager holds."""
         self._stop = asyncio.Event()
         self._started = asyncio.Event()
         self._lead_events: dict[str, asyncio.Event] = {}
@@ -53,6 +54,13 @@ class Manager:
     def add(self, controller: Controller[Any]) -> None:
         """Run this controller too; add before `run`."""
         self.controllers.append(controller)
+
+    def components(self) -> dict[str, list[Controller[Any]]]:
+        """The controllers grouped by the component (Flux controller) they belong to; one lease each."""
+        grouped: dict[str, list[Controller[Any]]] = {}
+        for controller in self.controllers:
+            grouped.setdefault(controller.component, []).append(controller)
+        return grouped
 
     def add_service(self, name: str, run: Callable[[], Coroutine[Any, Any, None]]) -> None:
         """Run a background service beside the controllers (an artifact server, an event receiver);
@@ -64,7 +72,7 @@ class Manager:
         return all(controller.informer.synced for controller in self.controllers)
 
     async def wait_leading(self, name: str) -> None:
-        """Wait until this manager holds the named controller's lease (at once without leader election)."""
+        """Wait until this manager holds the named component's lease (at once without leader election)."""
         await self._lead_event(name).wait()
 
     def _lead_event(self, name: str) -> asyncio.Event:
@@ -94,8 +102,8 @@ class Manager:
                 watching += [background.create_task(run()) for run in self.services.values()]
                 self._started.set()
                 async with asyncio.TaskGroup() as workers:
-                    for controller in self.controllers:
-                        workers.create_task(self._lead_and_work(controller))
+                    for component, members in self.components().items():
+                        workers.create_task(self._lead_and_work(component, members))
                     await self._stop.wait()
                     for controller in self.controllers:
                         controller.shut_down()
@@ -103,15 +111,21 @@ class Manager:
                     task.cancel()
             log.info("manager stopped", extra={"controllers": [c.name for c in self.controllers]})
 
-    async def _lead_and_work(self, controller: Controller[Any]) -> None:
+    async def _run_workers(self, controllers: list[Controller[Any]]) -> None:
+        async with asyncio.TaskGroup() as group:
+            for controller in controllers:
+                group.create_task(controller.run_workers())
+
+    async def _lead_and_work(self, component: str, controllers: list[Controller[Any]]) -> None:
+        """Run a component's workers; with leader election, only while this manager holds its lease."""
         if not self.settings.enable_leader_election:
-            self._lead_event(controller.name).set()
-            await controller.run_workers()
+            self._lead_event(component).set()
+            await self._run_workers(controllers)
             return
         elector = LeaderElector(
             self.kube,
             self.settings.runtime_namespace,
-            f"{controller.name}-leader-election",
+            f"{component}-leader-election",
             identity=self.identity,
             lease_duration=self.settings.lease_duration,
             renew_deadline=self.settings.renew_deadline,
@@ -127,20 +141,21 @@ class Manager:
             acquiring.cancel()
             return
         acquiring.result()
-        self.leading.add(controller.name)
-        self._lead_event(controller.name).set()
+        self.leading.add(component)
+        self._lead_event(component).set()
         try:
             async with elector.holding() as renewing:
-                working = asyncio.ensure_future(controller.run_workers())
+                working = asyncio.ensure_future(self._run_workers(controllers))
                 done, _ = await asyncio.wait({working, renewing}, return_when=asyncio.FIRST_COMPLETED)
                 if renewing in done and not working.done():
-                    log.error("leadership lost; stopping workers", extra={"controller": controller.name})
-                    controller.shut_down()
+                    log.error("leadership lost; stopping workers", extra={"component": component})
+                    for controller in controllers:
+                        controller.shut_down()
                     await working
                     renewing.result()
                 await working
         except LeadershipLost:
             self.stop()
         finally:
-            self.leading.discard(controller.name)
-            self._lead_event(controller.name).clear()
+            self.leading.discard(component)
+            self._lead_event(component).clear()

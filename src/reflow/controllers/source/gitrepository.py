@@ -1,0 +1,211 @@
+"""The GitRepository reconciler: resolve the remote ref, and only when it moved, check out, verify and store."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import tempfile
+from pathlib import Path
+
+from reflow.api.artifact import Artifact
+from reflow.api.meta import Manifest, ObjectRef
+from reflow.api.source import GitRepository
+from reflow.api.wire import parse, parse_object, render
+from reflow.engines.artifact import Storage, artifact_path
+from reflow.engines.artifact.storage import StorageError
+from reflow.engines.git import (
+    Checkout,
+    Credentials,
+    GitError,
+    InvalidRef,
+    InvalidURL,
+    ResolvedRef,
+    VerificationMode,
+    check_url,
+    checkout,
+    credentials_from_secret,
+    resolve_remote,
+    verify_checkout,
+)
+from reflow.kube.client import Kube
+from reflow.kube.errors import NotFound
+from reflow.runtime.errors import ReconcileError, StalledError
+from reflow.runtime.reconciler import Progress, Reconciler
+from reflow.runtime.result import ConditionState, Result
+
+ARTIFACT_IN_STORAGE = "ArtifactInStorage"
+ARTIFACT_OUTDATED = "ArtifactOutdated"
+FETCH_FAILED = "FetchFailed"
+SOURCE_VERIFIED = "SourceVerified"
+STORAGE_FAILED = "StorageOperationFailed"
+SUBJECT_LIMIT = 50
+"""Flux quotes the first 50 characters of the commit subject in its NewArtifact event."""
+
+
+def observed_config(repo: GitRepository) -> Manifest:
+    """The status fields that record which spec produced the current artifact."""
+    spec = repo.spec
+    return {
+        "observedIgnore": spec.ignore,
+        "observedRecurseSubmodules": spec.recurse_submodules or None,
+        "observedSparseCheckout": list(spec.sparse_checkout) or None,
+        "sourceVerificationMode": spec.verify.mode if spec.verify else None,
+    }
+
+
+def up_to_date(status: Manifest, revision: str, config: Manifest) -> bool:
+    """Whether the stored artifact already is this revision built with this configuration."""
+    artifact = status.get("artifact") or {}
+    if artifact.get("revision") != revision:
+        return False
+    return all(status.get(name) == value for name, value in config.items())
+
+
+def decoded(secret: Manifest) -> dict[str, bytes]:
+    """A Secret's data as bytes (stringData is the API server's business, never stored)."""
+    return {key: base64.b64decode(value) for key, value in (secret.get("data") or {}).items()}
+
+
+class GitRepositoryReconciler(Reconciler[GitRepository]):
+    """Publishes the tree of a Git ref as a tar.gz artifact, and does nothing while the remote is unchanged."""
+
+    api_version = "source.toolkit.fluxcd.io/v1"
+    kind = "GitRepository"
+
+    def __init__(self, kube: Kube, storage: Storage, storage_ready: asyncio.Event, *, ttl: float, records: int):
+        self.kube = kube
+        self.storage = storage
+        self.storage_ready = storage_ready
+        self.ttl = ttl
+        self.records = records
+
+    def parse(self, obj: Manifest) -> GitRepository:
+        try:
+            return parse_object(GitRepository, obj)
+        except ValueError as error:
+            raise StalledError(f"invalid GitRepository: {error}", reason="InvalidSpec") from error
+
+    def timeout(self, obj: Manifest) -> float:
+        """The fetch timeout bounds each git call; the whole reconcile gets twice that, and at least 2 min."""
+        return max(2 * super().timeout(obj), 120.0) if (obj.get("spec") or {}).get("timeout") else 600.0
+
+    async def reconcile(self, repo: GitRepository, progress: Progress) -> Result:
+        spec, meta = repo.spec, repo.metadata
+        await self.storage_ready.wait()
+        url = self._checked_url(spec.url)
+        credentials = await self._credentials(repo)
+        resolved = await self._resolve(repo, url, credentials)
+        status = render(repo.status)
+        config = observed_config(repo)
+        stored = status.get("artifact") or {}
+        if up_to_date(status, resolved.revision, config) and await self._intact(stored):
+            return self._ready(resolved.revision)
+
+        await progress(f"building artifact: new upstream revision '{resolved.revision}'")
+        with tempfile.TemporaryDirectory(prefix="reflow-git-") as workdir:
+            try:
+                tree = await checkout(
+                    url,
+                    resolved,
+                    Path(workdir) / "tree",
+                    credentials,
+                    sparse_checkout=spec.sparse_checkout,
+                    recurse_submodules=spec.recurse_submodules,
+                    timeout=spec.timeout,
+                )
+            except GitError as error:
+                raise self._fetch_failed(error) from error
+            verified = await self._verify(repo, tree)
+            path = artifact_path(self.kind, meta.namespace or "", meta.name, f"{tree.commit}.tar.gz")
+            try:
+                artifact = await self.storage.archive(path, tree.path, tree.revision, ignore=spec.ignore)
+                await self.storage.collect_garbage(artifact, ttl=self.ttl, records=self.records)
+            except StorageError as error:
+                condition = ConditionState("True", error.reason, str(error))
+                raise ReconcileError(str(error), reason=error.reason, conditions={STORAGE_FAILED: condition}) from error
+        subject = tree.subject[:SUBJECT_LIMIT]
+        fields = {**config, "artifact": render(artifact)}
+        conditions = {
+            ARTIFACT_IN_STORAGE: ConditionState("True", "Succeeded", f"stored artifact for revision '{tree.revision}'"),
+            SOURCE_VERIFIED: verified,
+            FETCH_FAILED: None,
+            STORAGE_FAILED: None,
+            ARTIFACT_OUTDATED: None,
+        }
+        return Result(
+            ready=f"stored artifact for revision '{tree.revision}'",
+            status=fields,
+            conditions=conditions,
+            event=f"stored artifact for commit '{subject}'",
+            event_reason="NewArtifact",
+            event_metadata={"revision": tree.revision, "digest": artifact.digest or ""},
+        )
+
+    async def finalize(self, repo: GitRepository) -> None:
+        await self.storage.remove_all(self.kind, repo.metadata.namespace or "", repo.metadata.name)
+
+    def _ready(self, revision: str) -> Result:
+        """Nothing moved: the same Ready message and conditions, so the runtime writes no status."""
+        return Result(
+            ready=f"stored artifact for revision '{revision}'",
+            conditions={FETCH_FAILED: None, STORAGE_FAILED: None, ARTIFACT_OUTDATED: None},
+        )
+
+    async def _intact(self, artifact: Manifest) -> bool:
+        """The stored file is there and still has its digest (a damaged one is rebuilt, as Flux does)."""
+        if not artifact:
+            return False
+        try:
+            return await self.storage.verify(parse(Artifact, artifact))
+        except (ValueError, StorageError):
+            return False
+
+    @staticmethod
+    def _checked_url(url: str) -> str:
+        try:
+            return check_url(url)
+        except InvalidURL as error:
+            raise StalledError(str(error), reason=error.reason) from error
+
+    async def _secret(self, repo: GitRepository, name: str, purpose: str) -> dict[str, bytes]:
+        ref = ObjectRef("v1", "Secret", name, repo.metadata.namespace)
+        try:
+            return decoded(await self.kube.get(ref))
+        except NotFound as error:
+            message = f"{purpose} secret '{repo.metadata.namespace}/{name}' not found"
+            condition = ConditionState("True", "AuthenticationFailed", message)
+            raise ReconcileError(
+                message, reason="AuthenticationFailed", conditions={FETCH_FAILED: condition}
+            ) from error
+
+    async def _credentials(self, repo: GitRepository) -> Credentials | None:
+        if repo.spec.secret_ref is None:
+            return None
+        return credentials_from_secret(await self._secret(repo, repo.spec.secret_ref.name, "authentication"))
+
+    async def _resolve(self, repo: GitRepository, url: str, credentials: Credentials | None) -> ResolvedRef:
+        try:
+            return await resolve_remote(url, repo.spec.ref, credentials, timeout=repo.spec.timeout)
+        except InvalidRef as error:
+            raise StalledError(str(error), reason=error.reason) from error
+        except GitError as error:
+            raise self._fetch_failed(error) from error
+
+    @staticmethod
+    def _fetch_failed(error: GitError) -> ReconcileError:
+        condition = ConditionState("True", error.reason, str(error))
+        return ReconcileError(str(error), reason=error.reason, conditions={FETCH_FAILED: condition})
+
+    async def _verify(self, repo: GitRepository, tree: Checkout) -> ConditionState | None:
+        verify = repo.spec.verify
+        if verify is None:
+            return None
+        keys = await self._secret(repo, verify.secret_ref.name, "verification")
+        try:
+            mode = VerificationMode.parse(verify.mode)
+            verification = await verify_checkout(tree, mode, keys, timeout=repo.spec.timeout)
+        except GitError as error:
+            condition = ConditionState("False", error.reason, str(error))
+            raise ReconcileError(str(error), reason=error.reason, conditions={SOURCE_VERIFIED: condition}) from error
+        fingerprints = ", ".join(verification.fingerprints)
+        return ConditionState("True", "Succeeded", f"verified signature of {verification.mode} with key {fingerprints}")

@@ -1,0 +1,57 @@
+"""Controller fixtures: reflow's controllers running in-process against the session plane, one namespace each."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reflow.controllers import registry
+from reflow.controllers.options import ControllerOptions
+from reflow.engines.artifact import StorageSettings
+from reflow.kube.client import Kube
+from reflow.runtime.manager import Manager
+from reflow.runtime.settings import RuntimeSettings
+
+StartControllers = Callable[..., Awaitable[Manager]]
+
+
+@pytest.fixture
+async def start_controllers(
+    kube: Kube, namespace: str, flux_crds: list[Any], tmp_path: Path
+) -> AsyncIterator[StartControllers]:
+    """Run reflow controllers (by Flux name) watching only the test's namespace; stopped afterwards."""
+    running: list[tuple[Manager, asyncio.Task[None]]] = []
+
+    async def start(*names: str, **overrides: Any) -> Manager:
+        settings = RuntimeSettings(
+            watch_all_namespaces=False,
+            runtime_namespace=namespace,
+            min_retry_delay=0.2,
+            max_retry_delay=5,
+            interval_jitter_percentage=0,
+            metrics_addr="127.0.0.1:0",
+            health_addr="127.0.0.1:0",
+            **overrides,
+        )
+        options = ControllerOptions(
+            storage=StorageSettings(storage_path=tmp_path / "artifacts", storage_addr="127.0.0.1:0")
+        )
+        manager = Manager(kube, settings)
+        for name in registry.resolve(names):
+            registry.setup(name)(manager, kube, settings, options)
+        task = asyncio.ensure_future(manager.run())
+        running.append((manager, task))
+        started = asyncio.ensure_future(manager.wait_started())
+        await asyncio.wait({task, started}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
+        if task.done():
+            task.result()
+        return manager
+
+    yield start
+    for manager, task in running:
+        manager.stop()
+        await asyncio.wait_for(task, timeout=30)

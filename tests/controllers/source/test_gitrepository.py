@@ -1,0 +1,345 @@
+"""GitRepository against the real plane and real git servers: refs, artifacts, no-op, failures, verification."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import tarfile
+from collections.abc import Callable
+
+import aiohttp
+import pytest
+
+from reflow.api.meta import Manifest, ObjectRef
+from reflow.kube.client import Kube
+from reflow.kube.wait import wait_deleted, wait_for
+from reflow.runtime.controller import REQUESTED_AT
+from tests.controllers.conftest import StartControllers
+from tests.fixtures_git import GIT_USERNAME
+from tests.gitservers import GitHttpServer, Repo, Signer, SshServer
+
+SOURCE = "source.toolkit.fluxcd.io/v1"
+
+
+def git_repository(namespace: str, name: str, url: str, **spec: object) -> Manifest:
+    return {
+        "apiVersion": SOURCE,
+        "kind": "GitRepository",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"url": url, "interval": "1h", **spec},
+    }
+
+
+def secret(namespace: str, name: str, data: dict[str, bytes]) -> Manifest:
+    encoded = {key: base64.b64encode(value).decode() for key, value in data.items()}
+    return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": namespace}, "data": encoded}
+
+
+def ref(namespace: str, name: str) -> ObjectRef:
+    return ObjectRef(SOURCE, "GitRepository", name, namespace)
+
+
+def condition(obj: Manifest | None, kind: str) -> dict[str, str] | None:
+    found = [c for c in ((obj or {}).get("status") or {}).get("conditions") or [] if c["type"] == kind]
+    return found[0] if found else None
+
+
+def ready(state: str, part: str = "") -> Callable[[Manifest | None], bool]:
+    def check(obj: Manifest | None) -> bool:
+        found = condition(obj, "Ready")
+        return found is not None and found["status"] == state and part in found["message"]
+
+    return check
+
+
+async def until(kube: Kube, namespace: str, name: str, check: Callable[[Manifest | None], bool]) -> Manifest:
+    obj = await wait_for(kube, ref(namespace, name), check, timeout=60, what="as expected")
+    assert obj is not None
+    return obj
+
+
+async def fetch(url: str) -> bytes:
+    async with aiohttp.ClientSession() as session, session.get(url) as answer:
+        assert answer.status == 200
+        return await answer.read()
+
+
+def members(tarball: bytes) -> dict[str, bytes]:
+    with tarfile.open(fileobj=io.BytesIO(tarball), mode="r:gz") as archive:
+        return {m.name: archive.extractfile(m).read() for m in archive.getmembers() if m.isfile()}  # type: ignore[union-attr]
+
+
+async def test_branch_becomes_an_artifact_shaped_by_ignore_rules(
+    kube: Kube,
+    namespace: str,
+    start_controllers: StartControllers,
+    git_http: GitHttpServer,
+    make_repo: Callable[[], Repo],
+) -> None:
+    repo = make_repo()
+    commit = repo.commit(
+        {
+            "deploy/app.yaml": "kind: ConfigMap\n",
+            "deploy/notes.md": "# notes\n",
+            "docs/guide.md": "guide\n",
+            ".sourceignore": "docs/\n",
+            ".github/workflows/ci.yaml": "on: push\n",
+        },
+        "first deploy of the app",
+    )
+    await kube.create(
+        secret(namespace, "creds", {"username": GIT_USERNAME.encode(), "password": git_http.password.encode()})
+    )  # type: ignore[union-attr]
+    await start_controllers("source")
+    url = git_http.url(repo.bare.name)
+    await kube.create(
+        git_repository(
+            namespace,
+            "app",
+            url,
+            ref={"branch": "main"},
+            secretRef={"name": "creds"},
+            ignore="*.md\n!deploy/notes.md\n",
+        )
+    )
+
+    obj = await until(kube, namespace, "app", ready("True"))
+    artifact = obj["status"]["artifact"]
+    assert artifact["revision"] == f"main@sha1:{commit}"
+    assert condition(obj, "Ready")["message"] == f"stored artifact for revision 'main@sha1:{commit}'"  # type: ignore[index]
+    assert condition(obj, "ArtifactInStorage")["status"] == "True"  # type: ignore[index]
+    assert artifact["path"] == f"gitrepository/{namespace}/app/{commit}.tar.gz"
+    tarball = await fetch(artifact["url"])
+    assert artifact["digest"] == "sha256:" + hashlib.sha256(tarball).hexdigest()
+    assert artifact["size"] == len(tarball)
+    assert sorted(members(tarball)) == [
+        ".github/workflows/ci.yaml",
+        ".sourceignore",
+        "deploy/app.yaml",
+        "deploy/notes.md",
+    ]
+    assert obj["status"]["observedIgnore"] == "*.md\n!deploy/notes.md\n"
+    events = [e for e in await kube.list_all("v1", "Event", namespace) if e["reason"] == "NewArtifact"]
+    assert [e["message"] for e in events] == ["stored artifact for commit 'first deploy of the app'"]
+    assert events[0]["source"]["component"] == "source-controller"
+    assert events[0]["metadata"]["annotations"]["source.toolkit.fluxcd.io/revision"] == f"main@sha1:{commit}"
+
+
+async def test_unchanged_remote_costs_one_ref_lookup_and_a_new_commit_a_new_artifact(
+    kube: Kube,
+    namespace: str,
+    start_controllers: StartControllers,
+    git_http: GitHttpServer,
+    make_repo: Callable[[], Repo],
+) -> None:
+    repo = make_repo()
+    first = repo.commit({"a.yaml": "a: 1\n"}, "one")
+    await kube.create(
+        secret(namespace, "creds", {"username": GIT_USERNAME.encode(), "password": git_http.password.encode()})
+    )  # type: ignore[union-attr]
+    await start_controllers("source")
+    url = git_http.url(repo.bare.name)
+    await kube.create(git_repository(namespace, "app", url, ref={"branch": "main"}, secretRef={"name": "creds"}))
+    before = await until(kube, namespace, "app", ready("True", first))
+
+    seen = len(git_http.requests)
+    await kube.patch(ref(namespace, "app"), {"metadata": {"annotations": {REQUESTED_AT: "unchanged"}}})
+    handled = await until(
+        kube, namespace, "app", lambda o: (o or {}).get("status", {}).get("lastHandledReconcileAt") == "unchanged"
+    )
+    lookups = git_http.requests[seen:]
+    assert [r.command for r in lookups if r.method == "POST"] == ["ls-refs"]
+    assert handled["status"]["artifact"] == before["status"]["artifact"]
+    assert handled["status"]["conditions"] == before["status"]["conditions"]
+
+    second = repo.commit({"a.yaml": "a: 2\n"}, "two")
+    await kube.patch(ref(namespace, "app"), {"metadata": {"annotations": {REQUESTED_AT: "moved"}}})
+    after = await until(kube, namespace, "app", ready("True", second))
+    assert after["status"]["artifact"]["revision"] == f"main@sha1:{second}"
+    assert members(await fetch(after["status"]["artifact"]["url"])) == {"a.yaml": b"a: 2\n"}
+    events = [e["message"] for e in await kube.list_all("v1", "Event", namespace) if e["reason"] == "NewArtifact"]
+    assert sorted(events) == ["stored artifact for commit 'one'", "stored artifact for commit 'two'"]
+
+
+@pytest.mark.parametrize(
+    ("selector", "expected"),
+    [
+        pytest.param(lambda c: {"tag": "v1.0.0"}, ("v1", "v1.0.0@sha1:{v1}"), id="tag"),
+        pytest.param(lambda c: {"semver": ">=1.0.0 <2.0.0"}, ("v11", "v1.1.0@sha1:{v11}"), id="semver"),
+        pytest.param(lambda c: {"commit": c["old"]}, ("old", "sha1:{old}"), id="commit"),
+        pytest.param(
+            lambda c: {"name": "refs/heads/feature"}, ("feature", "refs/heads/feature@sha1:{feature}"), id="name"
+        ),
+        pytest.param(lambda c: {"branch": "main", "tag": "v1.0.0"}, ("v1", "v1.0.0@sha1:{v1}"), id="tag-over-branch"),
+    ],
+)
+async def test_each_ref_kind_selects_its_commit(
+    kube: Kube,
+    namespace: str,
+    start_controllers: StartControllers,
+    git_http: GitHttpServer,
+    make_repo: Callable[[], Repo],
+    selector: Callable[[dict[str, str]], Manifest],
+    expected: tuple[str, str],
+) -> None:
+    repo = make_repo()
+    commits = {"old": repo.commit({"v": "old"}, "old")}
+    commits["v1"] = repo.commit({"v": "1.0.0"}, "v1.0.0")
+    repo.tag("v1.0.0")
+    commits["v11"] = repo.commit({"v": "1.1.0"}, "v1.1.0")
+    repo.tag("v1.1.0", message="release 1.1.0")
+    commits["v2"] = repo.commit({"v": "2.0.0"}, "v2.0.0")
+    repo.tag("v2.0.0")
+    commits["feature"] = repo.commit({"v": "feature"}, "feature work", branch="feature")
+    await kube.create(
+        secret(namespace, "creds", {"username": GIT_USERNAME.encode(), "password": git_http.password.encode()})
+    )  # type: ignore[union-attr]
+    await start_controllers("source")
+    await kube.create(
+        git_repository(
+            namespace, "app", git_http.url(repo.bare.name), ref=selector(commits), secretRef={"name": "creds"}
+        )
+    )
+    obj = await until(kube, namespace, "app", ready("True"))
+    key, revision = expected
+    assert obj["status"]["artifact"]["revision"] == revision.format(**commits)
+    assert members(await fetch(obj["status"]["artifact"]["url"]))["v"].decode() == {"v1": "1.0.0", "v11": "1.1.0"}.get(
+        key, key
+    )
+
+
+async def test_wrong_password_and_unreachable_host_fail_clearly_and_keep_the_last_artifact(
+    kube: Kube,
+    namespace: str,
+    start_controllers: StartControllers,
+    git_http: GitHttpServer,
+    make_repo: Callable[[], Repo],
+) -> None:
+    repo = make_repo()
+    commit = repo.commit({"a.yaml": "a: 1\n"}, "one")
+    password = git_http.password.encode()  # type: ignore[union-attr]
+    await kube.create(secret(namespace, "creds", {"username": GIT_USERNAME.encode(), "password": password}))
+    await start_controllers("source")
+    await kube.create(
+        git_repository(
+            namespace, "app", git_http.url(repo.bare.name), secretRef={"name": "creds"}, ref={"branch": "main"}
+        )
+    )
+    good = await until(kube, namespace, "app", ready("True", commit))
+
+    await kube.apply(
+        secret(namespace, "creds", {"username": GIT_USERNAME.encode(), "password": b"not-the-password"}),
+        field_manager="t",
+        force=True,
+    )
+    await kube.patch(ref(namespace, "app"), {"metadata": {"annotations": {REQUESTED_AT: "bad-password"}}})
+    failed = await until(kube, namespace, "app", ready("False"))
+    assert condition(failed, "Ready")["reason"] == "AuthenticationFailed"  # type: ignore[index]
+    assert condition(failed, "FetchFailed")["status"] == "True"  # type: ignore[index]
+    assert "not-the-password" not in str(failed["status"])
+    assert failed["status"]["artifact"] == good["status"]["artifact"]
+    assert members(await fetch(failed["status"]["artifact"]["url"])) == {"a.yaml": b"a: 1\n"}
+    warnings = [e for e in await kube.list_all("v1", "Event", namespace) if e["type"] == "Warning"]
+    assert warnings
+    assert all("not-the-password" not in e["message"] for e in warnings)
+
+    await kube.patch(ref(namespace, "app"), {"spec": {"url": "http://127.0.0.1:1/nowhere.git", "secretRef": None}})
+    unreachable = await until(
+        kube, namespace, "app", lambda o: ready("False")(o) and (o or {})["status"]["observedGeneration"] == 2
+    )
+    assert condition(unreachable, "Ready")["reason"] == "GitOperationFailed"  # type: ignore[index]
+    assert "127.0.0.1:1" in condition(unreachable, "Ready")["message"]  # type: ignore[index]
+    assert unreachable["status"]["artifact"] == good["status"]["artifact"]
+
+
+async def test_ssh_with_unknown_host_key_fails_and_with_known_hosts_succeeds(
+    kube: Kube,
+    namespace: str,
+    start_controllers: StartControllers,
+    sshd: SshServer,
+    ssh_keys: dict[str, object],
+    make_repo: Callable[[], Repo],
+) -> None:
+    repo = make_repo()
+    commit = repo.commit({"a.yaml": "a: 1\n"}, "over ssh")
+    identity = ssh_keys["plain"].read_bytes()  # type: ignore[attr-defined]
+    stranger = b"[127.0.0.1]:1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAbVYjh4ZUuXrhzWPr7HXqw1XtuszkqHmPOc4CBEg2bT\n"
+    await kube.create(secret(namespace, "ssh", {"identity": identity, "known_hosts": stranger}))
+    await start_controllers("source")
+    await kube.create(
+        git_repository(namespace, "app", sshd.url(repo.bare), secretRef={"name": "ssh"}, ref={"branch": "main"})
+    )
+    failed = await until(kube, namespace, "app", ready("False"))
+    assert "host key" in condition(failed, "Ready")["message"].lower()  # type: ignore[index]
+
+    await kube.apply(
+        secret(namespace, "ssh", {"identity": identity, "known_hosts": sshd.known_hosts}), field_manager="t", force=True
+    )
+    await kube.patch(ref(namespace, "app"), {"metadata": {"annotations": {REQUESTED_AT: "trusted"}}})
+    fixed = await until(kube, namespace, "app", ready("True", commit))
+    assert fixed["status"]["artifact"]["revision"] == f"main@sha1:{commit}"
+
+
+async def test_signed_commit_verifies_and_an_untrusted_one_does_not(
+    kube: Kube,
+    namespace: str,
+    start_controllers: StartControllers,
+    git_http: GitHttpServer,
+    make_repo: Callable[[], Repo],
+    gpg_signer: Signer,
+    stranger_gpg_signer: Signer,
+) -> None:
+    repo = make_repo()
+    signed = repo.commit({"a.yaml": "a: 1\n"}, "signed", signer=gpg_signer)
+    await kube.create(
+        secret(namespace, "creds", {"username": GIT_USERNAME.encode(), "password": git_http.password.encode()})
+    )  # type: ignore[union-attr]
+    await kube.create(secret(namespace, "keys", {"author.asc": gpg_signer.gpg.public}))  # type: ignore[union-attr]
+    await start_controllers("source")
+    await kube.create(
+        git_repository(
+            namespace,
+            "app",
+            git_http.url(repo.bare.name),
+            secretRef={"name": "creds"},
+            ref={"branch": "main"},
+            verify={"mode": "HEAD", "secretRef": {"name": "keys"}},
+        )
+    )
+    good = await until(kube, namespace, "app", ready("True", signed))
+    assert condition(good, "SourceVerified")["status"] == "True"  # type: ignore[index]
+    assert good["status"]["sourceVerificationMode"] == "HEAD"
+
+    repo.commit({"a.yaml": "a: 2\n"}, "signed by a stranger", signer=stranger_gpg_signer)
+    await kube.patch(ref(namespace, "app"), {"metadata": {"annotations": {REQUESTED_AT: "stranger"}}})
+    bad = await until(kube, namespace, "app", ready("False"))
+    assert condition(bad, "SourceVerified")["status"] == "False"  # type: ignore[index]
+    assert bad["status"]["artifact"] == good["status"]["artifact"]
+
+
+async def test_deleting_the_repository_removes_its_artifacts(
+    kube: Kube,
+    namespace: str,
+    start_controllers: StartControllers,
+    git_http: GitHttpServer,
+    make_repo: Callable[[], Repo],
+) -> None:
+    repo = make_repo()
+    repo.commit({"a.yaml": "a: 1\n"}, "one")
+    await kube.create(
+        secret(namespace, "creds", {"username": GIT_USERNAME.encode(), "password": git_http.password.encode()})
+    )  # type: ignore[union-attr]
+    await start_controllers("source")
+    await kube.create(
+        git_repository(
+            namespace, "app", git_http.url(repo.bare.name), secretRef={"name": "creds"}, ref={"branch": "main"}
+        )
+    )
+    obj = await until(kube, namespace, "app", ready("True"))
+    url = obj["status"]["artifact"]["url"]
+    await fetch(url)
+    await kube.delete(ref(namespace, "app"))
+    await wait_deleted(kube, ref(namespace, "app"), timeout=60)
+    async with aiohttp.ClientSession() as session, session.get(url) as answer:
+        assert answer.status == 404
