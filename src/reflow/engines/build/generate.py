@@ -178,9 +178,21 @@ def kustomization_file(directory: Path, spec: BuildSpec) -> KustomizationFile:
     return KustomizationFile(found, content, Action.UNCHANGED)
 
 
+def keep_input_order(content: dict[str, Any]) -> dict[str, Any]:
+    """Ask kustomize for objects in input order, as Flux's embedded kustomize gives them.
+
+    Flux calls krusty with no reorder option, which leaves objects in the order they were loaded;
+    `kubectl kustomize` defaults to kustomize's legacy kind order instead. A `fifo` sortOptions in
+    the top kustomization restores Flux's order; one the user wrote is left alone.
+    """
+    if content.get("kind", KIND) != KIND or "sortOptions" in content:
+        return content
+    return {**content, "sortOptions": {"order": "fifo"}}
+
+
 def write_kustomization(directory: Path, spec: BuildSpec) -> KustomizationFile:
     """Generate or update the directory's kustomization file in place (call it on a private copy only)."""
     result = kustomization_file(directory, spec)
-    text = yaml.dump(result.content, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True)
+    text = yaml.dump(keep_input_order(result.content), Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True)
     result.path.write_text(text, encoding="utf-8")
     return result
