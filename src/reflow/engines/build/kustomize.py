@@ -93,7 +93,7 @@ class KustomizeBuilder:
         finally:
             if process.returncode is None:
                 process.kill()
-                await process.wait()
+                await process.communicate()  # reap it and close its pipes
         return Run(code=process.returncode or 0, stdout=stdout, stderr=stderr)
 
     def _sandboxed(self, root: Path | None, argv: Sequence[str], *, network: bool) -> list[str]:
