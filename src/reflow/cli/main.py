@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from reflow import __version__
+from reflow.cli.build import build
 from reflow.cli.controllers import controllers
 from reflow.cli.dev import dev
 from reflow.cli.install import install, uninstall
@@ -22,6 +23,7 @@ cli.add_command(dev)
 cli.add_command(controllers)
 cli.add_command(install)
 cli.add_command(uninstall)
+cli.add_command(build)
 
 
 def main() -> None:

@@ -1,0 +1,59 @@
+"""Kustomization builds: Flux's kustomization generation, kustomize in a bubblewrap sandbox, postBuild, cache."""
+
+from __future__ import annotations
+
+from reflow.engines.build.cache import BuildCache
+from reflow.engines.build.confine import is_local_relative_path
+from reflow.engines.build.errors import (
+    BuildFailed,
+    InvalidManifest,
+    KustomizeFailed,
+    PathOutsideArtifact,
+    RemoteBaseRefused,
+    SandboxUnavailable,
+    SubstitutionFailed,
+)
+from reflow.engines.build.generate import Action, KustomizationFile, kustomization_file, write_kustomization
+from reflow.engines.build.kustomize import Builder, KustomizeBuilder, kubectl_path
+from reflow.engines.build.manifests import dump
+from reflow.engines.build.mask import MASK, mask_secrets
+from reflow.engines.build.pipeline import (
+    BuildRequest,
+    BuildResult,
+    BuildSettings,
+    Decryptor,
+    Pipeline,
+    input_key,
+)
+from reflow.engines.build.spec import BuildSpec, Owner, Substitution
+
+__all__ = [
+    "MASK",
+    "Action",
+    "BuildCache",
+    "BuildFailed",
+    "BuildRequest",
+    "BuildResult",
+    "BuildSettings",
+    "BuildSpec",
+    "Builder",
+    "Decryptor",
+    "InvalidManifest",
+    "KustomizationFile",
+    "KustomizeBuilder",
+    "KustomizeFailed",
+    "Owner",
+    "PathOutsideArtifact",
+    "Pipeline",
+    "RemoteBaseRefused",
+    "SandboxUnavailable",
+    "Substitution",
+    "SubstitutionFailed",
+    "dump",
+    "input_key",
+    "is_local_relative_path",
+    "kubectl_path",
+    "kustomization_file",
+    "mask_secrets",
+    "write_kustomization",
+]

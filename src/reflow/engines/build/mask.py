@@ -1,0 +1,65 @@
+"""Hiding SOPS-encrypted Secret data in printed manifests (`flux build kustomization` prints `**SOPS**`)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+import json
+from typing import Any
+
+import yaml
+
+from reflow.api.meta import Manifest
+
+MASK = "**SOPS**"
+DOCKER_CONFIG_JSON = "kubernetes.io/dockerconfigjson"
+_MASK_B64 = base64.b64encode(MASK.encode()).decode()
+
+
+def _encrypted(text: str) -> bool:
+    return "sops" in text and "ENC[" in text
+
+
+def _decoded(value: object) -> str:
+    try:
+        return base64.b64decode(str(value), validate=True).decode(errors="replace")
+    except (binascii.Error, ValueError):
+        return ""
+
+
+def mask_secret(secret: Manifest) -> Manifest:
+    """A copy of a Secret with its SOPS-encrypted values replaced by the mask (other kinds come back as is).
+
+    A whole-object encryption (a top-level `sops` block with a MAC) masks every value and drops the
+    `sops` block; dockerconfigjson Secrets get a JSON mask so they stay well-formed. Otherwise only
+    the values that are themselves SOPS documents are masked.
+    """
+    if secret.get("kind") != "Secret":
+        return secret
+    masked: dict[str, Any] = copy.deepcopy(secret)
+    data: dict[str, Any] = masked.get("data") or {}
+    string_data: dict[str, Any] = masked.get("stringData") or {}
+    text = yaml.dump(secret, Dumper=yaml.CSafeDumper)
+    if "sops:" in text and "mac: ENC[" in text:
+        masked.pop("sops", None)
+        if masked.get("type") == DOCKER_CONFIG_JSON:
+            plain = json.dumps({"mask": MASK}, separators=(",", ":"))
+            data = {key: base64.b64encode(plain.encode()).decode() for key in data}
+            string_data = dict.fromkeys(string_data, plain)
+        else:
+            data = dict.fromkeys(data, _MASK_B64)
+            string_data = dict.fromkeys(string_data, MASK)
+    else:
+        data = {key: _MASK_B64 if _encrypted(_decoded(value)) else value for key, value in data.items()}
+        string_data = {key: _MASK_B64 if _encrypted(str(value)) else value for key, value in string_data.items()}
+    if data:
+        masked["data"] = data
+    if string_data:
+        masked["stringData"] = string_data
+    return masked
+
+
+def mask_secrets(objects: list[Manifest]) -> list[Manifest]:
+    """Every object, with SOPS-encrypted Secret values masked."""
+    return [mask_secret(manifest) for manifest in objects]

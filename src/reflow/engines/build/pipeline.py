@@ -1,0 +1,187 @@
+"""One Kustomization build, start to finish: confine, copy, generate, kustomize, parse, substitute, label.
+
+The work happens on a private copy of the artifact (a fresh 0700 temporary directory, removed as
+soon as kustomize is done), so the generated kustomization file never touches the artifact itself.
+Results are cached by a key over every input; a build that may fetch remote bases is not cached.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, is_dataclass, replace
+from pathlib import Path
+from typing import Protocol
+
+from reflow.api.meta import Manifest
+from reflow.engines.build.cache import BuildCache
+from reflow.engines.build.confine import build_directory, check_references, refuse_escaping_links
+from reflow.engines.build.generate import write_kustomization
+from reflow.engines.build.kustomize import Builder
+from reflow.engines.build.manifests import build_objects, set_common_metadata, set_owner_labels
+from reflow.engines.build.spec import BuildSpec, Owner, Substitution
+
+# Bump when the pipeline's output changes for the same inputs, so old cache entries are not reused.
+PIPELINE_VERSION = "1"
+
+
+class Decryptor(Protocol):
+    """SOPS decryption for one Kustomization (its keys); the SOPS engine implements it.
+
+    `prepare` decrypts encrypted files on the private copy before kustomize reads them (secret
+    generators); `decrypt` is applied to every built object before substitution.
+    """
+
+    @property
+    def fingerprint(self) -> str:
+        """Identifies the keys in use, for the cache key; never the keys themselves."""
+        ...
+
+    def prepare(self, workdir: Path) -> None:
+        """Decrypt the encrypted source files under `workdir` in place."""
+        ...
+
+    def decrypt(self, manifest: Manifest) -> Manifest:
+        """The object with its encrypted values decrypted."""
+        ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BuildSettings:
+    """How builds run, set once per controller."""
+
+    no_remote_bases: bool = False
+    """Refuse kustomizations that refer to remote bases; off by default, as Flux's `--no-remote-bases`."""
+    timeout: float = 300.0
+    """Seconds one kustomize run may take before it is killed; a reconcile's own timeout also applies."""
+    scratch_dir: Path | None = None
+    """Where the private copies are made; the system temporary directory when None."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BuildRequest:
+    """What to build: an extracted artifact, its digest, the spec's build fields, the owner, the variables."""
+
+    root: Path
+    digest: str | None
+    spec: BuildSpec
+    owner: Owner
+    substitution: Substitution | None = None
+    decryptor: Decryptor | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BuildResult:
+    """The built objects, the key of the inputs, whether they came from the cache, and how long it took."""
+
+    objects: tuple[Manifest, ...]
+    key: str
+    cached: bool
+    seconds: float
+
+
+def _plain(value: object) -> object:
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    if isinstance(value, Mapping):
+        return dict(value)
+    return str(value)
+
+
+def input_key(request: BuildRequest, builder_version: str, settings: BuildSettings) -> str:
+    """sha256 over every input of a build; variables enter only as their own hash."""
+    inputs = {
+        "pipeline": PIPELINE_VERSION,
+        "builder": builder_version,
+        "digest": request.digest,
+        "spec": request.spec,
+        "owner": request.owner,
+        "substitution": request.substitution.fingerprint() if request.substitution else None,
+        "decryption": request.decryptor.fingerprint if request.decryptor else None,
+        "no_remote_bases": settings.no_remote_bases,
+    }
+    data = json.dumps(inputs, default=_plain, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(data.encode()).hexdigest()
+
+
+def _copy_artifact(root: Path, scratch: Path | None) -> Path:
+    workdir = Path(tempfile.mkdtemp(prefix="reflow-build-", dir=scratch))
+    os.chmod(workdir, 0o700)
+    try:
+        shutil.copytree(root, workdir, symlinks=True, dirs_exist_ok=True)
+        for current, dirs, files in os.walk(workdir):
+            for name in (*dirs, *files):
+                link = Path(current, name)
+                if link.is_symlink() and os.path.isabs(target := os.readlink(link)):
+                    # An absolute link into the artifact must point into the copy once mounted elsewhere.
+                    inner = workdir / Path(os.path.realpath(target)).relative_to(os.path.realpath(root))
+                    link.unlink()
+                    link.symlink_to(os.path.relpath(inner, link.parent))
+    except BaseException:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
+    return workdir
+
+
+class Pipeline:
+    """Builds Kustomizations with one builder, one cache and one set of settings."""
+
+    def __init__(self, builder: Builder, settings: BuildSettings | None = None, cache: BuildCache | None = None):
+        self.builder = builder
+        self.settings = settings or BuildSettings()
+        self.cache = cache
+
+    async def build(self, request: BuildRequest) -> BuildResult:
+        """The objects kustomize-controller would apply for this request (cached when possible)."""
+        started = time.monotonic()
+        key = input_key(request, await self.builder.version(), self.settings)
+        if self.cache is not None and request.digest is not None and (hit := self.cache.get(key)):
+            return replace(hit, objects=copy.deepcopy(hit.objects), cached=True, seconds=time.monotonic() - started)
+        objects, remote = await self._build(request)
+        result = BuildResult(objects=tuple(objects), key=key, cached=False, seconds=time.monotonic() - started)
+        if self.cache is not None and request.digest is not None and not remote:
+            self.cache.put(key, replace(result, objects=copy.deepcopy(result.objects)))
+        return result
+
+    async def _build(self, request: BuildRequest) -> tuple[list[Manifest], bool]:
+        root, directory = await asyncio.to_thread(self._confine, request.root, request.spec.path)
+        workdir = await asyncio.to_thread(_copy_artifact, root, self.settings.scratch_dir)
+        try:
+            relative = directory.relative_to(root).as_posix()
+            remote = await asyncio.to_thread(self._prepare, workdir, workdir / relative, request)
+            stream = await self.builder.build(workdir, relative, network=remote, timeout=self.settings.timeout)
+        finally:
+            await asyncio.to_thread(shutil.rmtree, workdir, True)
+        objects = await asyncio.to_thread(self._finish, stream, request)
+        return objects, remote
+
+    @staticmethod
+    def _confine(artifact: Path, path: str) -> tuple[Path, Path]:
+        root = Path(os.path.normpath(artifact.absolute()))
+        directory = build_directory(root, path)
+        refuse_escaping_links(root)
+        return root, directory
+
+    def _prepare(self, workdir: Path, directory: Path, request: BuildRequest) -> bool:
+        if request.decryptor is not None:
+            request.decryptor.prepare(workdir)
+        write_kustomization(directory, request.spec)
+        check = check_references(workdir, directory, allow_remote=not self.settings.no_remote_bases)
+        return bool(check.remote)
+
+    @staticmethod
+    def _finish(stream: str, request: BuildRequest) -> list[Manifest]:
+        transform = request.decryptor.decrypt if request.decryptor else None
+        objects = build_objects(stream, request.substitution, transform)
+        metadata = request.spec.common_metadata
+        if metadata is not None:
+            set_common_metadata(objects, metadata.labels, metadata.annotations)
+        set_owner_labels(objects, request.owner)
+        return objects
