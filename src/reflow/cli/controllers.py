@@ -20,7 +20,7 @@ from reflow.engines.artifact import StorageSettings
 from reflow.kube.client import connect
 from reflow.kube.kubeconfig import in_cluster
 from reflow.runtime import logs
-from reflow.runtime.features import HELM_GATES, KUSTOMIZE_GATES, FeatureGates
+from reflow.runtime.features import DEFAULT_GATES, FeatureGates
 from reflow.runtime.manager import Manager
 from reflow.runtime.settings import RuntimeSettings
 
@@ -84,7 +84,7 @@ def controllers(options: GlobalOptions, run_all: bool, names: str, **flags: obje
     if not chosen:
         fail("no controllers chosen", "pass --all or --controllers=source,kustomize")
     try:
-        gates = FeatureGates.parse(str(flags["feature_gates"]), {**KUSTOMIZE_GATES, **HELM_GATES})
+        gates = FeatureGates.parse(str(flags["feature_gates"]), DEFAULT_GATES)
     except ValueError as error:
         fail(str(error))
     settings = RuntimeSettings(

@@ -15,3 +15,13 @@ class ControllerOptions:
     """The source controller's artifact storage and server (`--storage-*`, `--artifact-retention-*`)."""
     concurrent: int | None = None
     """`--concurrent` when it was given; otherwise each controller uses Flux's default for it."""
+    concurrent_ssa: int = 4
+    """Server-side apply calls in flight per Kustomization (`--concurrent-ssa`, Flux's 4)."""
+    no_cross_namespace_refs: bool = False
+    """Refuse sources and dependencies in other namespaces (`--no-cross-namespace-refs`)."""
+    no_remote_bases: bool = False
+    """Refuse kustomizations with remote bases (`--no-remote-bases`)."""
+    default_service_account: str | None = None
+    """Impersonate this ServiceAccount when a Kustomization names none (`--default-service-account`)."""
+    allow_unconfined_builds: bool = False
+    """Run kustomize without bubblewrap where the sandbox cannot start (`--allow-unconfined-builds`)."""

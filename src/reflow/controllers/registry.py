@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from reflow.controllers import source
+from reflow.controllers import kustomize, source
 from reflow.controllers.options import ControllerOptions
 from reflow.kube.client import Kube
 from reflow.runtime.manager import Manager
@@ -29,7 +29,7 @@ class UnknownController(ValueError):
     """A controller name reflow does not know or does not have yet."""
 
 
-_SETUPS: dict[str, Setup] = {"source-controller": source.setup}
+_SETUPS: dict[str, Setup] = {"source-controller": source.setup, "kustomize-controller": kustomize.setup}
 """The controllers reflow has so far."""
 
 

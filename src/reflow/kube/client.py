@@ -73,6 +73,25 @@ class Kube:
         """The API server's base URL."""
         return str(self._host)
 
+    async def detect_flow_control(self) -> bool:
+        """Turn client-side rate limiting off when the API server does priority and fairness, as Flux does.
+
+        The server marks every answer with `X-Kubernetes-PF-FlowSchema-UID` then; `/livez/ping` is the
+        cheapest request to look for it. Returns whether the limit was lifted.
+        """
+        try:
+            async with self._session.head(
+                self._url("/livez/ping", None),
+                headers=await self._headers(None),
+                timeout=aiohttp.ClientTimeout(total=self.options.request_timeout),
+            ) as response:
+                flow_controlled = "X-Kubernetes-PF-FlowSchema-UID" in response.headers
+        except (aiohttp.ClientError, TimeoutError):
+            return False
+        if flow_controlled:
+            self._limiter = TokenBucket(0, 1)
+        return flow_controlled
+
     def impersonating(self, user: str | None, groups: tuple[str, ...] = ()) -> Kube:
         """The same connection acting as another user (and groups), as `kubectl --as/--as-group` does."""
         options = replace(self.options, as_user=user, as_groups=groups)
@@ -332,14 +351,24 @@ def _decode(raw: bytes) -> Any:
         return {"message": raw[:500].decode(errors="replace")}
 
 
-@asynccontextmanager
-async def connect(options: ConnectionOptions | None = None) -> AsyncIterator[Kube]:
-    """Open a connection for these options and close it on exit."""
-    options = options or ConnectionOptions()
-    configuration = await load_configuration(options)
+async def open_client(options: ConnectionOptions, configuration: Configuration | None = None) -> Kube:
+    """A connection the caller must `close()`: for long-lived clients kept in a cache (remote clusters)."""
+    configuration = configuration or await load_configuration(options)
     connector = aiohttp.TCPConnector(ssl=_ssl_context(configuration), limit=100)
     session = aiohttp.ClientSession(connector=connector, read_bufsize=2**21)
     kube = Kube(configuration, options, session)
+    try:
+        await kube.detect_flow_control()
+    except BaseException:
+        await kube.close()
+        raise
+    return kube
+
+
+@asynccontextmanager
+async def connect(options: ConnectionOptions | None = None) -> AsyncIterator[Kube]:
+    """Open a connection for these options and close it on exit."""
+    kube = await open_client(options or ConnectionOptions())
     try:
         yield kube
     finally:

@@ -70,5 +70,8 @@ def _describe(obj: Manifest | None) -> str:
     if obj is None:
         return "absent"
     conditions = (obj.get("status") or {}).get("conditions") or []
-    summary = ", ".join(f"{c.get('type')}={c.get('status')}" for c in conditions)
+    summary = "; ".join(
+        f"{c.get('type')}={c.get('status')}" + (f" ({c.get('reason')}: {c.get('message')})" if c.get("message") else "")
+        for c in conditions
+    )
     return summary or "no conditions"

@@ -45,6 +45,16 @@ IMAGE_AUTOMATION_GATES: Mapping[str, bool] = {
 IMAGE_REFLECTOR_GATES: Mapping[str, bool] = {"FluxStorage": False}
 
 
+DEFAULT_GATES: Mapping[str, bool] = {
+    **IMAGE_REFLECTOR_GATES,
+    **IMAGE_AUTOMATION_GATES,
+    **HELM_GATES,
+    **KUSTOMIZE_GATES,
+    "CancelHealthCheckOnNewRevision": True,
+}
+"""Every gate a reflow process knows, with reflow's defaults; one process shares one set of gates."""
+
+
 class UnknownFeatureGate(ValueError):
     """A gate name that no reflow controller knows."""
 

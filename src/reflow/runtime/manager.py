@@ -102,11 +102,16 @@ class Manager:
                 watching += [background.create_task(run()) for run in self.services.values()]
                 self._started.set()
                 async with asyncio.TaskGroup() as workers:
-                    for component, members in self.components().items():
+                    working = [
                         workers.create_task(self._lead_and_work(component, members))
+                        for component, members in self.components().items()
+                    ]
                     await self._stop.wait()
                     for controller in self.controllers:
                         controller.shut_down()
+                    _, unfinished = await asyncio.wait(working, timeout=self.settings.shutdown_grace)
+                    for task in unfinished:
+                        task.cancel()
                 for task in watching:
                     task.cancel()
             log.info("manager stopped", extra={"controllers": [c.name for c in self.controllers]})

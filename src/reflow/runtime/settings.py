@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from reflow.runtime.features import FeatureGates
+from reflow.runtime.features import DEFAULT_GATES, FeatureGates
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,12 +34,14 @@ class RuntimeSettings:
     lease_duration: float = 35.0
     renew_deadline: float = 30.0
     retry_period: float = 5.0
+    shutdown_grace: float = 10.0
+    """Seconds in-flight reconciles get to finish at shutdown before they are cancelled (status untouched)."""
     # Reporting
     events_addr: str | None = None
     """The notification controller's event URL (`--events-addr`); None: Kubernetes Events only."""
     metrics_addr: str = ":8080"
     health_addr: str = ":9440"
-    feature_gates: FeatureGates = field(default_factory=lambda: FeatureGates({}))
+    feature_gates: FeatureGates = field(default_factory=lambda: FeatureGates(DEFAULT_GATES))
 
     @property
     def watch_namespace(self) -> str | None:

@@ -138,6 +138,19 @@ class Pipeline:
         self.settings = settings or BuildSettings()
         self.cache = cache
 
+    async def lookup(self, request: BuildRequest) -> BuildResult | None:
+        """The cached result for these inputs, without touching `request.root`; None when not cached.
+
+        Lets a caller skip downloading an artifact whose build it already has.
+        """
+        if self.cache is None or request.digest is None:
+            return None
+        started = time.monotonic()
+        hit = self.cache.get(input_key(request, await self.builder.version(), self.settings))
+        if hit is None:
+            return None
+        return replace(hit, objects=copy.deepcopy(hit.objects), cached=True, seconds=time.monotonic() - started)
+
     async def build(self, request: BuildRequest) -> BuildResult:
         """The objects kustomize-controller would apply for this request (cached when possible)."""
         started = time.monotonic()

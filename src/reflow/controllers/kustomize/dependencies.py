@@ -1,0 +1,34 @@
+"""dependsOn: whether the Kustomizations this one depends on are ready, decided from their cached objects."""
+
+from __future__ import annotations
+
+from reflow.api.meta import Manifest
+
+
+def dependency_problem(dependency: Manifest | None, name: str, source_revision: str | None) -> str | None:
+    """Why a dependency is not ready yet, or None when it is.
+
+    Ready means: it exists, its status is for its current generation, Ready=True, and when it uses the
+    same source, it has applied the revision this Kustomization is about to apply.
+    """
+    if dependency is None:
+        return f"dependency '{name}' not found"
+    status = dependency.get("status") or {}
+    if status.get("observedGeneration") != dependency["metadata"].get("generation"):
+        return f"dependency '{name}' is not ready"
+    ready = next((c for c in status.get("conditions") or [] if c.get("type") == "Ready"), None)
+    if ready is None or ready.get("status") != "True":
+        return f"dependency '{name}' is not ready"
+    if source_revision is not None and status.get("lastAppliedRevision") != source_revision:
+        return f"dependency '{name}' revision is not up to date"
+    return None
+
+
+def same_source(a: Manifest, b: Manifest) -> bool:
+    """Whether two Kustomizations apply from the same source object."""
+
+    def key(obj: Manifest) -> tuple[str, str, str]:
+        ref = obj["spec"]["sourceRef"]
+        return ref["kind"], ref.get("namespace") or obj["metadata"]["namespace"], ref["name"]
+
+    return key(a) == key(b)

@@ -1,0 +1,119 @@
+"""Sources as one interface, whatever their kind: the artifact a Kustomization should apply, and its changes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from reflow.api.meta import Manifest
+from reflow.kube.client import Kube
+from reflow.runtime.errors import Waiting
+from reflow.runtime.informer import Change, Informer, Scope
+
+SOURCE_API = "source.toolkit.fluxcd.io/v1"
+SOURCE_KINDS = ("GitRepository", "OCIRepository", "Bucket", "ExternalArtifact")
+"""The kinds a Kustomization's sourceRef may name."""
+
+SourceKey = tuple[str, str, str]
+"""(kind, namespace, name) of a source."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceArtifact:
+    """What a Kustomization needs from its source: where the artifact is and what it holds."""
+
+    url: str
+    revision: str
+    digest: str | None
+    origin_revision: str | None = None
+
+
+def artifact_of(source: Manifest | None, key: SourceKey, requeue_after: float) -> SourceArtifact:
+    """The source's current artifact; Waiting(ArtifactFailed) while there is none, as Flux does."""
+    kind, namespace, name = key
+    if source is None:
+        raise Waiting(
+            f"Source '{kind}/{namespace}/{name}' not found", reason="ArtifactFailed", requeue_after=requeue_after
+        )
+    artifact = (source.get("status") or {}).get("artifact")
+    if not artifact:
+        raise Waiting(
+            f"Source '{kind}/{namespace}/{name}' is not ready, artifact not found",
+            reason="ArtifactFailed",
+            requeue_after=requeue_after,
+        )
+    metadata = artifact.get("metadata") or {}
+    return SourceArtifact(
+        url=artifact["url"],
+        revision=artifact["revision"],
+        digest=artifact.get("digest"),
+        origin_revision=metadata.get("org.opencontainers.image.revision"),
+    )
+
+
+def revision_of(source: Manifest | None) -> str | None:
+    """The revision of a source's artifact, or None."""
+    return (((source or {}).get("status") or {}).get("artifact") or {}).get("revision")
+
+
+class Sources:
+    """Watches every source kind (in the controller's scope) and tells who cares when an artifact changes."""
+
+    def __init__(self, kube: Kube, namespace: str | None) -> None:
+        self.informers = {
+            kind: Informer(kube, Scope(api_version=SOURCE_API, kind=kind, namespace=namespace)) for kind in SOURCE_KINDS
+        }
+        self._listeners: list[Callable[[SourceKey], None]] = []
+        self._revision_events: dict[SourceKey, set[asyncio.Event]] = {}
+        for informer in self.informers.values():
+            informer.add_handler(self._on_change)
+
+    def on_new_artifact(self, listener: Callable[[SourceKey], None]) -> None:
+        """Call `listener` with the source's key whenever its artifact revision or digest changes."""
+        self._listeners.append(listener)
+
+    def _on_change(self, change: Change, old: Manifest | None, new: Manifest) -> None:
+        before = ((old or {}).get("status") or {}).get("artifact") or {}
+        after = (new.get("status") or {}).get("artifact") or {}
+        if change is not Change.DELETED and (before.get("revision"), before.get("digest")) == (
+            after.get("revision"),
+            after.get("digest"),
+        ):
+            return
+        key: SourceKey = (new["kind"], new["metadata"].get("namespace") or "", new["metadata"]["name"])
+        for listener in self._listeners:
+            listener(key)
+        for event in self._revision_events.get(key, ()):
+            event.set()
+
+    def get(self, key: SourceKey) -> Manifest | None:
+        """The cached source object."""
+        kind, namespace, name = key
+        informer = self.informers.get(kind)
+        return informer.get(namespace, name) if informer else None
+
+    def changed(self, key: SourceKey) -> asyncio.Event:
+        """An event set the next time this source's artifact changes; release it with `forget`."""
+        event = asyncio.Event()
+        self._revision_events.setdefault(key, set()).add(event)
+        return event
+
+    def forget(self, key: SourceKey, event: asyncio.Event) -> None:
+        """Stop tracking an event from `changed`."""
+        events = self._revision_events.get(key)
+        if events is not None:
+            events.discard(event)
+            if not events:
+                del self._revision_events[key]
+
+    async def run(self) -> None:
+        """Keep every source cache current until cancelled."""
+        async with asyncio.TaskGroup() as group:
+            for informer in self.informers.values():
+                group.create_task(informer.run())
+
+    async def wait_synced(self) -> None:
+        """Wait until every source cache has been filled once."""
+        for informer in self.informers.values():
+            await informer.wait_synced()

@@ -1,0 +1,111 @@
+"""Fixtures for Kustomization tests: a git repository served over HTTP with a GitRepository pointing at it."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import pytest
+
+from reflow.api.meta import Manifest, ObjectRef
+from reflow.kube.client import Kube
+from reflow.kube.wait import wait_for
+from reflow.runtime.controller import REQUESTED_AT
+from tests.fixtures_git import GIT_USERNAME
+from tests.gitservers import GitHttpServer, Repo
+
+SOURCE = "source.toolkit.fluxcd.io/v1"
+KUSTOMIZE = "kustomize.toolkit.fluxcd.io/v1"
+
+
+def condition(obj: Manifest | None, kind: str) -> dict[str, str] | None:
+    found = [c for c in ((obj or {}).get("status") or {}).get("conditions") or [] if c["type"] == kind]
+    return found[0] if found else None
+
+
+def ready_for(revision: str) -> Callable[[Manifest | None], bool]:
+    """Ready=True having applied this revision."""
+
+    def check(obj: Manifest | None) -> bool:
+        found = condition(obj, "Ready")
+        return found is not None and found["status"] == "True" and found["message"] == f"Applied revision: {revision}"
+
+    return check
+
+
+def failing(reason: str) -> Callable[[Manifest | None], bool]:
+    def check(obj: Manifest | None) -> bool:
+        found = condition(obj, "Ready")
+        return found is not None and found["status"] == "False" and found["reason"] == reason
+
+    return check
+
+
+@dataclass(slots=True)
+class GitSource:
+    """A repository, the GitRepository that follows its main branch, and ways to move it."""
+
+    kube: Kube
+    namespace: str
+    repo: Repo
+    name: str = "app"
+
+    def commit(self, files: dict[str, str | None], message: str) -> str:
+        return f"main@sha1:{self.repo.commit(files, message)}"
+
+    async def refresh(self, token: str) -> None:
+        """What a Receiver does on a push: ask the GitRepository to look at the remote now."""
+        ref = ObjectRef(SOURCE, "GitRepository", self.name, self.namespace)
+        await self.kube.patch(ref, {"metadata": {"annotations": {REQUESTED_AT: token}}})
+
+    def kustomization(self, name: str, **spec: object) -> Manifest:
+        return {
+            "apiVersion": KUSTOMIZE,
+            "kind": "Kustomization",
+            "metadata": {"name": name, "namespace": self.namespace},
+            "spec": {
+                "interval": "1h",
+                "prune": True,
+                "sourceRef": {"kind": "GitRepository", "name": self.name},
+                **spec,
+            },
+        }
+
+    async def until(self, name: str, check: Callable[[Manifest | None], bool], timeout: float = 60) -> Manifest:
+        ref = ObjectRef(KUSTOMIZE, "Kustomization", name, self.namespace)
+        obj = await wait_for(self.kube, ref, check, timeout=timeout, what="as expected")
+        assert obj is not None
+        return obj
+
+
+MakeSource = Callable[[dict[str, str]], Awaitable[tuple[GitSource, str]]]
+
+
+@pytest.fixture
+def git_source(kube: Kube, namespace: str, git_http: GitHttpServer, make_repo: Callable[[], Repo]) -> MakeSource:
+    """Commit files to a fresh repository and create a GitRepository for it; returns the first revision."""
+
+    async def make(files: dict[str, str]) -> tuple[GitSource, str]:
+        source = GitSource(kube, namespace, make_repo())
+        revision = source.commit(files, "initial manifests")  # type: ignore[arg-type]
+        password = (git_http.password or "").encode()
+        data = {
+            "username": base64.b64encode(GIT_USERNAME.encode()).decode(),
+            "password": base64.b64encode(password).decode(),
+        }
+        await kube.create(
+            {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "git", "namespace": namespace}, "data": data}
+        )
+        await kube.create(
+            {
+                "apiVersion": SOURCE,
+                "kind": "GitRepository",
+                "metadata": {"name": source.name, "namespace": namespace},
+                "spec": {"url": git_http.url(source.repo.bare.name), "interval": "1h", "ref": {"branch": "main"},
+                         "secretRef": {"name": "git"}},
+            }
+        )  # fmt: skip
+        return source, revision
+
+    return make
