@@ -135,7 +135,10 @@ spec:
 async def test_an_invalid_manifest_is_reported_and_nothing_of_the_revision_is_applied(
     kube: Kube, namespace: str, start_controllers: StartControllers, git_source: MakeSource
 ) -> None:
-    broken = f"apiVersion: v1\nkind: Service\nmetadata:\n  name: broken\n  namespace: {namespace}\nspec:\n  ports:\n    - port: 99999\n"
+    broken = (
+        f"apiVersion: v1\nkind: Service\nmetadata:\n  name: broken\n  namespace: {namespace}\n"
+        "spec:\n  ports:\n    - port: 99999\n"
+    )
     source, _ = await git_source({"ok.yaml": config_map("fine", namespace, a="1"), "broken.yaml": broken})
     await start_controllers("source", "kustomize")
     await kube.create(source.kustomization("bad"))
