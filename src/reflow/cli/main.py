@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from reflow import __version__
+from reflow.cli.create import create
 from reflow.cli.dev import dev
 from reflow.cli.version import version
 
@@ -17,6 +18,7 @@ def cli() -> None:
 
 cli.add_command(version)
 cli.add_command(dev)
+cli.add_command(create)
 
 
 def main() -> None:
