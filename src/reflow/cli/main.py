@@ -7,6 +7,7 @@ import click
 from reflow import __version__
 from reflow.cli.create import create
 from reflow.cli.dev import dev
+from reflow.cli.get import get
 from reflow.cli.version import version
 
 
@@ -19,6 +20,7 @@ def cli() -> None:
 cli.add_command(version)
 cli.add_command(dev)
 cli.add_command(create)
+cli.add_command(get)
 
 
 def main() -> None:
