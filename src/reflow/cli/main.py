@@ -7,7 +7,11 @@ import click
 from reflow import __version__
 from reflow.cli.create import create
 from reflow.cli.dev import dev
+from reflow.cli.delete import delete
+from reflow.cli.export import export
 from reflow.cli.get import get
+from reflow.cli.reconcile import reconcile
+from reflow.cli.suspend import resume, suspend
 from reflow.cli.version import version
 
 
@@ -21,6 +25,11 @@ cli.add_command(version)
 cli.add_command(dev)
 cli.add_command(create)
 cli.add_command(get)
+cli.add_command(reconcile)
+cli.add_command(suspend)
+cli.add_command(resume)
+cli.add_command(delete)
+cli.add_command(export)
 
 
 def main() -> None:
