@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.cli.main import cli
 from reflow.kube.client import Kube
+from reflow.kube.errors import NotFound, TooManyRequests
 from reflow.kube.wait import wait_for
 
 FIELD_MANAGER = "reflow-tests"
@@ -44,6 +45,20 @@ async def crds(kube: Kube) -> None:
             await kube.apply(crd, field_manager=FIELD_MANAGER, force=True)
             ref = ObjectRef("apiextensions.k8s.io/v1", "CustomResourceDefinition", crd["metadata"]["name"])
             await wait_for(kube, ref, established, timeout=60, what="Established")
+            await _listable(kube, crd)
+
+
+async def _listable(kube: Kube, crd: Manifest) -> None:
+    """Wait until discovery serves a new CRD and its watch cache stops answering 429 "storage is (re)initializing"."""
+    version = crd["spec"]["versions"][0]["name"]
+    api_version = f"{crd['spec']['group']}/{version}"
+    async with asyncio.timeout(60):
+        while True:
+            try:
+                await kube.list(api_version, crd["spec"]["names"]["kind"], limit=1)
+                return
+            except (TooManyRequests, NotFound):
+                await asyncio.sleep(0.2)
 
 
 Reflow = Callable[..., Awaitable[Outcome]]
@@ -138,12 +153,18 @@ async def sources(make: ObjectFactory) -> AsyncIterator[list[Manifest]]:
     made = [
         await make(
             git_repository("podinfo"),
-            {"conditions": [ready_condition(message="stored artifact for revision 'main@sha1:1111'")],
-             "artifact": artifact("main@sha1:1111")},
+            {
+                "conditions": [ready_condition(message="stored artifact for revision 'main@sha1:1111'")],
+                "artifact": artifact("main@sha1:1111"),
+            },
         ),
         await make(
             git_repository("broken", url="https://example.invalid/broken"),
-            {"conditions": [ready_condition("False", "failed to checkout: authentication required", "GitOperationFailed")]},
+            {
+                "conditions": [
+                    ready_condition("False", "failed to checkout: authentication required", "GitOperationFailed")
+                ]
+            },
         ),
     ]
     yield made

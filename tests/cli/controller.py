@@ -17,8 +17,13 @@ Outcome = Callable[[Manifest], Manifest]
 
 
 def condition(status: str, reason: str, message: str) -> Manifest:
-    return {"type": "Ready", "status": status, "reason": reason, "message": message,
-            "lastTransitionTime": "2026-01-01T00:00:00Z"}
+    return {
+        "type": "Ready",
+        "status": status,
+        "reason": reason,
+        "message": message,
+        "lastTransitionTime": "2026-01-01T00:00:00Z",
+    }
 
 
 def pending(obj: Manifest, done: set[tuple[str, str | None, int]]) -> bool:
@@ -43,8 +48,9 @@ async def _handle(kube: Kube, obj: Manifest, ready: bool, message: str, fields: 
     await asyncio.sleep(delay)
     status: Manifest = {
         "observedGeneration": obj["metadata"].get("generation"),
-        "conditions": [condition("True" if ready else "False",
-                                 "Succeeded" if ready else "ReconciliationFailed", message)],
+        "conditions": [
+            condition("True" if ready else "False", "Succeeded" if ready else "ReconciliationFailed", message)
+        ],
         **fields,
     }
     token = (obj["metadata"].get("annotations") or {}).get(REQUESTED_AT)
@@ -53,8 +59,17 @@ async def _handle(kube: Kube, obj: Manifest, ready: bool, message: str, fields: 
     await kube.patch(ref, {"status": status}, subresource="status")
 
 
-async def _loop(kube: Kube, api_version: str, kind: str, namespace: str, ready: bool, message: str,
-                fields: Manifest, delay: float, seen: list[str]) -> None:
+async def _loop(
+    kube: Kube,
+    api_version: str,
+    kind: str,
+    namespace: str,
+    ready: bool,
+    message: str,
+    fields: Manifest,
+    delay: float,
+    seen: list[str],
+) -> None:
     done: set[tuple[str, str | None, int]] = set()
     while True:
         page = await kube.list(api_version, kind, namespace)
@@ -63,8 +78,9 @@ async def _loop(kube: Kube, api_version: str, kind: str, namespace: str, ready: 
                 seen.append(item["metadata"]["name"])
                 await _handle(kube, item, ready, message, fields, delay)
         try:
-            async for event in kube.watch(api_version, kind, namespace,
-                                          resource_version=page["metadata"]["resourceVersion"]):
+            async for event in kube.watch(
+                api_version, kind, namespace, resource_version=page["metadata"]["resourceVersion"]
+            ):
                 if event.type in ("ADDED", "MODIFIED") and pending(event.object, done):
                     seen.append(event.object["metadata"]["name"])
                     with contextlib.suppress(NotFound):
@@ -76,8 +92,17 @@ async def _loop(kube: Kube, api_version: str, kind: str, namespace: str, ready: 
 
 
 @asynccontextmanager
-async def stand_in(kube: Kube, api_version: str, kind: str, namespace: str, *, ready: bool = True,
-                   message: str = "ok", fields: Manifest | None = None, delay: float = 0.3) -> AsyncIterator[list[str]]:
+async def stand_in(
+    kube: Kube,
+    api_version: str,
+    kind: str,
+    namespace: str,
+    *,
+    ready: bool = True,
+    message: str = "ok",
+    fields: Manifest | None = None,
+    delay: float = 0.3,
+) -> AsyncIterator[list[str]]:
     """Run the stand-in controller for one kind in a namespace; yields the names it reconciled, in order."""
     seen: list[str] = []
     task = asyncio.create_task(_loop(kube, api_version, kind, namespace, ready, message, fields or {}, delay, seen))

@@ -30,7 +30,9 @@ async def test_status_selector_keeps_only_failing_objects_and_no_header_drops_th
     assert [line.split()[0] for line in lines(result.stdout)] == ["broken"]
 
 
-async def test_all_namespaces_adds_the_namespace_column(reflow: Reflow, sources: list[Manifest], namespace: str) -> None:
+async def test_all_namespaces_adds_the_namespace_column(
+    reflow: Reflow, sources: list[Manifest], namespace: str
+) -> None:
     result = await reflow("get", "sources", "git", "-A")
     header, *rows = lines(result.stdout)
     assert header.split()[:2] == ["NAMESPACE", "NAME"]
@@ -47,8 +49,13 @@ async def test_output_json_and_yaml_carry_the_objects(reflow: Reflow, sources: l
 async def test_get_all_prints_one_table_per_kind_with_kind_prefixed_names(
     reflow: Reflow, sources: list[Manifest], make: ObjectFactory
 ) -> None:
-    await make(kustomization("apps"), {"conditions": [ready_condition(message="Applied revision: main@sha1:1111")],
-                                       "lastAppliedRevision": "main@sha1:1111"})
+    await make(
+        kustomization("apps"),
+        {
+            "conditions": [ready_condition(message="Applied revision: main@sha1:1111")],
+            "lastAppliedRevision": "main@sha1:1111",
+        },
+    )
     result = await reflow("get", "all")
     assert result.code == 0, result.stderr
     names = [line.split()[0] for line in lines(result.stdout) if not line.startswith("NAME")]
@@ -56,8 +63,13 @@ async def test_get_all_prints_one_table_per_kind_with_kind_prefixed_names(
 
 
 async def test_ks_alias_lists_kustomizations(reflow: Reflow, make: ObjectFactory) -> None:
-    await make(kustomization("apps"), {"conditions": [ready_condition(message="Applied revision: main@sha1:2222")],
-                                       "lastAppliedRevision": "main@sha1:2222"})
+    await make(
+        kustomization("apps"),
+        {
+            "conditions": [ready_condition(message="Applied revision: main@sha1:2222")],
+            "lastAppliedRevision": "main@sha1:2222",
+        },
+    )
     result = await reflow("get", "ks")
     assert result.code == 0, result.stderr
     assert lines(result.stdout)[1].split()[:4] == ["apps", "main@sha1:2222", "False", "True"]

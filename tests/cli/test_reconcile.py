@@ -106,5 +106,3 @@ async def test_suspend_needs_names_or_all(reflow: Reflow) -> None:
     result = await reflow("suspend", "source", "git")
     assert result.code == 2
     assert "name is required" in result.stderr
-
-

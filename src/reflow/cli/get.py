@@ -75,7 +75,9 @@ def select(objects: Iterable[Manifest], selector: StatusSelector | None) -> list
 def _flags(command: F) -> F:
     decorated: Any = command
     for flag in (
-        click.option("-o", "--output", type=click.Choice(["table", "json", "yaml"]), default="table", show_default=True),
+        click.option(
+            "-o", "--output", type=click.Choice(["table", "json", "yaml"]), default="table", show_default=True
+        ),
         click.option("--no-header", is_flag=True, help="Leave out the table header."),
         click.option("--status-selector", help="Keep objects by condition, e.g. ready=false or ready!=true."),
         click.option("-l", "--label-selector", help="Keep objects by label, e.g. app=podinfo."),
@@ -105,7 +107,9 @@ class Listing:
 
 async def _list(kube: Kube, listing: Listing, noun: Noun, *, required: bool) -> list[Manifest] | None:
     try:
-        items = await kube.list_all(noun.api_version, noun.kind, listing.namespace, label_selector=listing.label_selector)
+        items = await kube.list_all(
+            noun.api_version, noun.kind, listing.namespace, label_selector=listing.label_selector
+        )
     except NotFound:
         if required:
             raise
