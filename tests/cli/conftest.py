@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -148,7 +148,7 @@ def lines(text: str) -> Sequence[str]:
 
 
 @pytest.fixture
-async def sources(make: ObjectFactory) -> AsyncIterator[list[Manifest]]:
+async def sources(make: ObjectFactory) -> list[Manifest]:
     """Two GitRepositories: `podinfo` Ready at main@sha1:1111, `broken` Ready=False."""
     made = [
         await make(
@@ -167,4 +167,4 @@ async def sources(make: ObjectFactory) -> AsyncIterator[list[Manifest]]:
             },
         ),
     ]
-    yield made
+    return made

@@ -24,7 +24,8 @@ async def test_reconcile_source_git_waits_for_the_controller_and_reports_the_rev
     live = await kube.get(ObjectRef(*GIT, "podinfo", namespace))
     token = live["metadata"]["annotations"][REQUESTED_AT]
     assert live["status"]["lastHandledReconcileAt"] == token
-    assert token.endswith("Z") and "." in token
+    assert token.endswith("Z")
+    assert "." in token
 
 
 async def test_reconcile_that_ends_not_ready_exits_1_with_the_controller_message(
