@@ -6,8 +6,8 @@ import click
 import pytest
 
 from reflow.api.meta import Manifest
-from reflow.cli.create import parse_source, safe_relative_path
 from reflow.cli.get import StatusSelector
+from reflow.cli.manifests import parse_source, safe_relative_path
 from reflow.cli.progress import handled, request_token
 from reflow.cli.render import go_duration, size, table
 
