@@ -108,3 +108,12 @@ async def test_unreachable_cluster_is_one_clear_line(reflow: Reflow, kubeconfig:
     assert result.code == 1
     assert "cannot reach the API server at https://127.0.0.1:9" in result.stderr
     assert "hint:" in result.stderr
+
+
+async def test_get_one_by_name_and_an_unknown_name(reflow: Reflow, sources: list[Manifest], namespace: str) -> None:
+    one = await reflow("get", "source", "git", "podinfo", "--no-header")
+    assert one.code == 0, one.stderr
+    assert [line.split()[0] for line in lines(one.stdout)] == ["podinfo"]
+    missing = await reflow("get", "source", "git", "ghost")
+    assert missing.code == 1
+    assert f"GitRepository object 'ghost' not found in '{namespace}' namespace" in missing.stderr

@@ -99,17 +99,34 @@ class Listing:
     selector: StatusSelector | None
     output: str
     header: bool
+    name: str | None = None
+    """One object by name; it must exist."""
 
     @property
     def namespace(self) -> str | None:
+        """The namespace to list, None for all of them."""
         return None if self.all_namespaces else self.options.namespace
+
+    @property
+    def field_selector(self) -> str | None:
+        """Selects the named object, when a name is given."""
+        return f"metadata.name={self.name}" if self.name else None
 
 
 async def _list(kube: Kube, listing: Listing, noun: Noun, *, required: bool) -> list[Manifest] | None:
     try:
-        items = await kube.list_all(
-            noun.api_version, noun.kind, listing.namespace, label_selector=listing.label_selector
-        )
+        if listing.name:
+            page = await kube.list(
+                noun.api_version, noun.kind, listing.namespace, field_selector=listing.field_selector
+            )
+            items = page.get("items") or []
+            if not items:
+                where = "any" if listing.all_namespaces else f"'{listing.options.namespace}'"
+                fail(f"{noun.kind} object '{listing.name}' not found in {where} namespace", "check the name and -n")
+        else:
+            items = await kube.list_all(
+                noun.api_version, noun.kind, listing.namespace, label_selector=listing.label_selector
+            )
     except NotFound:
         if required:
             raise
@@ -156,7 +173,11 @@ async def follow(listing: Listing) -> None:
         async with connect(listing.options.connection) as kube, asyncio.timeout(listing.options.timeout):
             while True:
                 page = await kube.list(
-                    noun.api_version, noun.kind, listing.namespace, label_selector=listing.label_selector
+                    noun.api_version,
+                    noun.kind,
+                    listing.namespace,
+                    label_selector=listing.label_selector,
+                    field_selector=listing.field_selector,
                 )
                 items = select(page.get("items") or [], listing.selector)
                 rows = [row(obj, all_namespaces=listing.all_namespaces) for obj in items]
@@ -171,6 +192,7 @@ async def follow(listing: Listing) -> None:
                         listing.namespace,
                         resource_version=version,
                         label_selector=listing.label_selector,
+                        field_selector=listing.field_selector,
                     ):
                         if event.type == "ERROR":
                             break
@@ -184,7 +206,7 @@ async def follow(listing: Listing) -> None:
                     continue
 
 
-def _listing(nouns: Sequence[Noun], options: GlobalOptions, flags: dict[str, Any]) -> Listing:
+def _listing(nouns: Sequence[Noun], options: GlobalOptions, flags: dict[str, Any], name: str | None = None) -> Listing:
     selector = StatusSelector.parse(flags["status_selector"]) if flags["status_selector"] else None
     return Listing(
         nouns=tuple(nouns),
@@ -194,19 +216,21 @@ def _listing(nouns: Sequence[Noun], options: GlobalOptions, flags: dict[str, Any
         selector=selector,
         output=flags["output"],
         header=not flags["no_header"],
+        name=name,
     )
 
 
 def _get_command(noun: Noun) -> click.Command:
     @click.command(
         noun.word,
-        help=f"List {noun.kind} objects and their status.\n\n\b\nExamples:\n  reflow get {noun.phrase}"
-        f" -A\n  reflow get {noun.phrase} --status-selector ready=false -o yaml",
+        help=f"List {noun.kind} objects (or one by name) and their status.\n\n\b\nExamples:\n"
+        f"  reflow get {noun.phrase} -A\n  reflow get {noun.phrase} --status-selector ready=false -o yaml",
     )
+    @click.argument("name", required=False)
     @_flags
     @global_options
-    def command(options: GlobalOptions, **flags: Any) -> None:
-        listing = _listing([noun], options, flags)
+    def command(name: str | None, options: GlobalOptions, **flags: Any) -> None:
+        listing = _listing([noun], options, flags, name)
         if flags["watch"]:
             if listing.output != "table":
                 fail("--watch prints tables only; drop -o", code=2)

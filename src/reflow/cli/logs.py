@@ -139,7 +139,7 @@ async def from_pods(
     query: dict[str, object] = {"container": CONTAINER, "follow": "true" if follow else None}
     if since is not None:
         query["sinceSeconds"] = max(1, int(since))
-    if tail is not None and tail >= 0 and keep == LogFilter(namespace=keep.namespace):
+    if tail is not None and tail >= 0 and keep == LogFilter():
         query["tailLines"] = tail
     async with connect(options.connection) as kube:
         pods = await kube.list_all("v1", "Pod", flux_namespace, label_selector=POD_SELECTOR)
