@@ -1,0 +1,1 @@
+"""Tests of the reflow command against the real control plane."""

@@ -6,9 +6,21 @@ import click
 
 from reflow import __version__
 from reflow.cli.build import build
+from reflow.cli.check import check
 from reflow.cli.controllers import controllers
+from reflow.cli.create import create
+from reflow.cli.delete import delete
 from reflow.cli.dev import dev
+from reflow.cli.events import events
+from reflow.cli.export import export
+from reflow.cli.get import get
 from reflow.cli.install import install, uninstall
+from reflow.cli.logs import logs
+from reflow.cli.reconcile import reconcile
+from reflow.cli.stats import stats
+from reflow.cli.suspend import resume, suspend
+from reflow.cli.trace import trace
+from reflow.cli.tree import tree
 from reflow.cli.version import version
 
 
@@ -24,6 +36,19 @@ cli.add_command(controllers)
 cli.add_command(install)
 cli.add_command(uninstall)
 cli.add_command(build)
+cli.add_command(create)
+cli.add_command(get)
+cli.add_command(reconcile)
+cli.add_command(suspend)
+cli.add_command(resume)
+cli.add_command(delete)
+cli.add_command(export)
+cli.add_command(events)
+cli.add_command(tree)
+cli.add_command(trace)
+cli.add_command(stats)
+cli.add_command(logs)
+cli.add_command(check)
 
 
 def main() -> None:

@@ -332,6 +332,24 @@ class Kube:
         except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, TimeoutError) as err:
             raise Unreachable(f"watch of {kind} at {self._host} broke: {err or type(err).__name__}") from err
 
+    async def text_lines(self, path: str, *, query: Mapping[str, Any] | None = None) -> AsyncIterator[str]:
+        """GET a path that answers with text, such as a Pod's log, and yield its lines as they arrive.
+
+        No total timeout applies, so a followed log streams until the server ends it or the caller stops.
+        """
+        await self._limiter.acquire()
+        timeout = aiohttp.ClientTimeout(total=None, sock_connect=self.options.request_timeout)
+        try:
+            headers = await self._headers(None, "text/plain, */*")
+            async with self._session.get(self._url(path, query), headers=headers, timeout=timeout) as response:
+                if response.status >= 400:
+                    raw = await response.read()
+                    raise api_error(response.status, _decode(raw), f"GET {path}: HTTP {response.status}")
+                async for line in response.content:
+                    yield line.decode(errors="replace").rstrip("\n")
+        except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, TimeoutError) as err:
+            raise Unreachable(f"reading {path} from {self._host} broke: {err or type(err).__name__}") from err
+
     async def close(self) -> None:
         """Close the HTTP session (only the connection that opened it should)."""
         await self._session.close()

@@ -1,0 +1,302 @@
+"""`reflow create`: GitRepository sources, Kustomizations and Git Secrets, applied or printed with `--export`."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from reflow.api.meta import Manifest, ObjectRef
+from reflow.cli.console import err, fail, out, run, step, success
+from reflow.cli.gitsecret import GitCredentials, GitSecretError, http_data, secret, ssh_data, validate_url
+from reflow.cli.manifests import (
+    git_repository,
+    kustomization,
+    parse_labels,
+    parse_source,
+    safe_relative_path,
+    split_list,
+)
+from reflow.cli.nouns import AliasGroup, ready, revision
+from reflow.cli.options import Duration, GlobalOptions, global_options
+from reflow.cli.progress import wait_reconciled
+from reflow.cli.render import to_yaml
+from reflow.kube.client import connect
+
+F = TypeVar("F", bound=Callable[..., Any])
+FIELD_MANAGER = "reflow"
+
+
+def _common(command: F) -> F:
+    decorated: Any = command
+    for flag in (
+        click.option("--export", is_flag=True, help="Print the YAML instead of applying it."),
+        click.option("--label", "labels", multiple=True, metavar="KEY=VALUE", help="Set a label (repeatable)."),
+        click.option("--interval", type=Duration(), default="1m", show_default=True, help="Reconcile interval."),
+    ):
+        decorated = flag(decorated)
+    return decorated  # type: ignore[no-any-return]
+
+
+async def _apply(options: GlobalOptions, objects: Sequence[Manifest]) -> Manifest:
+    async with connect(options.connection) as kube:
+        applied: Manifest = {}
+        for obj in objects:
+            if obj["kind"] == "Secret":
+                step("applying secret with the repository credentials")
+            else:
+                step(f"applying {obj['kind']}")
+            applied = await kube.apply(obj, field_manager=FIELD_MANAGER, force=True)
+            success("authentication configured" if obj["kind"] == "Secret" else f"{obj['kind']} created")
+        ref = ObjectRef.of(applied)
+        err.print(f"◎ waiting for {ref.kind} reconciliation")
+        return (await wait_reconciled(kube, ref, token=None, timeout=options.timeout)).obj
+
+
+def _finish(obj: Manifest, verb: str) -> None:
+    status, message = ready(obj)
+    if status != "True":
+        fail(f"{obj['kind']} reconciliation failed: {message}", "`reflow events --for` shows what happened")
+    if not revision(obj):
+        fail(f"{obj['kind']} reconciliation completed but no revision was found")
+    success(f"{obj['kind']} reconciliation completed")
+    success(f"{verb} revision: {revision(obj)}")
+
+
+@click.group(cls=AliasGroup)
+def create() -> None:
+    """Create or update sources, Kustomizations and Secrets (or print them with --export)."""
+
+
+@create.group(cls=AliasGroup)
+def source() -> None:
+    """Create or update a source."""
+
+
+@create.group("secret", cls=AliasGroup)
+def secret_group() -> None:
+    """Create or update a Secret that Flux objects reference."""
+
+
+@source.command("git")
+@click.argument("name")
+@click.option("--url", required=True, help="Repository address: http(s)://host/org/repo or ssh://user@host/org/repo.")
+@click.option("--branch", help="Branch to follow.")
+@click.option("--tag", help="Tag to check out.")
+@click.option("--tag-semver", help="SemVer range; the newest matching tag is checked out.")
+@click.option("--ref-name", help="Any Git reference, e.g. refs/heads/main.")
+@click.option("--commit", help="Commit SHA to check out (with --branch: a commit in that branch).")
+@click.option("-u", "--username", help="Basic authentication username.")
+@click.option("-p", "--password", help="Basic authentication password (or SSH key passphrase).")
+@click.option("--private-key-file", type=click.Path(dir_okay=False, path_type=Path), help="SSH private key file.")
+@click.option("--ca-file", type=click.Path(dir_okay=False, path_type=Path), help="CA certificate for HTTPS.")
+@click.option("--ssh-key-algorithm", default="ecdsa", show_default=True, help="SSH key to generate: ecdsa|rsa|ed25519.")
+@click.option("--ssh-rsa-bits", type=int, default=2048, show_default=True, help="RSA key size.")
+@click.option("--ssh-ecdsa-curve", default="p384", show_default=True, help="ECDSA curve: p256|p384|p521.")
+@click.option("--secret-ref", help="Name of an existing Secret with the credentials.")
+@click.option("--provider", type=click.Choice(["generic", "azure", "github"]), default="generic", show_default=True)
+@click.option("--ignore-paths", multiple=True, help="Paths to leave out, .sourceignore syntax (comma-separated).")
+@click.option("--recurse-submodules", is_flag=True, help="Also clone the submodules.")
+@click.option("--sparse-checkout-paths", multiple=True, help="Directories to check out (comma-separated).")
+@click.option("--fetch-timeout", type=Duration(), help="Time limit for one fetch (spec.timeout).")
+@click.option("-s", "--silent", is_flag=True, help="Do not ask to confirm that a generated deploy key was added.")
+@_common
+@global_options
+def git(name: str, options: GlobalOptions, **flags: Any) -> None:
+    """Create or update a GitRepository source.
+
+    \b
+    Examples:
+      reflow create source git podinfo --url=https://github.com/stefanprodan/podinfo --branch=master
+      reflow create source git podinfo --url=https://github.com/stefanprodan/podinfo --tag-semver=">=6.0.0" --export
+    """
+    ref = {
+        key: flags[flag]
+        for key, flag in (
+            ("branch", "branch"),
+            ("commit", "commit"),
+            ("name", "ref_name"),
+            ("semver", "tag_semver"),
+            ("tag", "tag"),
+        )
+        if flags[flag]
+    }
+    if not ref:
+        fail("a Git reference is required", "use one of --branch, --tag, --tag-semver, --ref-name or --commit", code=2)
+    try:
+        scheme = validate_url(flags["url"])
+    except GitSecretError as error:
+        fail(str(error), code=2)
+    credentials = GitCredentials(
+        username=flags["username"],
+        password=flags["password"],
+        private_key_file=flags["private_key_file"],
+        ca_file=flags["ca_file"],
+        ssh_key_algorithm=flags["ssh_key_algorithm"],
+        ssh_rsa_bits=flags["ssh_rsa_bits"],
+        ssh_ecdsa_curve=flags["ssh_ecdsa_curve"],
+    )
+    if credentials.given and flags["secret_ref"]:
+        fail("--secret-ref names an existing Secret; it cannot be combined with credential flags", code=2)
+    labels = parse_labels(flags["labels"])
+    objects: list[Manifest] = []
+    secret_name = flags["secret_ref"]
+    if credentials.given or (scheme == "ssh" and not secret_name):
+        secret_name = name
+        data = _credentials_data(flags["url"], scheme, credentials, flags["silent"])
+        objects.append(secret(name, options.namespace, data, labels))
+    objects.append(
+        git_repository(
+            name,
+            options.namespace,
+            url=flags["url"],
+            ref=ref,
+            interval=flags["interval"],
+            labels=labels,
+            secret_ref=secret_name,
+            ignore_paths=split_list(flags["ignore_paths"]),
+            recurse_submodules=flags["recurse_submodules"],
+            sparse_checkout=split_list(flags["sparse_checkout_paths"]),
+            fetch_timeout=flags["fetch_timeout"],
+            provider=flags["provider"],
+        )
+    )
+    if flags["export"]:
+        out.out(to_yaml(objects), end="", highlight=False)
+        return
+    step("generating GitRepository source")
+    _finish(run(_apply(options, objects)), "fetched")
+
+
+def _credentials_data(url: str, scheme: str, credentials: GitCredentials, silent: bool) -> dict[str, str]:
+    try:
+        if scheme != "ssh":
+            return http_data(credentials)
+        data, key = asyncio.run(ssh_data(url, credentials))
+    except GitSecretError as error:
+        fail(str(error), code=1)
+    if not credentials.private_key_file:
+        err.print("deploy key:")
+        out.out(key.public, highlight=False)
+        if not silent and not click.confirm("Have you added the deploy key to your repository?", err=True):
+            fail("aborted: add the deploy key to the repository first", code=1)
+    return data
+
+
+@secret_group.command("git")
+@click.argument("name")
+@click.option("--url", required=True, help="The Git repository address the Secret is for (http(s):// or ssh://).")
+@click.option("-u", "--username", help="Basic authentication username.")
+@click.option("-p", "--password", help="Basic authentication password (or SSH key passphrase).")
+@click.option("--bearer-token", help="Bearer token for HTTPS authentication.")
+@click.option("--private-key-file", type=click.Path(dir_okay=False, path_type=Path), help="SSH private key file.")
+@click.option("--ca-file", type=click.Path(dir_okay=False, path_type=Path), help="CA certificate for HTTPS.")
+@click.option("--ssh-key-algorithm", default="ecdsa", show_default=True, help="SSH key to generate: ecdsa|rsa|ed25519.")
+@click.option("--ssh-rsa-bits", type=int, default=2048, show_default=True, help="RSA key size.")
+@click.option("--ssh-ecdsa-curve", default="p384", show_default=True, help="ECDSA curve: p256|p384|p521.")
+@click.option("--export", is_flag=True, help="Print the YAML instead of applying it.")
+@click.option("--label", "labels", multiple=True, metavar="KEY=VALUE", help="Set a label (repeatable).")
+@global_options
+def secret_git(name: str, options: GlobalOptions, **flags: Any) -> None:
+    """Create or update a Secret with Git credentials: basic auth, bearer token, CA, or an SSH key.
+
+    \b
+    For ssh:// URLs a key pair is generated unless --private-key-file is given, and the host keys are scanned.
+    Examples:
+      reflow create secret git podinfo-auth --url=https://github.com/stefanprodan/podinfo -u=git -p=token
+      reflow create secret git podinfo-auth --url=ssh://git@github.com/stefanprodan/podinfo --export
+    """
+    credentials = GitCredentials(
+        username=flags["username"],
+        password=flags["password"],
+        bearer_token=flags["bearer_token"],
+        private_key_file=flags["private_key_file"],
+        ca_file=flags["ca_file"],
+        ssh_key_algorithm=flags["ssh_key_algorithm"],
+        ssh_rsa_bits=flags["ssh_rsa_bits"],
+        ssh_ecdsa_curve=flags["ssh_ecdsa_curve"],
+    )
+    try:
+        scheme = validate_url(flags["url"])
+    except GitSecretError as error:
+        fail(str(error), code=2)
+    if scheme != "ssh" and not credentials.given:
+        fail("no credentials given", "pass -u/-p, --bearer-token or --ca-file", code=2)
+    try:
+        if scheme == "ssh":
+            data, key = asyncio.run(ssh_data(flags["url"], credentials))
+        else:
+            data = http_data(credentials)
+    except GitSecretError as error:
+        fail(str(error))
+    manifest = secret(name, options.namespace, data, parse_labels(flags["labels"]))
+    if flags["export"]:
+        out.out(to_yaml([manifest]), end="", highlight=False)
+        return
+    run(_apply_secret(options, manifest))
+    success(f"git secret '{name}' created in '{options.namespace}' namespace")
+    if scheme == "ssh" and not credentials.private_key_file:
+        err.print("deploy key:")
+        out.out(key.public, highlight=False)
+
+
+async def _apply_secret(options: GlobalOptions, manifest: Manifest) -> None:
+    async with connect(options.connection) as kube:
+        await kube.apply(manifest, field_manager=FIELD_MANAGER, force=True)
+
+
+@create.command("kustomization")
+@click.argument("name")
+@click.option("--source", "source_text", required=True, help="The source: [<kind>/]<name>[.<namespace>].")
+@click.option("--path", default="./", show_default=True, help="Directory in the source with the manifests.")
+@click.option("--prune", is_flag=True, help="Delete objects that are no longer in the source.")
+@click.option("--wait", is_flag=True, help="Wait for every applied object to become ready.")
+@click.option("--health-check", multiple=True, help="Object to wait for: Kind/name[.namespace] (repeatable).")
+@click.option("--health-check-timeout", type=Duration(), help="Time limit for apply and health checks.")
+@click.option("--depends-on", multiple=True, help="Kustomization that must be ready first: [namespace/]name.")
+@click.option("--service-account", help="ServiceAccount to impersonate when applying.")
+@click.option("--target-namespace", help="Namespace for every namespaced object.")
+@click.option("--decryption-provider", type=click.Choice(["sops"]), help="Decrypt SOPS-encrypted manifests.")
+@click.option("--decryption-secret", help="Secret with the decryption keys.")
+@click.option("--retry-interval", type=Duration(), help="Wait after a failure (default: the interval).")
+@click.option("--kubeconfig-secret-ref", help="Secret with the kubeconfig of a remote cluster.")
+@_common
+@global_options
+def create_kustomization(name: str, options: GlobalOptions, **flags: Any) -> None:
+    """Create or update a Kustomization.
+
+    \b
+    Examples:
+      reflow create kustomization podinfo --source=GitRepository/podinfo --path=./kustomize --prune --interval=10m
+      reflow create kustomization mysql --source=apps --path=./apps --decryption-provider=sops --export
+    """
+    manifest = kustomization(
+        name,
+        options.namespace,
+        source=parse_source(flags["source_text"]),
+        path=safe_relative_path(flags["path"]),
+        prune=flags["prune"],
+        interval=flags["interval"],
+        labels=parse_labels(flags["labels"]),
+        wait=flags["wait"],
+        health_checks=flags["health_check"],
+        health_check_timeout=flags["health_check_timeout"],
+        depends_on=flags["depends_on"],
+        service_account=flags["service_account"],
+        target_namespace=flags["target_namespace"],
+        decryption_provider=flags["decryption_provider"],
+        decryption_secret=flags["decryption_secret"],
+        retry_interval=flags["retry_interval"],
+        kubeconfig_secret_ref=flags["kubeconfig_secret_ref"],
+    )
+    if flags["export"]:
+        out.out(to_yaml([manifest]), end="", highlight=False)
+        return
+    step("generating Kustomization")
+    _finish(run(_apply(options, [manifest])), "applied")
+
+
+create.add_alias("ks", "kustomization")

@@ -1,0 +1,169 @@
+"""The manifests `reflow create` makes from its flags, field for field as `flux create` makes them."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Sequence
+
+import click
+
+from reflow.api.meta import Manifest
+from reflow.cli.render import go_duration
+
+SOURCE_KINDS = ("GitRepository", "OCIRepository", "Bucket", "ExternalArtifact")
+
+
+def parse_labels(pairs: Sequence[str]) -> dict[str, str]:
+    """`key=value` flags as a dict; raises click.BadParameter for a pair without `=`."""
+    labels = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="--label")
+        labels[key] = value
+    return labels
+
+
+def split_list(values: Sequence[str]) -> list[str]:
+    """Repeatable, comma-separated flag values as one list."""
+    return [item.strip() for value in values for item in value.split(",") if item.strip()]
+
+
+def _metadata(name: str, namespace: str, labels: dict[str, str]) -> Manifest:
+    metadata: Manifest = {"name": name, "namespace": namespace}
+    if labels:
+        metadata["labels"] = labels
+    return metadata
+
+
+def git_repository(
+    name: str,
+    namespace: str,
+    *,
+    url: str,
+    ref: dict[str, str],
+    interval: float,
+    labels: dict[str, str] | None = None,
+    secret_ref: str | None = None,
+    ignore_paths: Sequence[str] = (),
+    recurse_submodules: bool = False,
+    sparse_checkout: Sequence[str] = (),
+    fetch_timeout: float | None = None,
+    provider: str | None = None,
+) -> Manifest:
+    """A GitRepository manifest as `flux create source git` makes it from the same flags."""
+    spec: Manifest = {"interval": go_duration(interval), "ref": ref, "url": url}
+    if secret_ref:
+        spec["secretRef"] = {"name": secret_ref}
+    if ignore_paths:
+        spec["ignore"] = "\n".join(ignore_paths)
+    if recurse_submodules:
+        spec["recurseSubmodules"] = True
+    if sparse_checkout:
+        spec["sparseCheckout"] = list(sparse_checkout)
+    if fetch_timeout is not None:
+        spec["timeout"] = go_duration(fetch_timeout)
+    if provider and provider != "generic":
+        spec["provider"] = provider
+    return {
+        "apiVersion": "source.toolkit.fluxcd.io/v1",
+        "kind": "GitRepository",
+        "metadata": _metadata(name, namespace, labels or {}),
+        "spec": spec,
+    }
+
+
+def parse_source(text: str) -> Manifest:
+    """`[<kind>/]<name>[.<namespace>]` as a sourceRef; the kind defaults to GitRepository."""
+    kind, _, rest = text.rpartition("/")
+    kind = kind or "GitRepository"
+    match = next((k for k in SOURCE_KINDS if k.lower() == kind.lower()), None)
+    if match is None:
+        raise click.BadParameter(f"source kind {kind!r} is not one of {', '.join(SOURCE_KINDS)}", param_hint="--source")
+    name, _, namespace = rest.partition(".")
+    if not name:
+        raise click.BadParameter(f"{text!r} names no source", param_hint="--source")
+    ref: Manifest = {"kind": match, "name": name}
+    if namespace:
+        ref["namespace"] = namespace
+    return ref
+
+
+def safe_relative_path(path: str) -> str:
+    """A path inside the artifact, written `./dir` as Flux stores it; raises BadParameter when it escapes."""
+    cleaned = posixpath.normpath(path.replace("\\", "/"))
+    if posixpath.isabs(cleaned) or cleaned == ".." or cleaned.startswith("../"):
+        raise click.BadParameter(f"{path!r} must be a relative path inside the source", param_hint="--path")
+    return "./" if cleaned == "." else f"./{cleaned}"
+
+
+def kustomization(
+    name: str,
+    namespace: str,
+    *,
+    source: Manifest,
+    path: str,
+    prune: bool,
+    interval: float,
+    labels: dict[str, str] | None = None,
+    wait: bool = False,
+    health_checks: Sequence[str] = (),
+    health_check_timeout: float | None = None,
+    depends_on: Sequence[str] = (),
+    service_account: str | None = None,
+    target_namespace: str | None = None,
+    decryption_provider: str | None = None,
+    decryption_secret: str | None = None,
+    retry_interval: float | None = None,
+    kubeconfig_secret_ref: str | None = None,
+) -> Manifest:
+    """A Kustomization manifest as `flux create kustomization` makes it from the same flags."""
+    spec: Manifest = {"interval": go_duration(interval), "path": path, "prune": prune, "sourceRef": source}
+    if wait:
+        spec["wait"] = True
+    if health_checks:
+        spec["healthChecks"] = [_health_check(item, namespace) for item in health_checks]
+    if health_check_timeout is not None:
+        spec["timeout"] = go_duration(health_check_timeout)
+    if depends_on:
+        spec["dependsOn"] = [_dependency(item) for item in depends_on]
+    if service_account:
+        spec["serviceAccountName"] = service_account
+    if target_namespace:
+        spec["targetNamespace"] = target_namespace
+    if decryption_provider:
+        spec["decryption"] = {"provider": decryption_provider}
+        if decryption_secret:
+            spec["decryption"]["secretRef"] = {"name": decryption_secret}
+    elif decryption_secret:
+        raise click.BadParameter("needs --decryption-provider", param_hint="--decryption-secret")
+    if retry_interval is not None:
+        spec["retryInterval"] = go_duration(retry_interval)
+    if kubeconfig_secret_ref:
+        spec["kubeConfig"] = {"secretRef": {"name": kubeconfig_secret_ref}}
+    return {
+        "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
+        "kind": "Kustomization",
+        "metadata": _metadata(name, namespace, labels or {}),
+        "spec": spec,
+    }
+
+
+def _health_check(text: str, namespace: str) -> Manifest:
+    kind, slash, rest = text.partition("/")
+    name, _, check_namespace = rest.partition(".")
+    if not slash or not kind or not name:
+        raise click.BadParameter(f"{text!r} is not Kind/name[.namespace]", param_hint="--health-check")
+    check: Manifest = {"kind": kind, "name": name, "namespace": check_namespace or namespace}
+    if kind == "HelmRelease":
+        check["apiVersion"] = "helm.toolkit.fluxcd.io/v2"
+    elif kind == "Kustomization":
+        check["apiVersion"] = "kustomize.toolkit.fluxcd.io/v1"
+    return check
+
+
+def _dependency(text: str) -> Manifest:
+    namespace, _, name = text.rpartition("/")
+    if not name:
+        raise click.BadParameter(f"{text!r} is not name or namespace/name", param_hint="--depends-on")
+    return {"name": name, "namespace": namespace} if namespace else {"name": name}

@@ -1,0 +1,131 @@
+"""Flux's nouns on the command line: which kind each word names, its aliases, and how its state reads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import click
+
+from reflow.api.crds import kind_info
+from reflow.api.helm import HelmRelease
+from reflow.api.helmsource import HelmChart, HelmRepository
+from reflow.api.kustomize import Kustomization
+from reflow.api.meta import Manifest
+from reflow.api.source import Bucket, GitRepository, OCIRepository
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Noun:
+    """A kind as the CLI names it: `source git` is GitRepository, `kustomization` (alias `ks`) is Kustomization."""
+
+    kind: str
+    api_version: str
+    word: str
+    """The word under its group: `git` under `source`, `kustomization` at the top."""
+    aliases: tuple[str, ...] = ()
+    source: bool = False
+    """True for the kinds listed by `get sources`."""
+
+    @property
+    def phrase(self) -> str:
+        """How help texts and examples spell the noun: `source git`, `kustomization`."""
+        return f"source {self.word}" if self.source else self.word
+
+
+def _noun(model: type, word: str, *aliases: str, source: bool = False) -> Noun:
+    info = kind_info(model)
+    return Noun(kind=info.kind, api_version=info.api_version, word=word, aliases=aliases, source=source)
+
+
+GIT = _noun(GitRepository, "git", source=True)
+OCI = _noun(OCIRepository, "oci", source=True)
+BUCKET = _noun(Bucket, "bucket", source=True)
+HELM = _noun(HelmRepository, "helm", source=True)
+CHART = _noun(HelmChart, "chart", source=True)
+KUSTOMIZATION = _noun(Kustomization, "kustomization", "kustomizations", "ks")
+HELMRELEASE = _noun(HelmRelease, "helmrelease", "helmreleases", "hr")
+
+SOURCES: tuple[Noun, ...] = (GIT, OCI, BUCKET, HELM, CHART)
+APPLIERS: tuple[Noun, ...] = (KUSTOMIZATION, HELMRELEASE)
+ALL: tuple[Noun, ...] = SOURCES + APPLIERS
+BY_KIND: Mapping[str, Noun] = {noun.kind: noun for noun in ALL}
+
+
+def conditions(obj: Manifest) -> list[Manifest]:
+    """The object's `status.conditions` (empty when it has none yet)."""
+    return list((obj.get("status") or {}).get("conditions") or [])
+
+
+def condition(obj: Manifest, condition_type: str) -> Manifest | None:
+    """One condition of the object by type."""
+    return next((c for c in conditions(obj) if c.get("type") == condition_type), None)
+
+
+def ready(obj: Manifest) -> tuple[str, str]:
+    """The Ready status (`True`, `False`, `Unknown`) and message, as `get` shows them."""
+    found = condition(obj, "Ready")
+    if found is None:
+        return "Unknown", "waiting to be reconciled"
+    return str(found.get("status", "Unknown")), str(found.get("message", ""))
+
+
+def suspended(obj: Manifest) -> bool:
+    """Whether `spec.suspend` is set."""
+    return bool((obj.get("spec") or {}).get("suspend"))
+
+
+def revision(obj: Manifest) -> str:
+    """The revision an object is at: a source's artifact, a Kustomization's or HelmRelease's last applied one."""
+    status = obj.get("status") or {}
+    if obj.get("kind") == "Kustomization":
+        return str(status.get("lastAppliedRevision") or "")
+    if obj.get("kind") == "HelmRelease":
+        history = status.get("history") or []
+        return str(history[0].get("chartVersion", "")) if history else str(status.get("lastAttemptedRevision") or "")
+    return str((status.get("artifact") or {}).get("revision") or "")
+
+
+class AliasGroup(click.Group):
+    """A command group that also answers to each command's aliases (`ks` for `kustomization`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.aliases: dict[str, str] = {}
+
+    def add_alias(self, alias: str, name: str) -> None:
+        """Let `alias` run the command `name`."""
+        self.aliases[alias] = name
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return super().get_command(ctx, self.aliases.get(cmd_name, cmd_name))
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        _, command, rest = super().resolve_command(ctx, args)
+        return (command.name if command else None), command, rest
+
+
+def add_noun_commands(
+    group: AliasGroup, sources: AliasGroup, make: Callable[[Noun], click.Command], nouns: tuple[Noun, ...] = ALL
+) -> None:
+    """Add one command per noun made by `make`: sources under `sources`, the others (with aliases) under `group`."""
+    for noun in nouns:
+        command = make(noun)
+        if noun.source:
+            sources.add_command(command, noun.word)
+        else:
+            group.add_command(command, noun.word)
+            for alias in noun.aliases:
+                group.add_alias(alias, noun.word)
+
+
+def verb_group(verb: str, help_text: str) -> tuple[AliasGroup, AliasGroup]:
+    """A verb's group and its `source` subgroup (alias `sources`), wired together."""
+    group = AliasGroup(name=verb, help=help_text)
+    sources = AliasGroup(name="source", help=f"{verb.capitalize()} sources: git, oci, bucket, helm, chart.")
+    group.add_command(sources)
+    group.add_alias("sources", "source")
+    return group, sources

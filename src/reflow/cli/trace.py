@@ -1,0 +1,118 @@
+"""`reflow trace`: from any object to the Kustomization or HelmRelease that manages it, and on to its source."""
+
+from __future__ import annotations
+
+import click
+
+from reflow.api.annotations import HELM_NAME, HELM_NAMESPACE, KUSTOMIZE_NAME, KUSTOMIZE_NAMESPACE
+from reflow.api.meta import Manifest, ObjectRef
+from reflow.cli.console import fail, out, run
+from reflow.cli.nouns import HELMRELEASE, KUSTOMIZATION, condition, ready, revision
+from reflow.cli.options import GlobalOptions, global_options
+from reflow.cli.reconcile import source_of
+from reflow.kube.client import Kube, connect
+from reflow.kube.errors import NotFound
+
+WIDTH = 16
+
+
+def block(fields: list[tuple[str, str]]) -> str:
+    """`Label:` padded to one column, then the value; empty values are left out."""
+    return "".join(f"{(label + ':').ljust(WIDTH)}{value}\n" for label, value in fields if value)
+
+
+def status_fields(obj: Manifest) -> list[tuple[str, str]]:
+    """Status and Message lines of a Flux object, from its Ready condition."""
+    found = condition(obj, "Ready")
+    if (obj.get("spec") or {}).get("suspend"):
+        status = "Suspended"
+    elif found is None:
+        status = "Unknown"
+    else:
+        status = f"Last reconciled at {found.get('lastTransitionTime', '')}"
+    return [("Status", status), ("Message", ready(obj)[1])]
+
+
+def describe(obj: Manifest) -> str:
+    """One block of the trace for a Flux object, with the fields that matter for its kind."""
+    spec = obj.get("spec") or {}
+    metadata = obj["metadata"]
+    fields = [(obj["kind"], metadata["name"]), ("Namespace", metadata.get("namespace", ""))]
+    kind = obj["kind"]
+    if kind == "Kustomization":
+        fields += [("Target", spec.get("targetNamespace", "")), ("Path", spec.get("path", ""))]
+    elif kind == "HelmRelease":
+        chart = (spec.get("chart") or {}).get("spec") or {}
+        fields += [("Chart", chart.get("chart", "")), ("Version", chart.get("version", ""))]
+    elif kind in ("GitRepository", "OCIRepository", "HelmRepository", "Bucket"):
+        fields.append(("URL", spec.get("url") or spec.get("endpoint", "")))
+        ref = spec.get("ref") or {}
+        for key, label in (("branch", "Branch"), ("tag", "Tag"), ("semver", "Semver"), ("commit", "Commit")):
+            fields.append((label, ref.get(key, "")))
+    fields.append(("Revision", revision(obj)))
+    return block(fields + status_fields(obj))
+
+
+async def resolve_kind(kube: Kube, api_version: str, kind: str) -> str:
+    """The kind as the API server spells it, so `--kind deployment` finds Deployment."""
+    path = f"/api/{api_version}" if "/" not in api_version else f"/apis/{api_version}"
+    try:
+        listing = await kube.get_path(path)
+    except NotFound:
+        fail(f"the API server does not serve {api_version}", "check --api-version, e.g. apps/v1", code=1)
+    for resource in listing.get("resources") or []:
+        if "/" not in resource["name"] and resource["kind"].lower() == kind.lower():
+            return str(resource["kind"])
+    fail(f"the API server does not serve kind {kind} in {api_version}", "check --kind and --api-version")
+
+
+def owner(obj: Manifest) -> ObjectRef | None:
+    """The Kustomization or HelmRelease that applied an object, from the owner labels they set."""
+    labels = obj["metadata"].get("labels") or {}
+    if labels.get(KUSTOMIZE_NAME):
+        return ObjectRef(
+            KUSTOMIZATION.api_version, KUSTOMIZATION.kind, labels[KUSTOMIZE_NAME], labels.get(KUSTOMIZE_NAMESPACE)
+        )
+    if labels.get(HELM_NAME):
+        return ObjectRef(HELMRELEASE.api_version, HELMRELEASE.kind, labels[HELM_NAME], labels.get(HELM_NAMESPACE))
+    return None
+
+
+async def trace_object(options: GlobalOptions, name: str, kind: str, api_version: str) -> str:
+    """The trace text: the object, its managing applier, and the applier's source."""
+    async with connect(options.connection) as kube:
+        kind = await resolve_kind(kube, api_version, kind)
+        obj = await kube.get(ObjectRef(api_version, kind, name, options.namespace))
+        manager = owner(obj)
+        if manager is None:
+            fail(f"{kind}/{name} in {options.namespace} is not managed by Flux", "it carries no Flux owner labels")
+        header = block(
+            [("Object", f"{kind.lower()}/{name}"), ("Namespace", options.namespace), ("Status", "Managed by Flux")]
+        )
+        parts = ["\n" + header]
+        applier = await kube.get(manager)
+        parts.append(describe(applier))
+        source = source_of(applier)
+        if source is not None:
+            try:
+                parts.append(describe(await kube.get(source)))
+            except NotFound:
+                parts.append(
+                    block([(source.kind, source.name), ("Namespace", source.namespace or ""), ("Status", "Not found")])
+                )
+    return "---\n".join(parts)
+
+
+@click.command()
+@click.argument("name")
+@click.option("--kind", required=True, help="Kind of the object, e.g. Deployment.")
+@click.option("--api-version", required=True, help="API version of the object, e.g. apps/v1.")
+@global_options
+def trace(name: str, kind: str, api_version: str, options: GlobalOptions) -> None:
+    """Show which Kustomization or HelmRelease manages an object, and from which source.
+
+    \b
+    Example:
+      reflow trace podinfo --kind=Deployment --api-version=apps/v1 -n apps
+    """
+    out.out(run(trace_object(options, name, kind, api_version)), end="", highlight=False)

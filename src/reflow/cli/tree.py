@@ -1,0 +1,73 @@
+"""`reflow tree kustomization`: the objects a Kustomization applied, nested for the Flux appliers among them."""
+
+from __future__ import annotations
+
+import click
+
+from reflow.api.meta import ObjectRef
+from reflow.cli.console import out, run
+from reflow.cli.nouns import KUSTOMIZATION
+from reflow.cli.options import GlobalOptions, global_options
+from reflow.cli.render import to_json, to_yaml
+from reflow.engines.inventory import Node, build_tree, draw, entries
+from reflow.kube.client import Kube, connect
+from reflow.kube.errors import NotFound
+
+APPLIERS = ("Kustomization", "HelmRelease")
+
+
+async def inventories(kube: Kube, root: ObjectRef) -> dict[ObjectRef, list[ObjectRef]]:
+    """The inventory of the root and of every Kustomization and HelmRelease reachable from it (read once each)."""
+    found: dict[ObjectRef, list[ObjectRef]] = {}
+    pending = [root]
+    while pending:
+        ref = pending.pop()
+        if ref in found:
+            continue
+        try:
+            obj = await kube.get(ref)
+        except NotFound:
+            if ref == root:
+                raise
+            found[ref] = []
+            continue
+        found[ref] = entries(obj)
+        pending.extend(child for child in found[ref] if child.kind in APPLIERS and child not in found)
+    return found
+
+
+async def tree_of(options: GlobalOptions, name: str, compact: bool) -> Node:
+    """The tree under one Kustomization."""
+    root = ObjectRef(KUSTOMIZATION.api_version, KUSTOMIZATION.kind, name, options.namespace)
+    async with connect(options.connection) as kube:
+        return build_tree(root, await inventories(kube, root), compact=compact)
+
+
+@click.group()
+def tree() -> None:
+    """Show the objects Flux appliers manage, as a tree."""
+
+
+@tree.command("kustomization")
+@click.argument("name")
+@click.option("--compact", is_flag=True, help="Show only Flux's own objects.")
+@click.option("-o", "--output", type=click.Choice(["tree", "json", "yaml"]), default="tree", show_default=True)
+@global_options
+def tree_kustomization(name: str, compact: bool, output: str, options: GlobalOptions) -> None:
+    """Print the objects a Kustomization applied, and under each Kustomization or HelmRelease its own.
+
+    \b
+    Examples:
+      reflow tree kustomization flux-system
+      reflow tree ks apps --compact -o yaml
+    """
+    node = run(tree_of(options, name, compact))
+    if output == "json":
+        out.out(to_json(node.as_dict()), end="", highlight=False)
+    elif output == "yaml":
+        out.out(to_yaml([node.as_dict()]), end="", highlight=False)
+    else:
+        out.out(draw(node), end="", highlight=False)
+
+
+tree.add_command(tree_kustomization, "ks")
