@@ -9,14 +9,23 @@ from typing import Any
 
 import pytest
 
+from reflow.api.meta import Manifest
 from reflow.controllers import registry
 from reflow.controllers.options import ControllerOptions
 from reflow.engines.artifact import StorageSettings
 from reflow.kube.client import Kube
+from reflow.kube.wait import wait_for_items
 from reflow.runtime.manager import Manager
 from reflow.runtime.settings import RuntimeSettings
 
 StartControllers = Callable[..., Awaitable[Manager]]
+
+
+async def events_until(
+    kube: Kube, namespace: str, check: Callable[[list[Manifest]], bool], what: str = "recorded"
+) -> list[Manifest]:
+    """The namespace's Events once `check` holds for them (events are written just after the status)."""
+    return await wait_for_items(kube, "v1", "Event", namespace, check, timeout=30, what=what)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.kube.client import Kube
-from reflow.kube.wait import wait_deleted, wait_for
+from reflow.kube.wait import wait_deleted, wait_for, wait_for_items
 from reflow.runtime.controller import REQUESTED_AT
 
 from .conftest import StartManager
@@ -214,8 +214,16 @@ async def test_a_waiting_object_reports_the_dependency_without_a_warning(
     await kube.create(widget(namespace, "later", waitFor="dependency"))
     waiting = await wait_for(kube, ref(namespace, "later"), ready_is("False"), timeout=30, what="waiting")
     assert condition(waiting, "Ready")["reason"] == "DependencyNotReady"  # type: ignore[index]
-    events = [e for e in await kube.list_all("v1", "Event", namespace) if e["involvedObject"]["name"] == "later"]
-    assert {e["type"] for e in events} == {"Normal"}
+    events = await wait_for_items(
+        kube,
+        "v1",
+        "Event",
+        namespace,
+        lambda items: any(e["involvedObject"]["name"] == "later" for e in items),
+        timeout=30,
+        what="recorded",
+    )
+    assert {e["type"] for e in events if e["involvedObject"]["name"] == "later"} == {"Normal"}
     pending = controller.queue.pending_delay((namespace, "later"))
     assert pending is not None
     assert pending > 3500

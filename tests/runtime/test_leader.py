@@ -8,6 +8,7 @@ from reflow.api.meta import ObjectRef
 from reflow.kube.client import Kube
 
 from .conftest import StartManager
+from .test_controller import wait_ready
 from .widget import widget
 
 
@@ -22,11 +23,15 @@ async def test_exactly_one_manager_leads_and_hands_over_when_it_stops(
     assert second.leading == set()
     assert lease["spec"]["holderIdentity"]
 
-    await kube.create(widget(namespace, "led"))
+    await kube.create(widget(namespace, "before"))
+    await wait_ready(kube, namespace, "before")
+    assert (first_reconciler.runs["before"], second_reconciler.runs["before"]) == (1, 0)
     first.stop()
     await asyncio.wait_for(second.wait_leading("widget"), timeout=5.0)
     assert first.leading == set()
     after = await kube.get(ObjectRef("coordination.k8s.io/v1", "Lease", "widget-leader-election", namespace))
     assert after["spec"]["holderIdentity"] != lease["spec"]["holderIdentity"]
     assert after["spec"]["leaseTransitions"] == lease["spec"]["leaseTransitions"] + 1
-    assert first_reconciler.runs["led"] + second_reconciler.runs["led"] >= 1
+    await kube.create(widget(namespace, "after"))
+    await wait_ready(kube, namespace, "after")
+    assert (first_reconciler.runs["after"], second_reconciler.runs["after"]) == (0, 1)

@@ -55,6 +55,51 @@ async def wait_for(kube: Kube, ref: ObjectRef, predicate: Predicate, *, timeout:
         raise WaitTimeout(f"{ref} was not {what} after {timeout:.0f} s (last seen: {_describe(last)})") from err
 
 
+ItemsPredicate = Callable[[list[Manifest]], bool]
+"""Decides on every object of a kind in a namespace."""
+
+
+async def wait_for_items(
+    kube: Kube,
+    api_version: str,
+    kind: str,
+    namespace: str | None,
+    predicate: ItemsPredicate,
+    *,
+    timeout: float,
+    what: str,
+) -> list[Manifest]:
+    """The objects of a kind (in a namespace) once `predicate` holds for them; WaitTimeout after `timeout`."""
+    items: dict[str, Manifest] = {}
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                page = await kube.list(api_version, kind, namespace)
+                items = {obj["metadata"]["name"]: obj for obj in page.get("items") or []}
+                if predicate(list(items.values())):
+                    return list(items.values())
+                try:
+                    async for event in kube.watch(
+                        api_version, kind, namespace, resource_version=page["metadata"]["resourceVersion"]
+                    ):
+                        if event.type == "ERROR":
+                            break
+                        if event.type == "BOOKMARK":
+                            continue
+                        name = event.object["metadata"]["name"]
+                        if event.type == "DELETED":
+                            items.pop(name, None)
+                        else:
+                            items[name] = event.object
+                        if predicate(list(items.values())):
+                            return list(items.values())
+                except (Gone, Unreachable):
+                    continue
+    except TimeoutError as err:
+        raise WaitTimeout(f"{kind} objects in {namespace or 'all namespaces'} were not {what} after {timeout:.0f} s "
+                          f"({len(items)} seen)") from err  # fmt: skip
+
+
 async def wait_deleted(kube: Kube, ref: ObjectRef, *, timeout: float) -> None:
     """Return once the object no longer exists."""
     await wait_for(kube, ref, lambda obj: obj is None, timeout=timeout, what="deleted")

@@ -11,7 +11,7 @@ from reflow.kube.client import Kube
 from reflow.kube.errors import NotFound
 from reflow.kube.wait import wait_deleted
 from reflow.runtime.controller import REQUESTED_AT
-from tests.controllers.conftest import StartControllers
+from tests.controllers.conftest import StartControllers, events_until
 from tests.controllers.kustomize.conftest import KUSTOMIZE, MakeSource, condition, failing, ready_for
 
 
@@ -62,7 +62,10 @@ async def test_first_apply_noop_change_prune_and_deletion(
     assert settings["metadata"]["labels"] == {
         "kustomize.toolkit.fluxcd.io/name": "app", "kustomize.toolkit.fluxcd.io/namespace": namespace,
     }  # fmt: skip
-    events = [e for e in await kube.list_all("v1", "Event", namespace) if e["involvedObject"]["name"] == "app"]
+    recorded = await events_until(
+        kube, namespace, lambda items: any(e["reason"] == "ReconciliationSucceeded" for e in items)
+    )
+    events = [e for e in recorded if e["involvedObject"]["name"] == "app"]
     created = [e["message"] for e in events if e["reason"] == "ReconciliationSucceeded"]
     assert created == [f"ConfigMap/{namespace}/settings created\nDeployment/{namespace}/web created"]
 
@@ -85,10 +88,8 @@ async def test_first_apply_noop_change_prune_and_deletion(
     assert [e["id"] for e in changed["status"]["inventory"]["entries"]] == [f"{namespace}_settings__ConfigMap"]
     assert (await kube.get(ObjectRef("v1", "ConfigMap", "settings", namespace)))["data"] == {"color": "green"}
     await wait_deleted(kube, ObjectRef("apps/v1", "Deployment", "web", namespace), timeout=60)
-    events = [
-        e["message"] for e in await kube.list_all("v1", "Event", namespace) if e["reason"] == "ReconciliationSucceeded"
-    ]
-    assert f"ConfigMap/{namespace}/settings configured\nDeployment/{namespace}/web deleted" in events
+    change = f"ConfigMap/{namespace}/settings configured\nDeployment/{namespace}/web deleted"
+    await events_until(kube, namespace, lambda items: any(e["message"] == change for e in items))
 
     await kube.delete(ks_ref)
     await wait_deleted(kube, ks_ref, timeout=60)

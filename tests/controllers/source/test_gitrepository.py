@@ -15,7 +15,7 @@ from reflow.api.meta import Manifest, ObjectRef
 from reflow.kube.client import Kube
 from reflow.kube.wait import wait_deleted, wait_for
 from reflow.runtime.controller import REQUESTED_AT
-from tests.controllers.conftest import StartControllers
+from tests.controllers.conftest import StartControllers, events_until
 from tests.fixtures_git import GIT_USERNAME
 from tests.gitservers import GitHttpServer, Repo, Signer, SshServer
 
@@ -120,7 +120,8 @@ async def test_branch_becomes_an_artifact_shaped_by_ignore_rules(
         "deploy/notes.md",
     ]
     assert obj["status"]["observedIgnore"] == "*.md\n!deploy/notes.md\n"
-    events = [e for e in await kube.list_all("v1", "Event", namespace) if e["reason"] == "NewArtifact"]
+    recorded = await events_until(kube, namespace, lambda items: any(e["reason"] == "NewArtifact" for e in items))
+    events = [e for e in recorded if e["reason"] == "NewArtifact"]
     assert [e["message"] for e in events] == ["stored artifact for commit 'first deploy of the app'"]
     assert events[0]["source"]["component"] == "source-controller"
     assert events[0]["metadata"]["annotations"]["source.toolkit.fluxcd.io/revision"] == f"main@sha1:{commit}"
@@ -158,7 +159,8 @@ async def test_unchanged_remote_costs_one_ref_lookup_and_a_new_commit_a_new_arti
     after = await until(kube, namespace, "app", ready("True", second))
     assert after["status"]["artifact"]["revision"] == f"main@sha1:{second}"
     assert members(await fetch(after["status"]["artifact"]["url"])) == {"a.yaml": b"a: 2\n"}
-    events = [e["message"] for e in await kube.list_all("v1", "Event", namespace) if e["reason"] == "NewArtifact"]
+    recorded = await events_until(kube, namespace, lambda items: sum(e["reason"] == "NewArtifact" for e in items) == 2)
+    events = [e["message"] for e in recorded if e["reason"] == "NewArtifact"]
     assert sorted(events) == ["stored artifact for commit 'one'", "stored artifact for commit 'two'"]
 
 
@@ -240,7 +242,8 @@ async def test_wrong_password_and_unreachable_host_fail_clearly_and_keep_the_las
     assert "not-the-password" not in str(failed["status"])
     assert failed["status"]["artifact"] == good["status"]["artifact"]
     assert members(await fetch(failed["status"]["artifact"]["url"])) == {"a.yaml": b"a: 1\n"}
-    warnings = [e for e in await kube.list_all("v1", "Event", namespace) if e["type"] == "Warning"]
+    recorded = await events_until(kube, namespace, lambda items: any(e["type"] == "Warning" for e in items))
+    warnings = [e for e in recorded if e["type"] == "Warning"]
     assert warnings
     assert all("not-the-password" not in e["message"] for e in warnings)
 
