@@ -27,7 +27,13 @@ from reflow.runtime.settings import RuntimeSettings
 log = logging.getLogger("reflow.controllers")
 
 
-BOOLEAN_FLAGS = ("--watch-all-namespaces", "--enable-leader-election")
+BOOLEAN_FLAGS = (
+    "--watch-all-namespaces",
+    "--enable-leader-election",
+    "--no-cross-namespace-refs",
+    "--no-remote-bases",
+    "--allow-unconfined-builds",
+)
 
 
 class GoFlags(click.Command):
@@ -66,6 +72,15 @@ def default_log_file() -> Path | None:
 @click.option("--storage-adv-addr", default=None, help="host:port written into artifact URLs.")
 @click.option("--artifact-retention-ttl", type=Duration(), default="60s", show_default=True)
 @click.option("--artifact-retention-records", type=click.IntRange(1), default=2, show_default=True)
+@click.option("--concurrent-ssa", type=click.IntRange(1, 256), default=4, show_default=True)
+@click.option("--no-cross-namespace-refs", type=click.BOOL, default=False, show_default=True)
+@click.option("--no-remote-bases", type=click.BOOL, default=False, show_default=True)
+@click.option("--default-service-account", default=None, help="Impersonate it when a Kustomization names none.")
+@click.option("--allow-unconfined-builds", type=click.BOOL, default=False, show_default=True,
+              help="Build without the bubblewrap sandbox where it cannot start (unsafe).")  # fmt: skip
+@click.option("--override-manager", "override_managers", multiple=True, help="Field manager to take over (repeat).")
+@click.option("--override-manager-before-dry-run", "override_managers_before_dry_run", multiple=True)
+@click.option("--custom-apply-stage-kinds", default="", help="Comma-separated group/Kind applied in their own stage.")
 @global_options
 def controllers(options: GlobalOptions, run_all: bool, names: str, **flags: object) -> None:
     """Run reflow's controllers in this process until interrupted.
@@ -110,7 +125,18 @@ def controllers(options: GlobalOptions, run_all: bool, names: str, **flags: obje
         artifact_retention_records=int(flags["artifact_retention_records"]),  # type: ignore[call-overload]
     )
     concurrent = flags["concurrent"]
-    controller_options = ControllerOptions(storage=storage, concurrent=int(concurrent) if concurrent else None)  # type: ignore[call-overload]
+    controller_options = ControllerOptions(
+        storage=storage,
+        concurrent=int(concurrent) if concurrent else None,  # type: ignore[call-overload]
+        concurrent_ssa=int(flags["concurrent_ssa"]),  # type: ignore[call-overload]
+        no_cross_namespace_refs=bool(flags["no_cross_namespace_refs"]),
+        no_remote_bases=bool(flags["no_remote_bases"]),
+        default_service_account=flags["default_service_account"] or None,  # type: ignore[arg-type]
+        allow_unconfined_builds=bool(flags["allow_unconfined_builds"]),
+        override_managers=tuple(flags["override_managers"]),  # type: ignore[arg-type]
+        override_managers_before_dry_run=tuple(flags["override_managers_before_dry_run"]),  # type: ignore[arg-type]
+        custom_apply_stage_kinds=tuple(filter(None, str(flags["custom_apply_stage_kinds"]).split(","))),
+    )
     log_file = flags["log_file"] or default_log_file()
     logs.configure(str(flags["log_level"]), str(flags["log_encoding"]), file=log_file)  # type: ignore[arg-type]
     run(_serve(options, settings, controller_options, chosen))

@@ -25,3 +25,9 @@ class ControllerOptions:
     """Impersonate this ServiceAccount when a Kustomization names none (`--default-service-account`)."""
     allow_unconfined_builds: bool = False
     """Run kustomize without bubblewrap where the sandbox cannot start (`--allow-unconfined-builds`)."""
+    override_managers: tuple[str, ...] = ()
+    """Field managers whose fields are taken over at apply (`--override-manager`)."""
+    override_managers_before_dry_run: tuple[str, ...] = ()
+    """Field managers taken over before the dry-run (`--override-manager-before-dry-run`, Flux 2.10)."""
+    custom_apply_stage_kinds: tuple[str, ...] = ()
+    """`group/Kind` entries applied in their own stage after the class kinds (`--custom-apply-stage-kinds`)."""

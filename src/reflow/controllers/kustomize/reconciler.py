@@ -25,6 +25,7 @@ from reflow.engines.ssa import (
     ApplyError,
     ApplyOptions,
     ChangeSet,
+    GroupKind,
     ObjectWatcher,
     PruneError,
     PruneOptions,
@@ -224,6 +225,9 @@ class KustomizationReconciler(Reconciler[Kustomization]):
             force=ks.spec.force,
             concurrency=self.options.concurrent_ssa,
             wait_timeout=min(60.0, timeout),
+            custom_stage_kinds=frozenset(GroupKind.parse(kind) for kind in self.options.custom_apply_stage_kinds),
+            override_managers=self.options.override_managers,
+            override_managers_before_dry_run=self.options.override_managers_before_dry_run,
         )
 
     async def _prune(self, client: Kube, ks: Kustomization, doomed: Iterable[ObjectRef], fields: Manifest) -> ChangeSet:
