@@ -346,3 +346,41 @@ async def test_deleting_the_repository_removes_its_artifacts(
     await wait_deleted(kube, ref(namespace, "app"), timeout=60)
     async with aiohttp.ClientSession() as session, session.get(url) as answer:
         assert answer.status == 404
+
+
+async def test_an_included_repository_is_copied_in_and_its_new_artifact_rebuilds_the_includer(
+    kube: Kube,
+    namespace: str,
+    start_controllers: StartControllers,
+    git_http: GitHttpServer,
+    make_repo: Callable[[], Repo],
+) -> None:
+    app, shared = make_repo(), make_repo()
+    app.commit({"app.yaml": "app: 1\n"}, "app")
+    shared.commit({"lib/common.yaml": "common: 1\n", "README.md": "docs\n"}, "shared v1")
+    await kube.create(
+        secret(namespace, "creds", {"username": GIT_USERNAME.encode(), "password": git_http.password.encode()})
+    )  # type: ignore[union-attr]
+    await start_controllers("source")
+    await kube.create(
+        git_repository(
+            namespace, "shared", git_http.url(shared.bare.name), secretRef={"name": "creds"}, ref={"branch": "main"}
+        )
+    )
+    await kube.create(git_repository(
+        namespace, "app", git_http.url(app.bare.name), secretRef={"name": "creds"}, ref={"branch": "main"},
+        include=[{"repository": {"name": "shared"}, "fromPath": "lib", "toPath": "vendor/shared"}],
+    ))  # fmt: skip
+    first = await until(kube, namespace, "app", ready("True"))
+    assert members(await fetch(first["status"]["artifact"]["url"])) == {
+        "app.yaml": b"app: 1\n", "vendor/shared/common.yaml": b"common: 1\n",
+    }  # fmt: skip
+    assert len(first["status"]["includedArtifacts"]) == 1
+
+    second = shared.commit({"lib/common.yaml": "common: 2\n"}, "shared v2")
+    await kube.patch(ref(namespace, "shared"), {"metadata": {"annotations": {REQUESTED_AT: "shared-moved"}}})
+    rebuilt = await until(
+        kube, namespace, "app",
+        lambda o: second in str(((o or {}).get("status") or {}).get("includedArtifacts")),
+    )  # fmt: skip
+    assert members(await fetch(rebuilt["status"]["artifact"]["url"]))["vendor/shared/common.yaml"] == b"common: 2\n"

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from reflow.api.artifact import Artifact
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.api.source import GitRepository
 from reflow.api.wire import parse, parse_object, render
-from reflow.engines.artifact import Storage, artifact_path
+from reflow.engines.artifact import ArtifactError, Storage, artifact_path, extract_tarball
 from reflow.engines.artifact.storage import StorageError
 from reflow.engines.git import (
     Checkout,
@@ -36,8 +38,11 @@ from reflow.runtime.result import ConditionState, Result
 ARTIFACT_IN_STORAGE = "ArtifactInStorage"
 ARTIFACT_OUTDATED = "ArtifactOutdated"
 FETCH_FAILED = "FetchFailed"
+INCLUDE_UNAVAILABLE = "IncludeUnavailable"
 SOURCE_VERIFIED = "SourceVerified"
 STORAGE_FAILED = "StorageOperationFailed"
+Lookup = Callable[[str, str], Manifest | None]
+"""Reads a GitRepository from the controller's cache by (namespace, name)."""
 SUBJECT_LIMIT = 50
 """Flux quotes the first 50 characters of the commit subject in its NewArtifact event."""
 
@@ -61,6 +66,22 @@ def up_to_date(status: Manifest, revision: str, config: Manifest) -> bool:
     return all(status.get(name) == value for name, value in config.items())
 
 
+def included_config(repo: GitRepository, included: list[Manifest]) -> Manifest:
+    """The status fields that record which includes, at which revisions, went into the artifact."""
+    return {
+        "observedInclude": [render(include) for include in repo.spec.include] or None,
+        "includedArtifacts": included or None,
+    }
+
+
+def confined(root: Path, relative: str, what: str) -> Path:
+    """`root/relative`, refusing absolute paths and `..` that would leave `root`."""
+    target = (root / relative.lstrip("/")).resolve()
+    if not target.is_relative_to(root.resolve()):
+        raise StalledError(f"include {what} '{relative}' points outside the repository", reason="IllegalPath")
+    return target
+
+
 def decoded(secret: Manifest) -> dict[str, bytes]:
     """A Secret's data as bytes (stringData is the API server's business, never stored)."""
     return {key: base64.b64decode(value) for key, value in (secret.get("data") or {}).items()}
@@ -72,8 +93,11 @@ class GitRepositoryReconciler(Reconciler[GitRepository]):
     api_version = "source.toolkit.fluxcd.io/v1"
     kind = "GitRepository"
 
-    def __init__(self, kube: Kube, storage: Storage, storage_ready: asyncio.Event, *, ttl: float, records: int):
+    def __init__(
+        self, kube: Kube, storage: Storage, storage_ready: asyncio.Event, *, ttl: float, records: int, lookup: Lookup
+    ):
         self.kube = kube
+        self.lookup = lookup
         self.storage = storage
         self.storage_ready = storage_ready
         self.ttl = ttl
@@ -96,7 +120,8 @@ class GitRepositoryReconciler(Reconciler[GitRepository]):
         credentials = await self._credentials(repo)
         resolved = await self._resolve(repo, url, credentials)
         status = render(repo.status)
-        config = observed_config(repo)
+        included = self._included(repo)
+        config = {**observed_config(repo), **included_config(repo, included)}
         stored = status.get("artifact") or {}
         if up_to_date(status, resolved.revision, config) and await self._intact(stored):
             return self._ready(resolved.revision)
@@ -116,6 +141,7 @@ class GitRepositoryReconciler(Reconciler[GitRepository]):
             except GitError as error:
                 raise self._fetch_failed(error) from error
             verified = await self._verify(repo, tree)
+            await self._copy_includes(repo, included, tree.path, Path(workdir) / "included")
             path = artifact_path(self.kind, meta.namespace or "", meta.name, f"{tree.commit}.tar.gz")
             try:
                 artifact = await self.storage.archive(path, tree.path, tree.revision, ignore=spec.ignore)
@@ -131,6 +157,7 @@ class GitRepositoryReconciler(Reconciler[GitRepository]):
             FETCH_FAILED: None,
             STORAGE_FAILED: None,
             ARTIFACT_OUTDATED: None,
+            INCLUDE_UNAVAILABLE: None,
         }
         return Result(
             ready=f"stored artifact for revision '{tree.revision}'",
@@ -140,6 +167,34 @@ class GitRepositoryReconciler(Reconciler[GitRepository]):
             event_reason="NewArtifact",
             event_metadata={"revision": tree.revision, "digest": artifact.digest or ""},
         )
+
+    def _included(self, repo: GitRepository) -> list[Manifest]:
+        """The current artifacts of the included GitRepositories (same namespace), from the cache."""
+        artifacts: list[Manifest] = []
+        for include in repo.spec.include:
+            name = include.repository.name
+            other = self.lookup(repo.metadata.namespace or "", name)
+            artifact = ((other or {}).get("status") or {}).get("artifact")
+            if not artifact:
+                message = f"include '{repo.metadata.namespace}/{name}' has no artifact yet"
+                condition = ConditionState("True", "IncludeUnavailable", message)
+                raise ReconcileError(message, reason="IncludeUnavailable", conditions={INCLUDE_UNAVAILABLE: condition})
+            artifacts.append(artifact)
+        return artifacts
+
+    async def _copy_includes(self, repo: GitRepository, included: list[Manifest], tree: Path, scratch: Path) -> None:
+        """Unpack each included artifact and copy its `fromPath` to `toPath` inside the checked-out tree."""
+        for index, (include, artifact) in enumerate(zip(repo.spec.include, included, strict=True)):
+            unpacked = scratch / str(index)
+            try:
+                await asyncio.to_thread(extract_tarball, self.storage.local_path(artifact["path"]), unpacked)
+            except (ArtifactError, StorageError, OSError) as error:
+                condition = ConditionState("True", "IncludeUnavailable", str(error))
+                raise ReconcileError(f"include '{include.repository.name}': {error}", reason="IncludeUnavailable",
+                                     conditions={INCLUDE_UNAVAILABLE: condition}) from error  # fmt: skip
+            source = confined(unpacked, include.from_path or ".", "fromPath")
+            target = confined(tree, include.to_path or include.repository.name, "toPath")
+            await asyncio.to_thread(shutil.copytree, source, target, dirs_exist_ok=True)
 
     async def finalize(self, repo: GitRepository) -> None:
         await self.storage.remove_all(self.kind, repo.metadata.namespace or "", repo.metadata.name)
