@@ -7,10 +7,11 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from reflow.api.meta import Manifest, ObjectRef
+from reflow.api.meta import ObjectRef
 from reflow.kube.client import Kube
 from reflow.kube.wait import wait_for
 from tests.cli.conftest import Reflow, lines
+from tests.manifests import available, deployment
 
 
 def log_line(minutes_ago: float, level: str, kind: str, name: str, namespace: str, msg: str) -> str:
@@ -105,28 +106,6 @@ async def test_check_pre_accepts_the_plane_kubernetes_version(reflow: Reflow) ->
     assert "prerequisites checks passed" in result.stderr
 
 
-def available(obj: Manifest | None) -> bool:
-    conditions = ((obj or {}).get("status") or {}).get("conditions") or []
-    return any(c["type"] == "Available" and c["status"] == "True" for c in conditions)
-
-
-def controller(namespace: str, name: str) -> Manifest:
-    labels = {"app": name}
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": name, "namespace": namespace},
-        "spec": {
-            "replicas": 1,
-            "selector": {"matchLabels": labels},
-            "template": {
-                "metadata": {"labels": labels},
-                "spec": {"containers": [{"name": "manager", "image": f"registry.local/{name}:v1"}]},
-            },
-        },
-    }
-
-
 async def test_check_passes_with_ready_controllers_and_established_crds(
     reflow: Reflow, kube: Kube, namespace: str, crds: None
 ) -> None:
@@ -134,7 +113,7 @@ async def test_check_passes_with_ready_controllers_and_established_crds(
     assert missing.code == 1
     assert "source-controller: deployment not found" in missing.stderr
     for name in ("source-controller", "kustomize-controller"):
-        await kube.create(controller(namespace, name))
+        await kube.create(deployment(namespace, name, container="manager"))
         await wait_for(
             kube, ObjectRef("apps/v1", "Deployment", name, namespace), available, timeout=60, what="Available"
         )

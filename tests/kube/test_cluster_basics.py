@@ -6,43 +6,13 @@ import secrets
 
 import pytest
 
-from reflow.api.meta import Manifest, ObjectRef
+from reflow.api.meta import ObjectRef
 from reflow.kube.client import Kube
 from reflow.kube.errors import Forbidden, NotFound
 from reflow.kube.wait import wait_deleted, wait_for
+from tests.manifests import available, config_map, deployment
 
 FIELD_MANAGER = "reflow-tests"
-
-
-def config_map(namespace: str, name: str, data: dict[str, str]) -> Manifest:
-    return {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {"name": name, "namespace": namespace},
-        "data": data,
-    }
-
-
-def deployment(namespace: str, name: str, replicas: int) -> Manifest:
-    labels = {"app": name}
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": name, "namespace": namespace},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": labels},
-            "template": {
-                "metadata": {"labels": labels},
-                "spec": {"containers": [{"name": "web", "image": "registry.local/web:1.0"}]},
-            },
-        },
-    }
-
-
-def available(obj: Manifest | None) -> bool:
-    conditions = ((obj or {}).get("status") or {}).get("conditions") or []
-    return any(c["type"] == "Available" and c["status"] == "True" for c in conditions)
 
 
 async def test_dry_run_apply_of_a_new_object_stores_nothing(kube: Kube, namespace: str) -> None:

@@ -10,17 +10,9 @@ from reflow.dev.plane import LocalPlane
 from reflow.kube.client import Kube, connect
 from reflow.kube.options import ConnectionOptions
 from reflow.runtime.informer import Change, Informer, Scope
+from tests.manifests import config_map
 
 FIELD_MANAGER = "reflow-tests"
-
-
-def config_map(namespace: str, name: str, labels: dict[str, str] | None = None) -> Manifest:
-    return {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {"name": name, "namespace": namespace, "labels": labels or {}},
-        "data": {"key": name},
-    }
 
 
 async def until(informer: Informer, check: Callable[[], bool], timeout: float = 60) -> None:
@@ -43,13 +35,13 @@ async def until(informer: Informer, check: Callable[[], bool], timeout: float = 
 async def test_cache_follows_creates_updates_and_deletes_with_an_index(kube: Kube, namespace: str) -> None:
     informer = Informer(kube, Scope(api_version="v1", kind="ConfigMap", namespace=namespace))
     informer.add_index("team", lambda obj: [(obj["metadata"].get("labels") or {}).get("team", "")])
-    await kube.apply(config_map(namespace, "before", {"team": "a"}), field_manager=FIELD_MANAGER)
+    await kube.apply(config_map(namespace, "before", {"key": "before"}, {"team": "a"}), field_manager=FIELD_MANAGER)
     task = asyncio.ensure_future(informer.run())
     try:
         await informer.wait_synced()
         assert [o["metadata"]["name"] for o in informer.by_index("team", "a")] == ["before"]
-        await kube.apply(config_map(namespace, "after", {"team": "a"}), field_manager=FIELD_MANAGER)
-        await kube.apply(config_map(namespace, "before", {"team": "b"}), field_manager=FIELD_MANAGER)
+        await kube.apply(config_map(namespace, "after", {"key": "after"}, {"team": "a"}), field_manager=FIELD_MANAGER)
+        await kube.apply(config_map(namespace, "before", {"key": "before"}, {"team": "b"}), field_manager=FIELD_MANAGER)
         await until(informer, lambda: [o["metadata"]["name"] for o in informer.by_index("team", "a")] == ["after"])
         await kube.delete(ObjectRef("v1", "ConfigMap", "after", namespace))
         await until(informer, lambda: informer.get(namespace, "after") is None)
@@ -63,8 +55,11 @@ async def test_cache_follows_creates_updates_and_deletes_with_an_index(kube: Kub
 
 
 async def test_label_selector_and_metadata_only_scope_the_cache(kube: Kube, namespace: str) -> None:
-    await kube.apply(config_map(namespace, "mine", {"sharding.fluxcd.io/key": "shard1"}), field_manager=FIELD_MANAGER)
-    await kube.apply(config_map(namespace, "other"), field_manager=FIELD_MANAGER)
+    await kube.apply(
+        config_map(namespace, "mine", {"key": "mine"}, {"sharding.fluxcd.io/key": "shard1"}),
+        field_manager=FIELD_MANAGER,
+    )
+    await kube.apply(config_map(namespace, "other", {"key": "other"}), field_manager=FIELD_MANAGER)
     scope = Scope(
         api_version="v1",
         kind="ConfigMap",
@@ -90,7 +85,7 @@ async def test_informer_resumes_after_an_api_server_restart_and_sees_a_delete_ma
     plane = private_plane()
     async with connect(ConnectionOptions(kubeconfig=str(plane.kubeconfig))) as kube:
         for name in ("kept", "doomed"):
-            await kube.apply(config_map("default", name), field_manager=FIELD_MANAGER)
+            await kube.apply(config_map("default", name, {"key": name}), field_manager=FIELD_MANAGER)
         informer = Informer(kube, Scope(api_version="v1", kind="ConfigMap", namespace="default"))
         task = asyncio.ensure_future(informer.run())
         try:
@@ -99,7 +94,7 @@ async def test_informer_resumes_after_an_api_server_restart_and_sees_a_delete_ma
             await asyncio.to_thread(plane.stop)
             await asyncio.to_thread(plane.start)
             await kube.delete(ObjectRef("v1", "ConfigMap", "doomed", "default"))
-            await kube.apply(config_map("default", "born"), field_manager=FIELD_MANAGER)
+            await kube.apply(config_map("default", "born", {"key": "born"}), field_manager=FIELD_MANAGER)
             await until(
                 informer,
                 lambda: informer.get("default", "doomed") is None and informer.get("default", "born") is not None,

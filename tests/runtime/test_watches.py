@@ -4,27 +4,14 @@ from __future__ import annotations
 
 import time
 
-from reflow.api.meta import Manifest, ObjectRef
+from reflow.api.meta import ObjectRef
 from reflow.kube.client import Kube
 from reflow.kube.wait import wait_for
 from reflow.runtime.watches import DynamicWatches
+from tests.manifests import deployment
 
 from .conftest import StartManager
 from .widget import API_VERSION, deployment_available, widget
-
-
-def deployment(namespace: str, name: str) -> Manifest:
-    labels = {"app": name}
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": name, "namespace": namespace},
-        "spec": {
-            "replicas": 1,
-            "selector": {"matchLabels": labels},
-            "template": {"metadata": {"labels": labels}, "spec": {"containers": [{"name": "c", "image": "x:1"}]}},
-        },
-    }
 
 
 async def test_watches_on_one_kind_share_one_informer_until_the_last_user_leaves(kube: Kube, namespace: str) -> None:

@@ -1,0 +1,35 @@
+"""Builders of the plain objects tests apply: ConfigMaps, Deployments, and the checks tests wait on."""
+
+from __future__ import annotations
+
+from reflow.api.meta import Manifest
+
+
+def config_map(namespace: str, name: str, data: dict[str, str], labels: dict[str, str] | None = None) -> Manifest:
+    metadata: Manifest = {"name": name, "namespace": namespace}
+    if labels:
+        metadata["labels"] = labels
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata, "data": data}
+
+
+def deployment(namespace: str, name: str, replicas: int = 1, container: str = "web") -> Manifest:
+    labels = {"app": name}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {"containers": [{"name": container, "image": f"registry.local/{name}:1.0"}]},
+            },
+        },
+    }
+
+
+def available(obj: Manifest | None) -> bool:
+    """A Deployment's Available condition is True."""
+    conditions = ((obj or {}).get("status") or {}).get("conditions") or []
+    return any(c["type"] == "Available" and c["status"] == "True" for c in conditions)
