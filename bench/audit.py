@@ -1,0 +1,85 @@
+"""Counts API calls per user agent from the API server's audit log, between two moments of a run."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+WRITE_VERBS = frozenset({"create", "update", "patch", "delete", "deletecollection"})
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """A place in the audit log: the file's size and the wall-clock time when it was taken."""
+
+    offset: int
+    wall: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallCount:
+    """API calls of one side in a window: the total, the writes among them, and the count per verb."""
+
+    total: int
+    writes: int
+    by_verb: dict[str, int]
+    by_agent: dict[str, int]
+
+
+def agent_matches(user_agent: str, agents: tuple[str, ...]) -> bool:
+    """True when the user agent is one of `agents` exactly or starts with `AGENT/` (the client-go form)."""
+    return any(user_agent == agent or user_agent.startswith(agent + "/") for agent in agents)
+
+
+class AuditLog:
+    """The plane's audit log file (Metadata level: one JSON line per request stage)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def mark(self) -> Mark:
+        """Where the log ends now."""
+        size = self.path.stat().st_size if self.path.exists() else 0
+        return Mark(size, time.time())
+
+    def count(self, start: Mark, end: Mark, agents: tuple[str, ...], *, flush: float = 1.0) -> CallCount:
+        """Requests from `agents` received between the marks (each request once, whatever its stages).
+
+        Waits `flush` seconds first, because the API server writes audit events shortly after the response.
+        """
+        time.sleep(flush)
+        seen: set[str] = set()
+        verbs: Counter[str] = Counter()
+        by_agent: Counter[str] = Counter()
+        with self.path.open("rb") as log:
+            log.seek(start.offset)
+            for line in log:
+                event = json.loads(line)
+                user_agent = event.get("userAgent", "")
+                if not agent_matches(user_agent, agents) or event["auditID"] in seen:
+                    continue
+                received = _timestamp(event["requestReceivedTimestamp"])
+                if not start.wall <= received <= end.wall:
+                    continue
+                seen.add(event["auditID"])
+                verbs[event["verb"]] += 1
+                by_agent[user_agent.split("/", 1)[0]] += 1
+        writes = sum(n for verb, n in verbs.items() if verb in WRITE_VERBS)
+        return CallCount(total=len(seen), writes=writes, by_verb=dict(verbs), by_agent=dict(by_agent))
+
+    def agents(self, start: Mark) -> Counter[str]:
+        """Every user agent seen since `start`, with its number of events (to find a side's agent)."""
+        found: Counter[str] = Counter()
+        with self.path.open("rb") as log:
+            log.seek(start.offset)
+            for line in log:
+                found[json.loads(line).get("userAgent", "")] += 1
+        return found
+
+
+def _timestamp(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
