@@ -22,7 +22,7 @@ from bench.repo import Repository
 from bench.report import PLANE, Measurement, Report
 from bench.scenarios import SCENARIOS, RunContext, Scenario
 from bench.sides import Concurrency, FluxSide, Launch, ReflowSide, Side
-from reflow.dev.plane import LocalPlane
+from reflow.dev.plane import LocalPlane, PlaneError
 from reflow.kube.client import Kube, connect
 from reflow.kube.options import ConnectionOptions
 
@@ -171,7 +171,7 @@ async def bench(options: Options) -> Report:
     nodes = nodes_for(scenarios)
     log(f"plane {plane.name}: up with {nodes} kwok node(s), audit on (work folder {workdir})")
     try:
-        await asyncio.to_thread(plane.up, nodes=nodes, audit=True)
+        await up(plane, nodes)
         (workdir / "git").mkdir(exist_ok=True)
         with GitServer(workdir / "git") as git:
             connection = ConnectionOptions(kubeconfig=str(plane.kubeconfig), user_agent=DRIVER_AGENT, qps=0)
@@ -185,6 +185,16 @@ async def bench(options: Options) -> Report:
         shutil.rmtree(workdir / "git", ignore_errors=True)
         shutil.rmtree(workdir / "kwok", ignore_errors=True)
     return report
+
+
+async def up(plane: LocalPlane, nodes: int) -> None:
+    """Bring the plane up; once more from scratch if its nodes were slow (seen while Go builds load the machine)."""
+    try:
+        await asyncio.to_thread(plane.up, nodes=nodes, audit=True)
+    except PlaneError as error:
+        log(f"plane did not come up ({error}); removing it and trying once more")
+        await asyncio.to_thread(plane.down)
+        await asyncio.to_thread(plane.up, nodes=nodes, audit=True)
 
 
 def _environment(workdir: Path) -> dict[str, str]:

@@ -10,6 +10,7 @@ from bench.cluster import FIELD_MANAGER
 from bench.manifests import configmap
 from bench.scenarios.base import Metrics, RunContext, Scenario, register
 from reflow.api.meta import ObjectRef
+from reflow.kube.client import Kube
 
 CALLS = 1000
 CONCURRENCY = (1, 8)
@@ -33,6 +34,16 @@ async def _drive(call: Call, calls: int, concurrency: int) -> float:
     return time.perf_counter() - started
 
 
+def _creator(kube: Kube, namespace: str, *, prefix: str) -> Call:
+    """Call number n creates ConfigMap `PREFIX-n` by server-side apply."""
+
+    def create(number: int) -> Awaitable[object]:
+        manifest = configmap(f"{prefix}-{number:04d}", {"key": "value"}, namespace)
+        return kube.apply(manifest, field_manager=FIELD_MANAGER)
+
+    return create
+
+
 @register
 class Floor(Scenario):
     """GET, SSA dry-run, SSA create and SSA no-op apply of one ConfigMap, 1000 times, at concurrency 1 and 8."""
@@ -53,9 +64,7 @@ class Floor(Scenario):
             calls: dict[str, Call] = {
                 "get": lambda _: kube.get(ObjectRef.of(floor)),
                 "dry_run": lambda _: kube.apply(floor, field_manager=FIELD_MANAGER, dry_run=True),
-                "create": lambda n, c=concurrency: kube.apply(
-                    configmap(f"create-c{c}-{n:04d}", {"key": "value"}, ctx.namespace), field_manager=FIELD_MANAGER
-                ),
+                "create": _creator(kube, ctx.namespace, prefix=f"create-c{concurrency}"),
                 "noop_apply": lambda _: kube.apply(floor, field_manager=FIELD_MANAGER),
             }
             for operation in OPERATIONS:

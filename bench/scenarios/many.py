@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import ClassVar
 
 from bench.cluster import FIELD_MANAGER, is_ready, wait_all
 from bench.manifests import KUSTOMIZE_API, app_tree, kustomization
@@ -34,7 +35,7 @@ class Many(Scenario):
 
     id = "S3"
     title = f"many: {KUSTOMIZATIONS} Kustomizations × 20 objects, wait: true"
-    metrics = ("seconds", "api_calls", "api_writes", "peak_rss_mib")
+    metrics: ClassVar[tuple[str, ...]] = ("seconds", "api_calls", "api_writes", "peak_rss_mib")
     pods = KUSTOMIZATIONS
     timeout = 1200.0
 

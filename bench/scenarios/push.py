@@ -7,7 +7,7 @@ import time
 
 import yaml
 
-from bench.cluster import FIELD_MANAGER, is_ready, wait_object
+from bench.cluster import FIELD_MANAGER, Predicate, is_ready, wait_object
 from bench.manifests import SOURCE_API, configmap, git_repository, kustomization
 from bench.repo import Repository
 from bench.scenarios.base import Metrics, RunContext, Scenario, Stopwatch, register
@@ -22,6 +22,11 @@ def _tree(value: str) -> dict[str, str]:
         f"{PATH}/configmap.yaml": yaml.safe_dump(configmap("pushed", {"value": value})),
         f"{PATH}/kustomization.yaml": yaml.safe_dump({"resources": ["configmap.yaml"]}),
     }
+
+
+def holds(value: str) -> Predicate:
+    """The ConfigMap's `data.value` is `value`."""
+    return lambda obj: (obj.get("data") or {}).get("value") == value
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -58,9 +63,7 @@ class PushToApplied(Scenario):
             repository.commit(_tree(value), value)
             watch = Stopwatch(ctx.audit)
             await request_reconcile(ctx, SOURCE_API, "GitRepository", "bench")
-            await wait_object(
-                ctx.kube, target, lambda obj, v=value: (obj.get("data") or {}).get("value") == v, timeout=120
-            )
+            await wait_object(ctx.kube, target, holds(value), timeout=120)
             latencies.append(watch.stop())
         whole.stop()
         calls = ctx.calls(whole.start, whole.end).total
