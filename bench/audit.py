@@ -22,10 +22,12 @@ class Mark:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CallCount:
-    """API calls of one side in a window: the total, the writes among them, and the count per verb."""
+    """API calls of one side in a window: the total, the writes and dry-runs among them, the count per verb."""
 
     total: int
     writes: int
+    """Calls that change the cluster: create, update, patch, delete — dry-runs excluded."""
+    dry_runs: int
     by_verb: dict[str, int]
     by_agent: dict[str, int]
 
@@ -53,6 +55,7 @@ class AuditLog:
         """
         time.sleep(flush)
         seen: set[str] = set()
+        dry_runs = writes = 0
         verbs: Counter[str] = Counter()
         by_agent: Counter[str] = Counter()
         with self.path.open("rb") as log:
@@ -68,8 +71,13 @@ class AuditLog:
                 seen.add(event["auditID"])
                 verbs[event["verb"]] += 1
                 by_agent[user_agent.split("/", 1)[0]] += 1
-        writes = sum(n for verb, n in verbs.items() if verb in WRITE_VERBS)
-        return CallCount(total=len(seen), writes=writes, by_verb=dict(verbs), by_agent=dict(by_agent))
+                if "dryRun=" in event.get("requestURI", ""):
+                    dry_runs += 1
+                elif event["verb"] in WRITE_VERBS:
+                    writes += 1
+        return CallCount(
+            total=len(seen), writes=writes, dry_runs=dry_runs, by_verb=dict(verbs), by_agent=dict(by_agent)
+        )
 
     def agents(self, start: Mark) -> Counter[str]:
         """Every user agent seen since `start`, with its number of events (to find a side's agent)."""

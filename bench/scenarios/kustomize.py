@@ -39,7 +39,12 @@ async def request_reconcile(ctx: RunContext, api_version: str, kind: str, name: 
 
 def _call_metrics(ctx: RunContext, watch: Stopwatch) -> Metrics:
     calls = ctx.calls(watch.start, watch.end)
-    return {"seconds": watch.seconds, "api_calls": calls.total, "api_writes": calls.writes}
+    return {
+        "seconds": watch.seconds,
+        "api_calls": calls.total,
+        "api_writes": calls.writes,
+        "api_dry_runs": calls.dry_runs,
+    }
 
 
 @register
@@ -48,7 +53,7 @@ class FirstApply(Scenario):
 
     id = "S2"
     title = f"first apply: {CONFIGMAPS} ConfigMaps into an empty namespace"
-    metrics = ("seconds", "api_calls", "api_writes")
+    metrics = ("seconds", "api_calls", "api_writes", "api_dry_runs")
 
     async def run(self, ctx: RunContext) -> Metrics:
         """From creating the Kustomization to Ready."""
@@ -67,7 +72,7 @@ class NoOp(Scenario):
 
     id = "S1"
     title = f"no-op: requested reconcile of {CONFIGMAPS} applied ConfigMaps"
-    metrics = ("seconds", "api_calls", "api_writes")
+    metrics = ("seconds", "api_calls", "api_writes", "api_dry_runs")
 
     async def run(self, ctx: RunContext) -> Metrics:
         """From the requestedAt patch to `lastHandledReconcileAt` matching it with Ready=True."""

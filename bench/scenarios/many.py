@@ -35,7 +35,7 @@ class Many(Scenario):
 
     id = "S3"
     title = f"many: {KUSTOMIZATIONS} Kustomizations × 20 objects, wait: true"
-    metrics: ClassVar[tuple[str, ...]] = ("seconds", "api_calls", "api_writes", "peak_rss_mib")
+    metrics: ClassVar[tuple[str, ...]] = ("seconds", "api_calls", "api_writes", "api_dry_runs", "peak_rss_mib")
     pods = KUSTOMIZATIONS
     timeout = 1200.0
 
@@ -76,6 +76,7 @@ class Many(Scenario):
             "seconds": watch.seconds,
             "api_calls": calls.total,
             "api_writes": calls.writes,
+            "api_dry_runs": calls.dry_runs,
             "peak_rss_mib": memory.peak_mib,
         }
 
