@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -15,6 +16,8 @@ from bench.sides import Side
 from reflow.kube.client import Kube
 
 Metrics = dict[str, float]
+AUDIT_FLUSH = 1.0
+"""Seconds to let the API server write the audit events of a window's last requests."""
 
 
 @dataclass(kw_only=True)
@@ -40,10 +43,11 @@ class RunContext:
             self.repositories[name] = repository
         return self.repositories[name]
 
-    def calls(self, start: Mark, end: Mark) -> CallCount:
-        """API calls of this run's side between two audit marks."""
+    async def calls(self, start: Mark, end: Mark) -> CallCount:
+        """API calls of this run's side between two audit marks, read once the audit log has caught up."""
         assert self.side is not None, "API calls are counted per side"
-        return self.audit.count(start, end, self.side.agents)
+        await asyncio.sleep(AUDIT_FLUSH)
+        return await asyncio.to_thread(self.audit.count, start, end, self.side.agents)
 
 
 class Stopwatch:

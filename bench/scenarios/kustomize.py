@@ -37,8 +37,8 @@ async def request_reconcile(ctx: RunContext, api_version: str, kind: str, name: 
     return token
 
 
-def _call_metrics(ctx: RunContext, watch: Stopwatch) -> Metrics:
-    calls = ctx.calls(watch.start, watch.end)
+async def _call_metrics(ctx: RunContext, watch: Stopwatch) -> Metrics:
+    calls = await ctx.calls(watch.start, watch.end)
     return {
         "seconds": watch.seconds,
         "api_calls": calls.total,
@@ -63,7 +63,7 @@ class FirstApply(Scenario):
         await ctx.kube.apply(applier, field_manager=FIELD_MANAGER)
         await wait_object(ctx.kube, applier, is_ready, timeout=self.timeout)
         watch.stop()
-        return _call_metrics(ctx, watch)
+        return await _call_metrics(ctx, watch)
 
 
 @register
@@ -84,4 +84,4 @@ class NoOp(Scenario):
         token = await request_reconcile(ctx, KUSTOMIZE_API, "Kustomization", "configmaps")
         await wait_object(ctx.kube, applier, handled(token), timeout=self.timeout)
         watch.stop()
-        return _call_metrics(ctx, watch)
+        return await _call_metrics(ctx, watch)

@@ -71,7 +71,7 @@ class Many(Scenario):
                 timeout=self.timeout,
             )
             watch.stop()
-        calls = ctx.calls(watch.start, watch.end)
+        calls = await ctx.calls(watch.start, watch.end)
         return {
             "seconds": watch.seconds,
             "api_calls": calls.total,

@@ -66,7 +66,7 @@ class PushToApplied(Scenario):
             await wait_object(ctx.kube, target, holds(value), timeout=120)
             latencies.append(watch.stop())
         whole.stop()
-        calls = ctx.calls(whole.start, whole.end).total
+        calls = (await ctx.calls(whole.start, whole.end)).total
         return {
             "p50_s": statistics.median(latencies),
             "p95_s": percentile(latencies, 0.95),
