@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import os
 import secrets
 import shutil
 import subprocess
@@ -180,6 +181,7 @@ async def bench(options: Options) -> Report:
                 runner = Runner(options, workdir, plane, git, kube)
                 await runner.run(scenarios, available)
                 report.measurements = list(runner.done.values())
+        report.environment["load_average_at_end"] = " ".join(f"{value:.2f}" for value in os.getloadavg())
     finally:
         await asyncio.to_thread(plane.down)
         shutil.rmtree(workdir / "git", ignore_errors=True)
@@ -199,4 +201,11 @@ async def up(plane: LocalPlane, nodes: int) -> None:
 
 def _environment(workdir: Path) -> dict[str, str]:
     cpus = subprocess.run(["nproc"], capture_output=True, text=True, check=False).stdout.strip()
-    return {"cpus": cpus, "python": sys.version.split()[0], "flux": FLUX_CONTROLLER_VERSION, "workdir": str(workdir)}
+    load = " ".join(f"{value:.2f}" for value in os.getloadavg())
+    return {
+        "cpus": cpus,
+        "load_average_at_start": load,
+        "python": sys.version.split()[0],
+        "flux": FLUX_CONTROLLER_VERSION,
+        "workdir": str(workdir),
+    }
