@@ -87,7 +87,7 @@ class Report:
         values = self.values(scenario, side, metric)
         if not values:
             return "failed" if self.errors(scenario, side) else "–"
-        return f"{statistics.median(values):.4g} (n={len(values)})"
+        return f"{number(statistics.median(values))} (n={len(values)})"
 
     def _ratio(self, scenario: Scenario, metric: str) -> str:
         flux, reflow = self.median(scenario, "flux", metric), self.median(scenario, "reflow", metric)
@@ -110,11 +110,16 @@ class Report:
         path.write_text(json.dumps(self.as_json(), indent=2) + "\n")
 
 
+def number(value: float) -> str:
+    """Four significant digits, but whole numbers from 1000 up (API call counts)."""
+    return f"{value:.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+
+
 def _plane_block(report: Report, scenario: Scenario) -> list[str]:
     lines = ["| metric | median |", "|---|---:|"]
     for metric in scenario.metrics:
         values = report.values(scenario, PLANE, metric)
-        cell = f"{statistics.median(values):.4g} (n={len(values)})" if values else "failed"
+        cell = f"{number(statistics.median(values))} (n={len(values)})" if values else "failed"
         lines.append(f"| {metric} | {cell} |")
     for error in report.errors(scenario, PLANE)[:1]:
         lines.append(f"\nfailed: {error.splitlines()[0]}")
