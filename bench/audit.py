@@ -5,17 +5,20 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 WRITE_VERBS = frozenset({"create", "update", "patch", "delete", "deletecollection"})
 
 
 @dataclass(frozen=True, slots=True)
 class Mark:
-    """A place in the audit log: the file's size and the wall-clock time when it was taken."""
+    """A place in the audit log: the file (inode) and its size, and the wall-clock time when it was taken."""
 
+    inode: int
     offset: int
     wall: float
 
@@ -38,15 +41,34 @@ def agent_matches(user_agent: str, agents: tuple[str, ...]) -> bool:
 
 
 class AuditLog:
-    """The plane's audit log file (Metadata level: one JSON line per request stage)."""
+    """The plane's audit log file (Metadata level: one JSON line per request stage).
+
+    The API server rotates it at 100 MB (`--audit-log-maxsize` unset), renaming the full file to
+    `audit-<time>.log` beside it: a window is read from every file written since its start.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
 
     def mark(self) -> Mark:
         """Where the log ends now."""
-        size = self.path.stat().st_size if self.path.exists() else 0
-        return Mark(size, time.time())
+        if not self.path.exists():
+            return Mark(0, 0, time.time())
+        stat = self.path.stat()
+        return Mark(stat.st_ino, stat.st_size, time.time())
+
+    def _since(self, start: Mark) -> list[tuple[Path, int]]:
+        """The files holding events from `start` on, each with the offset to read from, oldest first."""
+        stem = self.path.stem
+        files = sorted(self.path.parent.glob(f"{stem}*{self.path.suffix}"), key=lambda path: path.stat().st_mtime)
+        found: list[tuple[Path, int]] = []
+        for path in files:
+            stat = path.stat()
+            if stat.st_ino == start.inode:
+                found.append((path, start.offset))
+            elif stat.st_mtime >= start.wall:
+                found.append((path, 0))
+        return found
 
     def count(self, start: Mark, end: Mark, agents: tuple[str, ...]) -> CallCount:
         """Requests from `agents` received between the marks (each request once, whatever its stages).
@@ -57,10 +79,8 @@ class AuditLog:
         dry_runs = writes = 0
         verbs: Counter[str] = Counter()
         by_agent: Counter[str] = Counter()
-        with self.path.open("rb") as log:
-            log.seek(start.offset)
-            for line in log:
-                event = json.loads(line)
+        for path, offset in self._since(start):
+            for event in _events(path, offset):
                 user_agent = event.get("userAgent", "")
                 if not agent_matches(user_agent, agents) or event["auditID"] in seen:
                     continue
@@ -81,11 +101,19 @@ class AuditLog:
     def agents(self, start: Mark) -> Counter[str]:
         """Every user agent seen since `start`, with its number of events (to find a side's agent)."""
         found: Counter[str] = Counter()
-        with self.path.open("rb") as log:
-            log.seek(start.offset)
-            for line in log:
-                found[json.loads(line).get("userAgent", "")] += 1
+        for path, offset in self._since(start):
+            for event in _events(path, offset):
+                found[event.get("userAgent", "")] += 1
         return found
+
+
+def _events(path: Path, offset: int) -> Iterator[dict[str, Any]]:
+    """The audit events of one file from `offset` on (a last line still being written is skipped)."""
+    with path.open("rb") as log:
+        log.seek(offset)
+        for line in log:
+            if line.endswith(b"\n"):
+                yield json.loads(line)
 
 
 def _timestamp(text: str) -> float:
