@@ -50,6 +50,12 @@ class RunContext:
         return await asyncio.to_thread(self.audit.count, start, end, self.side.agents)
 
 
+def call_metrics(calls: CallCount) -> Metrics:
+    """The audit counts as numbers: total, writes, dry-runs, and one `verb_<verb>` per verb (JSON only)."""
+    per_verb = {f"verb_{verb}": float(count) for verb, count in sorted(calls.by_verb.items())}
+    return {"api_calls": calls.total, "api_writes": calls.writes, "api_dry_runs": calls.dry_runs, **per_verb}
+
+
 class Stopwatch:
     """Wall-clock seconds and audit marks around a measured step."""
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from bench.cluster import FIELD_MANAGER, handled, is_ready, wait_object
 from bench.manifests import KUSTOMIZE_API, configmaps_tree, git_repository, kustomization
 from bench.repo import Repository
-from bench.scenarios.base import Metrics, RunContext, Scenario, Stopwatch, register
+from bench.scenarios.base import Metrics, RunContext, Scenario, Stopwatch, call_metrics, register
 from reflow.api.annotations import REQUESTED_AT
 from reflow.api.meta import ObjectRef
 
@@ -38,13 +38,7 @@ async def request_reconcile(ctx: RunContext, api_version: str, kind: str, name: 
 
 
 async def _call_metrics(ctx: RunContext, watch: Stopwatch) -> Metrics:
-    calls = await ctx.calls(watch.start, watch.end)
-    return {
-        "seconds": watch.seconds,
-        "api_calls": calls.total,
-        "api_writes": calls.writes,
-        "api_dry_runs": calls.dry_runs,
-    }
+    return {"seconds": watch.seconds, **call_metrics(await ctx.calls(watch.start, watch.end))}
 
 
 @register

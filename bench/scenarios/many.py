@@ -9,7 +9,7 @@ from bench.cluster import FIELD_MANAGER, is_ready, wait_all
 from bench.manifests import KUSTOMIZE_API, app_tree, kustomization
 from bench.memory import PeakMemory
 from bench.repo import Repository
-from bench.scenarios.base import Metrics, RunContext, Scenario, Stopwatch, register
+from bench.scenarios.base import Metrics, RunContext, Scenario, Stopwatch, call_metrics, register
 from bench.scenarios.kustomize import ready_source
 
 KUSTOMIZATIONS = 200
@@ -72,13 +72,7 @@ class Many(Scenario):
             )
             watch.stop()
         calls = await ctx.calls(watch.start, watch.end)
-        return {
-            "seconds": watch.seconds,
-            "api_calls": calls.total,
-            "api_writes": calls.writes,
-            "api_dry_runs": calls.dry_runs,
-            "peak_rss_mib": memory.peak_mib,
-        }
+        return {"seconds": watch.seconds, **call_metrics(calls), "peak_rss_mib": memory.peak_mib}
 
 
 @register
