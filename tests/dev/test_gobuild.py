@@ -40,3 +40,19 @@ def test_wrapper_edits_of_a_module_without_replaces_only_require_it() -> None:
 def test_kubernetes_binaries_report_their_version_through_ldflags() -> None:
     assert "-X k8s.io/component-base/version.gitVersion=v1.36.3" in KUBERNETES.ldflags
     assert "-X k8s.io/client-go/pkg/version.gitMinor=36" in KUBERNETES.ldflags
+
+
+def test_wrapper_edits_end_with_the_components_own_replaces() -> None:
+    component = Component(
+        name="x",
+        module="example.com/x",
+        version="v1.0.0",
+        packages={"x": "example.com/x"},
+        wrapper=True,
+        replaces=("example.com/lib=example.com/lib@v0.1.0",),
+    )
+    upstream = {"Replace": [{"Old": {"Path": "example.com/a"}, "New": {"Path": "example.com/b", "Version": "v2.0.0"}}]}
+    assert wrapper_edits(upstream, component)[-2:] == [
+        "-replace=example.com/a=example.com/b@v2.0.0",
+        "-replace=example.com/lib=example.com/lib@v0.1.0",
+    ]

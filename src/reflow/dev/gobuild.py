@@ -147,7 +147,7 @@ def wrapper_edits(upstream: dict[str, Any], component: Component) -> list[str]:
 
     Replaces pointing at a published module are copied; k8s.io staging folders become the matching
     published `v0.<minor>.<patch>` modules; other local folders are dropped, since the require lines
-    already name published versions.
+    already name published versions. The component's own extra replaces come last, so they win.
     """
     edits = [f"-require={component.module}@{component.version}"]
     if upstream.get("Go"):
@@ -164,4 +164,5 @@ def wrapper_edits(upstream: dict[str, Any], component: Component) -> list[str]:
             edits.append(f"-replace={source}={new['Path']}@{new['Version']}")
         elif new["Path"].startswith("./staging/src/k8s.io/"):
             edits.append(f"-replace={source}={old['Path']}@{staging_version}")
+    edits += [f"-replace={replace}" for replace in component.replaces]
     return edits

@@ -24,6 +24,8 @@ class Component:
     """Build through a throw-away module that carries the target's replace lines (`go install` refuses them)."""
     ldflags: tuple[str, ...] = field(default_factory=tuple)
     """`-X` settings added to `-s -w`."""
+    replaces: tuple[str, ...] = field(default_factory=tuple)
+    """Extra `OLD=NEW@VERSION` replaces for a wrapper build, after the target's own: for modules the proxy lacks."""
 
     @property
     def key(self) -> str:

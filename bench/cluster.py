@@ -1,0 +1,135 @@
+"""What the bench does on the cluster itself: CRDs, namespaces, waits on Flux objects by watching."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from bench.manifests import KUSTOMIZE_API, SOURCE_API, Manifest, namespace
+from reflow.api.meta import ObjectRef
+from reflow.dev.plane import LocalPlane
+from reflow.kube.client import Kube
+from reflow.kube.errors import Gone, NotFound, Unreachable
+from reflow.kube.wait import wait_deleted
+
+FIELD_MANAGER = "reflow-bench"
+FLUX_KINDS = ((SOURCE_API, "GitRepository"), (KUSTOMIZE_API, "Kustomization"))
+
+Predicate = Callable[[Manifest], bool]
+
+
+def condition(obj: Manifest, kind: str) -> Manifest | None:
+    """The status condition of that type, if any."""
+    for item in (obj.get("status") or {}).get("conditions") or []:
+        if item.get("type") == kind:
+            return dict(item)
+    return None
+
+
+def is_ready(obj: Manifest) -> bool:
+    """Ready=True for the object's current generation."""
+    ready = condition(obj, "Ready")
+    status = obj.get("status") or {}
+    current = status.get("observedGeneration") == obj.get("metadata", {}).get("generation")
+    return bool(ready and ready.get("status") == "True" and current)
+
+
+def handled(token: str) -> Predicate:
+    """Ready and `status.lastHandledReconcileAt` equal to the requestedAt `token`."""
+    return lambda obj: (obj.get("status") or {}).get("lastHandledReconcileAt") == token and is_ready(obj)
+
+
+async def install_crds(plane: LocalPlane, files: Iterable[Path]) -> None:
+    """Server-side apply the CRD files (one field manager for both sides, so a swap replaces the schema)."""
+    paths = [str(path) for path in files]
+    args = ["apply", "--server-side", "--force-conflicts", f"--field-manager={FIELD_MANAGER}"]
+    for path in paths:
+        args += ["-f", path]
+    result = await asyncio.to_thread(plane.kubectl, *args, timeout=120)
+    if result.returncode != 0:
+        raise RuntimeError(f"installing CRDs failed: {result.stderr.strip()}")
+    names = [line.split()[0] for line in result.stdout.splitlines() if line.strip()]
+    result = await asyncio.to_thread(
+        plane.kubectl, "wait", "--for=condition=Established", "--timeout=60s", *names, timeout=90
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"CRDs not Established: {result.stderr.strip()}")
+
+
+async def create_namespace(kube: Kube, name: str) -> None:
+    """A fresh namespace for one run."""
+    await kube.apply(namespace(name), field_manager=FIELD_MANAGER)
+
+
+async def remove_namespace(kube: Kube, name: str, *, timeout: float = 300.0) -> None:
+    """Drop the Flux objects' finalizers (their controllers are stopped by now), delete the namespace, wait."""
+    for api_version, kind in FLUX_KINDS:
+        with contextlib.suppress(NotFound):
+            for item in await kube.list_all(api_version, kind, name):
+                ref = ObjectRef(api_version, kind, item["metadata"]["name"], name)
+                if item["metadata"].get("finalizers"):
+                    with contextlib.suppress(NotFound):
+                        await kube.patch(ref, {"metadata": {"finalizers": None}})
+    ref = ObjectRef("v1", "Namespace", name)
+    with contextlib.suppress(NotFound):
+        await kube.delete(ref)
+    await wait_deleted(kube, ref, timeout=timeout)
+
+
+async def wait_all(
+    kube: Kube,
+    api_version: str,
+    kind: str,
+    namespace: str,
+    predicate: Predicate,
+    *,
+    count: int,
+    timeout: float,
+    field_selector: str | None = None,
+) -> None:
+    """Return when `count` objects of the kind in the namespace satisfy `predicate` (list, then watch)."""
+    holding: dict[str, bool] = {}
+    async with asyncio.timeout(timeout):
+        while True:
+            page = await kube.list(api_version, kind, namespace, field_selector=field_selector)
+            holding = {item["metadata"]["name"]: predicate(item) for item in page.get("items", [])}
+            if sum(holding.values()) >= count:
+                return
+            try:
+                async for event in kube.watch(
+                    api_version,
+                    kind,
+                    namespace,
+                    resource_version=page["metadata"]["resourceVersion"],
+                    field_selector=field_selector,
+                ):
+                    if event.type == "ERROR":
+                        break
+                    if event.type == "BOOKMARK":
+                        continue
+                    name = event.object["metadata"]["name"]
+                    if event.type == "DELETED":
+                        holding.pop(name, None)
+                    else:
+                        holding[name] = predicate(event.object)
+                    if sum(holding.values()) >= count:
+                        return
+            except (Gone, Unreachable):
+                continue
+
+
+async def wait_object(kube: Kube, manifest: Manifest, predicate: Predicate, *, timeout: float) -> None:
+    """Return when the object satisfies `predicate`."""
+    ref = ObjectRef.of(manifest)
+    await wait_all(
+        kube,
+        ref.api_version,
+        ref.kind,
+        ref.namespace or "",
+        predicate,
+        count=1,
+        timeout=timeout,
+        field_selector=f"metadata.name={ref.name}",
+    )

@@ -1,0 +1,88 @@
+"""Peak resident memory of process trees, read from /proc (children included) by a sampling thread."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from types import TracebackType
+
+PROC = Path("/proc")
+
+
+def _parents() -> dict[int, int]:
+    """pid → parent pid for every process now."""
+    parents: dict[int, int] = {}
+    for entry in os.scandir(PROC):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (PROC / entry.name / "stat").read_text()
+        except OSError:
+            continue
+        # The command name (field 2) may hold spaces and parentheses: split after its last ")".
+        fields = stat.rsplit(")", 1)[1].split()
+        parents[int(entry.name)] = int(fields[1])
+    return parents
+
+
+def tree(roots: Iterable[int]) -> set[int]:
+    """The roots and all their descendants."""
+    parents = _parents()
+    members = {pid for pid in roots if pid in parents}
+    grew = True
+    while grew:
+        grew = False
+        for pid, parent in parents.items():
+            if parent in members and pid not in members:
+                members.add(pid)
+                grew = True
+    return members
+
+
+def rss_bytes(pid: int) -> int:
+    """A process's resident set size (VmRSS), 0 if it is gone."""
+    try:
+        for line in (PROC / str(pid) / "status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def tree_rss(roots: Iterable[int]) -> int:
+    """The summed RSS of the roots and their descendants."""
+    return sum(rss_bytes(pid) for pid in tree(roots))
+
+
+class PeakMemory:
+    """Samples the RSS of a set of process trees every `interval` seconds while in its `with` block."""
+
+    def __init__(self, roots: Iterable[int], interval: float = 0.25) -> None:
+        self.roots = tuple(roots)
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, name="bench-rss", daemon=True)
+
+    def _sample(self) -> None:
+        while True:
+            self.peak = max(self.peak, tree_rss(self.roots))
+            if self._stop.wait(self.interval):
+                return
+
+    @property
+    def peak_mib(self) -> float:
+        """The highest summed RSS seen, in MiB."""
+        return self.peak / 2**20
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, tree_rss(self.roots))

@@ -1,0 +1,211 @@
+"""Runs the chosen scenarios on one plane: each side in turn on fresh namespaces, alternating the order."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.audit import AuditLog
+from bench.cluster import create_namespace, install_crds, remove_namespace
+from bench.flux import FLUX_CONTROLLER_VERSION, ensure_flux
+from bench.gitserver import GitServer
+from bench.processes import Controllers
+from bench.repo import Repository
+from bench.report import PLANE, Measurement, Report
+from bench.scenarios import SCENARIOS, RunContext, Scenario
+from bench.sides import Concurrency, FluxSide, Launch, ReflowSide, Side
+from reflow.dev.plane import LocalPlane, PlaneError
+from reflow.kube.client import Kube, connect
+from reflow.kube.options import ConnectionOptions
+
+DRIVER_AGENT = "reflow-bench"
+PODS_PER_NODE = 110
+SETTLE = 2.0
+"""Seconds between a side's readiness and the scenario: its informers finish their first lists."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Options:
+    """What `python -m bench` was asked to do."""
+
+    scenarios: tuple[str, ...]
+    sides: tuple[str, ...]
+    repetitions: int
+    reflow_command: str
+    workdir: Path | None = None
+
+
+def nodes_for(scenarios: list[Scenario]) -> int:
+    """One kwok node per 110 Pods the largest scenario runs, plus one spare (S3: 3)."""
+    pods = max((scenario.pods for scenario in scenarios), default=0)
+    return math.ceil(pods / PODS_PER_NODE) + 1 if pods else 1
+
+
+def log(message: str) -> None:
+    """Progress on stderr, so that stdout holds the table."""
+    print(message, file=sys.stderr, flush=True)
+
+
+class Runner:
+    """Owns the plane, the git server, the driver's connection and the side whose CRDs are installed."""
+
+    def __init__(self, options: Options, workdir: Path, plane: LocalPlane, git: GitServer, kube: Kube) -> None:
+        self.options = options
+        self.workdir = workdir
+        self.plane = plane
+        self.git = git
+        self.kube = kube
+        self.audit = AuditLog(plane.audit_log)
+        self.installed: str | None = None
+        self.repositories: dict[str, Repository] = {}
+        self.done: dict[tuple[str, str, int], Measurement] = {}
+
+    def context(self, namespace: str, side: Side | None) -> RunContext:
+        """A run's context; repositories are shared by every run."""
+        return RunContext(
+            kube=self.kube,
+            namespace=namespace,
+            git=self.git,
+            audit=self.audit,
+            side=side,
+            repositories=self.repositories,
+        )
+
+    async def measure(self, scenario: Scenario, side: Side | None, repetition: int) -> Measurement:
+        """One run of the scenario's procedure (reused when another scenario already ran it)."""
+        side_name = side.name if side else PLANE
+        key = (scenario.procedure, side_name, repetition)
+        if key in self.done:
+            return self.done[key]
+        namespace = f"bench-{scenario.procedure.lower()}-{side_name}-{repetition}-{secrets.token_hex(2)}"
+        label = f"[{scenario.procedure} {side_name} #{repetition + 1}]"
+        log(f"{label} namespace {namespace}")
+        started = time.monotonic()
+        try:
+            metrics = await self._run(scenario, side, namespace)
+            measurement = Measurement(
+                scenario=scenario.procedure, side=side_name, repetition=repetition, metrics=metrics
+            )
+            shown = " ".join(f"{k}={v:.4g}" for k, v in metrics.items())
+            log(f"{label} {shown} ({time.monotonic() - started:.0f} s with setup)")
+        except Exception as error:  # one failed run is reported, the others still run
+            text = f"{type(error).__name__}: {error}"
+            measurement = Measurement(scenario=scenario.procedure, side=side_name, repetition=repetition, error=text)
+            log(f"{label} FAILED {text}")
+        self.done[key] = measurement
+        return measurement
+
+    async def _run(self, scenario: Scenario, side: Side | None, namespace: str) -> dict[str, float]:
+        ctx = self.context(namespace, side)
+        if side is None:
+            await create_namespace(self.kube, namespace)
+            try:
+                async with asyncio.timeout(scenario.timeout):
+                    return await scenario.run(ctx)
+            finally:
+                await remove_namespace(self.kube, namespace)
+        if self.installed != side.name:
+            await install_crds(self.plane, side.crds())
+            self.installed = side.name
+        await create_namespace(self.kube, namespace)
+        launch = Launch(
+            kubeconfig=self.plane.kubeconfig, workdir=self.workdir / "runs" / namespace, concurrency=Concurrency()
+        )
+        try:
+            async with Controllers(side.processes(launch), launch.workdir / "logs") as controllers:
+                ctx.pids = controllers.pids
+                await asyncio.sleep(SETTLE)
+                async with asyncio.timeout(scenario.timeout):
+                    return await scenario.run(ctx)
+        finally:
+            await remove_namespace(self.kube, namespace)
+
+    async def run(self, scenarios: list[Scenario], sides: list[Side]) -> None:
+        """Every scenario, each repetition, each side; odd repetitions run the sides in reverse order."""
+        for scenario in scenarios:
+            for repetition in range(self.options.repetitions):
+                if not scenario.per_side:
+                    await self.measure(scenario, None, repetition)
+                    continue
+                order = sides if repetition % 2 == 0 else list(reversed(sides))
+                for side in order:
+                    await self.measure(scenario, side, repetition)
+
+
+def make_sides(options: Options) -> list[Side]:
+    """The sides asked for, in the order flux, reflow."""
+    chosen: list[Side] = []
+    if "flux" in options.sides:
+        chosen.append(FluxSide())
+    if "reflow" in options.sides:
+        chosen.append(ReflowSide(options.reflow_command))
+    return chosen
+
+
+async def bench(options: Options) -> Report:
+    """Build what is missing, bring up the plane and the git server, run, tear down; returns the report."""
+    scenarios = [SCENARIOS[name]() for name in options.scenarios]
+    sides = make_sides(options)
+    report = Report(scenarios=scenarios, sides=[side.name for side in sides])
+    if any(s.per_side for s in scenarios) and any(side.name == "flux" for side in sides):
+        log(f"Flux controllers {FLUX_CONTROLLER_VERSION}: building unless cached")
+        await asyncio.to_thread(ensure_flux)
+    for side in sides:
+        reason = side.unavailable()
+        if reason:
+            report.unavailable[side.name] = reason
+            log(f"{side.name}: not available — {reason}")
+    available = [side for side in sides if side.name not in report.unavailable]
+    workdir = options.workdir or Path(tempfile.mkdtemp(prefix="reflow-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    report.environment = _environment(workdir)
+    plane = LocalPlane.for_tests(workdir / "kwok", purpose="bench")
+    nodes = nodes_for(scenarios)
+    log(f"plane {plane.name}: up with {nodes} kwok node(s), audit on (work folder {workdir})")
+    try:
+        await up(plane, nodes)
+        (workdir / "git").mkdir(exist_ok=True)
+        with GitServer(workdir / "git") as git:
+            connection = ConnectionOptions(kubeconfig=str(plane.kubeconfig), user_agent=DRIVER_AGENT, qps=0)
+            async with connect(connection) as kube:
+                report.environment["kubernetes"] = await kube.server_version()
+                runner = Runner(options, workdir, plane, git, kube)
+                await runner.run(scenarios, available)
+                report.measurements = list(runner.done.values())
+        report.environment["load_average_at_end"] = " ".join(f"{value:.2f}" for value in os.getloadavg())
+    finally:
+        await asyncio.to_thread(plane.down)
+        shutil.rmtree(workdir / "git", ignore_errors=True)
+        shutil.rmtree(workdir / "kwok", ignore_errors=True)
+    return report
+
+
+async def up(plane: LocalPlane, nodes: int) -> None:
+    """Bring the plane up; once more from scratch if its nodes were slow (seen while Go builds load the machine)."""
+    try:
+        await asyncio.to_thread(plane.up, nodes=nodes, audit=True)
+    except PlaneError as error:
+        log(f"plane did not come up ({error}); removing it and trying once more")
+        await asyncio.to_thread(plane.down)
+        await asyncio.to_thread(plane.up, nodes=nodes, audit=True)
+
+
+def _environment(workdir: Path) -> dict[str, str]:
+    cpus = subprocess.run(["nproc"], capture_output=True, text=True, check=False).stdout.strip()
+    load = " ".join(f"{value:.2f}" for value in os.getloadavg())
+    return {
+        "cpus": cpus,
+        "load_average_at_start": load,
+        "python": sys.version.split()[0],
+        "flux": FLUX_CONTROLLER_VERSION,
+        "workdir": str(workdir),
+    }

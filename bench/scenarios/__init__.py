@@ -1,0 +1,8 @@
+"""Scenario classes, registered by id in `SCENARIOS` on import (add a module here to add scenarios)."""
+
+from __future__ import annotations
+
+from bench.scenarios import floor, kustomize, many, push
+from bench.scenarios.base import SCENARIOS, RunContext, Scenario
+
+__all__ = ["SCENARIOS", "RunContext", "Scenario", "floor", "kustomize", "many", "push"]
