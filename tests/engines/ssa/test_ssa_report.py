@@ -25,7 +25,8 @@ def service(ports: list[Manifest], **metadata: object) -> Manifest:
         pytest.param(
             service([], labels={"a": "1"}),
             service([], labels={"b": "2"}),
-            "metadata.labels\n- one map entry removed:\n  a: '1'\n\nmetadata.labels\n+ one map entry added:\n  b: '2'\n\n",
+            "metadata.labels\n- one map entry removed:\n  a: '1'\n\n"
+            "metadata.labels\n+ one map entry added:\n  b: '2'\n\n",
             id="map-entries",
         ),
         pytest.param(
@@ -54,5 +55,7 @@ def service(ports: list[Manifest], **metadata: object) -> Manifest:
         ),
     ],
 )
-def test_report_lists_each_changed_field_with_old_and_new_values(live: Manifest, merged: Manifest, expected: str) -> None:
+def test_report_lists_each_changed_field_with_old_and_new_values(
+    live: Manifest, merged: Manifest, expected: str
+) -> None:
     assert report(live, merged) == expected
