@@ -17,6 +17,7 @@ from reflow.cli.main import cli
 from reflow.kube.client import Kube
 from reflow.kube.errors import NotFound, TooManyRequests
 from reflow.kube.wait import wait_for
+from tests.controllers.conftest import start_controllers  # noqa: F401  (reflow's controllers, in-process)
 
 FIELD_MANAGER = "reflow-tests"
 TESTDATA = Path(__file__).parent / "testdata"

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
-from dataclasses import replace
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 import yaml
 
 from reflow.api.kustomize import Kustomization
-from reflow.api.meta import ObjectRef
+from reflow.api.meta import Manifest, ObjectRef
 from reflow.api.wire import parse
 from reflow.cli.console import fail, out, run
+from reflow.cli.manifests import split_list
 from reflow.cli.options import GlobalOptions, global_options
 from reflow.engines.build import (
     BuildFailed,
@@ -27,10 +32,12 @@ from reflow.engines.build import (
     dump,
     mask_secrets,
 )
+from reflow.engines.sourceignore import Matcher, read_patterns
 from reflow.kube.client import Kube, connect
 from reflow.kube.errors import NotFound
 
 GROUP = "kustomize.toolkit.fluxcd.io"
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def kustomization_from_file(file: Path, name: str, namespace: str) -> Kustomization:
@@ -63,7 +70,43 @@ async def _variable_sources(kube: Kube, ks: Kustomization) -> list[dict[str, str
     return sources
 
 
-async def _build(name: str, path: Path, file: Path | None, dry_run: bool, strict: bool, options: GlobalOptions) -> str:
+class LocalBuildError(Exception):
+    """A local build that cannot run or failed; the message is the line to print."""
+
+
+@dataclass(frozen=True, slots=True)
+class LocalBuild:
+    """The Flux Kustomization a local build stands for, and the objects it built (SOPS values masked)."""
+
+    kustomization: Kustomization
+    objects: tuple[Manifest, ...]
+
+
+def _copy_without(root: Path, target: Path, ignore_paths: Sequence[str]) -> None:
+    matcher = Matcher(read_patterns("\n".join(ignore_paths)))
+
+    def ignored(directory: str, names: list[str]) -> set[str]:
+        relative = Path(directory).relative_to(root).parts
+        return {name for name in names if matcher.ignores((*relative, name), Path(directory, name).is_dir())}
+
+    shutil.copytree(root, target, symlinks=True, ignore=ignored)
+
+
+async def build_local(
+    name: str,
+    path: Path,
+    *,
+    file: Path | None = None,
+    ignore_paths: Sequence[str] = (),
+    dry_run: bool = False,
+    strict: bool = False,
+    options: GlobalOptions,
+) -> LocalBuild:
+    """Build a local directory as the Kustomization `name` (from `file`, else from the cluster) would.
+
+    `ignore_paths` (gitignore syntax, relative to `path`) leave files out first, as `.sourceignore`
+    lines would. Raises LocalBuildError, or a KubeError when the cluster cannot be read.
+    """
     ks = kustomization_from_file(file, name, options.namespace) if file else None
     sources: list[dict[str, str]] = []
     if not dry_run:
@@ -73,23 +116,59 @@ async def _build(name: str, path: Path, file: Path | None, dry_run: bool, strict
                 ks = parse(Kustomization, live)
             sources = await _variable_sources(kube, ks)
     if ks is None:
-        fail("--dry-run needs --kustomization-file: there is no cluster to read the Kustomization from")
+        raise LocalBuildError(
+            "--dry-run needs --kustomization-file: there is no cluster to read the Kustomization from"
+        )
     substitution = None
     if ks.spec.post_build is not None:
         substitution = Substitution.of(ks.spec.post_build, sources, strict=strict)
-    request = BuildRequest(
-        root=path,
-        digest=None,
-        spec=replace(BuildSpec.of(ks.spec), path="."),
-        owner=Owner(ks.metadata.name, ks.metadata.namespace or options.namespace),
-        substitution=substitution,
-    )
+    owner = Owner(ks.metadata.name, ks.metadata.namespace or options.namespace)
     pipeline = Pipeline(KustomizeBuilder(), BuildSettings(timeout=options.timeout))
+    with tempfile.TemporaryDirectory(prefix="reflow-local-") as scratch:
+        root = path
+        if ignore_paths:
+            root = Path(scratch, "root")
+            await asyncio.to_thread(_copy_without, path, root, tuple(ignore_paths))
+        request = BuildRequest(
+            root=root,
+            digest=None,
+            spec=replace(BuildSpec.of(ks.spec), path="."),
+            owner=owner,
+            substitution=substitution,
+        )
+        try:
+            result = await pipeline.build(request)
+        except BuildFailed as error:
+            raise LocalBuildError(f"Kustomization/{owner.namespace}/{name}: build failed: {error}") from error
+    return LocalBuild(ks, tuple(mask_secrets(list(result.objects))))
+
+
+async def _build(
+    name: str,
+    path: Path,
+    file: Path | None,
+    ignore_paths: Sequence[str],
+    dry_run: bool,
+    strict: bool,
+    options: GlobalOptions,
+) -> str:
     try:
-        result = await pipeline.build(request)
-    except BuildFailed as error:
-        fail(f"Kustomization/{request.owner.namespace}/{name}: build failed: {error}")
-    return "---\n".join(dump(manifest) for manifest in mask_secrets(list(result.objects)))
+        built = await build_local(
+            name, path, file=file, ignore_paths=ignore_paths, dry_run=dry_run, strict=strict, options=options
+        )
+    except LocalBuildError as error:
+        fail(str(error))
+    return "---\n".join(dump(manifest) for manifest in built.objects)
+
+
+def ignore_paths_option(command: F) -> F:
+    """`--ignore-paths`: gitignore-syntax patterns (comma-separated or repeated) left out of the local path."""
+    return click.option(
+        "--ignore-paths",
+        multiple=True,
+        callback=lambda _ctx, _param, values: split_list(values),
+        help="Paths to leave out of the local directory, .sourceignore syntax (comma-separated).",
+    )(command)
 
 
 @click.group()
@@ -110,6 +189,7 @@ def build() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Read the Flux Kustomization from this YAML file instead of the cluster.",
 )
+@ignore_paths_option
 @click.option("--dry-run", is_flag=True, help="Do not contact the cluster (substituteFrom is skipped).")
 @click.option("--strict-substitute", is_flag=True, help="Fail on a ${var} that has no value and no default.")
 @global_options
@@ -117,6 +197,7 @@ def kustomization(
     name: str,
     path: Path,
     kustomization_file: Path | None,
+    ignore_paths: Sequence[str],
     dry_run: bool,
     strict_substitute: bool,
     options: GlobalOptions,
@@ -128,5 +209,5 @@ def kustomization(
       reflow build kustomization podinfo --path ./kustomize
       reflow build kustomization podinfo --path ./kustomize --kustomization-file ks.yaml --dry-run
     """
-    text = run(_build(name, path, kustomization_file, dry_run, strict_substitute, options))
+    text = run(_build(name, path, kustomization_file, ignore_paths, dry_run, strict_substitute, options))
     out.print(text, markup=False, emoji=False, highlight=False, end="")

@@ -47,11 +47,11 @@ def _hint_for(error: KubeError) -> str | None:
     return None
 
 
-def run(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run a command's coroutine; cluster errors become one clear line and exit code 1."""
+def run(coroutine: Coroutine[Any, Any, T], *, error_code: int = 1) -> T:
+    """Run a command's coroutine; cluster errors become one clear line and exit code `error_code` (1)."""
     try:
         return asyncio.run(coroutine)
     except KubeError as error:
-        fail(str(error), _hint_for(error))
+        fail(str(error), _hint_for(error), code=error_code)
     except KeyboardInterrupt:
         raise click.Abort() from None

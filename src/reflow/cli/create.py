@@ -21,7 +21,7 @@ from reflow.cli.manifests import (
     split_list,
 )
 from reflow.cli.nouns import AliasGroup, ready, revision
-from reflow.cli.options import Duration, GlobalOptions, global_options
+from reflow.cli.options import Duration, GlobalOptions, bool_flag, global_options
 from reflow.cli.progress import wait_reconciled
 from reflow.cli.render import to_yaml
 from reflow.kube.client import connect
@@ -252,8 +252,8 @@ async def _apply_secret(options: GlobalOptions, manifest: Manifest) -> None:
 @click.argument("name")
 @click.option("--source", "source_text", required=True, help="The source: [<kind>/]<name>[.<namespace>].")
 @click.option("--path", default="./", show_default=True, help="Directory in the source with the manifests.")
-@click.option("--prune", is_flag=True, help="Delete objects that are no longer in the source.")
-@click.option("--wait", is_flag=True, help="Wait for every applied object to become ready.")
+@bool_flag("--prune", help="Delete objects that are no longer in the source (--prune or --prune=true|false).")
+@bool_flag("--wait", help="Wait for every applied object to become ready (--wait or --wait=true|false).")
 @click.option("--health-check", multiple=True, help="Object to wait for: Kind/name[.namespace] (repeatable).")
 @click.option("--health-check-timeout", type=Duration(), help="Time limit for apply and health checks.")
 @click.option("--depends-on", multiple=True, help="Kustomization that must be ready first: [namespace/]name.")

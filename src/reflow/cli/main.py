@@ -11,6 +11,7 @@ from reflow.cli.controllers import controllers
 from reflow.cli.create import create
 from reflow.cli.delete import delete
 from reflow.cli.dev import dev
+from reflow.cli.diff import diff
 from reflow.cli.events import events
 from reflow.cli.export import export
 from reflow.cli.get import get
@@ -36,6 +37,7 @@ cli.add_command(controllers)
 cli.add_command(install)
 cli.add_command(uninstall)
 cli.add_command(build)
+cli.add_command(diff)
 cli.add_command(create)
 cli.add_command(get)
 cli.add_command(reconcile)

@@ -38,6 +38,11 @@ class Duration(click.ParamType):
             self.fail(str(err), param, ctx)
 
 
+def bool_flag(name: str, *, help: str) -> Callable[[F], F]:
+    """A boolean flag as cobra parses one: `--name` alone means true, `--name=true|false` says which."""
+    return click.option(name, type=click.BOOL, is_flag=False, flag_value=True, default=False, help=help)
+
+
 _FLAGS: list[Callable[[F], F]] = [
     click.option(
         "--kubeconfig", envvar=None, help="Path to the kubeconfig file (default: $KUBECONFIG, ~/.kube/config)."

@@ -66,10 +66,14 @@ def health_refs(ks: Kustomization, applied: ChangeSet) -> list[ObjectRef]:
     if ks.spec.wait:
         candidates: Iterable[ObjectRef] = (change.ref for change in applied if change.action is not Action.SKIPPED)
     else:
-        candidates = (
-            ObjectRef(check.api_version or "v1", check.kind, check.name, check.namespace or ks.metadata.namespace)
-            for check in ks.spec.health_checks
-        )
+        # A check without apiVersion (as `flux create kustomization --health-check` writes them) means the
+        # version the object was applied with; "v1" only for an object this Kustomization did not apply.
+        applied_versions = {(c.ref.kind, c.ref.name, c.ref.namespace): c.ref.api_version for c in applied}
+        candidates = []
+        for check in ks.spec.health_checks:
+            namespace = check.namespace or ks.metadata.namespace
+            version = check.api_version or applied_versions.get((check.kind, check.name, namespace), "v1")
+            candidates.append(ObjectRef(version, check.kind, check.name, namespace))
     return [ref for ref in candidates if ref.kind not in ALWAYS_CURRENT]
 
 
