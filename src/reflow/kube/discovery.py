@@ -45,11 +45,19 @@ class RestMapper:
         self._known: dict[str, dict[str, Resource]] = {}
 
     async def resource(self, api_version: str, kind: str) -> Resource:
-        """The resource serving `kind`; raises NotFound when the API server does not serve it (yet)."""
+        """The resource serving `kind`; raises NotFound when the API server does not serve it (yet).
+
+        Discovery can lag a moment behind a CRD that just became Established; a kind that discovery
+        does not list yet is then looked up in the CRDs themselves, whose endpoints already serve.
+        """
         found = self._known.get(api_version, {}).get(kind)
         if found is None:
             self._known[api_version] = await self._discover(api_version)
             found = self._known[api_version].get(kind)
+        if found is None and "/" in api_version:
+            found = await self._from_crd(api_version, kind)
+            if found is not None:
+                self._known[api_version][kind] = found
         if found is None:
             raise NotFound(404, "NotFound", f"the server does not serve kind {kind} in {api_version}")
         return found
@@ -57,6 +65,23 @@ class RestMapper:
     def forget(self, api_version: str) -> None:
         """Drop what is known of a group-version (after its CRD changed)."""
         self._known.pop(api_version, None)
+
+    async def _from_crd(self, api_version: str, kind: str) -> Resource | None:
+        group, _, version = api_version.partition("/")
+        try:
+            crds = await self._fetch("/apis/apiextensions.k8s.io/v1/customresourcedefinitions")
+        except NotFound:
+            return None
+        for crd in crds.get("items") or []:
+            spec, status = crd.get("spec") or {}, crd.get("status") or {}
+            names = spec.get("names") or {}
+            served = any(v.get("name") == version and v.get("served") for v in spec.get("versions") or [])
+            established = any(
+                c.get("type") == "Established" and c.get("status") == "True" for c in status.get("conditions") or []
+            )
+            if spec.get("group") == group and names.get("kind") == kind and served and established:
+                return Resource(api_version, kind, names["plural"], spec.get("scope") == "Namespaced")
+        return None
 
     async def _discover(self, api_version: str) -> dict[str, Resource]:
         path = f"/api/{api_version}" if "/" not in api_version else f"/apis/{api_version}"
