@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AsyncExitStack, aclosing, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import ParamSpec, Protocol, TypeVar
 
 import yaml
 
@@ -28,7 +28,7 @@ from reflow.controllers import registry
 from reflow.controllers.options import ControllerOptions
 from reflow.dev.demorepo import DemoRepository, revision
 from reflow.dev.gitserver import GitHttpServer, serve_git_http
-from reflow.dev.plane import LocalPlane, PlaneStatus
+from reflow.dev.plane import LocalPlane, PlaneState, PlaneStatus
 from reflow.engines.artifact import StorageSettings
 from reflow.kube.client import Kube, connect
 from reflow.kube.errors import NotFound
@@ -37,6 +37,9 @@ from reflow.kube.wait import observe, wait_deleted, wait_for
 from reflow.runtime import logs
 from reflow.runtime.manager import Manager
 from reflow.runtime.settings import RuntimeSettings
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 NAMESPACE = "flux-system"
 NAME = "greeter"
@@ -193,9 +196,10 @@ class Demo:
             plane = LocalPlane.for_user()
             report.step(f"starting the local plane {plane.name} (etcd, kube-apiserver, kwok)")
             started = time.monotonic()
-            status = await asyncio.to_thread(plane.up, nodes=1, wait=options.timeout)
-            if not status.reused and not options.keep_plane:
+            before = await asyncio.to_thread(plane.status)
+            if before.state is PlaneState.ABSENT and not options.keep_plane:
                 stack.push_async_callback(_remove_plane, plane, report)
+            status = await _to_thread_to_the_end(plane.up, nodes=1)
             verb = "reused" if status.reused else "ready"
             report.done(f"plane {plane.name} {verb} in {time.monotonic() - started:.1f} s at {status.server}")
 
@@ -216,7 +220,7 @@ class Demo:
 
             demo = cls(plane=plane, plane_status=status, workdir=workdir, kube=kube, server=server, repo=repo,
                        manager=manager, timeout=options.timeout)  # fmt: skip
-            if status.reused and not options.keep_plane:
+            if before.state is not PlaneState.ABSENT and not options.keep_plane:
                 stack.push_async_callback(demo._delete_objects, report)
             await demo._create_objects(report)
             yield demo
@@ -338,6 +342,19 @@ async def _controllers(kube: Kube, workdir: Path, report: Report) -> AsyncIterat
             running.cancel()
             await asyncio.wait({running})
         report.done("controllers stopped")
+
+
+async def _to_thread_to_the_end(work: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run blocking work in a thread; when cancelled meanwhile, still wait for the thread to finish, then re-raise.
+
+    So that a plane being created when Ctrl-C comes is complete, and removed whole, before the demo exits.
+    """
+    running = asyncio.ensure_future(asyncio.to_thread(work, *args, **kwargs))
+    try:
+        return await asyncio.shield(running)
+    except asyncio.CancelledError:
+        await asyncio.wait({running})
+        raise
 
 
 async def _remove_plane(plane: LocalPlane, report: Report) -> None:
