@@ -132,7 +132,10 @@ def demo(once: bool, keep_plane: bool, timeout: float) -> None:
     report = ConsoleReport()
     try:
         finished = run(_demo(DemoOptions(keep_plane=keep_plane, timeout=timeout), once, report))
-    except (PlaneError, WaitTimeout, GitFailed) as error:
+    except PlaneError as error:
+        report.pause()
+        fail(str(error))
+    except (WaitTimeout, GitFailed) as error:
         report.pause()
         fail(str(error), "`reflow demo --keep-plane` leaves the plane up afterwards, to look at it with kubectl")
     took = time.monotonic() - started
@@ -143,6 +146,4 @@ def demo(once: bool, keep_plane: bool, timeout: float) -> None:
     if not finished:
         err.print(f"[yellow]interrupted[/]; cleaned up after {took:.1f} s")
         raise SystemExit(INTERRUPTED)
-    success(
-        f"demo finished in {took:.1f} s; nothing left behind" if not keep_plane else f"demo finished in {took:.1f} s"
-    )
+    success(f"demo finished in {took:.1f} s")
