@@ -11,8 +11,7 @@ PYTEST_ARGS ?=
 .PHONY: demo test tools lint install clean
 
 demo: tools
-	$(BIN)/reflow dev up
-	$(BIN)/reflow dev status
+	$(BIN)/reflow demo
 
 test: tools lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -1,4 +1,4 @@
-"""Real git servers for tests: `git http-backend` behind aiohttp (basic/bearer auth, TLS) and Debian's sshd.
+"""Real git servers for tests: reflow's own `git http-backend` server (basic/bearer auth, TLS) and Debian's sshd.
 
 Both bind loopback only. Helpers make a per-session certificate authority, ssh and OpenPGP keys, and bare
 repositories with commits, branches and (signed) tags.
@@ -6,30 +6,28 @@ repositories with commits, branches and (signed) tags.
 
 from __future__ import annotations
 
-import asyncio
-import base64
 import datetime
 import getpass
-import gzip
 import ipaddress
 import os
 import shutil
 import socket
-import ssl
 import subprocess
 import time
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
-from aiohttp import web
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-GIT_ENV = {"GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1", "LC_ALL": "C"}
+from reflow.dev.gitserver import GIT_ENV
+from reflow.dev.gitserver import GitHttpServer as GitHttpServer  # the HTTP git server is reflow's own
+from reflow.dev.gitserver import Request as Request
+from reflow.dev.gitserver import serve_git_http as serve_git_http
+
 _IDENTITY = ("-c", "user.name=Reflow Tests", "-c", "user.email=tests@reflow.invalid", "-c", "init.defaultBranch=main")
 
 
@@ -97,103 +95,6 @@ def make_tls(directory: Path) -> TLSFiles:
         key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
     return files
-
-
-# --- git over HTTP -------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Request:
-    """One request the HTTP git server answered: method, path, and the protocol v2 command if any."""
-
-    method: str
-    path: str
-    command: str | None
-
-
-@dataclass(slots=True, kw_only=True)
-class GitHttpServer:
-    """`git http-backend` serving every bare repository under `root`."""
-
-    root: Path
-    username: str | None = None
-    password: str | None = None
-    bearer_token: str | None = None
-    scheme: str = "http"
-    port: int = 0
-    requests: list[Request] = field(default_factory=list)
-
-    def url(self, repository: str) -> str:
-        return f"{self.scheme}://127.0.0.1:{self.port}/{repository}"
-
-    def _authorised(self, header: str | None) -> bool:
-        if self.username is None and self.bearer_token is None:
-            return True
-        if header is None:
-            return False
-        if self.bearer_token is not None and header == f"Bearer {self.bearer_token}":
-            return True
-        expected = base64.b64encode(f"{self.username}:{self.password}".encode()).decode()
-        return self.username is not None and header == f"Basic {expected}"
-
-    async def handle(self, request: web.Request) -> web.Response:
-        body = await request.read()
-        plain = gzip.decompress(body) if request.headers.get("Content-Encoding") == "gzip" else body
-        command = next((part.split(b"=", 1)[1].decode() for part in plain.split(b"\n") if b"command=" in part), None)
-        self.requests.append(Request(request.method, request.path, command))
-        if not self._authorised(request.headers.get("Authorization")):
-            return web.Response(status=401, headers={"WWW-Authenticate": 'Basic realm="git"'})
-        env = {
-            "PATH": os.environ.get("PATH", os.defpath),
-            **GIT_ENV,
-            "GIT_PROJECT_ROOT": str(self.root),
-            "GIT_HTTP_EXPORT_ALL": "1",
-            "REQUEST_METHOD": request.method,
-            "PATH_INFO": request.path,
-            "QUERY_STRING": request.query_string,
-            "CONTENT_TYPE": request.headers.get("Content-Type", ""),
-            "REMOTE_USER": self.username or "anonymous",
-            "REMOTE_ADDR": "127.0.0.1",
-        }
-        if "Content-Encoding" in request.headers:
-            env["HTTP_CONTENT_ENCODING"] = request.headers["Content-Encoding"]
-        if "Git-Protocol" in request.headers:
-            env["GIT_PROTOCOL"] = request.headers["Git-Protocol"]
-        process = await asyncio.create_subprocess_exec(
-            "git", "http-backend", env=env, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
-        )
-        out, _ = await process.communicate(body)
-        ends = [(index, len(marker)) for marker in (b"\r\n\r\n", b"\n\n") if (index := out.find(marker)) >= 0]
-        end, width = min(ends) if ends else (len(out), 0)
-        head, payload = out[:end], out[end + width :]
-        status, headers = 200, {}
-        for line in head.decode().splitlines():
-            key, _, value = line.partition(":")
-            if key.lower() == "status":
-                status = int(value.split()[0])
-            elif key:
-                headers[key.strip()] = value.strip()
-        return web.Response(status=status, headers=headers, body=payload)
-
-
-@asynccontextmanager
-async def serve_git_http(server: GitHttpServer, tls: TLSFiles | None = None) -> AsyncIterator[GitHttpServer]:
-    app = web.Application(client_max_size=1 << 30)
-    app.router.add_route("*", "/{tail:.*}", server.handle)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
-    await runner.setup()
-    context = None
-    if tls is not None:
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.load_cert_chain(tls.server_cert, tls.server_key)
-        server.scheme = "https"
-    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
-    await site.start()
-    server.port = int(runner.addresses[0][1])
-    try:
-        yield server
-    finally:
-        await runner.cleanup()
 
 
 # --- git over SSH --------------------------------------------------------------------------------------------

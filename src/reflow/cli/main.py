@@ -10,6 +10,7 @@ from reflow.cli.check import check
 from reflow.cli.controllers import controllers
 from reflow.cli.create import create
 from reflow.cli.delete import delete
+from reflow.cli.demo import demo
 from reflow.cli.dev import dev
 from reflow.cli.diff import diff
 from reflow.cli.events import events
@@ -32,6 +33,7 @@ def cli() -> None:
 
 
 cli.add_command(version)
+cli.add_command(demo)
 cli.add_command(dev)
 cli.add_command(controllers)
 cli.add_command(install)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
+from contextlib import aclosing
 
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.kube.client import Kube
@@ -17,6 +18,33 @@ class WaitTimeout(TimeoutError):
     """The object did not reach the state in time; the message names it and the last state seen."""
 
 
+async def observe(kube: Kube, ref: ObjectRef) -> AsyncGenerator[Manifest | None, None]:
+    """The object as it is now (None while absent), then again after every change, for as long as it is iterated.
+
+    A list then a watch from its resourceVersion; an expired or broken watch lists again. Iterate it inside
+    `contextlib.aclosing` so that leaving early closes the watch at once.
+    """
+    while True:
+        page = await kube.list(ref.api_version, ref.kind, ref.namespace, field_selector=f"metadata.name={ref.name}")
+        items = page.get("items") or []
+        yield _with_kind(items[0], page) if items else None
+        try:
+            async for event in kube.watch(
+                ref.api_version,
+                ref.kind,
+                ref.namespace,
+                resource_version=page["metadata"]["resourceVersion"],
+                field_selector=f"metadata.name={ref.name}",
+            ):
+                if event.type == "ERROR":
+                    break
+                if event.type == "BOOKMARK":
+                    continue
+                yield None if event.type == "DELETED" else event.object
+        except (Gone, Unreachable):
+            continue
+
+
 async def wait_for(kube: Kube, ref: ObjectRef, predicate: Predicate, *, timeout: float, what: str) -> Manifest | None:
     """Return the object (None if absent) as soon as `predicate` holds for it; raise WaitTimeout after `timeout`.
 
@@ -25,34 +53,13 @@ async def wait_for(kube: Kube, ref: ObjectRef, predicate: Predicate, *, timeout:
     last: Manifest | None = None
     try:
         async with asyncio.timeout(timeout):
-            while True:
-                page = await kube.list(
-                    ref.api_version, ref.kind, ref.namespace, field_selector=f"metadata.name={ref.name}"
-                )
-                items = page.get("items") or []
-                last = _with_kind(items[0], page) if items else None
-                if predicate(last):
-                    return last
-                version = page["metadata"]["resourceVersion"]
-                try:
-                    async for event in kube.watch(
-                        ref.api_version,
-                        ref.kind,
-                        ref.namespace,
-                        resource_version=version,
-                        field_selector=f"metadata.name={ref.name}",
-                    ):
-                        if event.type == "ERROR":
-                            break
-                        if event.type == "BOOKMARK":
-                            continue
-                        last = None if event.type == "DELETED" else event.object
-                        if predicate(last):
-                            return last
-                except (Gone, Unreachable):
-                    continue
+            async with aclosing(observe(kube, ref)) as states:
+                async for last in states:
+                    if predicate(last):
+                        return last
     except TimeoutError as err:
         raise WaitTimeout(f"{ref} was not {what} after {timeout:.0f} s (last seen: {_describe(last)})") from err
+    raise AssertionError("observe() never ends")
 
 
 ItemsPredicate = Callable[[list[Manifest]], bool]
