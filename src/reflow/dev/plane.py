@@ -170,7 +170,7 @@ class LocalPlane:
             name=self.name, state=state, kubeconfig=self.kubeconfig, server=self.server(), audit_log=audit
         )
 
-    def up(self, *, nodes: int = 1, audit: bool = False, port: int | None = None, wait: float = 120.0) -> PlaneStatus:
+    def up(self, *, nodes: int = 1, audit: bool = False, port: int | None = None, wait: float = 180.0) -> PlaneStatus:
         """Create (or reuse, or restart) the plane, give it `nodes` kwok nodes and wait until they are Ready."""
         missing = self.missing_binaries()
         if missing:

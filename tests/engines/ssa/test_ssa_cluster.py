@@ -31,6 +31,7 @@ from reflow.engines.ssa.diff import MASK_AFTER, MASK_BEFORE
 from reflow.kube.client import Kube, connect
 from reflow.kube.errors import NotFound
 from reflow.kube.options import ConnectionOptions
+from reflow.kube.wait import wait_for
 
 OPTIONS = ApplyOptions(field_manager="reflow-ssa-tests")
 OWNER = owner_labels("apps", "flux-system")
@@ -90,6 +91,10 @@ def app(namespace: str, replicas: int = 1) -> list[Manifest]:
     ]
 
 
+def revision_annotated(obj: Manifest | None) -> bool:
+    return "deployment.kubernetes.io/revision" in ((obj or {}).get("metadata", {}).get("annotations") or {})
+
+
 async def versions(kube: Kube, objects: list[Manifest]) -> dict[str, str]:
     """resourceVersion of each object; the generation for Deployments, whose status the controllers update."""
     live = [await kube.get(ObjectRef.of(obj)) for obj in objects]
@@ -122,6 +127,9 @@ async def test_first_apply_creates_then_a_no_op_sends_only_dry_runs_then_a_chang
     created = await apply_staged(kube, app(namespace), OPTIONS)
     assert {c.action for c in created} == {Action.CREATED}
     assert created.summary().splitlines()[0] == f"ConfigMap/{namespace}/settings created"
+    # The deployment controller annotates a new Deployment's revision a moment later; let it settle first.
+    await wait_for(kube, ObjectRef("apps/v1", "Deployment", "web", namespace), revision_annotated, timeout=60,
+                   what="annotated by the deployment controller")  # fmt: skip
     before = await versions(kube, app(namespace))
 
     # Right after a write the managedFields stamp cannot prove a no-op: the engine reads the object.
