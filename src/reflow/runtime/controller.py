@@ -389,6 +389,12 @@ class Controller(Generic[T]):
             try:
                 await self.reconciler.finalize(self.reconciler.parse(obj))
             except ReconcileError as error:
+                generation = int(obj["metadata"].get("generation") or 0)
+                failed = conditions.finished(
+                    obj.get("status") or {}, ready=False, reason=error.reason, message=error.message,
+                    generation=generation, now=conditions.now_rfc3339(),
+                )  # fmt: skip
+                await self._write_status(key, obj, failed)
                 await self.recorder.emit(event_for(obj, WARNING, error.reason, error.message))
                 self._schedule_backoff(key, "finalize failed")
                 return

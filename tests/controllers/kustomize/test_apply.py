@@ -173,3 +173,25 @@ async def test_an_immutable_field_change_fails_without_force_and_recreates_with_
     recreated = await kube.get(ObjectRef("v1", "ConfigMap", "frozen", namespace))
     assert recreated["data"] == {"value": "b"}
     assert recreated["metadata"]["uid"] != original["metadata"]["uid"]
+
+
+async def test_wait_for_termination_holds_the_kustomization_until_its_objects_are_gone(
+    kube: Kube, namespace: str, start_controllers: StartControllers, git_source: MakeSource
+) -> None:
+    held = (
+        f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: held\n  namespace: {namespace}\n"
+        '  finalizers: [reflow.test/hold]\ndata:\n  a: "1"\n'
+    )
+    source, first = await git_source({"held.yaml": held})
+    await start_controllers("source", "kustomize")
+    await kube.create(source.kustomization("holder", deletionPolicy="WaitForTermination", timeout="5s"))
+    await source.until("holder", ready_for(first))
+    ks_ref = ObjectRef(KUSTOMIZE, "Kustomization", "holder", namespace)
+    await kube.delete(ks_ref)
+    blocked = await source.until("holder", lambda o: "still terminating" in str((o or {}).get("status")))
+    assert blocked["metadata"].get("deletionTimestamp")
+    cm_ref = ObjectRef("v1", "ConfigMap", "held", namespace)
+    await kube.patch(cm_ref, {"metadata": {"finalizers": None}})
+    await wait_deleted(kube, ks_ref, timeout=60)
+    with pytest.raises(NotFound):
+        await kube.get(cm_ref)

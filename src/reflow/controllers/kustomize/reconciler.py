@@ -35,9 +35,11 @@ from reflow.engines.ssa import (
     prune,
     stale,
     wait_ready,
+    wait_terminated,
 )
 from reflow.engines.ssa.changeset import Action
 from reflow.engines.ssa.inventory import refs as inventory_refs
+from reflow.engines.ssa.prune import waits_for_termination
 from reflow.kube.client import Kube
 from reflow.runtime.errors import ReconcileError, StalledError, Waiting
 from reflow.runtime.features import FeatureGates
@@ -293,6 +295,13 @@ class KustomizationReconciler(Reconciler[Kustomization]):
         client = await self.clusters.client(ks)
         labels = owner_labels(ks.metadata.name, ks.metadata.namespace or "")
         try:
-            await prune(client, inventory_refs(inventory), PruneOptions(owner_labels=labels))
+            deleted = await prune(client, inventory_refs(inventory), PruneOptions(owner_labels=labels))
         except PruneError as error:
             raise ReconcileError(f"garbage collection failed: {error}", reason="PruneFailed") from error
+        if waits_for_termination(ks.spec.deletion_policy):
+            gone = [change.ref for change in deleted if change.action is Action.DELETED]
+            remaining = await wait_terminated(client, gone, timeout=self.apply_timeout(ks), watcher=self.watcher)
+            if remaining:
+                names = ", ".join(str(ref) for ref in remaining)
+                raise ReconcileError(f"garbage collection: still terminating after the timeout: {names}",
+                                     reason="PruneFailed")  # fmt: skip
