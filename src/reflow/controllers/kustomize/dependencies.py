@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from reflow.api.meta import Manifest
+from reflow.engines.health.cel import EvaluationError, Expression, dependency_ready
 
 
 def dependency_problem(dependency: Manifest | None, name: str, source_revision: str | None) -> str | None:
@@ -22,6 +23,15 @@ def dependency_problem(dependency: Manifest | None, name: str, source_revision: 
     if source_revision is not None and status.get("lastAppliedRevision") != source_revision:
         return f"dependency '{name}' revision is not up to date"
     return None
+
+
+def ready_expr_problem(expression: Expression, this: Manifest, dependency: Manifest, name: str) -> str | None:
+    """Why `readyExpr` does not hold for a dependency (false, or failing to evaluate), or None when it does."""
+    try:
+        ready = dependency_ready(expression, this, dependency)
+    except EvaluationError as error:
+        return f"failed to evaluate dependency '{name}': {error}"
+    return None if ready else f"dependency '{name}' is not ready according to readyExpr eval"
 
 
 def same_source(a: Manifest, b: Manifest) -> bool:

@@ -14,12 +14,13 @@ from reflow.api.meta import Manifest, ObjectRef
 from reflow.api.wire import parse_object, render
 from reflow.controllers.kustomize.clusters import Clusters
 from reflow.controllers.kustomize.decryptor import SopsDecryptor
-from reflow.controllers.kustomize.dependencies import dependency_problem, same_source
+from reflow.controllers.kustomize.dependencies import dependency_problem, ready_expr_problem, same_source
 from reflow.controllers.kustomize.inputs import decryption_keys, substitution_sources
 from reflow.controllers.kustomize.sources import SourceArtifact, SourceKey, Sources, artifact_of
 from reflow.controllers.options import ControllerOptions
 from reflow.engines.artifact import ArtifactError, DigestMismatch, fetch_artifact
 from reflow.engines.build import BuildFailed, BuildRequest, BuildSpec, Owner, Pipeline, Substitution
+from reflow.engines.health.cel import CELStatusReader, Expression, InvalidExpression, ready_expression, status_reader
 from reflow.engines.sops import SopsError
 from reflow.engines.ssa import (
     ApplyError,
@@ -63,8 +64,11 @@ def default_timeout(interval: float) -> float:
     return max(interval - 30.0, 30.0)
 
 
-def health_refs(ks: Kustomization, applied: ChangeSet) -> list[ObjectRef]:
-    """What to health-check: every applied object with `wait`, else `healthChecks`; kinds always Current skipped."""
+def health_refs(ks: Kustomization, applied: ChangeSet, reader: CELStatusReader | None = None) -> list[ObjectRef]:
+    """What to health-check: every applied object with `wait`, else `healthChecks`.
+
+    Kinds always Current are skipped, unless a `healthCheckExprs` rule in `reader` judges them.
+    """
     if ks.spec.wait:
         candidates: Iterable[ObjectRef] = (change.ref for change in applied if change.action is not Action.SKIPPED)
     else:
@@ -76,7 +80,21 @@ def health_refs(ks: Kustomization, applied: ChangeSet) -> list[ObjectRef]:
             namespace = check.namespace or ks.metadata.namespace
             version = check.api_version or applied_versions.get((check.kind, check.name, namespace), "v1")
             candidates.append(ObjectRef(version, check.kind, check.name, namespace))
-    return [ref for ref in candidates if ref.kind not in ALWAYS_CURRENT]
+
+    def judged(ref: ObjectRef) -> bool:
+        return reader is not None and reader.rule_for({"apiVersion": ref.api_version, "kind": ref.kind}) is not None
+
+    return [ref for ref in candidates if ref.kind not in ALWAYS_CURRENT or judged(ref)]
+
+
+def expressions(ks: Kustomization) -> tuple[CELStatusReader, tuple[Expression | None, ...]]:
+    """Parse `healthCheckExprs` and each `dependsOn[].readyExpr`; an invalid one stalls the Kustomization."""
+    try:
+        reader = status_reader(ks.spec.health_check_exprs)
+        ready = tuple(ready_expression(d.ready_expr) if d.ready_expr else None for d in ks.spec.depends_on)
+    except InvalidExpression as error:
+        raise StalledError(f"invalid CEL expression: {error}", reason="InvalidCELExpression") from error
+    return reader, ready
 
 
 def change_event(changes: ChangeSet) -> str | None:
@@ -136,13 +154,14 @@ class KustomizationReconciler(Reconciler[Kustomization]):
         return ref.kind, ref.namespace or ks.metadata.namespace or "", ref.name
 
     async def reconcile(self, ks: Kustomization, progress: Progress) -> Result:
+        reader, ready_exprs = expressions(ks)
         key = self.source_key(ks)
         if self.options.no_cross_namespace_refs and key[1] != ks.metadata.namespace:
             raise StalledError(f"cannot access {key[0]}/{key[1]}/{key[2]}: cross-namespace references are disabled",
                                reason="AccessDenied")  # fmt: skip
         artifact = artifact_of(self.sources.get(key), key, self.requeue_dependency)
         attempted = {"lastAttemptedRevision": artifact.revision}
-        self._check_dependencies(ks, artifact.revision)
+        self._check_dependencies(ks, artifact.revision, ready_exprs)
         timeout = self.apply_timeout(ks)
         client = await self.clusters.client(ks)
         objects = await self._build(ks, artifact, progress, timeout, attempted)
@@ -156,7 +175,7 @@ class KustomizationReconciler(Reconciler[Kustomization]):
         applied = changes
         if ks.spec.prune:
             changes = changes + await self._prune(client, ks, stale(previous, inventory), fields)
-        conditions = await self._health(client, ks, applied, changes, artifact, progress, timeout, fields)
+        conditions = await self._health(client, ks, applied, changes, artifact, progress, timeout, fields, reader)
         fields["lastAppliedRevision"] = artifact.revision
         fields["lastAppliedOriginRevision"] = artifact.origin_revision
         metadata = {"revision": artifact.revision}
@@ -172,16 +191,24 @@ class KustomizationReconciler(Reconciler[Kustomization]):
             event_metadata=metadata,
         )
 
-    def _check_dependencies(self, ks: Kustomization, revision: str) -> None:
+    def _check_dependencies(self, ks: Kustomization, revision: str, ready_exprs: Iterable[Expression | None]) -> None:
+        """Wait for every dependency: its `readyExpr` when set, else (or also, with the
+        `AdditiveCELDependencyCheck` gate) the built-in check."""
         this = render(ks)
-        for dependency in ks.spec.depends_on:
+        additive = self.gates("AdditiveCELDependencyCheck")
+        for dependency, ready_expr in zip(ks.spec.depends_on, ready_exprs, strict=True):
             namespace = dependency.namespace or ks.metadata.namespace or ""
             if self.options.no_cross_namespace_refs and namespace != ks.metadata.namespace:
                 raise StalledError(f"cannot depend on '{namespace}/{dependency.name}': cross-namespace references "
                                    "are disabled", reason="AccessDenied")  # fmt: skip
+            name = f"{namespace}/{dependency.name}"
             found = self.kustomizations(namespace, dependency.name)
-            expected = revision if found is not None and same_source(found, this) else None
-            problem = dependency_problem(found, f"{namespace}/{dependency.name}", expected)
+            problem = None
+            if found is not None and ready_expr is not None:
+                problem = ready_expr_problem(ready_expr, this, found, name)
+            if problem is None and (found is None or ready_expr is None or additive):
+                expected = revision if found is not None and same_source(found, this) else None
+                problem = dependency_problem(found, name, expected)
             if problem:
                 raise Waiting(f"dependency not ready: {problem}", reason="DependencyNotReady",
                               requeue_after=self.requeue_dependency)  # fmt: skip
@@ -253,15 +280,19 @@ class KustomizationReconciler(Reconciler[Kustomization]):
         progress: Progress,
         timeout: float,
         fields: Manifest,
+        reader: CELStatusReader,
     ) -> dict[str, ConditionState | None]:
-        refs = health_refs(ks, applied)
+        refs = health_refs(ks, applied, reader)
         if not refs:
             return {HEALTHY: None}
         healthy = next((c for c in ks.status.conditions if c.type == HEALTHY and c.status == "True"), None)
         if healthy is None or change_event(changes):
             await progress(f"Running health checks for revision {artifact.revision} with a timeout of "
                            f"{format_duration(timeout)}")  # fmt: skip
-        waiting = asyncio.ensure_future(wait_ready(client, refs, timeout=timeout, watcher=self.watcher))
+        override = reader if reader.rules else None
+        waiting = asyncio.ensure_future(
+            wait_ready(client, refs, timeout=timeout, watcher=self.watcher, status_override=override)
+        )
         key = self.source_key(ks)
         moved = self.sources.changed(key)
         superseded = asyncio.ensure_future(moved.wait())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -14,6 +14,9 @@ from reflow.kube.wait import Predicate
 from reflow.kube.wait import wait_for as watch_until
 
 NOT_FOUND = ObjectStatus(Status.NOT_FOUND, "Resource not found")
+
+StatusOverride = Callable[[Manifest], ObjectStatus | None]
+"""Reads an object's status instead of kstatus (CEL `healthCheckExprs`); None leaves the object to kstatus."""
 
 
 class ObjectWatcher(Protocol):
@@ -63,9 +66,12 @@ class _FailedEarly(Exception):
     """One object failed and fail-fast is on: stop waiting for the others."""
 
 
-def status_of(obj: Manifest | None) -> ObjectStatus:
-    """The status a health check sees; NotFound for an absent object."""
-    return NOT_FOUND if obj is None else health_status(obj)
+def status_of(obj: Manifest | None, override: StatusOverride | None = None) -> ObjectStatus:
+    """The status a health check sees: the override's when it has one, else kstatus's; NotFound when absent."""
+    if obj is None:
+        return NOT_FOUND
+    status = override(obj) if override is not None else None
+    return health_status(obj) if status is None else status
 
 
 async def wait_ready(
@@ -75,8 +81,11 @@ async def wait_ready(
     timeout: float,
     watcher: ObjectWatcher | None = None,
     fail_fast: bool = True,
+    status_override: StatusOverride | None = None,
 ) -> WaitResult:
     """Wait until every object is Current, one fails (with `fail_fast`), or `timeout` seconds pass.
+
+    `status_override` judges the objects it knows (see `StatusOverride`); kstatus judges the rest.
 
     Cancelling the caller cancels every watch; nothing is left running.
     """
@@ -88,7 +97,7 @@ async def wait_ready(
         nonlocal timed_out
 
         def settled(obj: Manifest | None) -> bool:
-            status = status_of(obj)
+            status = status_of(obj, status_override)
             observed[ref] = status
             return status.status is Status.CURRENT or (fail_fast and status.status is Status.FAILED)
 

@@ -1,0 +1,106 @@
+"""CEL in Kustomizations: healthCheckExprs judge a custom resource; readyExpr decides whether a dependency is ready."""
+
+from __future__ import annotations
+
+import contextlib
+
+import yaml
+
+from reflow.api.meta import ObjectRef
+from reflow.kube.client import Kube
+from reflow.kube.errors import NotFound
+from reflow.runtime.controller import REQUESTED_AT
+from tests.controllers.conftest import StartControllers
+from tests.controllers.kustomize.conftest import KUSTOMIZE, MakeSource, condition, failing, ready_for
+from tests.controllers.kustomize.test_apply import config_map
+
+
+def widget_crd(group: str) -> str:
+    return yaml.safe_dump({
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"widgets.{group}"},
+        "spec": {
+            "group": group,
+            "scope": "Namespaced",
+            "names": {"plural": "widgets", "singular": "widget", "kind": "Widget", "listKind": "WidgetList"},
+            "versions": [{
+                "name": "v1", "served": True, "storage": True, "subresources": {"status": {}},
+                "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}},
+            }],
+        },
+    })  # fmt: skip
+
+
+def widget(group: str, namespace: str) -> str:
+    return yaml.safe_dump(
+        {"apiVersion": f"{group}/v1", "kind": "Widget", "metadata": {"name": "w1", "namespace": namespace},
+         "spec": {"size": 1}}
+    )  # fmt: skip
+
+
+async def test_health_check_exprs_judge_a_custom_resource_current_then_failed(
+    kube: Kube, namespace: str, start_controllers: StartControllers, git_source: MakeSource
+) -> None:
+    group = f"{namespace}.reflow.test"
+    source, revision = await git_source({"crd.yaml": widget_crd(group), "widget.yaml": widget(group, namespace)})
+    await start_controllers("source", "kustomize")
+    exprs = [{
+        "apiVersion": f"{group}/v1", "kind": "Widget",
+        "current": "status.phase == 'Ready'",
+        "failed": "status.phase == 'Broken'",
+    }]  # fmt: skip
+    ref = ObjectRef(f"{group}/v1", "Widget", "w1", namespace)
+    try:
+        await kube.create(source.kustomization("widgets", wait=True, timeout="2m", healthCheckExprs=exprs))
+        await source.until(
+            "widgets", lambda o: "Running health checks" in (condition(o, "Reconciling") or {}).get("message", "")
+        )
+        await kube.patch(ref, {"status": {"phase": "Ready"}}, subresource="status")
+        done = await source.until("widgets", ready_for(revision))
+        assert condition(done, "Healthy")["status"] == "True"  # type: ignore[index]
+
+        await kube.patch(ref, {"status": {"phase": "Broken"}}, subresource="status")
+        ks = ObjectRef(KUSTOMIZE, "Kustomization", "widgets", namespace)
+        await kube.patch(ks, {"metadata": {"annotations": {REQUESTED_AT: "broken"}}})
+        failed = await source.until("widgets", failing("HealthCheckFailed"))
+        message = condition(failed, "Ready")["message"]  # type: ignore[index]
+        assert f"Widget/{namespace}/w1 status: 'Failed'" in message
+        assert condition(failed, "Healthy")["status"] == "False"  # type: ignore[index]
+    finally:
+        with contextlib.suppress(NotFound):
+            await kube.delete(ObjectRef("apiextensions.k8s.io/v1", "CustomResourceDefinition", f"widgets.{group}"))
+
+
+async def test_an_invalid_health_check_expression_stalls_the_kustomization(
+    kube: Kube, namespace: str, start_controllers: StartControllers, git_source: MakeSource
+) -> None:
+    source, _ = await git_source({"cm.yaml": config_map("one", namespace)})
+    await start_controllers("source", "kustomize")
+    exprs = [{"apiVersion": "example.com/v1", "kind": "Thing", "current": "status."}]
+    await kube.create(source.kustomization("bad", wait=True, healthCheckExprs=exprs))
+    stalled = await source.until("bad", failing("InvalidCELExpression"))
+    assert "'status.'" in condition(stalled, "Ready")["message"]  # type: ignore[index]
+    assert condition(stalled, "Stalled")["status"] == "True"  # type: ignore[index]
+
+
+async def test_ready_expr_over_dep_decides_whether_a_dependency_is_ready(
+    kube: Kube, namespace: str, start_controllers: StartControllers, git_source: MakeSource
+) -> None:
+    files = {f"{tier}/cm.yaml": config_map(tier, namespace, tier=tier) for tier in ("db", "app", "other")}
+    source, revision = await git_source(files)
+    await start_controllers("source", "kustomize")
+    # db never becomes Ready: it waits for a Kustomization that does not exist.
+    db = source.kustomization("db", path="./db", dependsOn=[{"name": "missing"}])
+    db["metadata"]["labels"] = {"tier": "db"}
+    await kube.create(db)
+    await source.until("db", failing("DependencyNotReady"))
+
+    by_label = "dep.metadata.labels.tier == 'db'"
+    await kube.create(source.kustomization("app", path="./app", dependsOn=[{"name": "db", "readyExpr": by_label}]))
+    await source.until("app", ready_for(revision))
+
+    wrong = "dep.metadata.labels.tier == 'cache' && self.metadata.name == 'other'"
+    await kube.create(source.kustomization("other", path="./other", dependsOn=[{"name": "db", "readyExpr": wrong}]))
+    waiting = await source.until("other", failing("DependencyNotReady"))
+    assert "is not ready according to readyExpr eval" in condition(waiting, "Ready")["message"]  # type: ignore[index]
