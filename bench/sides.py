@@ -34,8 +34,7 @@ class Concurrency:
     kustomize: int = 4
     reflow: int = 4
     ssa: int = 4
-    """Server-side apply calls in parallel: Flux's kustomize-controller has no flag (its SSA manager runs 4);
-    reflow gets `--concurrent-ssa`."""
+    """Server-side apply calls in parallel (`--concurrent-ssa`, kustomize-controller's default), on both sides."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -90,6 +89,7 @@ class FluxSide:
         kustomize = [
             str(flux_binary(KUSTOMIZE_CONTROLLER)),
             *_common_flags(kustomize_health, launch.concurrency.kustomize),
+            f"--concurrent-ssa={launch.concurrency.ssa}",
         ]
         return [
             ProcessSpec(name="source-controller", argv=tuple(source), health_port=source_health, env=env),
