@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import subprocess
 import sys
@@ -16,15 +17,24 @@ from reflow.dev.gobuild import is_cached
 DEFAULT_REFLOW_COMMAND = f"{sys.executable} -m reflow controllers --controllers=source,kustomize"
 """How reflow's controllers are launched (then given the common flags below); `--reflow-command` overrides it."""
 
+REFLOW_SOURCE = Path(__file__).resolve().parents[1] / "src"
+"""This checkout's `src`: put first on the reflow process's PYTHONPATH, so the bench runs this checkout's reflow."""
+
 BENCHED_GROUPS = ("source.toolkit.fluxcd.io", "kustomize.toolkit.fluxcd.io")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Concurrency:
-    """Reconciles in parallel, per controller; Flux's defaults (source 2, kustomize 4), given to both sides."""
+    """Reconciles in parallel, per controller; Flux's defaults (source 2, kustomize 4), given to both sides.
+
+    reflow runs both controllers in one process with one `--concurrent`: it gets `reflow` (4, kustomize's).
+    """
 
     source: int = 2
     kustomize: int = 4
+    reflow: int = 4
+    ssa: int = 4
+    """Server-side apply calls in parallel (`--concurrent-ssa`, kustomize-controller's default), on both sides."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -79,6 +89,7 @@ class FluxSide:
         kustomize = [
             str(flux_binary(KUSTOMIZE_CONTROLLER)),
             *_common_flags(kustomize_health, launch.concurrency.kustomize),
+            f"--concurrent-ssa={launch.concurrency.ssa}",
         ]
         return [
             ProcessSpec(name="source-controller", argv=tuple(source), health_port=source_health, env=env),
@@ -98,7 +109,14 @@ class ReflowSide:
     def unavailable(self) -> str | None:
         """None when `COMMAND --help` succeeds; else what it said."""
         try:
-            result = subprocess.run([*self.command, "--help"], capture_output=True, text=True, timeout=60, check=False)
+            result = subprocess.run(
+                [*self.command, "--help"],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+                env={**os.environ, **self.env()},
+            )
         except (OSError, subprocess.TimeoutExpired) as err:
             return f"`{shlex.join(self.command)} --help` failed: {err}"
         if result.returncode != 0:
@@ -113,15 +131,23 @@ class ReflowSide:
         )
 
     def processes(self, launch: Launch) -> list[ProcessSpec]:
-        """One process running the source and kustomize controllers."""
+        """One process running the source and kustomize controllers, this checkout's code first on its path."""
         health = free_port()
         argv = [
             *self.command,
             f"--kubeconfig={launch.kubeconfig}",
-            *_common_flags(health, launch.concurrency.kustomize),
+            *_common_flags(health, launch.concurrency.reflow),
+            f"--concurrent-ssa={launch.concurrency.ssa}",
             *_storage_flags(launch.workdir / "reflow-artifacts"),
+            f"--log-file={launch.workdir / 'logs' / 'reflow-controllers.json'}",
         ]
-        return [ProcessSpec(name="reflow-controllers", argv=tuple(argv), health_port=health)]
+        return [ProcessSpec(name="reflow-controllers", argv=tuple(argv), health_port=health, env=self.env())]
+
+    @staticmethod
+    def env() -> dict[str, str]:
+        """This checkout's `src` first on PYTHONPATH; the runtime namespace Flux's side gets too."""
+        path = os.pathsep.join(filter(None, [str(REFLOW_SOURCE), os.environ.get("PYTHONPATH", "")]))
+        return {"PYTHONPATH": path, "RUNTIME_NAMESPACE": "flux-system"}
 
 
 Side = FluxSide | ReflowSide

@@ -233,3 +233,33 @@ async def test_private_copy_is_removed_and_artifact_untouched(
     assert [manifest["metadata"]["name"] for manifest in result.objects] == ["a"]
     assert sorted(os.listdir(root)) == ["cm.yaml"]
     assert os.listdir(scratch) == []
+
+
+@pytest.mark.parametrize("disposable", [False, True], ids=["copy", "in-place"])
+async def test_absolute_link_inside_the_artifact_resolves_in_the_sandbox(
+    pipeline: Pipeline, scratch: Path, tmp_path: Path, disposable: bool
+) -> None:
+    root = tmp_path / "plain"
+    (root / "real").mkdir(parents=True)
+    (root / "real" / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n")
+    (root / "cm.yaml").symlink_to(root / "real" / "cm.yaml")
+    (root / "kustomization.yaml").write_text("resources:\n- cm.yaml\n")
+    built = await pipeline.build(
+        BuildRequest(root=root, digest=DIGEST, spec=BuildSpec(), owner=OWNER, disposable=disposable)
+    )
+    assert [manifest["metadata"]["name"] for manifest in built.objects] == ["a"]
+    assert os.listdir(scratch) == []
+
+
+async def test_disposable_artifact_is_built_in_place_without_a_copy(
+    pipeline: Pipeline, scratch: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "extracted"
+    root.mkdir()
+    (root / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n")
+    copies: list[Path] = []
+    monkeypatch.setattr("reflow.engines.build.pipeline.shutil.copytree", lambda *args, **kw: copies.append(args[0]))
+    built = await pipeline.build(BuildRequest(root=root, digest=DIGEST, spec=BuildSpec(), owner=OWNER, disposable=True))
+    assert [manifest["metadata"]["name"] for manifest in built.objects] == ["a"]
+    assert copies == []
+    assert "kustomization.yaml" in os.listdir(root)  # generated where the caller's extraction is

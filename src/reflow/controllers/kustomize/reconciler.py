@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -234,11 +235,15 @@ class KustomizationReconciler(Reconciler[Kustomization]):
                 return cached.objects
             await progress(f"Fetching manifests for revision {artifact.revision} with a timeout of "
                            f"{format_duration(timeout)}")  # fmt: skip
-            with tempfile.TemporaryDirectory(prefix="reflow-ks-") as workdir:
-                root = Path(workdir) / "artifact"
+            workdir = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="reflow-ks-"))
+            try:
+                root = workdir / "artifact"
                 await self._fetch(artifact, root, attempted)
                 await progress(f"Building manifests for revision {artifact.revision}")
-                return (await self.pipeline.build(replace(request, root=root))).objects
+                # The extraction is this reconcile's own: built in place, removed off the event loop.
+                return (await self.pipeline.build(replace(request, root=root, disposable=True))).objects
+            finally:
+                await asyncio.to_thread(shutil.rmtree, workdir, True)
         except (BuildFailed, SopsError, ValueError) as error:
             raise ReconcileError(f"build failed: {error}", reason="BuildFailed", status=attempted) from error
 

@@ -127,7 +127,9 @@ class GitRepositoryReconciler(Reconciler[GitRepository]):
             return self._ready(resolved.revision)
 
         await progress(f"building artifact: new upstream revision '{resolved.revision}'")
-        with tempfile.TemporaryDirectory(prefix="reflow-git-") as workdir:
+        # The checkout is removed off the event loop: a tree of many files takes a while to delete.
+        workdir = await asyncio.to_thread(tempfile.mkdtemp, prefix="reflow-git-")
+        try:
             try:
                 tree = await checkout(
                     url,
@@ -149,6 +151,8 @@ class GitRepositoryReconciler(Reconciler[GitRepository]):
             except StorageError as error:
                 condition = ConditionState("True", error.reason, str(error))
                 raise ReconcileError(str(error), reason=error.reason, conditions={STORAGE_FAILED: condition}) from error
+        finally:
+            await asyncio.to_thread(shutil.rmtree, workdir, True)
         subject = tree.subject[:SUBJECT_LIMIT]
         fields = {**config, "artifact": render(artifact)}
         conditions = {

@@ -1,7 +1,9 @@
 """One Kustomization build, start to finish: confine, copy, generate, kustomize, parse, substitute, label.
 
 The work happens on a private copy of the artifact (a fresh 0700 temporary directory, removed as
-soon as kustomize is done), so the generated kustomization file never touches the artifact itself.
+soon as kustomize is done), so the generated kustomization file never touches the artifact itself;
+a caller whose artifact is already its own throw-away extraction says so (`disposable`) and the
+build runs in place, sparing a copy of every file.
 Results are cached by a key over every input; a build that may fetch remote bases is not cached.
 """
 
@@ -75,6 +77,8 @@ class BuildRequest:
     owner: Owner
     substitution: Substitution | None = None
     decryptor: Decryptor | None = None
+    disposable: bool = False
+    """`root` is the caller's own extraction, removed after the build: build in place instead of on a copy."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -116,18 +120,23 @@ def _copy_artifact(root: Path, scratch: Path | None) -> Path:
     os.chmod(workdir, 0o700)
     try:
         shutil.copytree(root, workdir, symlinks=True, dirs_exist_ok=True)
-        for current, dirs, files in os.walk(workdir):
-            for name in (*dirs, *files):
-                link = Path(current, name)
-                if link.is_symlink() and os.path.isabs(target := os.readlink(link)):
-                    # An absolute link into the artifact must point into the copy once mounted elsewhere.
-                    inner = workdir / Path(os.path.realpath(target)).relative_to(os.path.realpath(root))
-                    link.unlink()
-                    link.symlink_to(os.path.relpath(inner, link.parent))
+        _relink(workdir, root)
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)
         raise
     return workdir
+
+
+def _relink(workdir: Path, root: Path) -> None:
+    """Make absolute links into the artifact `root` relative links inside `workdir` (the artifact or its copy),
+    so they still resolve once `workdir` is mounted elsewhere."""
+    for current, dirs, files in os.walk(workdir):
+        for name in (*dirs, *files):
+            link = Path(current, name)
+            if link.is_symlink() and os.path.isabs(target := os.readlink(link)):
+                inner = workdir / Path(os.path.realpath(target)).relative_to(os.path.realpath(root))
+                link.unlink()
+                link.symlink_to(os.path.relpath(inner, link.parent))
 
 
 class Pipeline:
@@ -165,13 +174,18 @@ class Pipeline:
 
     async def _build(self, request: BuildRequest) -> tuple[list[Manifest], bool]:
         root, directory = await asyncio.to_thread(self._confine, request.root, request.spec.path)
-        workdir = await asyncio.to_thread(_copy_artifact, root, self.settings.scratch_dir)
+        if request.disposable:
+            workdir = root
+            await asyncio.to_thread(_relink, workdir, root)
+        else:
+            workdir = await asyncio.to_thread(_copy_artifact, root, self.settings.scratch_dir)
         try:
             relative = directory.relative_to(root).as_posix()
             remote = await asyncio.to_thread(self._prepare, workdir, workdir / relative, request)
             stream = await self.builder.build(workdir, relative, network=remote, timeout=self.settings.timeout)
         finally:
-            await asyncio.to_thread(shutil.rmtree, workdir, True)
+            if not request.disposable:
+                await asyncio.to_thread(shutil.rmtree, workdir, True)
         objects = await asyncio.to_thread(self._finish, stream, request)
         return objects, remote
 
