@@ -161,14 +161,31 @@ async def _build(
     return "---\n".join(dump(manifest) for manifest in built.objects)
 
 
-def ignore_paths_option(command: F) -> F:
-    """`--ignore-paths`: gitignore-syntax patterns (comma-separated or repeated) left out of the local path."""
-    return click.option(
-        "--ignore-paths",
-        multiple=True,
-        callback=lambda _ctx, _param, values: split_list(values),
-        help="Paths to leave out of the local directory, .sourceignore syntax (comma-separated).",
-    )(command)
+def local_build_options(command: F) -> F:
+    """The flags `build` and `diff` share: `--path`, `--kustomization-file`, `--ignore-paths`, `--strict-substitute`."""
+    options = [
+        click.option(
+            "--path",
+            required=True,
+            type=click.Path(exists=True, file_okay=False, path_type=Path),
+            help="Local directory to build, standing for the Kustomization's spec.path in its artifact.",
+        ),
+        click.option(
+            "--kustomization-file",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="Read the Flux Kustomization from this YAML file instead of the cluster.",
+        ),
+        click.option(
+            "--ignore-paths",
+            multiple=True,
+            callback=lambda _ctx, _param, values: split_list(values),
+            help="Paths to leave out of the local directory, .sourceignore syntax (comma-separated).",
+        ),
+        click.option("--strict-substitute", is_flag=True, help="Fail on a ${var} that has no value and no default."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
 
 
 @click.group()
@@ -178,20 +195,8 @@ def build() -> None:
 
 @build.command("kustomization")
 @click.argument("name")
-@click.option(
-    "--path",
-    required=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Local directory to build, standing for the Kustomization's spec.path in its artifact.",
-)
-@click.option(
-    "--kustomization-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Read the Flux Kustomization from this YAML file instead of the cluster.",
-)
-@ignore_paths_option
+@local_build_options
 @click.option("--dry-run", is_flag=True, help="Do not contact the cluster (substituteFrom is skipped).")
-@click.option("--strict-substitute", is_flag=True, help="Fail on a ${var} that has no value and no default.")
 @global_options
 def kustomization(
     name: str,

@@ -14,7 +14,7 @@ import click
 from reflow.api.kustomize import Kustomization
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.api.wire import parse
-from reflow.cli.build import GROUP, LocalBuildError, build_local, ignore_paths_option
+from reflow.cli.build import GROUP, LocalBuildError, build_local, local_build_options
 from reflow.cli.console import err, fail, out, run
 from reflow.cli.options import GlobalOptions, global_options
 from reflow.engines.ssa import inventory_of, mask_secrets, stale
@@ -159,21 +159,9 @@ def diff() -> None:
 
 @diff.command("kustomization")
 @click.argument("name")
-@click.option(
-    "--path",
-    required=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Local directory to build, standing for the Kustomization's spec.path in its artifact.",
-)
-@click.option(
-    "--kustomization-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Read the Flux Kustomization from this YAML file instead of the cluster.",
-)
-@ignore_paths_option
+@local_build_options
 @click.option("--progress-bar/--no-progress-bar", default=True, show_default=True, help="Show a spinner meanwhile.")
 @click.option("--ignore-not-found", is_flag=True, help="With --kustomization-file: diff even if the cluster lacks it.")
-@click.option("--strict-substitute", is_flag=True, help="Fail on a ${var} that has no value and no default.")
 @global_options
 def kustomization(
     name: str,
