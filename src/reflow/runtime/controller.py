@@ -13,7 +13,7 @@ from typing import Any, Generic, TypeVar
 
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.kube.client import Kube
-from reflow.kube.errors import Conflict, KubeError, NotFound
+from reflow.kube.errors import Conflict, NotFound
 from reflow.runtime import conditions
 from reflow.runtime.errors import ReconcileError, Waiting
 from reflow.runtime.events import NORMAL, WARNING, EventRecorder, event_for
@@ -77,6 +77,21 @@ class Outcome:
     event_reason: str | None = None
     event_message: str | None = None
     event_metadata: dict[str, str] | None = None
+
+
+def failure(error: ReconcileError, event_type: str) -> Outcome:
+    """The outcome of a failed reconcile: Ready=False with the error's reason, and the matching event."""
+    return Outcome(
+        ready=False,
+        reason=error.reason,
+        message=error.message,
+        stalled=error.stalled,
+        fields=dict(error.status),
+        conditions=error.conditions,
+        event_type=event_type,
+        event_reason=error.reason,
+        event_message=error.message,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,55 +241,18 @@ class Controller(Generic[T]):
         except asyncio.CancelledError:
             raise
         except Waiting as waiting:
-            outcome = Outcome(
-                ready=False,
-                reason=waiting.reason,
-                message=waiting.message,
-                fields=dict(waiting.status),
-                conditions=waiting.conditions,
-                event_type=NORMAL,
-                event_reason=waiting.reason,
-                event_message=waiting.message,
-            )
-            return Ended(outcome, waiting.requeue_after, "waiting", current["obj"])
+            return Ended(failure(waiting, NORMAL), waiting.requeue_after, "waiting", current["obj"])
         except ReconcileError as error:
-            outcome = Outcome(
-                ready=False,
-                reason=error.reason,
-                message=error.message,
-                stalled=error.stalled,
-                fields=dict(error.status),
-                conditions=error.conditions,
-                event_type=WARNING,
-                event_reason=error.reason,
-                event_message=error.message,
-            )
             if error.stalled:
-                return Ended(outcome, None, "stalled", current["obj"])
-            return Ended(outcome, self.reconciler.retry_interval(obj), "failed", current["obj"])
+                return Ended(failure(error, WARNING), None, "stalled", current["obj"])
+            return Ended(failure(error, WARNING), self.reconciler.retry_interval(obj), "failed", current["obj"])
         except TimeoutError:
-            message = f"reconciliation did not finish within {self.reconciler.timeout(obj):.0f}s"
-            outcome = Outcome(
-                ready=False,
-                reason="ReconciliationFailed",
-                message=message,
-                event_type=WARNING,
-                event_reason="ReconciliationFailed",
-                event_message=message,
-            )
-            return Ended(outcome, self.reconciler.retry_interval(obj), "failed", current["obj"])
-        except (KubeError, Exception) as error:
+            timed_out = ReconcileError(f"reconciliation did not finish within {self.reconciler.timeout(obj):.0f}s")
+            return Ended(failure(timed_out, WARNING), self.reconciler.retry_interval(obj), "failed", current["obj"])
+        except Exception as error:
             log.exception("reconcile failed", extra={"error": str(error)})
-            message = str(error) or type(error).__name__
-            outcome = Outcome(
-                ready=False,
-                reason="ReconciliationFailed",
-                message=message,
-                event_type=WARNING,
-                event_reason="ReconciliationFailed",
-                event_message=message,
-            )
-            return Ended(outcome, None, "error", current["obj"])
+            unexpected = ReconcileError(str(error) or type(error).__name__)
+            return Ended(failure(unexpected, WARNING), None, "error", current["obj"])
         outcome = self._success(result)
         return Ended(outcome, result.requeue_after, "success", current["obj"])
 

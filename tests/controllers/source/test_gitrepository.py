@@ -36,6 +36,12 @@ def secret(namespace: str, name: str, data: dict[str, bytes]) -> Manifest:
     return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": namespace}, "data": encoded}
 
 
+async def create_creds(kube: Kube, namespace: str, server: GitHttpServer) -> None:
+    """The basic-auth Secret `creds` for the HTTP git server."""
+    password = (server.password or "").encode()
+    await kube.create(secret(namespace, "creds", {"username": GIT_USERNAME.encode(), "password": password}))
+
+
 def ref(namespace: str, name: str) -> ObjectRef:
     return ObjectRef(SOURCE, "GitRepository", name, namespace)
 
@@ -88,9 +94,7 @@ async def test_branch_becomes_an_artifact_shaped_by_ignore_rules(
         },
         "first deploy of the app",
     )
-    await kube.create(
-        secret(namespace, "creds", {"username": GIT_USERNAME.encode(), "password": git_http.password.encode()})
-    )  # type: ignore[union-attr]
+    await create_creds(kube, namespace, git_http)
     await start_controllers("source")
     url = git_http.url(repo.bare.name)
     await kube.create(
@@ -136,9 +140,7 @@ async def test_unchanged_remote_costs_one_ref_lookup_and_a_new_commit_a_new_arti
 ) -> None:
     repo = make_repo()
     first = repo.commit({"a.yaml": "a: 1\n"}, "one")
-    await kube.create(
-        secret(namespace, "creds", {"username": GIT_USERNAME.encode(), "password": git_http.password.encode()})
-    )  # type: ignore[union-attr]
+    await create_creds(kube, namespace, git_http)
     await start_controllers("source")
     url = git_http.url(repo.bare.name)
     await kube.create(git_repository(namespace, "app", url, ref={"branch": "main"}, secretRef={"name": "creds"}))
@@ -194,9 +196,7 @@ async def test_each_ref_kind_selects_its_commit(
     commits["v2"] = repo.commit({"v": "2.0.0"}, "v2.0.0")
     repo.tag("v2.0.0")
     commits["feature"] = repo.commit({"v": "feature"}, "feature work", branch="feature")
-    await kube.create(
-        secret(namespace, "creds", {"username": GIT_USERNAME.encode(), "password": git_http.password.encode()})
-    )  # type: ignore[union-attr]
+    await create_creds(kube, namespace, git_http)
     await start_controllers("source")
     await kube.create(
         git_repository(
@@ -295,9 +295,7 @@ async def test_signed_commit_verifies_and_an_untrusted_one_does_not(
 ) -> None:
     repo = make_repo()
     signed = repo.commit({"a.yaml": "a: 1\n"}, "signed", signer=gpg_signer)
-    await kube.create(
-        secret(namespace, "creds", {"username": GIT_USERNAME.encode(), "password": git_http.password.encode()})
-    )  # type: ignore[union-attr]
+    await create_creds(kube, namespace, git_http)
     await kube.create(secret(namespace, "keys", {"author.asc": gpg_signer.gpg.public}))  # type: ignore[union-attr]
     await start_controllers("source")
     await kube.create(
@@ -330,9 +328,7 @@ async def test_deleting_the_repository_removes_its_artifacts(
 ) -> None:
     repo = make_repo()
     repo.commit({"a.yaml": "a: 1\n"}, "one")
-    await kube.create(
-        secret(namespace, "creds", {"username": GIT_USERNAME.encode(), "password": git_http.password.encode()})
-    )  # type: ignore[union-attr]
+    await create_creds(kube, namespace, git_http)
     await start_controllers("source")
     await kube.create(
         git_repository(
@@ -358,9 +354,7 @@ async def test_an_included_repository_is_copied_in_and_its_new_artifact_rebuilds
     app, shared = make_repo(), make_repo()
     app.commit({"app.yaml": "app: 1\n"}, "app")
     shared.commit({"lib/common.yaml": "common: 1\n", "README.md": "docs\n"}, "shared v1")
-    await kube.create(
-        secret(namespace, "creds", {"username": GIT_USERNAME.encode(), "password": git_http.password.encode()})
-    )  # type: ignore[union-attr]
+    await create_creds(kube, namespace, git_http)
     await start_controllers("source")
     await kube.create(
         git_repository(
