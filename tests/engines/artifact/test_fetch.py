@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 import tarfile
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 from aiohttp import web
 
 from reflow.engines.artifact import ArtifactUnavailable, DigestMismatch, fetch_artifact
+from tests.loopback import loopback
 
 
 def _tarball() -> bytes:
@@ -29,11 +29,9 @@ TARBALL = _tarball()
 
 @dataclass(slots=True)
 class Recorder:
-    """A loopback HTTP server on `host` that serves the tarball at `/a.tar.gz` and records every path asked."""
+    """A handler that serves the tarball at `/a.tar.gz` and records every path asked."""
 
-    host: str
     redirect_to: str | None = None
-    port: int = 0
     paths: list[str] = field(default_factory=list)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
@@ -41,25 +39,6 @@ class Recorder:
         if self.redirect_to is not None:
             raise web.HTTPFound(self.redirect_to)
         return web.Response(body=TARBALL)
-
-
-async def _start(recorder: Recorder, runners: list[web.AppRunner]) -> Recorder:
-    app = web.Application()
-    app.router.add_route("GET", "/{tail:.*}", recorder.handle)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
-    await runner.setup()
-    runners.append(runner)
-    await web.TCPSite(runner, recorder.host, 0).start()
-    recorder.port = int(runner.addresses[0][1])
-    return recorder
-
-
-@pytest.fixture
-async def runners() -> AsyncIterator[list[web.AppRunner]]:
-    started: list[web.AppRunner] = []
-    yield started
-    for runner in started:
-        await runner.cleanup()
 
 
 SHA256 = f"sha256:{hashlib.sha256(TARBALL).hexdigest()}"
@@ -78,27 +57,33 @@ SHA256 = f"sha256:{hashlib.sha256(TARBALL).hexdigest()}"
     ],
 )
 async def test_only_flux_digests_are_accepted_and_nothing_is_downloaded_otherwise(
-    tmp_path: Path, runners: list[web.AppRunner], digest: str, message: str
+    tmp_path: Path, digest: str, message: str
 ) -> None:
-    server = await _start(Recorder("127.0.0.1"), runners)
-    with pytest.raises(DigestMismatch, match=message):
-        await fetch_artifact(f"http://127.0.0.1:{server.port}/a.tar.gz", digest, tmp_path / "out")
+    server = Recorder()
+    async with loopback() as serve:
+        port = await serve(server.handle, "127.0.0.1")
+        with pytest.raises(DigestMismatch, match=message):
+            await fetch_artifact(f"http://127.0.0.1:{port}/a.tar.gz", digest, tmp_path / "out")
     assert server.paths == []
     assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.parametrize("algorithm", ["sha256", "sha384", "sha512"])
-async def test_sha2_digests_verify(tmp_path: Path, runners: list[web.AppRunner], algorithm: str) -> None:
-    server = await _start(Recorder("127.0.0.1"), runners)
+async def test_sha2_digests_verify(tmp_path: Path, algorithm: str) -> None:
     digest = f"{algorithm}:{hashlib.new(algorithm, TARBALL).hexdigest()}"
-    extracted = await fetch_artifact(f"http://127.0.0.1:{server.port}/a.tar.gz", digest, tmp_path / "out")
+    async with loopback() as serve:
+        port = await serve(Recorder().handle, "127.0.0.1")
+        extracted = await fetch_artifact(f"http://127.0.0.1:{port}/a.tar.gz", digest, tmp_path / "out")
     assert (extracted.path / "app.yaml").read_bytes() == b"kind: ConfigMap\n"
 
 
-async def test_a_redirect_to_another_host_is_not_followed(tmp_path: Path, runners: list[web.AppRunner]) -> None:
-    elsewhere = await _start(Recorder("127.0.0.2"), runners)
-    mover = await _start(Recorder("127.0.0.1", redirect_to=f"http://127.0.0.2:{elsewhere.port}/a.tar.gz"), runners)
-    with pytest.raises(ArtifactUnavailable, match="HTTP 302 redirects to .* and redirects are not followed"):
-        await fetch_artifact(f"http://127.0.0.1:{mover.port}/a.tar.gz", SHA256, tmp_path / "out")
+async def test_a_redirect_to_another_host_is_not_followed(tmp_path: Path) -> None:
+    elsewhere = Recorder()
+    async with loopback() as serve:
+        elsewhere_port = await serve(elsewhere.handle, "127.0.0.2")
+        mover = Recorder(redirect_to=f"http://127.0.0.2:{elsewhere_port}/a.tar.gz")
+        port = await serve(mover.handle, "127.0.0.1")
+        with pytest.raises(ArtifactUnavailable, match=r"HTTP 302 redirects to .* and redirects are not followed"):
+            await fetch_artifact(f"http://127.0.0.1:{port}/a.tar.gz", SHA256, tmp_path / "out")
     assert (mover.paths, elsewhere.paths) == (["/a.tar.gz"], [])
     assert not (tmp_path / "out").exists()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from aiohttp import web
 from reflow.api.source import GitRepositoryRef
 from reflow.engines.git import Credentials, GitError, checkout, resolve_remote, verify_checkout
 from tests.gitservers import GitHttpServer, Repo, Signer, SshServer
+from tests.loopback import loopback
 
 
 def _wrap(directory: Path, program: str, before: str) -> None:
@@ -55,7 +56,8 @@ async def test_a_password_in_the_url_is_on_no_argv_and_the_clone_works(
 
     assert (done.commit, (done.path / "a.yaml").read_text()) == (head, "a: 1\n")
     logged = argv.read_text() + trace.read_text()
-    assert "ls-remote" in logged and "remote-http" in logged  # the top commands and the remote helper ran
+    assert "ls-remote" in logged  # the top command ran through the wrapper…
+    assert "remote-http" in logged  # …and git traced its remote helper's argv
     assert git_http.password not in logged
 
 
@@ -71,26 +73,9 @@ class Recording:
         return await self.git.handle(request)
 
 
-async def _serve(handler: Callable[[web.Request], object], host: str) -> tuple[web.AppRunner, int]:
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handler)  # type: ignore[arg-type]
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
-    await runner.setup()
-    await web.TCPSite(runner, host, 0).start()
-    return runner, int(runner.addresses[0][1])
-
-
-@pytest.fixture
-async def runners() -> AsyncIterator[list[web.AppRunner]]:
-    started: list[web.AppRunner] = []
-    yield started
-    for runner in started:
-        await runner.cleanup()
-
-
 @pytest.mark.parametrize("kind", ["bearer", "basic"])
 async def test_credentials_never_follow_a_redirect_to_another_host(
-    git_root: Path, make_repo: Callable[[], Repo], runners: list[web.AppRunner], kind: str
+    git_root: Path, make_repo: Callable[[], Repo], kind: str
 ) -> None:
     repo = make_repo()
     repo.commit({"a.yaml": "a: 1\n"}, "one")
@@ -99,23 +84,23 @@ async def test_credentials_never_follow_a_redirect_to_another_host(
     # with the header), behind basic auth with the same password for the basic case (so git would answer).
     other = GitHttpServer(root=git_root, username="reflow", password=secret) if kind == "basic" else None
     target = Recording(other or GitHttpServer(root=git_root))
-    runner, target_port = await _serve(target.handle, "127.0.0.1")
-    runners.append(runner)
-
-    async def redirect(request: web.Request) -> web.StreamResponse:
-        raise web.HTTPMovedPermanently(f"http://127.0.0.1:{target_port}{request.path_qs}")
-
-    runner, port = await _serve(redirect, "127.0.0.2")
-    runners.append(runner)
     credentials = (
         Credentials(bearer_token=secret) if kind == "bearer" else Credentials(username="reflow", password=secret)
     )
-    url = f"http://127.0.0.2:{port}/{repo.bare.name}"
     failure: GitError | None = None
-    try:
-        await resolve_remote(url, GitRepositoryRef(branch="main"), credentials)
-    except GitError as error:
-        failure = error
+    async with loopback() as serve:
+        target_port = await serve(target.handle, "127.0.0.1")
+
+        async def redirect(request: web.Request) -> web.StreamResponse:
+            raise web.HTTPMovedPermanently(f"http://127.0.0.1:{target_port}{request.path_qs}")
+
+        port = await serve(redirect, "127.0.0.2")
+        try:
+            await resolve_remote(
+                f"http://127.0.0.2:{port}/{repo.bare.name}", GitRepositoryRef(branch="main"), credentials
+            )
+        except GitError as error:
+            failure = error
     assert not any(secret in header or "Basic" in header for header in target.authorizations)
     assert failure is not None, "git followed the redirect"
     assert "redirect, which is not followed while credentials are set" in str(failure)
@@ -128,11 +113,15 @@ async def test_ssh_key_and_known_hosts_files_are_owner_only(
     repo = make_repo()
     repo.commit({"a.yaml": "a: 1\n"}, "one")
     modes = tmp_path / "modes.log"
-    _wrap(wrappers, "ssh", f"""for word; do
+    _wrap(
+        wrappers,
+        "ssh",
+        f"""for word; do
   case "$previous,$word" in -i,*) stat -c '%a identity' "$word" >> {modes} ;; esac
   case "$word" in UserKnownHostsFile=*) stat -c '%a known_hosts' "${{word#UserKnownHostsFile=}}" >> {modes} ;; esac
   previous=$word
-done""")
+done""",
+    )
     credentials = Credentials(identity=ssh_keys["plain"].read_bytes(), known_hosts=sshd.known_hosts)
     await resolve_remote(sshd.url(repo.bare), GitRepositoryRef(branch="main"), credentials)
     assert sorted(set(modes.read_text().splitlines())) == ["600 identity", "600 known_hosts"]
@@ -149,12 +138,17 @@ async def test_verification_key_files_are_owner_only(
     done = await checkout(url, await resolve_remote(url, GitRepositoryRef(branch="main"), credentials),
                           tmp_path / "co", credentials)  # fmt: skip
     modes = tmp_path / "modes.log"
-    _wrap(wrappers, "gpg", f"""case "$*" in *--import*)
+    _wrap(
+        wrappers,
+        "gpg",
+        f"""case "$*" in *--import*)
   for last; do :; done
   stat -c '%a key' "$last" >> {modes}
   stat -c '%a allowed_signers' "$(dirname "$last")/allowed_signers" >> {modes} ;;
-esac""")
-    assert gpg_signer.gpg is not None and ssh_signer.ssh_key is not None
+esac""",
+    )
+    assert gpg_signer.gpg is not None
+    assert ssh_signer.ssh_key is not None
     keys = {"author.asc": gpg_signer.gpg.public, "other.sshpub": ssh_signer.ssh_key.with_suffix(".pub").read_bytes()}
     await verify_checkout(done, "HEAD", keys)
     assert sorted(modes.read_text().splitlines()) == ["600 allowed_signers", "600 key"]

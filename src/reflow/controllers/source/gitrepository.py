@@ -207,7 +207,8 @@ class GitRepositoryReconciler(Reconciler[GitRepository]):
                 await asyncio.to_thread(copy_include, unpacked, from_path, tree, to_path)
             except (ArtifactError, StorageError, OSError) as error:
                 said = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-                message = f"include '{name}' (fromPath '{include.from_path or '.'}', toPath '{include.to_path or name}')"
+                paths = f"fromPath '{include.from_path or '.'}', toPath '{include.to_path or name}'"
+                message = f"include '{name}' ({paths})"
                 condition = ConditionState("True", "IncludeUnavailable", f"{message}: {said}")
                 raise ReconcileError(f"{message}: {said}", reason="IncludeUnavailable",
                                      conditions={INCLUDE_UNAVAILABLE: condition}) from error  # fmt: skip

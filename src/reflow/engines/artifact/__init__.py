@@ -5,8 +5,8 @@ from __future__ import annotations
 from .archive import Archived, Entry, artifact_matcher, entries, file_digest, write_tarball
 from .errors import ArchiveTooLarge, ArtifactError, ArtifactUnavailable, DigestMismatch, UnsafeArchive, UnsafeInclude
 from .extract import Extracted, ExtractLimits, extract_tarball
-from .include import copy_include, include_parts
 from .fetch import FetchOptions, download, fetch_artifact
+from .include import copy_include, include_parts
 from .retention import StoredFile, garbage, stored_files
 from .server import ArtifactServer, artifact_app, serve_artifacts
 from .storage import Storage, StorageError, StorageSettings, advertised_address, artifact_path

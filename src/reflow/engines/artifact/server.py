@@ -2,7 +2,8 @@
 
 Only regular files are served (a symlink such as `latest.tar.gz` is followed when it stays inside the
 root), and never the `.tmp-*` files storage is still writing; directories are never listed. `GET /`
-answers 200 so it can serve as the readiness probe, as Flux's file server does. The ETag is the file's sha256 digest, cached per inode, size and mtime.
+answers 200 so it can serve as the readiness probe, as Flux's file server does. The ETag is the file's
+sha256 digest, cached per inode, size and mtime.
 """
 
 from __future__ import annotations
