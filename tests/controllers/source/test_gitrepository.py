@@ -5,8 +5,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import secrets
 import tarfile
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -378,3 +381,58 @@ async def test_an_included_repository_is_copied_in_and_its_new_artifact_rebuilds
         lambda o: second in str(((o or {}).get("status") or {}).get("includedArtifacts")),
     )  # fmt: skip
     assert members(await fetch(rebuilt["status"]["artifact"]["url"]))["vendor/shared/common.yaml"] == b"common: 2\n"
+
+
+@pytest.mark.parametrize(
+    ("links", "include", "why"),
+    [
+        pytest.param(
+            {"evil": "{outside}"}, {"toPath": "evil/x"}, "'evil' in the repository is a symbolic link",
+            id="to-path-through-an-absolute-link",
+        ),
+        pytest.param(
+            {"evil": "../../.."}, {"toPath": "evil/{unique}"}, "'evil' in the repository is a symbolic link",
+            id="to-path-through-a-relative-link",
+        ),
+        pytest.param(
+            {"vendor/sub": "{outside}"}, {"toPath": "vendor"}, "'vendor/sub' in the repository is a symbolic link",
+            id="link-inside-the-target-tree",
+        ),
+    ],
+)  # fmt: skip
+async def test_an_include_is_never_written_through_a_committed_symlink(
+    kube: Kube,
+    namespace: str,
+    start_controllers: StartControllers,
+    git_http: GitHttpServer,
+    make_repo: Callable[[], Repo],
+    tmp_path: Path,
+    links: dict[str, str],
+    include: dict[str, str],
+    why: str,
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    unique = f"reflow-escape-{secrets.token_hex(4)}"
+    app, shared = make_repo(), make_repo()
+    for name, target in links.items():
+        (app.work / name).parent.mkdir(parents=True, exist_ok=True)
+        app.symlink(name, target.format(outside=outside))
+    app.commit({"app.yaml": "app: 1\n"}, "app with a symlink")
+    shared.commit({"lib/sub/x.yaml": "x: 1\n", "lib/top.yaml": "top: 1\n"}, "shared")
+    await create_creds(kube, namespace, git_http)
+    await start_controllers("source")
+    creds = {"secretRef": {"name": "creds"}, "ref": {"branch": "main"}}
+    await kube.create(git_repository(namespace, "shared", git_http.url(shared.bare.name), **creds))
+    await until(kube, namespace, "shared", ready("True"))
+    spec_include = {"repository": {"name": "shared"}, "fromPath": "lib"}
+    spec_include |= {key: value.format(unique=unique) for key, value in include.items()}
+    await kube.create(git_repository(namespace, "app", git_http.url(app.bare.name), include=[spec_include], **creds))
+
+    failed = await until(kube, namespace, "app", ready("False", why))
+    assert condition(failed, "Ready")["reason"] == "IncludeUnavailable"  # type: ignore[index]
+    assert condition(failed, "IncludeUnavailable")["status"] == "True"  # type: ignore[index]
+    assert "includes never pass through links" in condition(failed, "Ready")["message"]  # type: ignore[index]
+    assert "artifact" not in failed["status"]
+    assert list(outside.iterdir()) == []
+    assert not (Path(tempfile.gettempdir()) / unique).exists()

@@ -156,3 +156,59 @@ async def test_repository_with_an_outward_symlink_and_a_big_file_stays_contained
     with pytest.raises(ArchiveTooLarge):
         extract_tarball(archive, tmp_path / "tight", ExtractLimits(max_size=1 << 20))
     assert list((tmp_path / "tight").iterdir()) == []
+
+
+def test_a_link_that_points_out_only_once_a_later_link_exists_is_refused(tmp_path: Path) -> None:
+    sandbox = tmp_path / "sandbox"
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc/passwd").write_text("root:x:0:0\n")
+    archive = _tarball(
+        tmp_path / "chain.tar.gz",
+        [("symlink", "a", "b/b/../../etc/passwd"), ("symlink", "b", ".")],
+    )
+    with pytest.raises(UnsafeArchive, match="'a' points outside the directory once the archive's other links exist"):
+        extract_tarball(archive, sandbox / "out")
+    assert _everything(sandbox) == {"out"}
+
+
+@pytest.mark.parametrize(
+    ("members", "message"),
+    [
+        pytest.param([("file", "x" * 300, b"x")], "File name too long", id="name-too-long"),
+        pytest.param(
+            [("file", "a", b"x"), ("file", "a/b", b"y")],
+            "'a/b' cannot be unpacked: Not a directory",
+            id="file-where-a-directory-goes",
+        ),
+        pytest.param(
+            [("dir", "d", b""), ("file", "d/x", b"x"), ("file", "d", b"y")],
+            "'d' cannot be unpacked",
+            id="file-over-a-full-directory",
+        ),
+    ],
+)
+def test_file_system_refusals_are_archive_errors(tmp_path: Path, members: list[Member], message: str) -> None:
+    archive = _tarball(tmp_path / "clash.tar.gz", members)
+    with pytest.raises(UnsafeArchive, match=message):
+        extract_tarball(archive, tmp_path / "out")
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("members", "shown"),
+    [
+        pytest.param([("file", "evil\nname.yaml", b"x")], "evil\\\\x0aname.yaml", id="newline"),
+        pytest.param([("file", "\x1b[2Jclear.yaml", b"x")], "\\\\x1b\\[2Jclear.yaml", id="escape"),
+        pytest.param([("file", "tab\there", b"x")], "tab\\\\x09here", id="tab"),
+        pytest.param(
+            [("symlink", "link", "target\x1b]0;x")], "'link' has a control character in its target", id="link-target"
+        ),
+    ],
+)
+def test_names_with_control_characters_are_refused(tmp_path: Path, members: list[Member], shown: str) -> None:
+    archive = _tarball(tmp_path / "ctl.tar.gz", [("file", "ok.txt", b"fine"), *members])
+    with pytest.raises(UnsafeArchive, match=shown) as raised:
+        extract_tarball(archive, tmp_path / "out")
+    assert "\n" not in str(raised.value)
+    assert "\x1b" not in str(raised.value)
+    assert list((tmp_path / "out").iterdir()) == []

@@ -33,6 +33,8 @@ async def served(tmp_path: Path) -> AsyncIterator[tuple[ArtifactServer, Path]]:
     (root / "gitrepository/ns/repo/latest.tar.gz").symlink_to("abc.tar.gz")
     (tmp_path / "secret.txt").write_text("outside")
     (root / "gitrepository/ns/repo/escape.tar.gz").symlink_to(tmp_path / "secret.txt")
+    (root / "gitrepository/ns/repo/.tmp-k2j4h1x8").write_bytes(b"half a tarball")
+    (root / "gitrepository/ns/repo/pending.tar.gz").symlink_to(".tmp-k2j4h1x8")
     async with serve_artifacts(root) as server:
         yield server, root
 
@@ -64,6 +66,10 @@ async def test_file_is_served_with_a_digest_etag(served: tuple[ArtifactServer, P
         pytest.param("bytes=-48", 206, "bytes 2000-2047/2048", BODY[-48:], id="suffix"),
         pytest.param("bytes=100-99999", 206, "bytes 100-2047/2048", BODY[100:], id="clamped"),
         pytest.param("bytes=5000-6000", 416, "bytes */2048", None, id="unsatisfiable"),
+        pytest.param(f"bytes={'9' * 5000}-", 416, "bytes */2048", None, id="5000-digit-first"),
+        pytest.param(f"bytes=100-{'9' * 5000}", 206, "bytes 100-2047/2048", BODY[100:], id="5000-digit-last"),
+        pytest.param(f"bytes=-{'9' * 5000}", 206, "bytes 0-2047/2048", BODY, id="5000-digit-suffix"),
+        pytest.param(f"bytes={'0' * 5000}7-9", 206, "bytes 7-9/2048", BODY[7:10], id="5000-leading-zeros"),
     ],
 )
 async def test_range_requests(
@@ -93,6 +99,8 @@ async def test_if_range_with_a_stale_etag_serves_the_whole_file(served: tuple[Ar
         pytest.param("/gitrepository/ns/repo/escape.tar.gz", id="symlink-out-of-root"),
         pytest.param("/gitrepository/%2e%2e/%2e%2e/secret.txt", id="encoded-dots"),
         pytest.param("/..%2fsecret.txt", id="encoded-slash"),
+        pytest.param("/gitrepository/ns/repo/.tmp-k2j4h1x8", id="file-still-being-written"),
+        pytest.param("/gitrepository/ns/repo/pending.tar.gz", id="link-to-a-file-still-being-written"),
     ],
 )
 async def test_not_found_without_listing_or_escape(served: tuple[ArtifactServer, Path], path: str) -> None:
@@ -101,6 +109,7 @@ async def test_not_found_without_listing_or_escape(served: tuple[ArtifactServer,
     assert status == 404
     assert b"outside" not in body
     assert b"abc.tar.gz" not in body
+    assert b"half a tarball" not in body
 
 
 async def test_root_answers_for_readiness_and_symlinks_inside_are_followed(
@@ -124,8 +133,8 @@ async def test_fetch_artifact_downloads_verifies_and_extracts(tmp_path: Path) ->
         assert artifact.digest is not None
         extracted = await fetch_artifact(artifact.url, artifact.digest, tmp_path / "out")
         assert (extracted.path / "deploy/app.yaml").read_text() == "kind: ConfigMap\n"
-        with pytest.raises(DigestMismatch, match="expected 'sha256:0000'"):
-            await fetch_artifact(artifact.url, "sha256:0000", tmp_path / "out2")
+        with pytest.raises(DigestMismatch, match=f"expected 'sha256:{'0' * 64}'"):
+            await fetch_artifact(artifact.url, f"sha256:{'0' * 64}", tmp_path / "out2")
         assert not (tmp_path / "out2").exists()
         with pytest.raises(ArtifactUnavailable, match="HTTP 404"):
             await fetch_artifact(artifact.url.replace("c.tar.gz", "d.tar.gz"), artifact.digest, tmp_path / "out3")

@@ -13,7 +13,14 @@ from reflow.api.artifact import Artifact
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.api.source import GitRepository
 from reflow.api.wire import parse, parse_object, render
-from reflow.engines.artifact import ArtifactError, Storage, artifact_path, extract_tarball
+from reflow.engines.artifact import (
+    ArtifactError,
+    Storage,
+    artifact_path,
+    copy_include,
+    extract_tarball,
+    include_parts,
+)
 from reflow.engines.artifact.storage import StorageError
 from reflow.engines.git import (
     Checkout,
@@ -74,12 +81,12 @@ def included_config(repo: GitRepository, included: list[Manifest]) -> Manifest:
     }
 
 
-def confined(root: Path, relative: str, what: str) -> Path:
-    """`root/relative`, refusing absolute paths and `..` that would leave `root`."""
-    target = (root / relative.lstrip("/")).resolve()
-    if not target.is_relative_to(root.resolve()):
-        raise StalledError(f"include {what} '{relative}' points outside the repository", reason="IllegalPath")
-    return target
+def include_path(path: str, what: str) -> tuple[str, ...]:
+    """The components of an include's `fromPath` or `toPath`; `..` that leaves the tree stalls the object."""
+    try:
+        return include_parts(path)
+    except ValueError as error:
+        raise StalledError(f"include {what} {error}", reason="IllegalPath") from error
 
 
 def decoded(secret: Manifest) -> dict[str, bytes]:
@@ -187,18 +194,24 @@ class GitRepositoryReconciler(Reconciler[GitRepository]):
         return artifacts
 
     async def _copy_includes(self, repo: GitRepository, included: list[Manifest], tree: Path, scratch: Path) -> None:
-        """Unpack each included artifact and copy its `fromPath` to `toPath` inside the checked-out tree."""
+        """Unpack each included artifact and copy its `fromPath` to `toPath` inside the checked-out tree.
+
+        Both paths are walked without following links, and so is the copied tree (see `copy_include`)."""
         for index, (include, artifact) in enumerate(zip(repo.spec.include, included, strict=True)):
+            name = include.repository.name
+            from_path = include_path(include.from_path or ".", "fromPath")
+            to_path = include_path(include.to_path or name, "toPath")
             unpacked = scratch / str(index)
             try:
                 await asyncio.to_thread(extract_tarball, self.storage.local_path(artifact["path"]), unpacked)
+                await asyncio.to_thread(copy_include, unpacked, from_path, tree, to_path)
             except (ArtifactError, StorageError, OSError) as error:
-                condition = ConditionState("True", "IncludeUnavailable", str(error))
-                raise ReconcileError(f"include '{include.repository.name}': {error}", reason="IncludeUnavailable",
+                said = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+                paths = f"fromPath '{include.from_path or '.'}', toPath '{include.to_path or name}'"
+                message = f"include '{name}' ({paths})"
+                condition = ConditionState("True", "IncludeUnavailable", f"{message}: {said}")
+                raise ReconcileError(f"{message}: {said}", reason="IncludeUnavailable",
                                      conditions={INCLUDE_UNAVAILABLE: condition}) from error  # fmt: skip
-            source = confined(unpacked, include.from_path or ".", "fromPath")
-            target = confined(tree, include.to_path or include.repository.name, "toPath")
-            await asyncio.to_thread(shutil.copytree, source, target, dirs_exist_ok=True)
 
     async def finalize(self, repo: GitRepository) -> None:
         await self.storage.remove_all(self.kind, repo.metadata.namespace or "", repo.metadata.name)

@@ -4,8 +4,9 @@
 ArtifactError            ArtifactFailed
 ├── ArtifactUnavailable  the server did not answer, or not with 200
 ├── DigestMismatch       the downloaded bytes are not the ones the source advertised
-└── UnsafeArchive        a member escapes the directory, is of a refused type, or breaks a limit
-    └── ArchiveTooLarge  too many bytes or files (a decompression bomb, or just too big)
+├── UnsafeArchive        a member escapes the directory, is of a refused type, or breaks a limit
+│   └── ArchiveTooLarge  too many bytes or files (a decompression bomb, or just too big)
+└── UnsafeInclude        a `spec.include` path or copied tree meets a symbolic link, or is missing
 ```
 """
 
@@ -33,4 +34,8 @@ class UnsafeArchive(ArtifactError):
 
 
 class ArchiveTooLarge(UnsafeArchive):
+    pass
+
+
+class UnsafeInclude(ArtifactError):
     pass

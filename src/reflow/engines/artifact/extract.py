@@ -1,10 +1,13 @@
 """Unpack an artifact tarball into a directory without letting it write anywhere else.
 
-Every member name must be relative and free of `..`; directories and regular files are created, and
-symlinks and hard links only when they resolve inside the directory. Before each write the real path
-of the parent is checked, so no earlier link can redirect a later member. Sizes are counted as bytes
-are written (headers can lie), and the decompressed stream itself is capped, so a gzip or tar bomb
-stops early. On any failure the directory is emptied again.
+Every member name must be relative, free of `..` and of control characters; directories and regular
+files are created, and symlinks and hard links only when they resolve inside the directory. Before each
+write the real path of the parent is checked, so no earlier link can redirect a later member, and once
+everything is unpacked every symlink is resolved again against the final tree, so a chain that only
+points out after a later link exists is refused too. Sizes are counted as bytes are written (headers can
+lie), and the decompressed stream itself is capped, so a gzip or tar bomb stops early. On any failure,
+including the file system's own (a name too long, a file where a directory must go), the directory is
+emptied again and the error is an `UnsafeArchive`.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import re
 import shutil
 import tarfile
 import zlib
@@ -24,6 +28,8 @@ MAX_SIZE = 100 << 20
 MAX_FILES = 100_000
 _CHUNK = 1 << 16
 _HEADER_ALLOWANCE = 1024  # per member: headers, padding and pax records
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_SHOWN = 200  # characters of a member name quoted in a message
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,15 +71,21 @@ class _CappedReader(io.RawIOBase):
         return len(data)
 
 
+def _shown(name: str) -> str:
+    """A member name fit for a message: control characters escaped, long names cut."""
+    escaped = _CONTROL.sub(lambda found: f"\\x{ord(found[0]):02x}", name)
+    return escaped if len(escaped) <= _SHOWN else f"{escaped[:_SHOWN]}…"
+
+
 def _member_path(name: str) -> PurePosixPath:
+    if _CONTROL.search(name):
+        raise UnsafeArchive(f"member '{_shown(name)}' has a control character in its name")
     path = PurePosixPath(name)
     if path.is_absolute() or name.startswith("\\"):
-        raise UnsafeArchive(f"member '{name}' has an absolute path")
+        raise UnsafeArchive(f"member '{_shown(name)}' has an absolute path")
     parts = [part for part in path.parts if part != "."]
     if ".." in parts:
-        raise UnsafeArchive(f"member '{name}' leaves the directory through '..'")
-    if "\0" in name:
-        raise UnsafeArchive("a member name holds a NUL byte")
+        raise UnsafeArchive(f"member '{_shown(name)}' leaves the directory through '..'")
     return PurePosixPath(*parts) if parts else PurePosixPath()
 
 
@@ -85,22 +97,62 @@ def _target(root: Path, relative: PurePosixPath) -> Path:
     """The place for a member, after checking that its parent's real path stays under `root`."""
     parent = root.joinpath(*relative.parts[:-1])
     if not _inside(root, Path(os.path.realpath(parent))):
-        raise UnsafeArchive(f"member '{relative}' would be written outside the directory through a link")
+        raise UnsafeArchive(f"member '{_shown(str(relative))}' would be written outside the directory through a link")
     return parent / relative.name
 
 
 def _check_link(root: Path, relative: PurePosixPath, link: str, *, hard: bool) -> Path:
+    shown = _shown(str(relative))
+    if _CONTROL.search(link):
+        raise UnsafeArchive(f"link '{shown}' has a control character in its target")
     if not link or os.path.isabs(link):
-        raise UnsafeArchive(f"link '{relative}' points to an absolute path '{link}'")
+        raise UnsafeArchive(f"link '{shown}' points to an absolute path '{_shown(link)}'")
     base = root if hard else root.joinpath(*relative.parts[:-1])
     resolved = Path(os.path.realpath(base / link))
     if not _inside(root, resolved):
-        raise UnsafeArchive(f"link '{relative}' points outside the directory ('{link}')")
+        raise UnsafeArchive(f"link '{shown}' points outside the directory ('{_shown(link)}')")
     return resolved
+
+
+def _unpack_member(
+    tar: tarfile.TarFile, member: tarfile.TarInfo, root: Path, relative: PurePosixPath, used: int, limit: int
+) -> int:
+    """Create one member below `root`; the bytes of file content written so far (`used` before it)."""
+    size = used
+    target = _target(root, relative)
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        target.unlink()
+    if member.isdir():
+        target.mkdir(mode=0o750, exist_ok=True)
+    elif member.isfile():
+        source = tar.extractfile(member)
+        if source is None:
+            raise UnsafeArchive(f"member '{_shown(str(relative))}' cannot be read")
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+        with os.fdopen(os.open(target, flags, 0o700 if member.mode & 0o100 else 0o600), "wb") as out:
+            while chunk := source.read(_CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise ArchiveTooLarge(f"the archive's files add up to more than {limit} bytes")
+                out.write(chunk)
+    elif member.issym():
+        _check_link(root, relative, member.linkname, hard=False)
+        os.symlink(member.linkname, target)
+    elif member.islnk():
+        source_path = _check_link(root, relative, str(_member_path(member.linkname)), hard=True)
+        if not source_path.is_file():
+            raise UnsafeArchive(
+                f"hard link '{_shown(str(relative))}' points to '{_shown(member.linkname)}', which is not a file here"
+            )
+        os.link(source_path, target)
+    else:
+        raise UnsafeArchive(f"member '{_shown(str(relative))}' is a device, FIFO or other special file")
+    return size
 
 
 def _unpack(tar: tarfile.TarFile, root: Path, limits: ExtractLimits) -> tuple[int, int]:
     files = size = 0
+    links: list[PurePosixPath] = []
     for member in tar:
         files += 1
         if files > limits.max_files:
@@ -108,32 +160,18 @@ def _unpack(tar: tarfile.TarFile, root: Path, limits: ExtractLimits) -> tuple[in
         relative = _member_path(member.name)
         if not relative.parts:
             continue
-        target = _target(root, relative)
-        if target.is_symlink() or (target.exists() and not target.is_dir()):
-            target.unlink()
-        if member.isdir():
-            target.mkdir(mode=0o750, exist_ok=True)
-        elif member.isfile():
-            source = tar.extractfile(member)
-            if source is None:
-                raise UnsafeArchive(f"member '{relative}' cannot be read")
-            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
-            with os.fdopen(os.open(target, flags, 0o700 if member.mode & 0o100 else 0o600), "wb") as out:
-                while chunk := source.read(_CHUNK):
-                    size += len(chunk)
-                    if size > limits.max_size:
-                        raise ArchiveTooLarge(f"the archive's files add up to more than {limits.max_size} bytes")
-                    out.write(chunk)
-        elif member.issym():
-            _check_link(root, relative, member.linkname, hard=False)
-            os.symlink(member.linkname, target)
-        elif member.islnk():
-            source_path = _check_link(root, relative, str(_member_path(member.linkname)), hard=True)
-            if not source_path.is_file():
-                raise UnsafeArchive(f"hard link '{relative}' points to '{member.linkname}', which is not a file here")
-            os.link(source_path, target)
-        else:
-            raise UnsafeArchive(f"member '{relative}' is a device, FIFO or other special file")
+        try:
+            size = _unpack_member(tar, member, root, relative, size, limits.max_size)
+        except OSError as error:
+            said = error.strerror or type(error).__name__
+            raise UnsafeArchive(f"member '{_shown(str(relative))}' cannot be unpacked: {said}") from error
+        if member.issym():
+            links.append(relative)
+    for relative in links:  # a later link can make an earlier one point elsewhere: check the final tree
+        if not _inside(root, Path(os.path.realpath(root.joinpath(*relative.parts)))):
+            raise UnsafeArchive(
+                f"link '{_shown(str(relative))}' points outside the directory once the archive's other links exist"
+            )
     return files, size
 
 

@@ -2,6 +2,10 @@
 
 Kustomization and HelmRelease reconcilers use this to turn a source's `status.artifact` into files.
 The download goes to a temp file while it is hashed; nothing is unpacked before the digest matches.
+Redirects are not followed: the source's status names the one URL to read. Digests are checked as
+Flux's consumers check them (OCI `go-digest` rules): sha256, sha384 or sha512 with lowercase hex of the
+algorithm's length. Flux also accepts blake3, which Python's standard library lacks; reflow's sources
+never write it, so it is refused with a message rather than pulled in as a dependency.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +24,10 @@ from reflow.engines.artifact.errors import ArchiveTooLarge, ArtifactUnavailable,
 from reflow.engines.artifact.extract import Extracted, ExtractLimits, extract_tarball
 
 MAX_DOWNLOAD = 100 << 20
+DIGEST_ALGORITHMS = {"sha256": 64, "sha384": 96, "sha512": 128}
+"""The accepted algorithms and the length of their hex encoding."""
 _CHUNK = 1 << 16
+_HEX = re.compile(r"[0-9a-f]+")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -35,13 +43,15 @@ class FetchOptions:
 
 
 def _hasher(digest: str) -> hashlib._Hash:
-    algorithm, _, expected = digest.partition(":")
-    if not expected:
-        raise DigestMismatch(f"invalid digest '{digest}': expected '<algorithm>:<hex>'")
-    try:
-        return hashlib.new(algorithm)
-    except ValueError:
-        raise DigestMismatch(f"unsupported digest algorithm '{algorithm}'") from None
+    """A fresh hash for `digest` (`<algorithm>:<hex>`), or `DigestMismatch` saying why it is not accepted."""
+    algorithm, _, encoded = digest.partition(":")
+    length = DIGEST_ALGORITHMS.get(algorithm)
+    if length is None:
+        accepted = ", ".join(DIGEST_ALGORITHMS)
+        raise DigestMismatch(f"unsupported digest algorithm '{algorithm[:32]}': artifacts are verified with {accepted}")
+    if len(encoded) != length or not _HEX.fullmatch(encoded):
+        raise DigestMismatch(f"invalid {algorithm} digest: expected '{algorithm}:' and {length} lowercase hex digits")
+    return hashlib.new(algorithm)
 
 
 async def download(
@@ -51,7 +61,13 @@ async def download(
     hashed = _hasher(digest)
     size = 0
     try:
-        async with asyncio.timeout(options.timeout), session.get(url) as response:
+        async with asyncio.timeout(options.timeout), session.get(url, allow_redirects=False) as response:
+            if 300 <= response.status < 400:
+                where = response.headers.get("Location", "nowhere")
+                raise ArtifactUnavailable(
+                    f"failed to download artifact from '{url}': HTTP {response.status} redirects to '{where[:200]}', "
+                    "and redirects are not followed"
+                )
             if response.status != 200:
                 raise ArtifactUnavailable(f"failed to download artifact from '{url}': HTTP {response.status}")
             with target.open("wb") as out:

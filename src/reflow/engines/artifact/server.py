@@ -1,8 +1,9 @@
 """The artifact HTTP server: files of the storage root by path, with digest ETags and byte ranges.
 
 Only regular files are served (a symlink such as `latest.tar.gz` is followed when it stays inside the
-root); directories are never listed. `GET /` answers 200 so it can serve as the readiness probe, as
-Flux's file server does. The ETag is the file's sha256 digest, cached per inode, size and mtime.
+root), and never the `.tmp-*` files storage is still writing; directories are never listed. `GET /`
+answers 200 so it can serve as the readiness probe, as Flux's file server does. The ETag is the file's
+sha256 digest, cached per inode, size and mtime.
 """
 
 from __future__ import annotations
@@ -22,8 +23,14 @@ from reflow.engines.artifact.archive import file_digest
 
 _CHUNK = 256 << 10
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_TEMPORARY = ".tmp-"  # the prefix of files storage is still writing
+_DIGITS = 18  # a position with more digits is past any file (and Python refuses to parse > 4300)
 _DIGESTS: web.AppKey[dict[tuple[int, int, int, str], str]] = web.AppKey("digests", dict)
 _ROOT: web.AppKey[Path] = web.AppKey("root", Path)
+
+
+def _temporary(*names: str) -> bool:
+    return any(name.startswith(_TEMPORARY) for name in names)
 
 
 def _resolve(root: Path, tail: str) -> Path | None:
@@ -32,7 +39,7 @@ def _resolve(root: Path, tail: str) -> Path | None:
     if any(part in (".", "..") or "\0" in part or "\\" in part for part in parts) or not parts:
         return None
     real = Path(os.path.realpath(root.joinpath(*parts)))
-    if root not in real.parents or not real.is_file():
+    if root not in real.parents or not real.is_file() or _temporary(parts[-1], real.name):
         return None
     return real
 
@@ -48,16 +55,22 @@ async def _etag(app: web.Application, path: Path) -> tuple[str, os.stat_result]:
     return f'"{cache[key]}"', status
 
 
+def _position(digits: str) -> int:
+    """A byte position; one too long to be a real offset counts as just past any file."""
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= _DIGITS else 10**_DIGITS
+
+
 def _byte_range(header: str, size: int) -> tuple[int, int] | None:
     """The inclusive (first, last) of a single `bytes=` range, or None when it cannot be satisfied."""
     match = _RANGE.match(header.strip())
     if not match or not (match[1] or match[2]):
         return None
     if not match[1]:
-        length = int(match[2])
+        length = _position(match[2])
         return (max(0, size - length), size - 1) if length and size else None
-    first = int(match[1])
-    last = min(int(match[2]), size - 1) if match[2] else size - 1
+    first = _position(match[1])
+    last = min(_position(match[2]), size - 1) if match[2] else size - 1
     return (first, last) if first <= last and first < size else None
 
 

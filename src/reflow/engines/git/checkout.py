@@ -75,7 +75,7 @@ async def checkout(
             return completed.stdout
 
         await git("init", "--quiet", action="initialise a repository for")
-        await git("remote", "add", "origin", url, action="configure")
+        await git("remote", "add", "origin", transport.url, action="configure")
         if sparse_checkout:
             await git(
                 "sparse-checkout", "set", "--no-cone", "--", *sparse_patterns(sparse_checkout), action="configure"

@@ -99,6 +99,7 @@ _UNREACHABLE = (
 )
 _NOT_FOUND = ("repository not found", "does not appear to be a git repository", "returned error: 404", "not found")
 _NO_REF = ("couldn't find remote ref", "not our ref", "no such remote ref", "unadvertised object")
+_REDIRECT = re.compile(r"returned error: 30[12378]")
 
 
 def public_url(url: str) -> str:
@@ -140,6 +141,11 @@ def classify(stderr: str, *, action: str, url: str, secrets: Iterable[str] = ())
     lowered = stderr.lower()
     if any(marker in lowered for marker in _HOST_KEY):
         return UnknownHostKey(f"unable to {action} {where}: the host key is not in known_hosts or changed: {said}")
+    if _REDIRECT.search(lowered):
+        return GitError(
+            f"unable to {action} {where}: the server answered with a redirect, which is not followed while "
+            f"credentials are set (they would go to the redirect's host): use the final URL: {said}"
+        )
     if any(marker in lowered for marker in _AUTH):
         return AuthenticationFailed(f"unable to {action} {where}: authentication failed: {said}")
     if any(marker in lowered for marker in _UNREACHABLE):

@@ -17,7 +17,7 @@ async def list_refs(
     """The remote's refs whose names end with one of `patterns` (all refs when empty), and its HEAD."""
     with prepared_transport(url, credentials) as transport:
         completed = await run_git(
-            ["ls-remote", "--symref", "--", url, *patterns],
+            ["ls-remote", "--symref", "--", transport.url, *patterns],
             transport=transport,
             timeout=timeout,
             action="list references of",

@@ -1,10 +1,13 @@
 """How one git command reaches its remote: a private environment with credentials in temp files.
 
-Secrets never go on a command line. Files holding them live in a fresh 0700 directory, are created 0600
-and are removed when the context ends. Git and ssh are cut off from the user's and the system's
-configuration, so only what is set here applies: git reads `GIT_CONFIG_*` entries from the environment,
-asks the `askpass` script for a username, password or key passphrase (the script reads the files), and
-runs ssh with this source's key and known_hosts only, checking host keys strictly.
+Secrets never go on a command line. A user and password written in the URL are taken out of it (git
+and its remote helper only ever see `Transport.url`) and join the credentials. Files holding secrets
+live in a fresh 0700 directory, are created 0600 and are removed when the context ends. Git and ssh are
+cut off from the user's and the system's configuration, so only what is set here applies: git reads
+`GIT_CONFIG_*` entries from the environment, asks the `askpass` script for a username, password or key
+passphrase (the script reads the files), and runs ssh with this source's key and known_hosts only,
+checking host keys strictly. When HTTP credentials are set, git follows no redirect: after one, git
+would send every later request, with the token or password, to wherever the redirect pointed.
 """
 
 from __future__ import annotations
@@ -15,9 +18,9 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from reflow.engines.git.credentials import Credentials
 from reflow.engines.git.errors import InvalidURL, public_url, redact
@@ -34,10 +37,12 @@ esac
 
 @dataclass(frozen=True, slots=True)
 class Transport:
-    """The environment for git commands against one remote, and the secrets to mask in their output."""
+    """The environment for git commands against one remote, the remote's URL as git may see it (no
+    password), and the secrets to mask in their output."""
 
     env: Mapping[str, str]
     secrets: tuple[str, ...] = field(default=())
+    url: str = ""
 
     def redact(self, text: str) -> str:
         return redact(text, self.secrets)
@@ -54,7 +59,26 @@ def check_url(url: str) -> str:
     return url
 
 
-def _write(directory: Path, name: str, content: bytes | str, mode: int = 0o600) -> Path:
+def split_userinfo(url: str, credentials: Credentials) -> tuple[str, Credentials]:
+    """`url` without its password (and, for http(s), without its user), and the credentials with the URL's
+    user and password filling the fields the Secret left empty."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url, credentials
+    host = parts.netloc.rpartition("@")[2]
+    keep_user = parts.scheme == "ssh" and parts.username
+    stripped = urlunsplit(parts._replace(netloc=f"{parts.username}@{host}" if keep_user else host))
+    if keep_user:
+        return stripped, credentials
+    return stripped, replace(
+        credentials,
+        username=credentials.username or unquote(parts.username or "") or None,
+        password=credentials.password or unquote(parts.password or "") or None,
+    )
+
+
+def write_private(directory: Path, name: str, content: bytes | str, mode: int = 0o600) -> Path:
+    """Create `directory/name` with `mode` (0600: owner only) from the start, and write `content`."""
     path = directory / name
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     with os.fdopen(fd, "wb") as handle:
@@ -63,7 +87,7 @@ def _write(directory: Path, name: str, content: bytes | str, mode: int = 0o600) 
 
 
 def _ssh_command(directory: Path, credentials: Credentials, connect_timeout: int) -> str:
-    known_hosts = _write(directory, "known_hosts", credentials.known_hosts or b"")
+    known_hosts = write_private(directory, "known_hosts", credentials.known_hosts or b"")
     words = [
         "ssh",
         *("-F", "/dev/null"),
@@ -76,7 +100,7 @@ def _ssh_command(directory: Path, credentials: Credentials, connect_timeout: int
     ]
     if credentials.identity:
         identity = credentials.identity if credentials.identity.endswith(b"\n") else credentials.identity + b"\n"
-        words += ["-o", "IdentitiesOnly=yes", "-i", str(_write(directory, "identity", identity))]
+        words += ["-o", "IdentitiesOnly=yes", "-i", str(write_private(directory, "identity", identity))]
     if not (credentials.identity and credentials.password):
         words += ["-o", "BatchMode=yes"]
     return shlex.join(words)
@@ -88,7 +112,7 @@ def prepared_transport(
 ) -> Iterator[Transport]:
     """A `Transport` for `url`, its files removed on exit."""
     check_url(url)
-    credentials = credentials or Credentials()
+    url, credentials = split_userinfo(url, credentials or Credentials())
     directory = Path(tempfile.mkdtemp(prefix="reflow-git-"))
     try:
         directory.chmod(0o700)
@@ -104,28 +128,30 @@ def prepared_transport(
             "GIT_CONFIG_GLOBAL": "/dev/null",
         }
         config: list[tuple[str, str]] = [("credential.helper", ""), ("core.hooksPath", "/dev/null")]
-        askpass = _write(
+        askpass = write_private(
             directory,
             "askpass",
             _ASKPASS.format(
-                username=shlex.quote(str(_write(directory, "username", credentials.username or ""))),
-                password=shlex.quote(str(_write(directory, "password", credentials.password or ""))),
+                username=shlex.quote(str(write_private(directory, "username", credentials.username or ""))),
+                password=shlex.quote(str(write_private(directory, "password", credentials.password or ""))),
             ),
             mode=0o700,
         )
         env |= {"GIT_ASKPASS": str(askpass), "SSH_ASKPASS": str(askpass), "SSH_ASKPASS_REQUIRE": "force"}
         if credentials.bearer_token:
             config.append(("http.extraHeader", f"Authorization: Bearer {credentials.bearer_token}"))
+        if credentials.username or credentials.password or credentials.bearer_token or credentials.client_key:
+            config.append(("http.followRedirects", "false"))
         if credentials.ca_cert:
-            config.append(("http.sslCAInfo", str(_write(directory, "ca.crt", credentials.ca_cert))))
+            config.append(("http.sslCAInfo", str(write_private(directory, "ca.crt", credentials.ca_cert))))
         if credentials.client_cert and credentials.client_key:
-            config.append(("http.sslCert", str(_write(directory, "tls.crt", credentials.client_cert))))
-            config.append(("http.sslKey", str(_write(directory, "tls.key", credentials.client_key))))
+            config.append(("http.sslCert", str(write_private(directory, "tls.crt", credentials.client_cert))))
+            config.append(("http.sslKey", str(write_private(directory, "tls.key", credentials.client_key))))
         env["GIT_SSH_COMMAND"] = _ssh_command(directory, credentials, connect_timeout)
         env["GIT_CONFIG_COUNT"] = str(len(config))
         for index, (key, value) in enumerate(config):
             env[f"GIT_CONFIG_KEY_{index}"] = key
             env[f"GIT_CONFIG_VALUE_{index}"] = value
-        yield Transport(env=env, secrets=credentials.secrets())
+        yield Transport(env=env, secrets=credentials.secrets(), url=url)
     finally:
         shutil.rmtree(directory, ignore_errors=True)
