@@ -73,14 +73,17 @@ def test_fields_that_reach_the_controllers_disk_or_programs_are_refused_by_name(
         remote_cluster(kubeconfig(cluster, user))
     message = str(refused.value)
     assert field in message
-    assert "/etc" not in message and "/var/run" not in message and TOKEN not in message
+    assert "/etc" not in message
+    assert "/var/run" not in message
+    assert TOKEN not in message
 
 
 def test_insecure_tls_is_honoured_with_the_controller_flag() -> None:
     found = remote_cluster(kubeconfig({"insecure-skip-tls-verify": True}), insecure_tls=True)
     assert found.insecure
     context = ssl_context(found)
-    assert context.verify_mode == ssl.CERT_NONE and not context.check_hostname
+    assert context.verify_mode == ssl.CERT_NONE
+    assert not context.check_hostname
 
 
 @pytest.mark.parametrize(
@@ -114,7 +117,8 @@ def test_the_tls_context_is_built_from_inline_ca_and_client_certificate(tmp_path
         )
     )  # fmt: skip
     context = ssl_context(cluster)
-    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    assert context.verify_mode == ssl.CERT_REQUIRED
+    assert context.check_hostname
     assert [cert["subject"] for cert in context.get_ca_certs()] == [((("commonName", "reflow test CA"),),)]
 
 
@@ -125,7 +129,7 @@ def test_a_certificate_that_is_not_pem_is_refused() -> None:
 
 BROKEN_YAML = [
     pytest.param(f"users:\n- name: far\n  user:\n    token: {TOKEN}: more\n", 4, id="mapping-in-a-value"),
-    pytest.param(f"users:\n- name: far\n  user:\n    token: \"{TOKEN}\n", 5, id="unclosed-quote"),
+    pytest.param(f'users:\n- name: far\n  user:\n    token: "{TOKEN}\n', 5, id="unclosed-quote"),
     pytest.param(f"users:\n- name: far\n  user:\n    token: *{TOKEN}\n", 4, id="unknown-alias"),
     pytest.param(f"users:\n- name: far\n  user:\n    token: !{TOKEN} x\n", 4, id="unknown-tag"),
     pytest.param(f"users:\n- name: far\n  user:\n\ttoken: {TOKEN}\n", 4, id="tab-indent"),
@@ -147,7 +151,8 @@ def test_a_secret_with_broken_yaml_names_the_key_and_the_line() -> None:
         kubeconfig_from_secret(secret, None)
     assert str(refused.value).startswith("key 'value' is not valid YAML: line 3, column ")
     assert TOKEN not in str(refused.value)
-    assert refused.value.__cause__ is None and refused.value.__suppress_context__
+    assert refused.value.__cause__ is None
+    assert refused.value.__suppress_context__
 
 
 @pytest.mark.parametrize(
@@ -165,5 +170,5 @@ def test_the_kubeconfig_key_is_the_named_one_else_value_then_value_yaml(
 
 
 def test_a_secret_without_the_key_says_which_keys_were_looked_for() -> None:
-    with pytest.raises(ConfigError, match="no key 'value or value.yaml'"):
+    with pytest.raises(ConfigError, match=r"no key 'value or value\.yaml'"):
         kubeconfig_from_secret({"data": {"other": b64("a: 1")}}, None)
