@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +32,13 @@ async def events_until(
 async def start_controllers(
     kube: Kube, namespace: str, flux_crds: list[Any], tmp_path: Path
 ) -> AsyncIterator[StartControllers]:
-    """Run reflow controllers (by Flux name) watching only the test's namespace; stopped afterwards."""
+    """Run reflow controllers (by Flux name) watching only the test's namespace; stopped afterwards.
+
+    Keyword arguments override the runtime settings; `controller_options` the controllers' flags.
+    """
     running: list[tuple[Manager, asyncio.Task[None]]] = []
 
-    async def start(*names: str, **overrides: Any) -> Manager:
+    async def start(*names: str, controller_options: Mapping[str, Any] | None = None, **overrides: Any) -> Manager:
         settings = RuntimeSettings(
             watch_all_namespaces=False,
             runtime_namespace=namespace,
@@ -47,7 +50,8 @@ async def start_controllers(
             **overrides,
         )
         options = ControllerOptions(
-            storage=StorageSettings(storage_path=tmp_path / "artifacts", storage_addr="127.0.0.1:0")
+            storage=StorageSettings(storage_path=tmp_path / "artifacts", storage_addr="127.0.0.1:0"),
+            **(controller_options or {}),
         )
         manager = Manager(kube, settings)
         for name in registry.resolve(names):

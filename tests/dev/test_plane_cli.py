@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -38,6 +39,7 @@ def test_up_twice_reuses_the_plane_and_down_leaves_nothing(user_env: dict[str, s
     assert first.returncode == 0, first.stderr
     assert "ready in" in first.stderr
     assert (tmp_path / "kc").read_text().count("server: https://127.0.0.1:") == 1
+    assert stat.S_IMODE((tmp_path / "kc").stat().st_mode) == 0o600
 
     second = reflow("dev", "up", env=user_env)
     assert second.returncode == 0, second.stderr

@@ -33,6 +33,7 @@ BOOLEAN_FLAGS = (
     "--no-cross-namespace-refs",
     "--no-remote-bases",
     "--allow-unconfined-builds",
+    "--insecure-kubeconfig-tls",
 )
 
 
@@ -78,6 +79,8 @@ def default_log_file() -> Path | None:
 @click.option("--default-service-account", default=None, help="Impersonate it when a Kustomization names none.")
 @click.option("--allow-unconfined-builds", type=click.BOOL, default=False, show_default=True,
               help="Build without the bubblewrap sandbox where it cannot start (unsafe).")  # fmt: skip
+@click.option("--insecure-kubeconfig-tls", type=click.BOOL, default=False, show_default=True,
+              help="Let kubeconfig Secrets for remote clusters skip TLS verification (unsafe).")  # fmt: skip
 @click.option("--override-manager", "override_managers", multiple=True, help="Field manager to take over (repeat).")
 @click.option("--override-manager-before-dry-run", "override_managers_before_dry_run", multiple=True)
 @click.option("--custom-apply-stage-kinds", default="", help="Comma-separated group/Kind applied in their own stage.")
@@ -133,6 +136,7 @@ def controllers(options: GlobalOptions, run_all: bool, names: str, **flags: obje
         no_remote_bases=bool(flags["no_remote_bases"]),
         default_service_account=flags["default_service_account"] or None,  # type: ignore[arg-type]
         allow_unconfined_builds=bool(flags["allow_unconfined_builds"]),
+        insecure_kubeconfig_tls=bool(flags["insecure_kubeconfig_tls"]),
         override_managers=tuple(flags["override_managers"]),  # type: ignore[arg-type]
         override_managers_before_dry_run=tuple(flags["override_managers_before_dry_run"]),  # type: ignore[arg-type]
         custom_apply_stage_kinds=tuple(filter(None, str(flags["custom_apply_stage_kinds"]).split(","))),

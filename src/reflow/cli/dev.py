@@ -14,6 +14,7 @@ from reflow.dev.cache import tools_dir
 from reflow.dev.gobuild import BuildFailed, ensure
 from reflow.dev.plane import LocalPlane, PlaneError, PlaneState
 from reflow.dev.versions import COMPONENTS, Component
+from reflow.kube.privatefile import write_private
 
 T = TypeVar("T")
 
@@ -86,8 +87,7 @@ def up(nodes: int, audit: bool, port: int | None, kubeconfig_out: Path | None) -
     success(f"plane {plane.name} {verb} in {took:.1f} s at {status.server}, {nodes} node(s) Ready")
     if kubeconfig_out:
         kubeconfig_out.parent.mkdir(parents=True, exist_ok=True)
-        kubeconfig_out.write_text(status.kubeconfig.read_text())
-        kubeconfig_out.chmod(0o600)
+        write_private(kubeconfig_out, status.kubeconfig.read_bytes())
         success(f"kubeconfig written to {kubeconfig_out}")
     if status.audit_log:
         out.print(f"audit log: {status.audit_log}")

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from reflow.api.meta import Manifest
+from reflow.kube.privatefile import write_private
 
 SSH_KEY_ALGORITHMS = ("ecdsa", "rsa", "ed25519")
 ECDSA_CURVES = {"p256": 256, "p384": 384, "p521": 521}
@@ -132,8 +133,7 @@ async def scan_host_keys(host: str, port: int, *, timeout: float = 30.0) -> str:
 async def _public_of(private: str, passphrase: str | None) -> SshKey:
     with tempfile.TemporaryDirectory(prefix="reflow-key-") as directory:
         path = Path(directory) / "identity"
-        path.write_text(private)
-        path.chmod(0o600)
+        write_private(path, private)
         if passphrase:
             return SshKey(private, "")
         public = await _run("ssh-keygen", "-y", "-f", str(path))

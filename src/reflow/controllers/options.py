@@ -25,6 +25,9 @@ class ControllerOptions:
     """Impersonate this ServiceAccount when a Kustomization names none (`--default-service-account`)."""
     allow_unconfined_builds: bool = False
     """Run kustomize without bubblewrap where the sandbox cannot start (`--allow-unconfined-builds`)."""
+    insecure_kubeconfig_tls: bool = False
+    """Let a kubeconfig Secret skip the remote server's certificate check (`--insecure-kubeconfig-tls`, Flux's
+    flag; off: a man in the middle could read the credentials it carries)."""
     override_managers: tuple[str, ...] = ()
     """Field managers whose fields are taken over at apply (`--override-manager`)."""
     override_managers_before_dry_run: tuple[str, ...] = ()

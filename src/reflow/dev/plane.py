@@ -21,6 +21,7 @@ from pathlib import Path
 from reflow.dev.cache import kubectl_path, state_dir
 from reflow.dev.gobuild import binary
 from reflow.dev.versions import KUBERNETES_VERSION
+from reflow.kube.privatefile import write_private
 
 USER_PLANE = "reflow"
 
@@ -220,8 +221,7 @@ class LocalPlane:
     def _write_kubeconfig(self) -> None:
         result = self._run("get", "kubeconfig")
         self.kubeconfig.parent.mkdir(parents=True, exist_ok=True)
-        self.kubeconfig.write_text(result.stdout)
-        self.kubeconfig.chmod(0o600)
+        write_private(self.kubeconfig, result.stdout)
 
     def _scale(self, nodes: int, wait: float) -> None:
         self._run("scale", "node", "--replicas", str(nodes), timeout=wait)

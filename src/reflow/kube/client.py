@@ -369,10 +369,15 @@ def _decode(raw: bytes) -> Any:
         return {"message": raw[:500].decode(errors="replace")}
 
 
-async def open_client(options: ConnectionOptions, configuration: Configuration | None = None) -> Kube:
-    """A connection the caller must `close()`: for long-lived clients kept in a cache (remote clusters)."""
+async def open_client(
+    options: ConnectionOptions, configuration: Configuration | None = None, *, ssl_context: ssl.SSLContext | None = None
+) -> Kube:
+    """A connection the caller must `close()`: for long-lived clients kept in a cache (remote clusters).
+
+    `ssl_context` replaces the TLS settings the configuration would give (a remote cluster's, built from memory).
+    """
     configuration = configuration or await load_configuration(options)
-    connector = aiohttp.TCPConnector(ssl=_ssl_context(configuration), limit=100)
+    connector = aiohttp.TCPConnector(ssl=ssl_context or _ssl_context(configuration), limit=100)
     session = aiohttp.ClientSession(connector=connector, read_bufsize=2**21)
     kube = Kube(configuration, options, session)
     try:

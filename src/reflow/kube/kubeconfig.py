@@ -10,7 +10,6 @@ from kubernetes.aio.config import (
     ConfigException,
     load_incluster_config,
     load_kube_config,
-    load_kube_config_from_dict,
 )
 
 from reflow.kube.errors import ConfigError
@@ -59,24 +58,6 @@ async def load_configuration(options: ConnectionOptions) -> Configuration:
         raise ConfigError(f"kubeconfig: {err}") from err
     except (OSError, ValueError, KeyError) as err:
         raise ConfigError(f"kubeconfig could not be read: {err}") from err
-    _apply_overrides(configuration, options)
-    return configuration
-
-
-async def configuration_from_dict(kubeconfig: dict[str, object], options: ConnectionOptions) -> Configuration:
-    """A client configuration from a kubeconfig held in memory (a remote cluster's, from a Secret).
-
-    Exec plugins and auth providers are refused: a kubeconfig from a Secret must carry its credentials.
-    """
-    for user in kubeconfig.get("users") or []:  # type: ignore[attr-defined]
-        auth = (user or {}).get("user") or {}
-        if "exec" in auth or "auth-provider" in auth:
-            raise ConfigError("kubeconfig: exec plugins and auth providers are not allowed in a kubeconfig Secret")
-    configuration = Configuration()
-    try:
-        await load_kube_config_from_dict(kubeconfig, context=options.context, client_configuration=configuration)
-    except (ConfigException, KeyError, ValueError, TypeError) as err:
-        raise ConfigError(f"kubeconfig: {err}") from err
     _apply_overrides(configuration, options)
     return configuration
 

@@ -45,7 +45,11 @@ def readiness(ks: Manifest | None) -> tuple[object, ...]:
 def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: ControllerOptions) -> None:
     """Add the Kustomization controller, its source watches and the dependents' triggers to the manager."""
     sources = Sources(kube, settings.watch_namespace)
-    clusters = Clusters(kube, default_service_account=options.default_service_account)
+    clusters = Clusters(
+        kube,
+        default_service_account=options.default_service_account,
+        insecure_tls=options.insecure_kubeconfig_tls,
+    )
     pipeline = Pipeline(
         KustomizeBuilder(allow_unconfined=options.allow_unconfined_builds),
         BuildSettings(no_remote_bases=options.no_remote_bases),

@@ -6,11 +6,10 @@ import asyncio
 
 from reflow.api.kustomize import Kustomization
 from reflow.api.meta import ObjectRef
-from reflow.controllers.kustomize.inputs import kubeconfig_from_secret
-from reflow.kube.client import Kube, open_client
+from reflow.kube.client import Kube
 from reflow.kube.errors import KubeError, NotFound
-from reflow.kube.kubeconfig import configuration_from_dict
 from reflow.kube.options import ConnectionOptions
+from reflow.kube.remote import open_remote
 from reflow.runtime.errors import ReconcileError
 
 RemoteKey = tuple[str, str, str]
@@ -23,11 +22,15 @@ def service_account_user(namespace: str, name: str) -> str:
 
 
 class Clusters:
-    """Clients per Kustomization; remote clients are cached by kubeconfig Secret version and closed at the end."""
+    """Clients per Kustomization; remote clients are cached by kubeconfig Secret version and closed at the end.
 
-    def __init__(self, kube: Kube, *, default_service_account: str | None = None) -> None:
+    `insecure_tls` lets a kubeconfig Secret turn off the server's certificate check (`--insecure-kubeconfig-tls`).
+    """
+
+    def __init__(self, kube: Kube, *, default_service_account: str | None = None, insecure_tls: bool = False) -> None:
         self.kube = kube
         self.default_service_account = default_service_account
+        self.insecure_tls = insecure_tls
         self._remote: dict[RemoteKey, Kube] = {}
 
     async def client(self, ks: Kustomization) -> Kube:
@@ -57,8 +60,7 @@ class Clusters:
             await self._remote.pop(stale).close()
         options = ConnectionOptions(user_agent=self.kube.options.user_agent)
         try:
-            configuration = await configuration_from_dict(kubeconfig_from_secret(secret, reference.key, where), options)
-            client = await open_client(options, configuration)
+            client = await open_remote(secret, reference.key, options, insecure_tls=self.insecure_tls)
         except KubeError as error:
             raise ReconcileError(f"kubeconfig {where}: {error}") from error
         self._remote[key] = client

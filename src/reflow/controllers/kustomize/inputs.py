@@ -1,11 +1,8 @@
-"""What a Kustomization reads besides its source: substitution variables, decryption keys, remote kubeconfigs."""
+"""What a Kustomization reads besides its source: substitution variables and decryption keys."""
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
-
-import yaml
 
 from reflow.api.kustomize import Kustomization
 from reflow.api.meta import Manifest, ObjectRef
@@ -14,9 +11,6 @@ from reflow.engines.sops.errors import SopsError
 from reflow.kube.client import Kube
 from reflow.kube.errors import NotFound
 from reflow.runtime.errors import ReconcileError
-
-KUBECONFIG_KEYS = ("value", "value.yaml")
-"""Keys tried, in order, when `kubeConfig.secretRef.key` is empty (as Flux)."""
 
 
 def secret_data(secret: Manifest) -> dict[str, bytes]:
@@ -65,16 +59,3 @@ async def decryption_keys(kube: Kube, ks: Kustomization) -> KeyRing | None:
         return KeyRing.from_secret_data(data)
     except SopsError as error:
         raise ReconcileError(f"decryption keys: {error}", reason="BuildFailed") from error
-
-
-def kubeconfig_from_secret(secret: Manifest, key: str | None, where: str) -> dict[str, object]:
-    """The kubeconfig in a Secret key (`value`, then `value.yaml`, when no key is named)."""
-    data = secret_data(secret)
-    for candidate in (key,) if key else KUBECONFIG_KEYS:
-        if candidate in data:
-            loaded = yaml.safe_load(data[candidate])
-            if not isinstance(loaded, Mapping):
-                raise ReconcileError(f"kubeconfig in {where} key '{candidate}' is not a kubeconfig")
-            return dict(loaded)
-    wanted = key or " or ".join(KUBECONFIG_KEYS)
-    raise ReconcileError(f"{where} has no key '{wanted}' with a kubeconfig")
