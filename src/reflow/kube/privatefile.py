@@ -7,8 +7,8 @@ import tempfile
 from pathlib import Path
 
 
-def write_private(path: Path, content: str | bytes) -> None:
-    """Write `content` to `path` with mode 0600, replacing what was there.
+def write_private(path: Path, content: str | bytes, mode: int = 0o600) -> Path:
+    """Write `content` to `path`, readable by its owner only (`mode`, 0600 by default), replacing what was there.
 
     The bytes go to a new file in the same folder, created 0600 by `mkstemp`, which then replaces
     `path`: no other user can open it while it is written, whatever the umask, and an existing file
@@ -19,7 +19,9 @@ def write_private(path: Path, content: str | bytes) -> None:
     try:
         with os.fdopen(descriptor, "wb") as out:
             out.write(data)
+            os.fchmod(out.fileno(), mode & 0o700)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    return path

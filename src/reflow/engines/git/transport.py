@@ -24,6 +24,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from reflow.engines.git.credentials import Credentials
 from reflow.engines.git.errors import InvalidURL, public_url, redact
+from reflow.kube.privatefile import write_private
 
 SCHEMES = ("http", "https", "ssh")
 _PASSTHROUGH = ("PATH", "http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "TMPDIR")
@@ -77,17 +78,8 @@ def split_userinfo(url: str, credentials: Credentials) -> tuple[str, Credentials
     )
 
 
-def write_private(directory: Path, name: str, content: bytes | str, mode: int = 0o600) -> Path:
-    """Create `directory/name` with `mode` (0600: owner only) from the start, and write `content`."""
-    path = directory / name
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(content.encode() if isinstance(content, str) else content)
-    return path
-
-
 def _ssh_command(directory: Path, credentials: Credentials, connect_timeout: int) -> str:
-    known_hosts = write_private(directory, "known_hosts", credentials.known_hosts or b"")
+    known_hosts = write_private(directory / "known_hosts", credentials.known_hosts or b"")
     words = [
         "ssh",
         *("-F", "/dev/null"),
@@ -100,7 +92,7 @@ def _ssh_command(directory: Path, credentials: Credentials, connect_timeout: int
     ]
     if credentials.identity:
         identity = credentials.identity if credentials.identity.endswith(b"\n") else credentials.identity + b"\n"
-        words += ["-o", "IdentitiesOnly=yes", "-i", str(write_private(directory, "identity", identity))]
+        words += ["-o", "IdentitiesOnly=yes", "-i", str(write_private(directory / "identity", identity))]
     if not (credentials.identity and credentials.password):
         words += ["-o", "BatchMode=yes"]
     return shlex.join(words)
@@ -129,11 +121,10 @@ def prepared_transport(
         }
         config: list[tuple[str, str]] = [("credential.helper", ""), ("core.hooksPath", "/dev/null")]
         askpass = write_private(
-            directory,
-            "askpass",
+            directory / "askpass",
             _ASKPASS.format(
-                username=shlex.quote(str(write_private(directory, "username", credentials.username or ""))),
-                password=shlex.quote(str(write_private(directory, "password", credentials.password or ""))),
+                username=shlex.quote(str(write_private(directory / "username", credentials.username or ""))),
+                password=shlex.quote(str(write_private(directory / "password", credentials.password or ""))),
             ),
             mode=0o700,
         )
@@ -143,10 +134,10 @@ def prepared_transport(
         if credentials.username or credentials.password or credentials.bearer_token or credentials.client_key:
             config.append(("http.followRedirects", "false"))
         if credentials.ca_cert:
-            config.append(("http.sslCAInfo", str(write_private(directory, "ca.crt", credentials.ca_cert))))
+            config.append(("http.sslCAInfo", str(write_private(directory / "ca.crt", credentials.ca_cert))))
         if credentials.client_cert and credentials.client_key:
-            config.append(("http.sslCert", str(write_private(directory, "tls.crt", credentials.client_cert))))
-            config.append(("http.sslKey", str(write_private(directory, "tls.key", credentials.client_key))))
+            config.append(("http.sslCert", str(write_private(directory / "tls.crt", credentials.client_cert))))
+            config.append(("http.sslKey", str(write_private(directory / "tls.key", credentials.client_key))))
         env["GIT_SSH_COMMAND"] = _ssh_command(directory, credentials, connect_timeout)
         env["GIT_CONFIG_COUNT"] = str(len(config))
         for index, (key, value) in enumerate(config):

@@ -21,7 +21,8 @@ from pathlib import Path
 from reflow.engines.git.checkout import Checkout
 from reflow.engines.git.errors import GitError, VerificationFailed
 from reflow.engines.git.run import run_git
-from reflow.engines.git.transport import Transport, write_private
+from reflow.engines.git.transport import Transport
+from reflow.kube.privatefile import write_private
 
 SSH_KEY_SUFFIX = ".sshpub"
 _PGP_FINGERPRINT = re.compile(r"^\[GNUPG:\] VALIDSIG ([0-9A-F]+) ", re.MULTILINE)
@@ -64,7 +65,7 @@ def _keyring(keys: Mapping[str, bytes]) -> Iterator[tuple[Path, dict[str, str]]]
         directory.chmod(0o700)
         gnupg = directory / "gnupg"
         gnupg.mkdir(mode=0o700)
-        signers = write_private(directory, "allowed_signers", _ssh_signers(keys))
+        signers = write_private(directory / "allowed_signers", _ssh_signers(keys))
         env = {
             "PATH": os.environ.get("PATH", os.defpath),
             "HOME": str(directory),
@@ -85,7 +86,7 @@ async def _import_pgp(keys: Mapping[str, bytes], directory: Path, env: Mapping[s
     for index, (name, data) in enumerate(sorted(keys.items())):
         if name.endswith(SSH_KEY_SUFFIX):
             continue
-        path = write_private(directory, f"key-{index}", data)
+        path = write_private(directory / f"key-{index}", data)
         process = await asyncio.create_subprocess_exec(
             "gpg",
             "--batch",
