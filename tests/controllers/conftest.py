@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ async def start_controllers(
     kube: Kube, namespace: str, flux_crds: list[Any], tmp_path: Path
 ) -> AsyncIterator[StartControllers]:
     """Run reflow controllers (by Flux name) watching only the test's namespace; stopped afterwards."""
-    running: list[tuple[Manager, asyncio.Task[None]]] = []
+    running = AsyncExitStack()
 
     async def start(*names: str, **overrides: Any) -> Manager:
         settings = RuntimeSettings(
@@ -52,15 +52,7 @@ async def start_controllers(
         manager = Manager(kube, settings)
         for name in registry.resolve(names):
             registry.setup(name)(manager, kube, settings, options)
-        task = asyncio.ensure_future(manager.run())
-        running.append((manager, task))
-        started = asyncio.ensure_future(manager.wait_started())
-        await asyncio.wait({task, started}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
-        if task.done():
-            task.result()
-        return manager
+        return await running.enter_async_context(manager.running())
 
-    yield start
-    for manager, task in running:
-        manager.stop()
-        await asyncio.wait_for(task, timeout=30)
+    async with running:
+        yield start
