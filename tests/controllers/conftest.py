@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,7 @@ async def start_controllers(
 
     Keyword arguments override the runtime settings; `controller_options` the controllers' flags.
     """
-    running: list[tuple[Manager, asyncio.Task[None]]] = []
+    running = AsyncExitStack()
 
     async def start(*names: str, controller_options: Mapping[str, Any] | None = None, **overrides: Any) -> Manager:
         settings = RuntimeSettings(
@@ -56,15 +56,7 @@ async def start_controllers(
         manager = Manager(kube, settings)
         for name in registry.resolve(names):
             registry.setup(name)(manager, kube, settings, options)
-        task = asyncio.ensure_future(manager.run())
-        running.append((manager, task))
-        started = asyncio.ensure_future(manager.wait_started())
-        await asyncio.wait({task, started}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
-        if task.done():
-            task.result()
-        return manager
+        return await running.enter_async_context(manager.running())
 
-    yield start
-    for manager, task in running:
-        manager.stop()
-        await asyncio.wait_for(task, timeout=30)
+    async with running:
+        yield start

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
 from dataclasses import replace
 from typing import Any
 
@@ -15,7 +15,6 @@ from reflow.kube.wait import wait_for
 from reflow.runtime.controller import Controller
 from reflow.runtime.manager import Manager
 from reflow.runtime.settings import RuntimeSettings
-from reflow.runtime.watches import DynamicWatches
 
 from .widget import CRD, WidgetReconciler
 
@@ -51,24 +50,13 @@ def settings_for(namespace: str, **overrides: Any) -> RuntimeSettings:
 @pytest.fixture
 async def start_manager(kube: Kube, widget_crd: str, namespace: str) -> AsyncIterator[StartManager]:
     """Start managers running the Widget controller in the test's namespace; all are stopped afterwards."""
-    running: list[tuple[Manager, asyncio.Task[None]]] = []
+    async with AsyncExitStack() as running:
 
-    async def start(**overrides: Any) -> tuple[Manager, Controller[Manifest], WidgetReconciler]:
-        settings = settings_for(namespace, **overrides)
-        watches = DynamicWatches()
-        manager = Manager(kube, settings, watches=watches)
-        reconciler = WidgetReconciler(kube, watches)
-        controller = Controller("widget", kube, reconciler, settings, metrics=manager.metrics)
-        manager.add(controller)
-        task = asyncio.ensure_future(manager.run())
-        running.append((manager, task))
-        started = asyncio.ensure_future(manager.wait_started())
-        await asyncio.wait({task, started}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
-        if task.done():
-            task.result()
-        return manager, controller, reconciler
+        async def start(**overrides: Any) -> tuple[Manager, Controller[Manifest], WidgetReconciler]:
+            manager = Manager(kube, settings_for(namespace, **overrides))
+            reconciler = WidgetReconciler(kube, manager.watches)
+            controller = manager.add_controller("widget", reconciler)
+            await running.enter_async_context(manager.running())
+            return manager, controller, reconciler
 
-    yield start
-    for manager, task in running:
-        manager.stop()
-        await asyncio.wait_for(task, timeout=30)
+        yield start

@@ -1,4 +1,4 @@
-"""Dynamic watches are shared by reference count and wake a waiting reconcile when the watched object changes."""
+"""A dynamic watch wakes a waiting reconcile when the watched object changes."""
 
 from __future__ import annotations
 
@@ -7,27 +7,10 @@ import time
 from reflow.api.meta import ObjectRef
 from reflow.kube.client import Kube
 from reflow.kube.wait import wait_for
-from reflow.runtime.watches import DynamicWatches
 from tests.manifests import deployment
 
 from .conftest import StartManager
 from .widget import API_VERSION, deployment_available, widget
-
-
-async def test_watches_on_one_kind_share_one_informer_until_the_last_user_leaves(kube: Kube, namespace: str) -> None:
-    async with DynamicWatches() as watches:
-        async with watches.watching(kube, "v1", "ConfigMap", namespace) as first:
-            async with watches.watching(kube, "v1", "ConfigMap", namespace) as second:
-                assert first is second
-                assert watches.active == 1
-            assert watches.active == 1
-        assert watches.active == 0
-        admin_as_someone = kube.impersonating("someone", ("system:masters",))
-        async with (
-            watches.watching(admin_as_someone, "v1", "ConfigMap", namespace),
-            watches.watching(kube, "v1", "ConfigMap", namespace),
-        ):
-            assert watches.active == 2
 
 
 async def test_a_deployment_becoming_available_wakes_the_waiting_reconcile(

@@ -6,6 +6,7 @@ import asyncio
 from collections import defaultdict
 from typing import Any
 
+from reflow.api.duration import parse_duration
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.kube.client import Kube
 from reflow.runtime.errors import ReconcileError, StalledError, Waiting
@@ -78,6 +79,9 @@ class WidgetReconciler(Reconciler[Manifest]):
 
     def parse(self, obj: Manifest) -> Manifest:
         return obj
+
+    def interval(self, obj: Manifest) -> float:
+        return parse_duration(obj["spec"]["interval"])
 
     async def reconcile(self, obj: Manifest, progress: Progress) -> Result:
         name = obj["metadata"]["name"]

@@ -158,4 +158,5 @@ async def _serve(
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, manager.stop)
         log.info("starting controllers", extra={"controllers": chosen})
-        await manager.run()
+        async with manager.running():
+            await manager.stopped()

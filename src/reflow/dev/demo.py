@@ -326,21 +326,11 @@ async def _controllers(kube: Kube, workdir: Path, report: Report) -> AsyncIterat
     manager = Manager(kube, settings)
     for name in names:
         registry.setup(name)(manager, kube, settings, options)
-    running = asyncio.ensure_future(manager.run())
     try:
-        started = asyncio.ensure_future(manager.wait_started())
-        await asyncio.wait({running, started}, return_when=asyncio.FIRST_COMPLETED)
-        started.cancel()
-        if running.done():
-            running.result()
-        report.done(f"{' and '.join(names)} running in this process (log: {workdir / 'controllers.log'})")
-        yield manager
+        async with manager.running():
+            report.done(f"{' and '.join(names)} running in this process (log: {workdir / 'controllers.log'})")
+            yield manager
     finally:
-        manager.stop()
-        await asyncio.wait({running}, timeout=settings.shutdown_grace + 5)
-        if not running.done():
-            running.cancel()
-            await asyncio.wait({running})
         report.done("controllers stopped")
 
 

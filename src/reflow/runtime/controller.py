@@ -8,21 +8,21 @@ import random
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, assert_never
 
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.kube.client import Kube
 from reflow.kube.errors import Conflict, NotFound
 from reflow.runtime import conditions
+from reflow.runtime.cache import Cache
 from reflow.runtime.errors import ReconcileError, Waiting
 from reflow.runtime.events import NORMAL, WARNING, EventRecorder, event_for
-from reflow.runtime.informer import Change, Informer, Key, Scope
+from reflow.runtime.informer import Change, Key, Scope
 from reflow.runtime.logs import bound
 from reflow.runtime.metrics import Metrics
+from reflow.runtime.outcome import Crashed, Ended, Failed, Stalled, Succeeded, Waited, failure, success
 from reflow.runtime.queue import Backoff, ShutDown, WorkQueue
 from reflow.runtime.reconciler import Reconciler
-from reflow.runtime.result import Conditions, Result
 from reflow.runtime.settings import RuntimeSettings
 
 T = TypeVar("T")
@@ -63,50 +63,19 @@ def jittered(interval: float, percentage: float) -> float:
     return max(0.0, interval + random.uniform(-spread, spread))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Outcome:
-    """How a reconcile ended, in the terms of the status, the event and the schedule."""
-
-    ready: bool
-    reason: str
-    message: str
-    stalled: bool = False
-    fields: dict[str, Any] | None = None
-    conditions: Conditions | None = None
-    event_type: str | None = None
-    event_reason: str | None = None
-    event_message: str | None = None
-    event_metadata: dict[str, str] | None = None
-
-
-def failure(error: ReconcileError, event_type: str) -> Outcome:
-    """The outcome of a failed reconcile: Ready=False with the error's reason, and the matching event."""
-    return Outcome(
-        ready=False,
-        reason=error.reason,
-        message=error.message,
-        stalled=error.stalled,
-        fields=dict(error.status),
-        conditions=error.conditions,
-        event_type=event_type,
-        event_reason=error.reason,
-        event_message=error.message,
+def controller_scope(reconciler: type[Reconciler[Any]] | Reconciler[Any], settings: RuntimeSettings) -> Scope:
+    """What a controller of this reconciler watches: its kind, in the settings' namespace and label selector."""
+    return Scope(
+        api_version=reconciler.api_version,
+        kind=reconciler.kind,
+        namespace=settings.watch_namespace,
+        label_selector=settings.watch_label_selector,
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Ended:
-    """An outcome with its schedule: the requeue delay (None: none, or backoff for failures), why, and the
-    object as it stood after the progress writes."""
-
-    outcome: Outcome
-    delay: float | None
-    how: str
-    live: Manifest
-
-
 class Controller(Generic[T]):
-    """Runs one reconciler: watches its kind, queues keys and reconciles them with N workers."""
+    """Runs one reconciler: follows its kind through the cache's informer, queues keys and reconciles them
+    with N workers."""
 
     def __init__(
         self,
@@ -115,6 +84,7 @@ class Controller(Generic[T]):
         reconciler: Reconciler[T],
         settings: RuntimeSettings,
         *,
+        cache: Cache,
         metrics: Metrics | None = None,
         recorder: EventRecorder | None = None,
         component: str | None = None,
@@ -127,13 +97,8 @@ class Controller(Generic[T]):
         self.settings = settings
         self.metrics = metrics or Metrics()
         self.recorder = recorder or EventRecorder(kube, self.component, events_addr=settings.events_addr)
-        scope = Scope(
-            api_version=reconciler.api_version,
-            kind=reconciler.kind,
-            namespace=settings.watch_namespace,
-            label_selector=settings.watch_label_selector,
-        )
-        self.informer = Informer(kube, scope)
+        self.informer = cache.informer(kube, controller_scope(reconciler, settings))
+        """The cache's informer of the reconciled kind; other parts of the process may read it too."""
         self.informer.add_handler(self._on_change)
         self.queue: WorkQueue[Key] = WorkQueue(Backoff(settings.min_retry_delay, settings.max_retry_delay))
         self.requeue_observers: list[RequeueObserver] = []
@@ -151,10 +116,6 @@ class Controller(Generic[T]):
             return
         if wants_reconcile(change, old, new):
             self.enqueue(*key)
-
-    async def run_informer(self) -> None:
-        """Keep the cache current until cancelled."""
-        await self.informer.run()
 
     async def run_workers(self) -> None:
         """Reconcile queued keys with `settings.concurrent` workers until the queue shuts down."""
@@ -219,7 +180,7 @@ class Controller(Generic[T]):
             await self._record(key, obj, outcome)
 
     async def _reconcile(self, key: Key, obj: Manifest) -> Ended:
-        """Run the reconciler and say how it ended."""
+        """Run the reconciler on the object, parsed once, and decide how it ended."""
         generation = int(obj["metadata"].get("generation") or 0)
         retrying = self.queue.failures(key) > 0
         current: dict[str, Manifest] = {"obj": obj}
@@ -234,44 +195,36 @@ class Controller(Generic[T]):
 
         if (obj.get("status") or {}).get("observedGeneration") != generation:
             await progress(IN_PROGRESS)
+        parsed: T | None = None
         try:
             parsed = self.reconciler.parse(obj)
-            async with asyncio.timeout(self.reconciler.timeout(obj)):
+            timeout = self.reconciler.timeout(parsed)
+            async with asyncio.timeout(timeout):
                 result = await self.reconciler.reconcile(parsed, progress)
         except asyncio.CancelledError:
             raise
         except Waiting as waiting:
-            return Ended(failure(waiting, NORMAL), waiting.requeue_after, "waiting", current["obj"])
+            return Ended(failure(waiting, NORMAL), Waited(waiting.requeue_after), current["obj"])
         except ReconcileError as error:
             if error.stalled:
-                return Ended(failure(error, WARNING), None, "stalled", current["obj"])
-            return Ended(failure(error, WARNING), self.reconciler.retry_interval(obj), "failed", current["obj"])
+                return Ended(failure(error, WARNING), Stalled(), current["obj"])
+            return Ended(failure(error, WARNING), Failed(self._retry_interval(parsed)), current["obj"])
         except TimeoutError:
-            timed_out = ReconcileError(f"reconciliation did not finish within {self.reconciler.timeout(obj):.0f}s")
-            return Ended(failure(timed_out, WARNING), self.reconciler.retry_interval(obj), "failed", current["obj"])
+            timed_out = ReconcileError(f"reconciliation did not finish within {timeout:.0f}s")
+            return Ended(failure(timed_out, WARNING), Failed(self._retry_interval(parsed)), current["obj"])
         except Exception as error:
             log.exception("reconcile failed", extra={"error": str(error)})
             unexpected = ReconcileError(str(error) or type(error).__name__)
-            return Ended(failure(unexpected, WARNING), None, "error", current["obj"])
-        outcome = self._success(result)
-        return Ended(outcome, result.requeue_after, "success", current["obj"])
+            return Ended(failure(unexpected, WARNING), Crashed(), current["obj"])
+        interval = result.requeue_after if result.requeue_after is not None else self.reconciler.interval(parsed)
+        return Ended(success(result), Succeeded(interval), current["obj"])
 
-    @staticmethod
-    def _success(result: Result) -> Outcome:
-        return Outcome(
-            ready=True,
-            reason=result.reason,
-            message=result.ready,
-            fields=dict(result.status),
-            conditions=result.conditions,
-            event_type=NORMAL if result.event else None,
-            event_reason=result.event_reason or result.reason,
-            event_message=result.event,
-            event_metadata=dict(result.event_metadata),
-        )
+    def _retry_interval(self, parsed: T | None) -> float | None:
+        """The reconciler's retry interval; the queue's backoff when the object did not even parse."""
+        return None if parsed is None else self.reconciler.retry_interval(parsed)
 
     async def _record(self, key: Key, obj: Manifest, ended: Ended) -> None:
-        outcome, delay, how, live = ended.outcome, ended.delay, ended.how, ended.live
+        outcome, live = ended.outcome, ended.live
         generation = int(obj["metadata"].get("generation") or 0)
         fields = dict(outcome.fields or {})
         token = requested_at(obj)
@@ -295,32 +248,41 @@ class Controller(Generic[T]):
         ready = "True" if outcome.ready else "False"
         self.metrics.record_condition(self.reconciler.kind, key[0], key[1], conditions.READY, ready)
         self.metrics.reconcile_total.labels(self.name, "success" if outcome.ready else "error").inc()
-        if how in ("failed", "error"):
+        if ended.failed:
             self.metrics.reconcile_errors.labels(self.name).inc()
         if outcome.event_type and outcome.event_reason and outcome.event_message:
             event = event_for(
                 live, outcome.event_type, outcome.event_reason, outcome.event_message, outcome.event_metadata
             )
             await self.recorder.emit(event)
-        self._schedule(key, obj, delay, how)
+        self._schedule(key, ended)
 
-    def _schedule(self, key: Key, obj: Manifest, delay: float | None, how: str) -> None:
-        if how in ("success", "waiting", "stalled"):
-            self.queue.forget(key)
-        if how == "stalled":
-            log.info("stalled: no retry until the spec changes")
-            return
-        if how in ("failed", "error") and delay is None:
-            self._schedule_backoff(key, how)
-            return
-        if how == "success":
-            interval = delay if delay is not None else self.reconciler.interval(obj)
-            if interval is None:
-                return
-            delay = jittered(interval, self.settings.interval_jitter_percentage)
-        assert delay is not None
+    def _schedule(self, key: Key, ended: Ended) -> None:
+        """Queue the next run as the outcome table says: success and waiting reset the backoff, failures grow it."""
+        match ended.next:
+            case Succeeded(interval=interval):
+                self.queue.forget(key)
+                if interval is not None:
+                    self._schedule_after(key, jittered(interval, self.settings.interval_jitter_percentage), "success")
+            case Waited(requeue_after=delay):
+                self.queue.forget(key)
+                self._schedule_after(key, delay, "waiting")
+            case Stalled():
+                self.queue.forget(key)
+                log.info("stalled: no retry until the spec changes")
+            case Failed(retry_interval=delay):
+                if delay is None:
+                    self._schedule_backoff(key, "failed")
+                else:
+                    self._schedule_after(key, delay, "failed")
+            case Crashed():
+                self._schedule_backoff(key, "error")
+            case _:
+                assert_never(ended.next)
+
+    def _schedule_after(self, key: Key, delay: float, why: str) -> None:
         self.queue.add_after(key, delay)
-        self._observe(key, delay, how)
+        self._observe(key, delay, why)
 
     def _schedule_backoff(self, key: Key, why: str) -> None:
         delay = self.queue.add_rate_limited(key)

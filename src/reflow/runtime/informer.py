@@ -82,8 +82,17 @@ class Informer:
         """How many times the informer listed (1 + one per expired or broken watch)."""
 
     def add_index(self, name: str, indexer: Indexer) -> None:
-        """Register an index; add indexes before `run` starts."""
-        self._indexes[name] = _Index(indexer)
+        """Register an index, also over the objects already cached; an informer is shared, so a name is
+        registered once (again with the same function is a no-op, with another is an error)."""
+        present = self._indexes.get(name)
+        if present is not None:
+            if present.of is not indexer:
+                raise ValueError(f"index {name!r} on {self.scope.kind} is already registered with another function")
+            return
+        index = self._indexes[name] = _Index(indexer)
+        for key, obj in self._cache.items():
+            for value in indexer(obj):
+                index.entries[value].add(key)
 
     def add_handler(self, handler: Handler) -> None:
         """Register a change handler; handlers must be quick and must not block."""

@@ -1,29 +1,40 @@
-"""The manager: runs controllers, their informers, leases and the shared endpoints, and shuts them down in order."""
+"""The manager: runs controllers, the informer cache, leases and the shared endpoints, and shuts them down in order."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
-from contextlib import AsyncExitStack
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import replace
+from typing import Any, TypeVar
 
 from reflow.kube.client import Kube
-from reflow.runtime.controller import Controller
+from reflow.runtime.cache import Cache
+from reflow.runtime.controller import Controller, controller_scope
+from reflow.runtime.informer import Informer
 from reflow.runtime.leader import LeaderElector, LeadershipLost, default_identity
 from reflow.runtime.metrics import Metrics
+from reflow.runtime.reconciler import Reconciler
 from reflow.runtime.servers import metrics_app, probes_app, serving
 from reflow.runtime.settings import RuntimeSettings
 from reflow.runtime.watches import DynamicWatches
 
+T = TypeVar("T")
 log = logging.getLogger("reflow.runtime.manager")
 
 
 class Manager:
-    """Runs a set of controllers in one process until `stop()`.
+    """Runs a set of controllers in one process: `async with manager.running(): ...`.
 
-    Shutdown order: workers finish what they are reconciling and stop, then informers, then the
-    leases are released (so another replica takes over at once), then the endpoints close.
+    Every informer of the process comes from `cache`: a controller's own kind, the objects other parts
+    follow (a Kustomization's sources) and the dynamic watches of health checks. So a kind in a scope
+    is listed and watched once, whoever reads it.
+
+    Shutdown, one part at a time: the queues stop taking keys and workers finish what they are
+    reconciling (cancelled after `shutdown_grace`); each lease is released as soon as its workers have
+    stopped, so another replica takes over at once; then the event recorders and services stop, then
+    the informers, and the metrics and health endpoints close last.
     """
 
     def __init__(
@@ -32,13 +43,14 @@ class Manager:
         settings: RuntimeSettings,
         *,
         metrics: Metrics | None = None,
-        watches: DynamicWatches | None = None,
         identity: str | None = None,
     ) -> None:
         self.kube = kube
         self.settings = settings
         self.metrics = metrics or Metrics()
-        self.watches = watches or DynamicWatches()
+        self.cache = Cache()
+        """The process's informers, shared by cluster, identity, kind and scope."""
+        self.watches = DynamicWatches(self.cache)
         self.identity = identity or default_identity()
         """This manager's candidate name in every lease it competes for."""
         self.controllers: list[Controller[Any]] = []
@@ -49,11 +61,28 @@ class Manager:
         """Names of the components whose lease this manager holds."""
         self._stop = asyncio.Event()
         self._started = asyncio.Event()
+        self._stopped = asyncio.Event()
         self._lead_events: dict[str, asyncio.Event] = {}
 
-    def add(self, controller: Controller[Any]) -> None:
-        """Run this controller too; add before `run`."""
+    def informer_for(self, reconciler: type[Reconciler[Any]]) -> Informer:
+        """The cache's informer of the kind this reconciler reconciles, in the manager's watch scope: the
+        one its controller reads, available before the controller exists (for the reconciler's lookups)."""
+        return self.cache.informer(self.kube, controller_scope(reconciler, self.settings))
+
+    def add_controller(
+        self, name: str, reconciler: Reconciler[T], *, concurrent: int | None = None, component: str | None = None
+    ) -> Controller[T]:
+        """Run a controller for this reconciler too, on the manager's cache and metrics; add before running.
+
+        `concurrent` overrides the settings' workers per kind; `component` is the Flux controller it
+        belongs to (it names the lease and reports the events), the controller's name when None.
+        """
+        settings = self.settings if concurrent is None else replace(self.settings, concurrent=concurrent)
+        controller = Controller(
+            name, self.kube, reconciler, settings, cache=self.cache, metrics=self.metrics, component=component
+        )
         self.controllers.append(controller)
+        return controller
 
     def components(self) -> dict[str, list[Controller[Any]]]:
         """The controllers grouped by the component (Flux controller) they belong to; one lease each."""
@@ -68,8 +97,8 @@ class Manager:
         self.services[name] = run
 
     def ready(self) -> bool:
-        """True once every controller's cache is synced."""
-        return all(controller.informer.synced for controller in self.controllers)
+        """True once every informer the cache holds has listed its objects (`/readyz`)."""
+        return self.cache.synced
 
     async def wait_leading(self, name: str) -> None:
         """Wait until this manager holds the named component's lease (at once without leader election)."""
@@ -86,8 +115,45 @@ class Manager:
         """Wait until the endpoints listen and the informers run."""
         await self._started.wait()
 
+    async def stopped(self) -> None:
+        """Wait until the manager has stopped: after `stop()`, or when a part of it failed."""
+        await self._stopped.wait()
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[Manager]:
+        """Run everything in the background for the block, then stop in order and wait for it.
+
+        Entering returns once the endpoints listen and the informers run, and raises what prevented
+        that (a port in use). Leaving re-raises what stopped the manager early, if anything did.
+        """
+        task = asyncio.ensure_future(self.run())
+        try:
+            started = asyncio.ensure_future(self.wait_started())
+            await asyncio.wait({task, started}, return_when=asyncio.FIRST_COMPLETED)
+            started.cancel()
+            if task.done():
+                task.result()
+            yield self
+        finally:
+            self.stop()
+            try:
+                await asyncio.wait({task})
+            finally:
+                if not task.done():
+                    task.cancel()
+                    await asyncio.wait({task})
+        error = None if task.cancelled() else task.exception()
+        if error is not None:
+            raise error
+
     async def run(self) -> None:
         """Run everything until `stop()` or cancellation."""
+        try:
+            await self._run()
+        finally:
+            self._stopped.set()
+
+    async def _run(self) -> None:
         async with AsyncExitStack() as stack:
             self.ports["metrics"] = await stack.enter_async_context(
                 serving(metrics_app(self.metrics), self.settings.metrics_addr)
@@ -95,10 +161,9 @@ class Manager:
             self.ports["health"] = await stack.enter_async_context(
                 serving(probes_app(self.ready), self.settings.health_addr)
             )
-            await stack.enter_async_context(self.watches)
+            await stack.enter_async_context(self.cache)
             async with asyncio.TaskGroup() as background:
-                watching = [background.create_task(c.run_informer()) for c in self.controllers]
-                watching += [background.create_task(c.recorder.run()) for c in self.controllers]
+                watching = [background.create_task(c.recorder.run()) for c in self.controllers]
                 watching += [background.create_task(run()) for run in self.services.values()]
                 self._started.set()
                 async with asyncio.TaskGroup() as workers:

@@ -1,4 +1,23 @@
-"""The contract between a controller's reconciler and the runtime that drives it."""
+"""The contract between a controller's reconciler and the runtime that drives it.
+
+The runtime parses the object once (`parse`), bounds the run by `timeout(obj)`, and turns how
+`reconcile` ended into the status, one event and the next run; the first row that matches wins:
+
+| ended with        | Ready                         | Stalled | next run                            | event           |
+|-------------------|-------------------------------|---------|-------------------------------------|-----------------|
+| `Result`          | True, its `reason`, `ready`   | removed | `requeue_after` or `interval(obj)`, | Normal, if it   |
+|                   |                               |         | jittered; none if both are None     | has an `event`  |
+| `Waiting`         | False, its reason             | removed | its `requeue_after`                 | Normal          |
+| …with `stalled`   | False, its reason             | True    | none until the generation changes   | Warning         |
+| `ReconcileError`  | False, its reason             | removed | `retry_interval(obj)` or backoff    | Warning         |
+| `TimeoutError`    | False, `ReconciliationFailed` | removed | as `ReconcileError`                 | Warning         |
+| other `Exception` | False, `ReconciliationFailed` | removed | backoff                             | Warning; trace  |
+|                   |                               |         |                                     | back in the log |
+| `CancelledError`  | untouched                     | –       | none: re-raised, the manager stops  | none            |
+
+Backoff is the work queue's, per object: 750 ms doubling to 15 min (`--min/max-retry-delay`). It keeps
+growing while failures repeat, and resets after a success, a wait or a stall.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +25,6 @@ import abc
 from collections.abc import Awaitable, Callable
 from typing import ClassVar, Generic, TypeVar
 
-from reflow.api.duration import parse_duration
 from reflow.api.meta import Manifest
 from reflow.runtime.result import Result
 
@@ -14,7 +32,7 @@ T = TypeVar("T")
 
 FINALIZER = "finalizers.fluxcd.io"
 DEFAULT_TIMEOUT = 600.0
-"""Seconds a reconcile may take when the kind has no `spec.timeout`."""
+"""Seconds a reconcile may take when the reconciler sets no timeout of its own."""
 
 Progress = Callable[[str], Awaitable[None]]
 """Records that the reconcile is working on a stage: Reconciling=True, Ready=Unknown with that message."""
@@ -34,7 +52,7 @@ class Reconciler(abc.ABC, Generic[T]):
 
     @abc.abstractmethod
     def parse(self, obj: Manifest) -> T:
-        """The typed object for a manifest from the cache."""
+        """The typed object for a manifest from the cache; raise StalledError when the spec is invalid."""
 
     @abc.abstractmethod
     async def reconcile(self, obj: T, progress: Progress) -> Result:
@@ -44,17 +62,17 @@ class Reconciler(abc.ABC, Generic[T]):
         """Clean up before the object goes away (skipped for suspended objects)."""
         del obj
 
-    def interval(self, obj: Manifest) -> float | None:
-        """Seconds between runs when nothing triggers one: `spec.interval`."""
-        text = (obj.get("spec") or {}).get("interval")
-        return parse_duration(text) if text else None
+    def interval(self, obj: T) -> float | None:
+        """Seconds between runs when nothing triggers one (`spec.interval`); None: only events trigger runs."""
+        del obj
+        return None
 
-    def retry_interval(self, obj: Manifest) -> float | None:
+    def retry_interval(self, obj: T) -> float | None:
         """Seconds before retrying a failure; None: the queue's exponential backoff (sources)."""
         del obj
         return None
 
-    def timeout(self, obj: Manifest) -> float:
-        """Seconds one reconcile may take: `spec.timeout`, else ten minutes."""
-        text = (obj.get("spec") or {}).get("timeout")
-        return parse_duration(text) if text else DEFAULT_TIMEOUT
+    def timeout(self, obj: T) -> float:
+        """Seconds one reconcile may take (`spec.timeout`); ten minutes unless the kind says otherwise."""
+        del obj
+        return DEFAULT_TIMEOUT

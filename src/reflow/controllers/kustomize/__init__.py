@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from reflow.api.meta import Manifest
 from reflow.controllers.kustomize.clusters import Clusters
 from reflow.controllers.kustomize.reconciler import KustomizationReconciler
@@ -11,7 +9,6 @@ from reflow.controllers.kustomize.sources import SourceKey, Sources
 from reflow.controllers.options import ControllerOptions
 from reflow.engines.build import BuildCache, BuildSettings, KustomizeBuilder, Pipeline
 from reflow.kube.client import Kube
-from reflow.runtime.controller import Controller
 from reflow.runtime.informer import Change
 from reflow.runtime.manager import Manager
 from reflow.runtime.settings import RuntimeSettings
@@ -44,7 +41,7 @@ def readiness(ks: Manifest | None) -> tuple[object, ...]:
 
 def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: ControllerOptions) -> None:
     """Add the Kustomization controller, its source watches and the dependents' triggers to the manager."""
-    sources = Sources(kube, settings.watch_namespace)
+    sources = Sources(manager.cache, kube, settings.watch_namespace)
     clusters = Clusters(
         kube,
         default_service_account=options.default_service_account,
@@ -55,42 +52,35 @@ def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: Cont
         BuildSettings(no_remote_bases=options.no_remote_bases),
         BuildCache(),
     )
-    worker_settings = replace(settings, concurrent=options.concurrent or DEFAULT_CONCURRENCY)
-    controller: Controller[object]
-
-    def lookup(namespace: str, name: str) -> Manifest | None:
-        return controller.informer.get(namespace, name)
-
+    kustomizations = manager.informer_for(KustomizationReconciler)
     reconciler = KustomizationReconciler(
         kube,
         sources=sources,
         pipeline=pipeline,
         clusters=clusters,
         watcher=manager.watches,
-        kustomizations=lookup,
+        kustomizations=kustomizations.get,
         options=options,
         gates=settings.feature_gates,
         requeue_dependency=settings.requeue_dependency,
     )
-    controller = Controller(  # type: ignore[assignment]
-        "kustomization", kube, reconciler, worker_settings, metrics=manager.metrics, component=COMPONENT
+    controller = manager.add_controller(
+        "kustomization", reconciler, concurrent=options.concurrent or DEFAULT_CONCURRENCY, component=COMPONENT
     )
-    controller.informer.add_index(SOURCE_INDEX, source_index)
-    controller.informer.add_index(DEPENDS_ON_INDEX, depends_on_index)
+    kustomizations.add_index(SOURCE_INDEX, source_index)
+    kustomizations.add_index(DEPENDS_ON_INDEX, depends_on_index)
 
     def on_new_artifact(key: SourceKey) -> None:
-        for ks in controller.informer.by_index(SOURCE_INDEX, "/".join(key)):
+        for ks in kustomizations.by_index(SOURCE_INDEX, "/".join(key)):
             controller.enqueue(ks["metadata"].get("namespace"), ks["metadata"]["name"])
 
     def on_kustomization(change: Change, old: Manifest | None, new: Manifest) -> None:
         if change is Change.DELETED or readiness(old) == readiness(new):
             return
         key = f"{new['metadata'].get('namespace') or ''}/{new['metadata']['name']}"
-        for dependent in controller.informer.by_index(DEPENDS_ON_INDEX, key):
+        for dependent in kustomizations.by_index(DEPENDS_ON_INDEX, key):
             controller.enqueue(dependent["metadata"].get("namespace"), dependent["metadata"]["name"])
 
     sources.on_new_artifact(on_new_artifact)
-    controller.informer.add_handler(on_kustomization)
-    manager.add_service("kustomize-sources", sources.run)
+    kustomizations.add_handler(on_kustomization)
     manager.add_service("kustomize-clusters", clusters.run)
-    manager.add(controller)

@@ -139,16 +139,18 @@ class KustomizationReconciler(Reconciler[Kustomization]):
         except ValueError as error:
             raise StalledError(f"invalid Kustomization: {error}", reason="InvalidSpec") from error
 
-    def retry_interval(self, obj: Manifest) -> float | None:
-        spec = self.parse(obj).spec
-        return spec.retry_interval or spec.interval
+    def interval(self, ks: Kustomization) -> float:
+        return ks.spec.interval
+
+    def retry_interval(self, ks: Kustomization) -> float:
+        return ks.spec.retry_interval or ks.spec.interval
 
     def apply_timeout(self, ks: Kustomization) -> float:
         """Seconds for apply and health checks: `spec.timeout`, else the interval less 30 s."""
         return ks.spec.timeout or default_timeout(ks.spec.interval)
 
-    def timeout(self, obj: Manifest) -> float:
-        return self.apply_timeout(self.parse(obj)) + 60.0
+    def timeout(self, ks: Kustomization) -> float:
+        return self.apply_timeout(ks) + 60.0
 
     def source_key(self, ks: Kustomization) -> SourceKey:
         ref = ks.spec.source_ref

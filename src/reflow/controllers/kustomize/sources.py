@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 from reflow.api.meta import Manifest
 from reflow.kube.client import Kube
+from reflow.runtime.cache import Cache
 from reflow.runtime.errors import Waiting
-from reflow.runtime.informer import Change, Informer, Scope
+from reflow.runtime.informer import Change, Scope
 
 SOURCE_API = "source.toolkit.fluxcd.io/v1"
 SOURCE_KINDS = ("GitRepository", "OCIRepository", "Bucket", "ExternalArtifact")
@@ -58,11 +59,13 @@ def revision_of(source: Manifest | None) -> str | None:
 
 
 class Sources:
-    """Watches every source kind (in the controller's scope) and tells who cares when an artifact changes."""
+    """Follows every source kind (in the controller's scope) on the manager's informer cache, shared with the
+    source controller in the same process, and tells who cares when an artifact changes."""
 
-    def __init__(self, kube: Kube, namespace: str | None) -> None:
+    def __init__(self, cache: Cache, kube: Kube, namespace: str | None) -> None:
         self.informers = {
-            kind: Informer(kube, Scope(api_version=SOURCE_API, kind=kind, namespace=namespace)) for kind in SOURCE_KINDS
+            kind: cache.informer(kube, Scope(api_version=SOURCE_API, kind=kind, namespace=namespace))
+            for kind in SOURCE_KINDS
         }
         self._listeners: list[Callable[[SourceKey], None]] = []
         self._revision_events: dict[SourceKey, set[asyncio.Event]] = {}
@@ -106,14 +109,3 @@ class Sources:
             events.discard(event)
             if not events:
                 del self._revision_events[key]
-
-    async def run(self) -> None:
-        """Keep every source cache current until cancelled."""
-        async with asyncio.TaskGroup() as group:
-            for informer in self.informers.values():
-                group.create_task(informer.run())
-
-    async def wait_synced(self) -> None:
-        """Wait until every source cache has been filled once."""
-        for informer in self.informers.values():
-            await informer.wait_synced()

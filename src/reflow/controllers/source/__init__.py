@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 
 from reflow.api.meta import Manifest
 from reflow.controllers.options import ControllerOptions
 from reflow.controllers.source.gitrepository import GitRepositoryReconciler
 from reflow.engines.artifact import Storage, advertised_address, serve_artifacts
 from reflow.kube.client import Kube
-from reflow.runtime.controller import Controller
 from reflow.runtime.informer import Change
 from reflow.runtime.manager import Manager
 from reflow.runtime.servers import split_address
 from reflow.runtime.settings import RuntimeSettings
 
 COMPONENT = "source-controller"
-DEFAULT_CONCURRENCY = 2
 INCLUDE_INDEX = "include"
+DEFAULT_CONCURRENCY = 2
 """Flux's source-controller runs two workers per kind."""
 
 
@@ -27,18 +25,14 @@ def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: Cont
     storage_settings = options.storage
     storage_settings.storage_path.mkdir(parents=True, exist_ok=True)
     storage_ready = asyncio.Event()
-    controller: Controller[object]
-
-    def lookup(namespace: str, name: str) -> Manifest | None:
-        return controller.informer.get(namespace, name)
-
+    repositories = manager.informer_for(GitRepositoryReconciler)
     reconciler = GitRepositoryReconciler(
         kube,
         Storage(storage_settings.storage_path, advertised_address(storage_settings)),
         storage_ready,
         ttl=storage_settings.artifact_retention_ttl,
         records=storage_settings.artifact_retention_records,
-        lookup=lookup,
+        lookup=repositories.get,
     )
 
     async def serve() -> None:
@@ -50,21 +44,19 @@ def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: Cont
             await asyncio.Event().wait()
 
     manager.add_service("artifact-server", serve)
-    worker_settings = replace(settings, concurrent=options.concurrent or DEFAULT_CONCURRENCY)
-    controller = Controller(  # type: ignore[assignment]
-        "gitrepository", kube, reconciler, worker_settings, metrics=manager.metrics, component=COMPONENT
+    controller = manager.add_controller(
+        "gitrepository", reconciler, concurrent=options.concurrent or DEFAULT_CONCURRENCY, component=COMPONENT
     )
-    controller.informer.add_index(INCLUDE_INDEX, included_by)
+    repositories.add_index(INCLUDE_INDEX, included_by)
 
     def on_change(change: Change, old: Manifest | None, new: Manifest) -> None:
         if change is Change.DELETED or artifact_of(old) == artifact_of(new):
             return
         key = f"{new['metadata'].get('namespace') or ''}/{new['metadata']['name']}"
-        for includer in controller.informer.by_index(INCLUDE_INDEX, key):
+        for includer in repositories.by_index(INCLUDE_INDEX, key):
             controller.enqueue(includer["metadata"].get("namespace"), includer["metadata"]["name"])
 
-    controller.informer.add_handler(on_change)
-    manager.add(controller)
+    repositories.add_handler(on_change)
 
 
 def included_by(repo: Manifest) -> list[str]:

@@ -39,7 +39,7 @@ from reflow.engines.git import (
 from reflow.kube.client import Kube
 from reflow.kube.errors import NotFound
 from reflow.runtime.errors import ReconcileError, StalledError
-from reflow.runtime.reconciler import Progress, Reconciler
+from reflow.runtime.reconciler import DEFAULT_TIMEOUT, Progress, Reconciler
 from reflow.runtime.result import ConditionState, Result
 
 ARTIFACT_IN_STORAGE = "ArtifactInStorage"
@@ -116,9 +116,12 @@ class GitRepositoryReconciler(Reconciler[GitRepository]):
         except ValueError as error:
             raise StalledError(f"invalid GitRepository: {error}", reason="InvalidSpec") from error
 
-    def timeout(self, obj: Manifest) -> float:
-        """The fetch timeout bounds each git call; the whole reconcile gets twice that, and at least 2 min."""
-        return max(2 * super().timeout(obj), 120.0) if (obj.get("spec") or {}).get("timeout") else 600.0
+    def interval(self, repo: GitRepository) -> float:
+        return repo.spec.interval
+
+    def timeout(self, repo: GitRepository) -> float:
+        """The fetch timeout bounds each git call; the whole reconcile gets twice that, and at least 10 min."""
+        return max(2 * repo.spec.timeout, DEFAULT_TIMEOUT)
 
     async def reconcile(self, repo: GitRepository, progress: Progress) -> Result:
         spec, meta = repo.spec, repo.metadata
