@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import json
 import ssl
@@ -22,6 +23,7 @@ from reflow.kube.errors import Unreachable, api_error
 from reflow.kube.kubeconfig import load_configuration
 from reflow.kube.options import ConnectionOptions
 from reflow.kube.ratelimit import TokenBucket
+from reflow.kube.retry import MAX_RETRIES, retry_after
 
 APPLY_PATCH = "application/apply-patch+yaml"
 MERGE_PATCH = "application/merge-patch+json"
@@ -138,27 +140,33 @@ class Kube:
         request_timeout: float | None,
         accept: str = JSON,
     ) -> tuple[Manifest, datetime | None]:
-        await self._limiter.acquire()
         data: bytes | None = None
         if body is not None:
             data = body if isinstance(body, bytes) else json.dumps(body).encode()
             content_type = content_type or "application/json"
         client_timeout = aiohttp.ClientTimeout(total=request_timeout or self.options.request_timeout)
-        try:
-            async with self._session.request(
-                method,
-                self._url(path, query),
-                data=data,
-                headers=await self._headers(content_type, accept),
-                timeout=client_timeout,
-            ) as response:
-                raw = await response.read()
-                if response.status >= 400:
-                    raise api_error(response.status, _decode(raw), f"{method} {path}: HTTP {response.status}")
-                decoded = _decode(raw)
-                return (decoded if isinstance(decoded, dict) else {}), _server_date(response.headers.get("Date"))
-        except (aiohttp.ClientConnectionError, TimeoutError) as err:
-            raise Unreachable(f"cannot reach the API server at {self._host}: {err or type(err).__name__}") from err
+        for attempt in range(MAX_RETRIES + 1):
+            await self._limiter.acquire()
+            try:
+                async with self._session.request(
+                    method,
+                    self._url(path, query),
+                    data=data,
+                    headers=await self._headers(content_type, accept),
+                    timeout=client_timeout,
+                ) as response:
+                    raw = await response.read()
+                    if response.status < 400:
+                        decoded = _decode(raw)
+                        answer = decoded if isinstance(decoded, dict) else {}
+                        return answer, _server_date(response.headers.get("Date"))
+                    delay = retry_after(response.status, response.headers)
+                    if delay is None or attempt == MAX_RETRIES:
+                        raise api_error(response.status, _decode(raw), f"{method} {path}: HTTP {response.status}")
+            except (aiohttp.ClientConnectionError, TimeoutError) as err:
+                raise Unreachable(f"cannot reach the API server at {self._host}: {err or type(err).__name__}") from err
+            await asyncio.sleep(delay)  # the server named the delay: it is its back-off, not a poll
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     async def get_path(self, path: str) -> Manifest:
         """GET a raw API path, such as `/version` or a discovery document."""
