@@ -24,7 +24,7 @@ class ControllerOptions:
     default_service_account: str | None = None
     """Impersonate this ServiceAccount when a Kustomization names none (`--default-service-account`)."""
     allow_unconfined_builds: bool = False
-    """Run kustomize without bubblewrap where the sandbox cannot start (`--allow-unconfined-builds`)."""
+    """Run kustomize unconfined where no sandbox (bubblewrap, Landlock) can start (`--allow-unconfined-builds`)."""
     override_managers: tuple[str, ...] = ()
     """Field managers whose fields are taken over at apply (`--override-manager`)."""
     override_managers_before_dry_run: tuple[str, ...] = ()

@@ -31,7 +31,7 @@ _PLUGIN_PATHS = ("files", "envs", "env", "path", "paths", "valuesFile", "additio
 def inside(root: Path, candidate: str | os.PathLike[str]) -> bool:
     """Whether a path, once normalized (not resolved), is `root` or below it."""
     normalized = os.path.normpath(candidate)
-    return normalized == str(root) or normalized.startswith(str(root) + os.sep)
+    return normalized == str(root) or normalized.startswith(str(root).rstrip(os.sep) + os.sep)
 
 
 def build_directory(root: Path, path: str) -> Path:
