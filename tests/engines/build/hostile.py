@@ -6,8 +6,11 @@ controller Pod's restrictions, so both prove the same list.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n"
@@ -40,6 +43,31 @@ def plant(case: Hostile, base: Path) -> Path:
     for name, target in case.links.items():
         (root / name).symlink_to(target.replace("{outside}", str(base)))
     return root
+
+
+@contextmanager
+def served(body: str) -> Iterator[str]:
+    """The URL of `body` served over HTTP on loopback while the block runs: what a sandbox must not reach."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body.encode())))
+            self.end_headers()
+            self.wfile.write(body.encode())
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/cm.yaml"
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
 
 
 def _kustomization(body: str) -> dict[str, str]:

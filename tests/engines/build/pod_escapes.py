@@ -13,12 +13,10 @@ import json
 import os
 import shutil
 import tempfile
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from reflow.engines.build import BuildFailed, BuildRequest, BuildSettings, BuildSpec, KustomizeBuilder, Owner, Pipeline
-from tests.engines.build.hostile import CASES, CONFIGMAP, HOSTNAME_GENERATOR, plant
+from tests.engines.build.hostile import CASES, CONFIGMAP, HOSTNAME_GENERATOR, plant, served
 
 PODINFO = Path(__file__).parent / "testdata" / "podinfo"
 
@@ -34,23 +32,6 @@ def _outcome(error: BaseException | None, spawned: int) -> dict[str, object]:
     if error is None:
         return {"error": None, "spawned": spawned}
     return {"error": type(error).__name__, "message": str(error), "spawned": spawned}
-
-
-def _serve() -> str:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = CONFIGMAP.encode()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_address[1]}/cm.yaml"
 
 
 async def _kustomize_alone(builder: KustomizeBuilder, base: Path, body: str) -> dict[str, object]:
@@ -88,7 +69,8 @@ async def report(scratch: Path) -> dict[str, object]:
     cases["sandbox-hides-host-files"] = await _kustomize_alone(builder, scratch / "host", generator)
     inline = "generators:\n- |\n" + "".join(f"  {line}\n" for line in HOSTNAME_GENERATOR.splitlines())
     cases["sandbox-hides-plugin-files"] = await _kustomize_alone(builder, scratch / "plugin", inline)
-    cases["sandbox-has-no-network"] = await _kustomize_alone(builder, scratch / "net", f"resources:\n- {_serve()}\n")
+    with served(CONFIGMAP) as url:
+        cases["sandbox-has-no-network"] = await _kustomize_alone(builder, scratch / "net", f"resources:\n- {url}\n")
     shutil.copytree(PODINFO, scratch / "podinfo")
     facts["podinfo_objects"] = await _build(builder, scratch / "podinfo", "overlays/production")
     return {**facts, "cases": cases}

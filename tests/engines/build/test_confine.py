@@ -5,9 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -28,6 +26,7 @@ from reflow.engines.build import (
 )
 from reflow.engines.build.confine import check_references
 from tests.engines.build.hostile import CASES, CONFIGMAP, HOSTNAME_GENERATOR, Hostile, plant
+from tests.engines.build.hostile import served as serve
 
 
 @pytest.fixture(scope="module", params=[Sandbox.BWRAP, Sandbox.LANDLOCK])
@@ -47,24 +46,8 @@ def builder(request: pytest.FixtureRequest) -> KustomizeBuilder:
 @pytest.fixture
 def served() -> Iterator[str]:
     """The URL of a ConfigMap served over HTTP on loopback, for as long as the test runs."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = CONFIGMAP.replace("app", "served").encode()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/cm.yaml"
-    server.shutdown()
-    thread.join()
+    with serve(CONFIGMAP.replace("app", "served")) as url:
+        yield url
 
 
 @pytest.fixture
