@@ -10,6 +10,7 @@ import yaml
 from click.testing import CliRunner
 
 from reflow.cli.main import cli
+from tests.cli.repository import repository
 
 KS = """apiVersion: kustomize.toolkit.fluxcd.io/v1
 kind: Kustomization
@@ -108,3 +109,22 @@ def test_build_failure_names_the_kustomization(sources: Path) -> None:
     assert code == 1
     assert "Kustomization/apps/app: build failed" in output
     assert "absolute path" in output
+
+
+def test_overlay_may_refer_to_bases_elsewhere_in_its_git_work_tree(sources: Path) -> None:
+    overlay = repository(sources / "repo")
+    code, output = invoke(
+        "app", "--path", str(overlay), "--kustomization-file", str(sources / "ks.yaml"), "--dry-run", "-n", "apps"
+    )
+    assert code == 0, output
+    assert [document["metadata"]["name"] for document in yaml.safe_load_all(output)] == ["dev-cm"]
+
+
+def test_reference_out_of_the_git_work_tree_is_refused(sources: Path) -> None:
+    overlay = repository(sources / "repo")
+    (overlay / "kustomization.yaml").write_text("resources:\n- ../../../../app\n")  # sources/app: beside the tree
+    code, output = invoke(
+        "app", "--path", str(overlay), "--kustomization-file", str(sources / "ks.yaml"), "--dry-run", "-n", "apps"
+    )
+    assert code == 1
+    assert "resources entry '../../../../app' leads outside" in output

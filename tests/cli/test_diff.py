@@ -11,6 +11,7 @@ import yaml
 from reflow.api.meta import ObjectRef
 from reflow.kube.client import Kube
 from tests.cli.conftest import TESTDATA, ObjectFactory, Reflow, kustomization
+from tests.cli.repository import repository
 
 GOLDEN = TESTDATA / "diff"
 PASSWORD_V1 = "correct-horse"
@@ -161,3 +162,18 @@ async def test_diff_of_a_kustomization_missing_from_the_cluster(
         "--ignore-not-found", "--no-progress-bar",
     )  # fmt: skip
     assert (result.code, result.stdout) == (1, golden("created.golden", namespace)), result.stderr
+
+
+async def test_diff_of_an_overlay_referring_to_bases_in_its_git_work_tree(
+    reflow: Reflow, crds: None, namespace: str, tmp_path: Path
+) -> None:
+    overlay = repository(tmp_path / "repo")
+    file = tmp_path / "ks.yaml"
+    manifest = kustomization("app")
+    manifest["spec"]["targetNamespace"] = namespace
+    file.write_text(yaml.safe_dump(manifest))
+    result = await reflow(
+        "diff", "kustomization", "app", "--path", str(overlay), "--kustomization-file", str(file),
+        "--ignore-not-found", "--no-progress-bar",
+    )  # fmt: skip
+    assert (result.code, result.stdout) == (1, f"► ConfigMap/{namespace}/dev-cm created\n"), result.stderr

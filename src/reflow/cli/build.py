@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import shutil
+import os
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -32,6 +32,7 @@ from reflow.engines.build import (
     dump,
     mask_secrets,
 )
+from reflow.engines.build.local import boundary, copy_local
 from reflow.engines.sourceignore import Matcher, read_patterns
 from reflow.kube.client import Kube, connect
 from reflow.kube.errors import NotFound
@@ -82,14 +83,20 @@ class LocalBuild:
     objects: tuple[Manifest, ...]
 
 
-def _copy_without(root: Path, target: Path, ignore_paths: Sequence[str]) -> None:
+def _ignore_inside(path: Path, ignore_paths: Sequence[str]) -> Callable[[str, list[str]], set[str]] | None:
+    """A copytree filter leaving out what `ignore_paths` (gitignore syntax, relative to `path`) match."""
+    if not ignore_paths:
+        return None
     matcher = Matcher(read_patterns("\n".join(ignore_paths)))
+    start = Path(os.path.realpath(path))
 
     def ignored(directory: str, names: list[str]) -> set[str]:
-        relative = Path(directory).relative_to(root).parts
+        relative = Path(directory).relative_to(start).parts if Path(directory).is_relative_to(start) else None
+        if relative is None:
+            return set()
         return {name for name in names if matcher.ignores((*relative, name), Path(directory, name).is_dir())}
 
-    shutil.copytree(root, target, symlinks=True, ignore=ignored)
+    return ignored
 
 
 async def build_local(
@@ -105,7 +112,9 @@ async def build_local(
     """Build a local directory as the Kustomization `name` (from `file`, else from the cluster) would.
 
     `ignore_paths` (gitignore syntax, relative to `path`) leave files out first, as `.sourceignore`
-    lines would. Raises LocalBuildError, or a KubeError when the cluster cannot be read.
+    lines would. The build may read anything in the git work tree holding `path` (an overlay's
+    `../../bases/app`), not only `path`: see `engines/build/local.py`. Raises LocalBuildError, or a
+    KubeError when the cluster cannot be read.
     """
     ks = kustomization_from_file(file, name, options.namespace) if file else None
     sources: list[dict[str, str]] = []
@@ -124,19 +133,26 @@ async def build_local(
         substitution = Substitution.of(ks.spec.post_build, sources, strict=strict)
     owner = Owner(ks.metadata.name, ks.metadata.namespace or options.namespace)
     pipeline = Pipeline(KustomizeBuilder(), BuildSettings(timeout=options.timeout))
+    spec = BuildSpec.of(ks.spec)
+    top = await boundary(path)
     with tempfile.TemporaryDirectory(prefix="reflow-local-") as scratch:
-        root = path
-        if ignore_paths:
-            root = Path(scratch, "root")
-            await asyncio.to_thread(_copy_without, path, root, tuple(ignore_paths))
-        request = BuildRequest(
-            root=root,
-            digest=None,
-            spec=replace(BuildSpec.of(ks.spec), path="."),
-            owner=owner,
-            substitution=substitution,
-        )
         try:
+            tree = await asyncio.to_thread(
+                copy_local,
+                path,
+                top,
+                Path(scratch, "root"),
+                extra=spec.components,
+                ignore=_ignore_inside(path, ignore_paths),
+            )
+            request = BuildRequest(
+                root=tree.root,
+                digest=None,
+                spec=replace(spec, path=tree.path),
+                owner=owner,
+                substitution=substitution,
+                disposable=True,
+            )
             result = await pipeline.build(request)
         except BuildFailed as error:
             raise LocalBuildError(f"Kustomization/{owner.namespace}/{name}: build failed: {error}") from error

@@ -78,7 +78,7 @@ def default_log_file() -> Path | None:
 @click.option("--no-remote-bases", type=click.BOOL, default=False, show_default=True)
 @click.option("--default-service-account", default=None, help="Impersonate it when a Kustomization names none.")
 @click.option("--allow-unconfined-builds", type=click.BOOL, default=False, show_default=True,
-              help="Build without the bubblewrap sandbox where it cannot start (unsafe).")  # fmt: skip
+              help="Build unconfined where neither bubblewrap nor Landlock can start (unsafe).")  # fmt: skip
 @click.option("--insecure-kubeconfig-tls", type=click.BOOL, default=False, show_default=True,
               help="Let kubeconfig Secrets for remote clusters skip TLS verification (unsafe).")  # fmt: skip
 @click.option("--override-manager", "override_managers", multiple=True, help="Field manager to take over (repeat).")

@@ -24,7 +24,7 @@ class ControllerOptions:
     default_service_account: str | None = None
     """Impersonate this ServiceAccount when a Kustomization names none (`--default-service-account`)."""
     allow_unconfined_builds: bool = False
-    """Run kustomize without bubblewrap where the sandbox cannot start (`--allow-unconfined-builds`)."""
+    """Run kustomize unconfined where no sandbox (bubblewrap, Landlock) can start (`--allow-unconfined-builds`)."""
     insecure_kubeconfig_tls: bool = False
     """Let a kubeconfig Secret skip the remote server's certificate check (`--insecure-kubeconfig-tls`, Flux's
     flag; off: a man in the middle could read the credentials it carries)."""

@@ -1,8 +1,11 @@
-"""Builds stay inside the artifact and the sandbox: escapes, remote bases and unconfined builds are refused."""
+"""Builds stay inside the artifact and the sandbox (bubblewrap, Landlock): escapes, remote bases, unconfined builds."""
 
 from __future__ import annotations
 
+import logging
 import os
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,12 +20,34 @@ from reflow.engines.build import (
     Owner,
     PathOutsideArtifact,
     Pipeline,
-    RemoteBaseRefused,
+    Sandbox,
     SandboxUnavailable,
+    errors,
 )
 from reflow.engines.build.confine import check_references
+from tests.engines.build.hostile import CASES, CONFIGMAP, HOSTNAME_GENERATOR, Hostile, plant
+from tests.engines.build.hostile import served as serve
 
-CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n"
+
+@pytest.fixture(scope="module", params=[Sandbox.BWRAP, Sandbox.LANDLOCK])
+def sandboxed(request: pytest.FixtureRequest) -> KustomizeBuilder:
+    """Each sandbox test runs in each sandbox; one that cannot start here fails the test rather than skipping it."""
+    return KustomizeBuilder(sandboxes=(request.param,))
+
+
+@pytest.fixture(scope="module", params=[Sandbox.BWRAP, Sandbox.LANDLOCK, Sandbox.NONE])
+def builder(request: pytest.FixtureRequest) -> KustomizeBuilder:
+    """Each escape test runs in each sandbox and unconfined, where the checks before the build are the only wall."""
+    if request.param is Sandbox.NONE:
+        return KustomizeBuilder(sandboxes=(), allow_unconfined=True)
+    return KustomizeBuilder(sandboxes=(request.param,))
+
+
+@pytest.fixture
+def served() -> Iterator[str]:
+    """The URL of a ConfigMap served over HTTP on loopback, for as long as the test runs."""
+    with serve(CONFIGMAP.replace("app", "served")) as url:
+        yield url
 
 
 @pytest.fixture
@@ -52,77 +77,13 @@ async def refused(builder: KustomizeBuilder, root: Path, path: str, error: type[
     assert builder.spawned == spawned, "kustomize ran although the build was refused"
 
 
-@pytest.mark.parametrize(
-    ("path", "match"),
-    [
-        pytest.param("/etc", "is absolute", id="absolute"),
-        pytest.param("app/../..", "outside the artifact root", id="dotdot-past-root"),
-        pytest.param("../artifact/../outside.yaml", "outside the artifact root", id="dotdot-sibling"),
-    ],
-)
-async def test_spec_path_outside_the_artifact_is_refused(
-    builder: KustomizeBuilder, artifact: Path, path: str, match: str
+@pytest.mark.parametrize("case", [pytest.param(case, id=case.id) for case in CASES])
+async def test_hostile_tree_is_refused_before_kustomize_runs(
+    builder: KustomizeBuilder, tmp_path: Path, case: Hostile
 ) -> None:
-    await refused(builder, artifact, path, PathOutsideArtifact, match)
-
-
-async def test_symlink_pointing_out_is_refused(builder: KustomizeBuilder, artifact: Path, tmp_path: Path) -> None:
-    (artifact / "app" / "linked.yaml").symlink_to(tmp_path / "outside.yaml")
-    await refused(builder, artifact, "app", PathOutsideArtifact, r"symlink 'app/linked\.yaml' points outside")
-
-
-async def test_path_through_a_symlinked_directory_out_is_refused(
-    builder: KustomizeBuilder, artifact: Path, tmp_path: Path
-) -> None:
-    (artifact / "escape").symlink_to(tmp_path)
-    await refused(builder, artifact, "escape", PathOutsideArtifact, "symlink that points outside")
-
-
-@pytest.mark.parametrize(
-    ("body", "match"),
-    [
-        pytest.param(
-            "resources:\n- ../../outside.yaml\n", r"'\.\./\.\./outside\.yaml' leads outside", id="resource-dotdot"
-        ),
-        pytest.param("resources:\n- /etc/passwd\n", "'/etc/passwd' is an absolute path", id="resource-absolute"),
-        pytest.param(
-            "configMapGenerator:\n- name: host\n  files:\n  - /etc/hostname\n",
-            "configMapGenerator entry '/etc/hostname' is an absolute path",
-            id="generator-reads-etc-hostname",
-        ),
-        pytest.param(
-            "secretGenerator:\n- name: s\n  envs:\n  - ../../outside.yaml\n",
-            "secretGenerator entry",
-            id="generator-env",
-        ),
-        pytest.param("patches:\n- path: /etc/hostname\n", "patches entry", id="patch-path"),
-    ],
-)
-async def test_file_references_outside_the_artifact_are_refused(
-    builder: KustomizeBuilder, artifact: Path, body: str, match: str
-) -> None:
-    kustomize(artifact / "app", body)
-    await refused(builder, artifact, "app", PathOutsideArtifact, match)
-
-
-async def test_references_in_nested_bases_are_checked(builder: KustomizeBuilder, artifact: Path) -> None:
-    (artifact / "overlay").mkdir()
-    kustomize(artifact / "overlay", "resources:\n- ../app\n")
-    kustomize(artifact / "app", "configMapGenerator:\n- name: host\n  files:\n  - key=/etc/hostname\n")
-    await refused(builder, artifact, "overlay", PathOutsideArtifact, r"app/kustomization\.yaml: configMapGenerator")
-
-
-@pytest.mark.parametrize(
-    "remote",
-    [
-        "https://github.com/stefanprodan/podinfo//kustomize?ref=6.7.0",
-        "github.com/stefanprodan/podinfo/kustomize",
-        "git@github.com:stefanprodan/podinfo.git",
-    ],
-)
-async def test_remote_bases_are_refused_when_disabled(builder: KustomizeBuilder, artifact: Path, remote: str) -> None:
-    kustomize(artifact / "app", f"resources:\n- cm.yaml\n- {remote}\n")
-    await refused(builder, artifact, "app", RemoteBaseRefused, "remote bases are disabled", no_remote_bases=True)
+    root = plant(case, tmp_path)
+    error = getattr(errors, case.error)
+    await refused(builder, root, case.path, error, case.match, no_remote_bases=case.no_remote_bases)
 
 
 def test_remote_bases_are_reported_when_allowed(artifact: Path) -> None:
@@ -131,27 +92,62 @@ def test_remote_bases_are_reported_when_allowed(artifact: Path) -> None:
     assert check.remote == ("https://example.com/manifests.yaml",)
 
 
-async def test_sandbox_hides_host_files_even_without_the_checks(builder: KustomizeBuilder, artifact: Path) -> None:
+async def test_sandbox_hides_host_files_even_without_the_checks(sandboxed: KustomizeBuilder, artifact: Path) -> None:
     kustomize(artifact / "app", "configMapGenerator:\n- name: host\n  files:\n  - /etc/hostname\n")
     with pytest.raises(KustomizeFailed, match="hostname"):
-        await builder.build(artifact, "app", network=False, timeout=60)
+        await sandboxed.build(artifact, "app", network=False, timeout=60)
 
 
-async def test_build_is_killed_on_timeout(builder: KustomizeBuilder, artifact: Path) -> None:
+async def test_sandbox_has_no_network_without_remote_bases(
+    sandboxed: KustomizeBuilder, artifact: Path, served: str
+) -> None:
+    kustomize(artifact / "app", f"resources:\n- {served}\n")
+    unconfined = KustomizeBuilder(sandboxes=(), allow_unconfined=True)
+    assert "name: served" in await unconfined.build(artifact, "app", network=False, timeout=60)
+    with pytest.raises(KustomizeFailed, match=re.escape(served)):
+        await sandboxed.build(artifact, "app", network=False, timeout=60)
+
+
+async def test_build_is_killed_on_timeout(sandboxed: KustomizeBuilder, artifact: Path) -> None:
     kustomize(artifact / "app", "resources:\n- cm.yaml\n")
     with pytest.raises(KustomizeFailed, match="timed out"):
-        await builder.build(artifact, "app", network=False, timeout=0.001)
+        await sandboxed.build(artifact, "app", network=False, timeout=0.001)
 
 
-async def test_without_bubblewrap_the_build_is_refused(artifact: Path, tmp_path: Path) -> None:
-    missing = KustomizeBuilder(bwrap=tmp_path / "no-bwrap")
-    with pytest.raises(SandboxUnavailable, match=r"refusing to run kustomize unconfined.*allow_unconfined"):
+async def test_landlock_is_used_when_bubblewrap_cannot_run(
+    artifact: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    fallback = KustomizeBuilder(bwrap=tmp_path / "no-bwrap")
+    with caplog.at_level(logging.INFO, logger="reflow.engines.build"):
+        assert await fallback.sandbox() is Sandbox.LANDLOCK
+    assert "kustomize builds run in the landlock sandbox" in caplog.messages
+    assert (await fallback.version()).endswith("sandbox=landlock")
+    await build(fallback, artifact, "app")
+
+
+async def test_without_a_working_sandbox_the_build_is_refused(artifact: Path, tmp_path: Path) -> None:
+    missing = KustomizeBuilder(bwrap=tmp_path / "no-bwrap", sandboxes=(Sandbox.BWRAP,))
+    with pytest.raises(SandboxUnavailable, match=r"refusing to run kustomize unconfined: .*no-bwrap does not exist"):
         await build(missing, artifact, "app")
     assert missing.spawned == 0
 
 
+async def test_unconfined_build_refuses_plugin_configurations_built_from_a_kustomization(
+    artifact: Path, tmp_path: Path
+) -> None:
+    (artifact / "gen").mkdir()
+    kustomize(artifact / "gen", "resources:\n- cm.yaml\n")
+    (artifact / "gen" / "cm.yaml").write_text(HOSTNAME_GENERATOR)
+    kustomize(artifact / "app", "generators:\n- ../gen\n")
+    unconfined = KustomizeBuilder(sandboxes=(), allow_unconfined=True)
+    await refused(unconfined, artifact, "app", PathOutsideArtifact, "generators entry '../gen' is a kustomization")
+    confined = KustomizeBuilder(sandboxes=(Sandbox.LANDLOCK,))
+    with pytest.raises(KustomizeFailed, match="hostname"):  # the sandbox stops the read instead
+        await build(confined, artifact, "app")
+
+
 async def test_unconfined_build_only_when_accepted(artifact: Path, tmp_path: Path) -> None:
-    unconfined = KustomizeBuilder(bwrap=tmp_path / "no-bwrap", allow_unconfined=True)
+    unconfined = KustomizeBuilder(sandboxes=(), allow_unconfined=True)
     assert (await unconfined.version()).endswith("sandbox=none")
     await build(unconfined, artifact, "app")
     kustomize(artifact / "app", "configMapGenerator:\n- name: host\n  files:\n  - /etc/hostname\n")

@@ -1,4 +1,4 @@
-"""Kustomization builds: Flux's kustomization generation, kustomize in a bubblewrap sandbox, postBuild, cache."""
+"""Kustomization builds: Flux's kustomization generation, kustomize in a sandbox, postBuild, cache."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from reflow.engines.build.pipeline import (
     Pipeline,
     input_key,
 )
+from reflow.engines.build.sandbox import Sandbox
 from reflow.engines.build.spec import BuildSpec, Owner, Substitution
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "PathOutsideArtifact",
     "Pipeline",
     "RemoteBaseRefused",
+    "Sandbox",
     "SandboxUnavailable",
     "Substitution",
     "SubstitutionFailed",

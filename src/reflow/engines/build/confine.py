@@ -8,6 +8,7 @@ target ever being opened. The sandbox is the second wall; these checks give the 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -18,14 +19,19 @@ import yaml
 from reflow.engines.build.errors import InvalidManifest, PathOutsideArtifact, RemoteBaseRefused
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
-_REMOTE_PREFIXES = ("https://", "http://", "ssh:", "git::", "gh:", "git@", "github.com:", "github.com/")
+_REMOTE_PREFIXES = ("https://", "http://", "ssh:", "git::", "gh:", "github.com/")
 _FILE_SCHEME = "file://"
+# git's SCP-like syntax, `[user@]host:path`: any user, and a host with a dot when there is no user.
+_SCP_LIKE = re.compile(r"^(?:[^/@:\s]+@[^/:\s]+|[^/@:\s]+\.[^/@:\s]+):")
+PLUGIN_FIELDS = ("generators", "transformers", "validators")
+# Fields of kustomize's builtin plugin configurations that name files to read.
+_PLUGIN_PATHS = ("files", "envs", "env", "path", "paths", "valuesFile", "additionalValuesFiles", "chartHome")
 
 
 def inside(root: Path, candidate: str | os.PathLike[str]) -> bool:
     """Whether a path, once normalized (not resolved), is `root` or below it."""
     normalized = os.path.normpath(candidate)
-    return normalized == str(root) or normalized.startswith(str(root) + os.sep)
+    return normalized == str(root) or normalized.startswith(str(root).rstrip(os.sep) + os.sep)
 
 
 def build_directory(root: Path, path: str) -> Path:
@@ -61,13 +67,18 @@ def refuse_escaping_links(root: Path) -> None:
 def is_local_relative_path(path: str) -> bool:
     """Whether a component path is a local relative path rather than a URL or absolute path (Flux's check)."""
     lowered = path.lower()
-    if lowered.startswith(_REMOTE_PREFIXES):
+    if _is_url(path):
         return False
     if lowered.startswith(_FILE_SCHEME):
         path = path[len(_FILE_SCHEME) :]
     if PurePosixPath(path).is_absolute():
         return False
     return not _looks_like_repository(path)
+
+
+def _is_url(value: str) -> bool:
+    """A URL or SCP-like git address, which kustomize fetches rather than reads from the tree."""
+    return value.lower().startswith(_REMOTE_PREFIXES) or _SCP_LIKE.match(value) is not None
 
 
 def _looks_like_repository(path: str) -> bool:
@@ -120,10 +131,14 @@ def references(kustomization: dict[str, Any]) -> Iterator[Reference]:
     for key in ("resources", "bases", "components"):
         for value in _strings(kustomization.get(key)):
             yield Reference(value, key, True)
-    for key in ("crds", "configurations", "generators", "transformers", "validators", "patchesStrategicMerge"):
+    for key in ("crds", "configurations", "patchesStrategicMerge"):
         for value in _strings(kustomization.get(key)):
             if "\n" not in value:  # an inline document, not a path
-                yield Reference(value, key, key in ("generators", "transformers", "validators"))
+                yield Reference(value, key, False)
+    for key in PLUGIN_FIELDS:
+        for value in _strings(kustomization.get(key)):
+            if inline_plugins(value) is None:
+                yield Reference(value, key, True)
     for key in ("patches", "patchesJson6902", "replacements"):
         for item in _items(kustomization.get(key)):
             if isinstance(item.get("path"), str):
@@ -146,47 +161,130 @@ def references(kustomization: dict[str, Any]) -> Iterator[Reference]:
                 yield Reference(value, "helmCharts", False)
 
 
+def inline_plugins(value: str) -> list[dict[str, Any]] | None:
+    """The plugin configurations written inline in a generators/transformers/validators entry; None for a path.
+
+    kustomize takes an entry as inline configuration when it parses as YAML objects, flow style
+    on one line included, so the same test is made here.
+    """
+    try:
+        documents = list(yaml.load_all(value, Loader=yaml.CSafeLoader))
+    except yaml.YAMLError:
+        return None
+    configs = [document for document in documents if isinstance(document, dict)]
+    return configs or None
+
+
+def plugin_references(config: dict[str, Any], field: str) -> Iterator[Reference]:
+    """The files a builtin plugin configuration reads: generator files and envs, patch paths, helm values."""
+    metadata = config.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    label = f"{field} {config.get('kind', 'plugin')}/{name or '?'}"
+    for key in _PLUGIN_PATHS:
+        value = config.get(key)
+        for entry in _strings(value) or _strings([value]):
+            yield Reference(entry.partition("=")[2] if key == "files" and "=" in entry else entry, label, False)
+    for item in _items(config.get("replacements")):
+        if isinstance(item.get("path"), str):
+            yield Reference(item["path"], label, False)
+
+
+def _plugin_file_configs(file: Path) -> list[dict[str, Any]]:
+    try:
+        documents = list(yaml.load_all(file.read_bytes(), Loader=yaml.CSafeLoader))
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        raise InvalidManifest(f"{file.name}: not valid YAML: {err}") from err
+    return [document for document in documents if isinstance(document, dict)]
+
+
 @dataclass(frozen=True, slots=True)
 class ReferenceCheck:
-    """What the walk over the kustomization graph found: whether anything may be fetched from the network."""
+    """What the walk over the kustomization graph found: what may be fetched from the network, what is read."""
 
     remote: tuple[str, ...]
+    local: tuple[Path, ...] = ()
+    """Every file and directory inside the root the kustomizations refer to, in the order found."""
 
 
-def check_references(root: Path, start: Path, *, allow_remote: bool) -> ReferenceCheck:
+@dataclass(slots=True)
+class _Walk:
+    root: Path
+    allow_remote: bool
+    unconfined: bool
+    remote: list[str]
+    local: list[Path]
+    pending: list[Path]
+
+    def target(self, base: Path, ref: Reference, where: PurePosixPath | Path) -> Path | None:
+        """The local path `ref` names from `base` (recorded), or None for a remote one (refused unless allowed)."""
+        local = _local_target(self.root, base, ref, where)
+        if local is None:
+            if not self.allow_remote:
+                raise RemoteBaseRefused(
+                    f"{where}: {ref.field} entry '{ref.value}' is a remote base, and remote bases are disabled"
+                )
+            self.remote.append(ref.value)
+        else:
+            self.local.append(local)
+        return local
+
+    def kustomization(self, directory: Path) -> None:
+        file = find_kustomization(directory)
+        if file is None:
+            return
+        where = file.relative_to(self.root)
+        kustomization = load_kustomization(file)
+        for ref in references(kustomization):
+            local = self.target(directory, ref, where)
+            if local is None:
+                continue
+            if ref.field in PLUGIN_FIELDS and local.is_file():
+                self.plugins(directory, _plugin_file_configs(local), ref.field, local)
+            elif ref.directory_allowed and local.is_dir():
+                if ref.field in PLUGIN_FIELDS and self.unconfined:
+                    raise PathOutsideArtifact(
+                        f"{where}: {ref.field} entry '{ref.value}' is a kustomization whose plugin configurations "
+                        "are known only once it is built, so they cannot be checked before an unconfined build; "
+                        "run the controller where a sandbox works (bubblewrap or Landlock)"
+                    )
+                self.pending.append(local)
+        for field in PLUGIN_FIELDS:
+            for value in _strings(kustomization.get(field)):
+                self.plugins(directory, inline_plugins(value) or [], field, file)
+
+    def plugins(self, directory: Path, configs: list[dict[str, Any]], field: str, source: Path) -> None:
+        """Check the files plugin configurations read, from the kustomization's directory and from their own file's."""
+        where = source.relative_to(self.root)
+        for config in configs:
+            for ref in plugin_references(config, field):
+                for base in dict.fromkeys((directory, source.parent)):
+                    self.target(base, ref, where)
+
+
+def check_references(root: Path, start: Path, *, allow_remote: bool, unconfined: bool = False) -> ReferenceCheck:
     """Walk the kustomizations reachable from `start`: refuse paths outside `root` and, unless allowed, URLs.
 
     A reference that is neither a local file nor a directory is one kustomize would try as a remote
-    base, so it counts as remote too.
+    base, so it counts as remote too. Plugin configurations, inline or in files, are read for the
+    files they name; `unconfined` (no sandbox behind this check) also refuses plugin configurations
+    that come out of a kustomization, which only a build could show.
     """
-    remote: list[str] = []
-    pending, seen = [start], set[Path]()
-    while pending:
-        directory = pending.pop()
-        if directory in seen:
-            continue
-        seen.add(directory)
-        file = find_kustomization(directory)
-        if file is None:
-            continue
-        where = file.relative_to(root)
-        for ref in references(load_kustomization(file)):
-            local = _local_target(root, directory, ref, where)
-            if local is None:
-                if not allow_remote:
-                    raise RemoteBaseRefused(
-                        f"{where}: {ref.field} entry '{ref.value}' is a remote base, and remote bases are disabled"
-                    )
-                remote.append(ref.value)
-            elif ref.directory_allowed and local.is_dir():
-                pending.append(local)
-    return ReferenceCheck(remote=tuple(remote))
+    walk = _Walk(root, allow_remote, unconfined, remote=[], local=[], pending=[start])
+    seen = set[Path]()
+    while walk.pending:
+        directory = walk.pending.pop()
+        if directory not in seen:
+            seen.add(directory)
+            walk.kustomization(directory)
+    return ReferenceCheck(remote=tuple(walk.remote), local=tuple(dict.fromkeys(walk.local)))
 
 
 def _local_target(root: Path, directory: Path, ref: Reference, where: PurePosixPath | Path) -> Path | None:
     value = ref.value
-    if value.lower().startswith(_REMOTE_PREFIXES):
-        return None
+    if _is_url(value):
+        # kustomize reads an existing file of that name first, but tries a directory as a git address
+        target = Path(os.path.normpath(directory / value))
+        return target if inside(root, target) and target.is_file() and not target.is_symlink() else None
     value = value.removeprefix(_FILE_SCHEME)
     if PurePosixPath(value).is_absolute():
         raise PathOutsideArtifact(f"{where}: {ref.field} entry '{ref.value}' is an absolute path outside the artifact")

@@ -1,30 +1,29 @@
-"""The builder interface, and kustomize (`kubectl kustomize`) run as an async subprocess under bubblewrap.
+"""The builder interface, and kustomize (`kubectl kustomize`) run as an async subprocess in a sandbox.
 
-The sandbox sees only the build's private copy (read-only, at `/art`) and the static kubectl binary;
-`--unshare-all` takes away the network, other processes and the host's files, `--die-with-parent`
-ends it with reflow. Remote bases get the network back (`--share-net`) plus the few host files
-git and TLS need. Where bubblewrap cannot run, a build is refused unless the settings accept an
-unconfined one.
+The builder takes the first sandbox that works here, bubblewrap then Landlock (`sandbox.py`), and
+logs which. Where none can run, a build is refused unless the settings accept an unconfined one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import shutil
 import sysconfig
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from reflow.engines.build import landlock
 from reflow.engines.build.errors import KustomizeFailed, SandboxUnavailable
+from reflow.engines.build.sandbox import SANDBOX_ROOT, Sandbox, bwrap_command, landlock_command
 
-SANDBOX_ROOT = "/art"
-SANDBOX_KUBECTL = "/kubectl"
-# Host paths a remote base needs inside the sandbox: git, its libraries, DNS and CA certificates.
-NETWORK_BINDS = ("/usr", "/bin", "/lib", "/lib64", "/etc/resolv.conf", "/etc/hosts", "/etc/ssl", "/etc/ca-certificates")
+log = logging.getLogger("reflow.engines.build")
+SANDBOXES = (Sandbox.BWRAP, Sandbox.LANDLOCK)
 _STDERR_LIMIT = 4000
 
 
@@ -37,6 +36,10 @@ class Builder(Protocol):
 
     async def build(self, root: Path, directory: str, *, network: bool, timeout: float) -> str:
         """Build `directory` (relative to `root`, which holds everything it may read)."""
+        ...
+
+    async def sandbox(self) -> Sandbox:
+        """The sandbox builds run in; `Sandbox.NONE` makes the checks before a build stricter."""
         ...
 
 
@@ -59,25 +62,33 @@ class Run:
 
 
 class KustomizeBuilder:
-    """`kubectl kustomize --load-restrictor LoadRestrictionsNone DIR`, sandboxed with bubblewrap.
+    """`kubectl kustomize --load-restrictor LoadRestrictionsNone DIR` in the first sandbox of `sandboxes` that works.
 
-    `spawned` counts every process started (the one-off sandbox probe included), so callers and
+    `spawned` counts every process started (the one-off sandbox probes included), so callers and
     tests can tell a cached build from a real one.
     """
 
     def __init__(
-        self, *, kubectl: Path | None = None, bwrap: Path | None = None, allow_unconfined: bool = False
+        self,
+        *,
+        kubectl: Path | None = None,
+        bwrap: Path | None = None,
+        sandboxes: Sequence[Sandbox] = SANDBOXES,
+        allow_unconfined: bool = False,
     ) -> None:
         self.kubectl = Path(os.path.realpath(kubectl or kubectl_path()))
         found = shutil.which("bwrap")
         self.bwrap = bwrap or (Path(found) if found else Path("/usr/bin/bwrap"))
+        self.sandboxes = tuple(sandboxes)
         self.allow_unconfined = allow_unconfined
         self.spawned = 0
         self._version: str | None = None
-        self._confined: bool | None = None
+        self._sandbox: Sandbox | None = None
         self._lock = asyncio.Lock()
 
-    async def _run(self, argv: Sequence[str], *, timeout: float, cwd: Path | None = None) -> Run:
+    async def _run(
+        self, argv: Sequence[str], *, timeout: float, cwd: Path | None = None, env: Mapping[str, str] | None = None
+    ) -> Run:
         self.spawned += 1
         process = await asyncio.create_subprocess_exec(
             *argv,
@@ -85,7 +96,7 @@ class KustomizeBuilder:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             cwd=cwd,
-            env={"PATH": "/usr/bin:/bin", "HOME": "/tmp"},
+            env=dict(env or {"PATH": "/usr/bin:/bin", "HOME": "/tmp"}),
         )
         try:
             async with asyncio.timeout(timeout):
@@ -96,69 +107,80 @@ class KustomizeBuilder:
                 await process.communicate()  # reap it and close its pipes
         return Run(code=process.returncode or 0, stdout=stdout, stderr=stderr)
 
-    def _sandboxed(self, root: Path | None, argv: Sequence[str], *, network: bool) -> list[str]:
-        command = [str(self.bwrap)]
-        command += ["--ro-bind", str(root), SANDBOX_ROOT] if root else ["--dir", SANDBOX_ROOT]
-        command += [
-            "--ro-bind",
-            str(self.kubectl),
-            SANDBOX_KUBECTL,
-            "--proc",
-            "/proc",
-            "--dev",
-            "/dev",
-            "--tmpfs",
-            "/tmp",
-        ]
-        command += ["--unshare-all", "--die-with-parent", "--clearenv", "--setenv", "HOME", "/tmp"]
-        if network:
-            command.append("--share-net")
-            for path in NETWORK_BINDS:
-                command += ["--ro-bind-try", path, path]
-            command += ["--setenv", "PATH", "/usr/bin:/bin"]
-        return [*command, "--chdir", SANDBOX_ROOT, SANDBOX_KUBECTL, *argv]
-
-    async def _probe(self) -> bool:
-        """Whether bubblewrap works here; raise `SandboxUnavailable` when it does not and that is not accepted."""
-        if self._confined is not None:
-            return self._confined
-        why = None
-        if not self.bwrap.is_file():
-            why = f"{self.bwrap} does not exist (install Debian's bubblewrap package)"
-        else:
-            probe = self._sandboxed(None, ["version", "--client", "-o", "json"], network=False)
-            run = await self._run(probe, timeout=30)
-            if run.code != 0:
-                why = f"bwrap failed: {run.stderr.decode(errors='replace').strip()[:_STDERR_LIMIT]}"
-            else:
-                self._version = _describe(run.stdout)
-        if why is not None and not self.allow_unconfined:
-            raise SandboxUnavailable(
-                f"refusing to run kustomize unconfined: bubblewrap cannot run here ({why}); "
-                "install bubblewrap, or accept unconfined builds explicitly (allow_unconfined)"
+    async def _confined(
+        self, sandbox: Sandbox, root: Path | None, argv: Sequence[str], *, network: bool, timeout: float
+    ) -> Run:
+        """Run kubectl with `argv` in `sandbox`, `root` (if any) as the directory it builds in."""
+        if sandbox is Sandbox.BWRAP:
+            return await self._run(
+                bwrap_command(self.bwrap, self.kubectl, root, argv, network=network), timeout=timeout
             )
-        self._confined = why is None
-        return self._confined
+        if sandbox is Sandbox.LANDLOCK:
+            scratch = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="reflow-kustomize-"))
+            try:
+                command = landlock_command(self.kubectl, root, scratch, argv, network=network)
+                env = {"PATH": "/usr/bin:/bin", "HOME": str(scratch), "TMPDIR": str(scratch)}
+                return await self._run(command, timeout=timeout, cwd=root or scratch, env=env)
+            finally:
+                await asyncio.to_thread(shutil.rmtree, scratch, True)
+        return await self._run([str(self.kubectl), *argv], timeout=timeout, cwd=root)
+
+    async def _works(self, sandbox: Sandbox) -> str | None:
+        """None when kubectl runs in `sandbox` here, else why not."""
+        if sandbox is Sandbox.BWRAP and not self.bwrap.is_file():
+            return f"{self.bwrap} does not exist (install Debian's bubblewrap package)"
+        if sandbox is Sandbox.LANDLOCK and (version := landlock.abi()) < 1:
+            return "the kernel has no Landlock (Linux 5.13+ with landlock among its LSMs)"
+        run = await self._confined(sandbox, None, ["version", "--client", "-o", "json"], network=False, timeout=30)
+        if run.code != 0:
+            return f"{run.stderr.decode(errors='replace').strip()[:_STDERR_LIMIT]} (exit code {run.code})"
+        self._version = _describe(run.stdout)
+        if sandbox is Sandbox.LANDLOCK and version < 4:
+            log.warning("Landlock ABI %d cannot deny TCP connections: kustomize keeps the network", version)
+        return None
+
+    async def _probe(self) -> Sandbox:
+        """The first sandbox that works here; raise `SandboxUnavailable` when none does and that is not accepted."""
+        if self._sandbox is not None:
+            return self._sandbox
+        reasons = []
+        for sandbox in self.sandboxes:
+            why = await self._works(sandbox)
+            if why is None:
+                log.info("kustomize builds run in the %s sandbox", sandbox)
+                self._sandbox = sandbox
+                return sandbox
+            reasons.append(f"{sandbox}: {why}")
+        tried = "; ".join(reasons) or "no sandbox configured"
+        if not self.allow_unconfined:
+            raise SandboxUnavailable(
+                f"refusing to run kustomize unconfined: no sandbox works here ({tried}); install bubblewrap, "
+                "run on a kernel with Landlock, or accept unconfined builds explicitly (--allow-unconfined-builds)"
+            )
+        log.warning("kustomize builds run UNCONFINED, as --allow-unconfined-builds accepts (%s)", tried)
+        self._sandbox = Sandbox.NONE
+        return self._sandbox
+
+    async def sandbox(self) -> Sandbox:
+        """The sandbox builds run in (probed once)."""
+        async with self._lock:
+            return await self._probe()
 
     async def version(self) -> str:
         async with self._lock:
-            confined = await self._probe()
+            sandbox = await self._probe()
             if self._version is None:
                 run = await self._run([str(self.kubectl), "version", "--client", "-o", "json"], timeout=30)
                 if run.code != 0:
                     raise KustomizeFailed(f"kubectl at {self.kubectl} does not run: {_stderr(run)}")
                 self._version = _describe(run.stdout)
-            return f"{self._version} sandbox={'bwrap' if confined else 'none'}"
+            return f"{self._version} sandbox={sandbox}"
 
     async def build(self, root: Path, directory: str, *, network: bool, timeout: float) -> str:
-        async with self._lock:
-            confined = await self._probe()
+        sandbox = await self.sandbox()
         argv = ["kustomize", "--load-restrictor", "LoadRestrictionsNone", directory]
         try:
-            if confined:
-                run = await self._run(self._sandboxed(root, argv, network=network), timeout=timeout)
-            else:
-                run = await self._run([str(self.kubectl), *argv], timeout=timeout, cwd=root)
+            run = await self._confined(sandbox, root, argv, network=network, timeout=timeout)
         except TimeoutError:
             raise KustomizeFailed(f"kustomize build timed out after {timeout:g}s") from None
         if run.code != 0:

@@ -28,6 +28,7 @@ from reflow.engines.build.confine import build_directory, check_references, refu
 from reflow.engines.build.generate import write_kustomization
 from reflow.engines.build.kustomize import Builder
 from reflow.engines.build.manifests import build_objects, set_common_metadata, set_owner_labels
+from reflow.engines.build.sandbox import Sandbox
 from reflow.engines.build.spec import BuildSpec, Owner, Substitution
 
 # Bump when the pipeline's output changes for the same inputs, so old cache entries are not reused.
@@ -173,6 +174,7 @@ class Pipeline:
         return result
 
     async def _build(self, request: BuildRequest) -> tuple[list[Manifest], bool]:
+        unconfined = await self.builder.sandbox() is Sandbox.NONE
         root, directory = await asyncio.to_thread(self._confine, request.root, request.spec.path)
         if request.disposable:
             workdir = root
@@ -181,7 +183,7 @@ class Pipeline:
             workdir = await asyncio.to_thread(_copy_artifact, root, self.settings.scratch_dir)
         try:
             relative = directory.relative_to(root).as_posix()
-            remote = await asyncio.to_thread(self._prepare, workdir, workdir / relative, request)
+            remote = await asyncio.to_thread(self._prepare, workdir, workdir / relative, request, unconfined)
             stream = await self.builder.build(workdir, relative, network=remote, timeout=self.settings.timeout)
         finally:
             if not request.disposable:
@@ -196,11 +198,12 @@ class Pipeline:
         refuse_escaping_links(root)
         return root, directory
 
-    def _prepare(self, workdir: Path, directory: Path, request: BuildRequest) -> bool:
+    def _prepare(self, workdir: Path, directory: Path, request: BuildRequest, unconfined: bool) -> bool:
         if request.decryptor is not None:
             request.decryptor.prepare(workdir)
         write_kustomization(directory, request.spec)
-        check = check_references(workdir, directory, allow_remote=not self.settings.no_remote_bases)
+        allow_remote = not self.settings.no_remote_bases
+        check = check_references(workdir, directory, allow_remote=allow_remote, unconfined=unconfined)
         return bool(check.remote)
 
     @staticmethod
