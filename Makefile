@@ -1,6 +1,8 @@
 # The two set-up commands of the README, and the steps under them.
-# Every target creates or reuses the virtualenv, installs reflow with pinned dependencies, and builds
-# the local control plane's binaries once (cached in ~/.cache/reflow, or $REFLOW_CACHE_DIR).
+# `demo` and `test` first check the Debian packages they need (scripts/system-packages.sh: installed as
+# root, otherwise a stop with the `sudo apt-get install` line). Every target creates or reuses the
+# virtualenv, installs reflow with pinned dependencies, and builds the local control plane's binaries
+# once (cached in ~/.cache/reflow, or $REFLOW_CACHE_DIR).
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -8,13 +10,16 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test tools lint install clean
+.PHONY: demo test system-packages-demo system-packages-test tools lint fmt install clean
 
-demo: tools
+demo: system-packages-demo tools
 	$(BIN)/reflow demo
 
-test: tools lint
+test: system-packages-test tools lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+system-packages-demo system-packages-test: system-packages-%:
+	bash scripts/system-packages.sh $*
 
 tools: install
 	$(BIN)/reflow dev tools
@@ -24,6 +29,10 @@ lint: install
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/lint-imports
 	$(BIN)/mypy
+
+fmt: install
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
 
 install: $(STAMP)
 

@@ -16,6 +16,7 @@ from reflow.kube.client import Kube, connect
 from reflow.kube.errors import NotFound
 from reflow.kube.options import ConnectionOptions
 from reflow.kube.wait import wait_for
+from tests.manifests import established
 
 pytest_plugins = ["tests.fixtures_git"]
 
@@ -58,11 +59,6 @@ async def namespace(kube: Kube) -> AsyncIterator[str]:
     yield name
     with contextlib.suppress(NotFound):
         await kube.delete(ObjectRef("v1", "Namespace", name))
-
-
-def established(obj: Manifest | None) -> bool:
-    conditions = ((obj or {}).get("status") or {}).get("conditions") or []
-    return {c["type"]: c["status"] for c in conditions}.get("Established") == "True"
 
 
 @pytest.fixture(scope="session")

@@ -29,7 +29,16 @@ def deployment(namespace: str, name: str, replicas: int = 1, container: str = "w
     }
 
 
+def _condition_true(obj: Manifest | None, kind: str) -> bool:
+    conditions = ((obj or {}).get("status") or {}).get("conditions") or []
+    return any(c["type"] == kind and c["status"] == "True" for c in conditions)
+
+
 def available(obj: Manifest | None) -> bool:
     """A Deployment's Available condition is True."""
-    conditions = ((obj or {}).get("status") or {}).get("conditions") or []
-    return any(c["type"] == "Available" and c["status"] == "True" for c in conditions)
+    return _condition_true(obj, "Available")
+
+
+def established(obj: Manifest | None) -> bool:
+    """A CustomResourceDefinition's Established condition is True."""
+    return _condition_true(obj, "Established")

@@ -1,4 +1,4 @@
-"""The generated CRDs match Flux's field reference (flux-crd-fields.md) with the Flux 2.10 delta applied."""
+"""The generated CRDs match Flux's CRD field facts (testdata/flux-crd-fields.md) with the Flux 2.10 delta applied."""
 
 from __future__ import annotations
 
@@ -15,13 +15,12 @@ from reflow.api.crds import KINDS, crd, kind_info
 from reflow.api.duration import DURATION_PATTERN, TIMEOUT_PATTERN
 from reflow.api.meta import Manifest
 
-REFERENCE = (Path(__file__).resolve().parents[2] / "../shared/reference").resolve()
-FIELDS_FILE = REFERENCE / "flux-crd-fields.md"
+FIELDS_FILE = Path(__file__).parent / "testdata" / "flux-crd-fields.md"
 
 HEADING = re.compile(r"^#### (\w+) — `([^`]+)`$")
 NAMES = re.compile(r"^plural `(\S+)`; short `(\S+)`; categories `(\S+)`; scope (\w+); printer cols: (.+)$")
 CEL = re.compile(r"^- `([^`]+)`: `(.+)` — (.+)$")
-# Shapes of the common types the reference names instead of listing their fields (flux-api.md §1.1).
+# Shapes of Flux's common types, which the reference names instead of listing their fields.
 COMMON_SHAPES = {
     "Ref{name}": ({"name"}, {"name"}),
     "Artifact": (
@@ -117,7 +116,7 @@ def parse_reference(text: str) -> dict[str, KindReference]:
     return kinds
 
 
-# Flux 2.10 changes to the 2.9 facts (flux-2.10-delta.md, "Schemas"), as edits of the parsed reference.
+# Flux 2.10's schema changes to the 2.9 facts, as edits of the parsed reference.
 KUBECONFIG_MESSAGE = "exactly one of spec.kubeConfig.configMapRef or spec.kubeConfig.secretRef must be specified"
 Edit = Callable[[KindReference], None]
 

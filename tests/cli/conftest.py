@@ -18,6 +18,7 @@ from reflow.kube.client import Kube
 from reflow.kube.errors import NotFound, TooManyRequests
 from reflow.kube.wait import wait_for
 from tests.controllers.conftest import start_controllers  # noqa: F401  (reflow's controllers, in-process)
+from tests.manifests import established
 
 FIELD_MANAGER = "reflow-tests"
 TESTDATA = Path(__file__).parent / "testdata"
@@ -30,11 +31,6 @@ class Outcome:
     code: int
     stdout: str
     stderr: str
-
-
-def established(obj: Manifest | None) -> bool:
-    conditions = ((obj or {}).get("status") or {}).get("conditions") or []
-    return any(c["type"] == "Established" and c["status"] == "True" for c in conditions)
 
 
 @pytest.fixture(scope="session")

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
+from pathlib import Path
 
 import yaml
 
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.kube.client import Kube
 from tests.cli.conftest import ObjectFactory, Reflow, kustomization, lines, ready_condition
+from tests.cli.streaming import streaming
 
 
 async def test_get_sources_git_prints_flux_columns_for_each_repository(reflow: Reflow, sources: list[Manifest]) -> None:
@@ -83,16 +84,17 @@ async def test_nothing_found_is_said_on_stderr(reflow: Reflow, crds: None) -> No
 
 
 async def test_watch_prints_a_row_when_an_object_changes(
-    reflow: Reflow, sources: list[Manifest], kube: Kube, namespace: str
+    sources: list[Manifest], kube: Kube, kubeconfig: Path, namespace: str
 ) -> None:
-    watching = asyncio.create_task(reflow("get", "sources", "git", "--watch", "--timeout", "4s"))
-    await asyncio.sleep(1.5)
-    ref = ObjectRef("source.toolkit.fluxcd.io/v1", "GitRepository", "broken", namespace)
-    await kube.patch(ref, {"status": {"conditions": [ready_condition(message="fixed now")]}}, subresource="status")
-    result = await watching
-    assert result.code == 0, result.stderr
-    assert lines(result.stdout)[-1].split()[0] == "broken"
-    assert lines(result.stdout)[-1].endswith("fixed now")
+    args = ("get", "sources", "git", "--watch", "--timeout", "10s", "--kubeconfig", str(kubeconfig), "-n", namespace)
+    async with streaming(*args) as watch:
+        await watch.line(lambda line: line.startswith("podinfo"))  # the listing is printed; the watch follows it
+        ref = ObjectRef("source.toolkit.fluxcd.io/v1", "GitRepository", "broken", namespace)
+        await kube.patch(ref, {"status": {"conditions": [ready_condition(message="fixed now")]}}, subresource="status")
+        changed = await watch.line(lambda line: line.startswith("broken") and "fixed now" in line)
+        code, stderr = await watch.exit_code()
+    assert changed.endswith("fixed now")
+    assert code == 0, stderr
 
 
 async def test_unknown_flag_is_a_usage_error(reflow: Reflow) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,6 +10,7 @@ from reflow.api.meta import ObjectRef
 from reflow.kube.client import Kube
 from reflow.kube.wait import wait_for
 from tests.cli.conftest import Reflow, lines
+from tests.cli.streaming import streaming
 from tests.manifests import available, deployment
 
 
@@ -74,18 +74,18 @@ async def test_logs_level_tail_since_and_all_namespaces(reflow: Reflow, tmp_path
     assert len(recent) == 2
 
 
-async def test_logs_follow_prints_lines_appended_later(reflow: Reflow, tmp_path: Path) -> None:
+async def test_logs_follow_prints_lines_appended_later(tmp_path: Path) -> None:
     path = tmp_path / "controllers.log"
     write_log(path)
-    following = asyncio.create_task(
-        reflow("logs", "--log-file", str(path), "--follow", "--timeout", "3s", "--name", "late", "-A", namespaced=False)
-    )
-    await asyncio.sleep(1.0)
-    with path.open("a") as handle:
-        handle.write(log_line(0, "info", "GitRepository", "late", "flux-system", "fetched a new revision"))
-    result = await following
-    assert result.code == 0, result.stderr
-    assert lines(result.stdout)[-1].endswith("GitRepository/late.flux-system - fetched a new revision")
+    async with streaming("logs", "--log-file", str(path), "--follow", "--timeout", "5s", "-A") as following:
+        await following.line(lambda line: line.endswith("main@sha1:2"))  # the whole file is printed; now it follows
+        with path.open("a") as handle:
+            handle.write(log_line(0, "info", "GitRepository", "late", "flux-system", "fetched a new revision"))
+        late = await following.line(lambda line: "late" in line)
+        code, stderr = await following.exit_code()
+    assert late.endswith("GitRepository/late.flux-system - fetched a new revision")
+    assert len(following.lines) == 5
+    assert code == 0, stderr
 
 
 async def test_logs_of_a_missing_file_and_of_a_cluster_without_controllers(

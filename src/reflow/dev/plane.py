@@ -6,6 +6,9 @@ folder, and kwokctl picks free ports for each, so they never collide.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import fcntl
 import os
 import secrets
 import select
@@ -14,11 +17,12 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from reflow.dev.cache import kubectl_path, state_dir
+from reflow.dev.cache import cache_dir, kubectl_path, state_dir
 from reflow.dev.gobuild import binary
 from reflow.dev.versions import KUBERNETES_VERSION
 from reflow.kube.privatefile import write_private
@@ -32,6 +36,12 @@ omitStages: ["RequestReceived"]
 rules:
   - level: Metadata
 """
+STOP_GRACE = 10.0
+"""Seconds the plane's processes get to exit once kwokctl stopped them (and again once killed)."""
+REAP_GRACE = 5.0
+"""Seconds an exited process may wait for init to reap it; init does so within about two seconds."""
+REAP_POLL = 0.05
+"""Seconds between looks at the process table while waiting for the reaping."""
 
 
 class PlaneError(Exception):
@@ -180,7 +190,7 @@ class LocalPlane:
         current = self.status()
         if current.state is PlaneState.RUNNING:
             self._scale(nodes, wait)
-            return PlaneStatus(**{**_fields(current), "reused": True})
+            return dataclasses.replace(current, reused=True)
         if current.state is PlaneState.STOPPED:
             self._restart_or_explain()
         else:
@@ -200,7 +210,8 @@ class LocalPlane:
             policy.write_text(AUDIT_POLICY)
             args += ["--kube-audit-policy", str(policy)]
         try:
-            self._run(*args, timeout=wait + 60)
+            with _one_at_a_time():
+                self._run(*args, timeout=wait + 60)
             self._write_kubeconfig()
         except PlaneError:
             self._remove()
@@ -231,8 +242,12 @@ class LocalPlane:
             raise PlaneError(f"kwok nodes did not become Ready within {wait:.0f} s: {result.stderr.strip()}")
 
     def stop(self) -> None:
-        """Stop the plane's processes and keep its state (etcd data, PKI): for API-server restart tests."""
+        """Stop the plane's processes (returning once they are gone) and keep its state: for restart tests."""
+        pids = self._recorded_pids()
         self._run("stop", "cluster", timeout=60)
+        survivors = _wait_gone(pids, grace=STOP_GRACE)
+        if survivors:
+            raise PlaneError(f"processes of plane {self.name!r} survived the stop: pids {survivors}")
 
     def start(self) -> None:
         """Start a stopped plane again with the state it had."""
@@ -242,59 +257,86 @@ class LocalPlane:
         """Remove the plane: no process and no state left. False when there was nothing to remove."""
         if not self.cluster_dir.exists():
             return False
-        self._remove()
-        leftovers = self._running_pids()
-        if leftovers:
-            raise PlaneError(f"processes of plane {self.name!r} survived removal: pids {leftovers}")
+        survivors = self._remove()
+        if survivors:
+            raise PlaneError(f"processes of plane {self.name!r} survived removal: pids {survivors}")
         return True
 
-    def _remove(self) -> None:
-        pids = self._running_pids()
+    def _remove(self) -> list[int]:
+        """Delete the cluster and its files once its processes are gone; the pids that would not go."""
+        pids = self._recorded_pids()
         self._run("delete", "cluster", timeout=60, check=False)
-        _wait_for_exit(pids, seconds=10.0)
+        survivors = _wait_gone(pids, grace=STOP_GRACE)
         shutil.rmtree(self.cluster_dir, ignore_errors=True)
         for leftover in self.workdir.glob(f"{self.name}-audit-policy.yaml"):
             leftover.unlink()
+        return survivors
 
-    def _running_pids(self) -> list[int]:
-        alive = []
+    def _recorded_pids(self) -> list[int]:
+        """The pids kwokctl's binary runtime wrote for the plane's processes (some may be gone already)."""
+        pids = []
         for pid_file in (self.cluster_dir / "pids").glob("*.pid"):
             try:
-                pid = int(pid_file.read_text().strip())
+                pids.append(int(pid_file.read_text().strip()))
             except (OSError, ValueError):
                 continue
-            if _alive(pid):
-                alive.append(pid)
-        return alive
+        return pids
 
 
-def _fields(status: PlaneStatus) -> dict[str, object]:
-    return {name: getattr(status, name) for name in PlaneStatus.__dataclass_fields__}
+@contextlib.contextmanager
+def _one_at_a_time() -> Iterator[None]:
+    """Hold the machine-wide lock for creating a plane, until the plane's processes listen on their ports.
+
+    kwokctl gives each component the first free port counting down from 32767, so two planes created
+    at once (tests beside a user's plane, parallel test runs) pick the same ports and one loses them.
+    """
+    path = cache_dir() / "plane-create.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
-def _alive(pid: int) -> bool:
+def _wait_gone(pids: list[int], *, grace: float) -> list[int]:
+    """Wait until each process has exited and left the process table; SIGKILL those still running after `grace`.
+
+    Exits are watched through pidfds. An exited process stays in the table until its parent reaps it,
+    and kwokctl detaches the plane's processes, so that parent is init, whose reaping no event
+    announces: the table is polled for up to REAP_GRACE, after which a zombie counts as gone.
+    Returns the pids still running after the kill.
+    """
+    handles: dict[int, int] = {}
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            handles[pid] = os.pidfd_open(pid)
     try:
-        os.kill(pid, 0)
+        deadline = time.monotonic() + grace
+        running = [pid for pid, handle in handles.items() if not _exited(handle, deadline)]
+        for pid in running:
+            with contextlib.suppress(ProcessLookupError):
+                signal.pidfd_send_signal(handles[pid], signal.SIGKILL)
+        deadline = time.monotonic() + grace
+        survivors = [pid for pid in running if not _exited(handles[pid], deadline)]
+        reaped_by = time.monotonic() + REAP_GRACE
+        for pid, handle in handles.items():
+            while pid not in survivors and _in_table(handle) and time.monotonic() < reaped_by:
+                time.sleep(REAP_POLL)
+        return survivors
+    finally:
+        for handle in handles.values():
+            os.close(handle)
+
+
+def _exited(handle: int, deadline: float) -> bool:
+    """Whether the pidfd's process exits before the deadline."""
+    ready, _, _ = select.select([handle], [], [], max(0.0, deadline - time.monotonic()))
+    return bool(ready)
+
+
+def _in_table(handle: int) -> bool:
+    """Whether the pidfd's process is still in the process table, running or a zombie not yet reaped."""
+    try:
+        signal.pidfd_send_signal(handle, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
-        return True
     return True
-
-
-def _wait_for_exit(pids: list[int], *, seconds: float) -> None:
-    """Wait (through pidfds, no polling) for stopped processes to exit; kill any still there at the deadline."""
-    deadline = time.monotonic() + seconds
-    for pid in pids:
-        try:
-            descriptor = os.pidfd_open(pid)
-        except ProcessLookupError:
-            continue
-        try:
-            ready, _, _ = select.select([descriptor], [], [], max(0.0, deadline - time.monotonic()))
-            if not ready:
-                os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        finally:
-            os.close(descriptor)
