@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-
-import pyrage
 import pytest
 
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.kube.client import Kube
 from reflow.kube.errors import NotFound
 from tests.controllers.conftest import StartControllers, events_until
-from tests.controllers.kustomize.conftest import MakeSource, condition
-from tests.controllers.kustomize.test_tenancy import sops_encrypt
+from tests.controllers.kustomize.conftest import SOPS_DECRYPTION, MakeSource, condition, sops_encrypt, sops_key
 
 
 def build_stopped(obj: Manifest | None) -> bool:
@@ -26,28 +22,18 @@ def build_stopped(obj: Manifest | None) -> bool:
 async def test_a_decrypted_secret_broken_by_substitution_is_not_quoted(
     kube: Kube, namespace: str, start_controllers: StartControllers, git_source: MakeSource
 ) -> None:
-    identity = pyrage.x25519.Identity.generate()
     password = "correct-horse-battery-staple"
     # After decryption and substitution the value reads `!!int correct-horse…`, which is no integer.
     plain = (
         f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: {namespace}\n"
         f"stringData:\n  password: ${{tag}}{password}\n"
     )
-    encrypted = sops_encrypt(plain, str(identity.to_public()))
+    encrypted = sops_encrypt(plain, await sops_key(kube, namespace))
     assert password not in encrypted
-    await kube.create({
-        "apiVersion": "v1", "kind": "Secret", "metadata": {"name": "sops-keys", "namespace": namespace},
-        "data": {"identity.agekey": base64.b64encode(str(identity).encode()).decode()},
-    })  # fmt: skip
     source, _ = await git_source({"secret.yaml": encrypted})
     await start_controllers("source", "kustomize")
-    await kube.create(
-        source.kustomization(
-            "secrets",
-            decryption={"provider": "sops", "secretRef": {"name": "sops-keys"}},
-            postBuild={"substitute": {"tag": "!!int "}},
-        )
-    )
+    substitute = {"substitute": {"tag": "!!int "}}
+    await kube.create(source.kustomization("secrets", decryption=SOPS_DECRYPTION, postBuild=substitute))
     failed = await source.until("secrets", build_stopped)
     ready = condition(failed, "Ready")
     assert ready is not None
