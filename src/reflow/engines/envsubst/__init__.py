@@ -11,12 +11,14 @@ from reflow.engines.envsubst.evaluate import (
     substitute,
 )
 from reflow.engines.envsubst.parse import (
+    MAX_DEPTH,
     BadArgument,
     BadDefault,
     BadSubstitution,
     BadVariableName,
     Expansion,
     MissingClosingBrace,
+    NestedTooDeep,
     SubstitutionSyntaxError,
     Template,
     Text,
@@ -33,6 +35,7 @@ from reflow.engines.envsubst.postbuild import (
 
 __all__ = [
     "DEFAULT_OPERATORS",
+    "MAX_DEPTH",
     "BadArgument",
     "BadDefault",
     "BadSubstitution",
@@ -41,6 +44,7 @@ __all__ = [
     "InvalidVariableName",
     "Lookup",
     "MissingClosingBrace",
+    "NestedTooDeep",
     "SubstitutionSyntaxError",
     "Template",
     "Text",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from reflow.engines.glob import BadPattern, glob_match
+from reflow.engines.glob import BadPattern, matching_prefixes
 
 Operation = Callable[[str, Sequence[str]], str]
 
@@ -98,17 +98,15 @@ def replace_suffix(value: str, args: Sequence[str]) -> str:
 
 
 def _trim_prefix(value: str, pattern: str, *, longest: bool) -> str:
-    shortest = ""
-    for end in range(len(value), 0, -1):
-        try:
-            matched = glob_match(pattern, value[:end])
-        except BadPattern:
-            return value
-        if matched:
-            if longest:
-                return value[end:]
-            shortest = value[:end]
-    return value[len(shortest) :]
+    """`value` without its longest or shortest non-empty prefix the glob matches (unchanged when none does)."""
+    try:
+        matched = matching_prefixes(pattern, value)
+    except BadPattern:
+        return value
+    ends = [end for end in range(1, len(value) + 1) if matched[end]]
+    if not ends:
+        return value
+    return value[max(ends) if longest else min(ends) :]
 
 
 def trim_shortest_prefix(value: str, args: Sequence[str]) -> str:

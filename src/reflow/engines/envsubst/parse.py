@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reflow.engines.envsubst.scan import Accept, Escapes, Mode, Scanner, Token, accept_any, accept_name
+from reflow.engines.envsubst.scan import Accept, AnyBut, Escapes, Mode, Scanner, Token, accept_any, accept_name
+
+# Real templates nest expansions two or three deep; the bound keeps parsing and rendering, which recurse
+# once per level, far from Python's recursion limit.
+MAX_DEPTH = 100
 
 
 class SubstitutionSyntaxError(ValueError):
@@ -39,6 +43,10 @@ class BadArgument(SubstitutionSyntaxError):
 
 class BadDefault(SubstitutionSyntaxError):
     message = "unable to parse default function"
+
+
+class NestedTooDeep(SubstitutionSyntaxError):
+    message = f"expansions nested more than {MAX_DEPTH} deep"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,16 +85,9 @@ def _replace_operator(char: str, index: int) -> bool:
     return (index == 1 and char == "/") or (index == 2 and char in ("/", "#", "%"))
 
 
-def _not_closing(char: str, index: int) -> bool:
-    return char != "}"
-
-
-def _not_colon_or_closing(char: str, index: int) -> bool:
-    return char not in (":", "}")
-
-
-def _not_slash(char: str, index: int) -> bool:
-    return char != "/"
+_not_closing = AnyBut("}")
+_not_colon_or_closing = AnyBut(":}")
+_not_slash = AnyBut("/")
 
 
 def _slash(char: str, index: int) -> bool:
@@ -100,8 +101,9 @@ def _colon(char: str, index: int) -> bool:
 class _Parser:
     def __init__(self, text: str) -> None:
         self.scanner = Scanner(text)
+        self.depth = 0  # expansions open inside other expansions' arguments
 
-    def _scan(self, accept: Accept, mode: Mode) -> Token:
+    def _scan(self, accept: Accept, mode: int) -> Token:
         self.scanner.accept = accept
         self.scanner.mode = mode
         return self.scanner.scan()
@@ -142,10 +144,15 @@ class _Parser:
             return Expansion(name)
         raise MissingClosingBrace()
 
-    def _argument(self, accept: Accept, mode: Mode) -> Node:
+    def _argument(self, accept: Accept, mode: int) -> Node:
         token = self._scan(accept, mode | Mode.OPEN)
         if token is Token.OPEN:
-            return self._expansion()
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise NestedTooDeep()
+            nested = self._expansion()
+            self.depth -= 1
+            return nested
         if token in (Token.TEXT, Token.CLOSE):
             return Text(self.scanner.text())
         raise BadArgument()
@@ -225,12 +232,14 @@ def parse(text: str) -> Template:
 
 
 __all__ = [
+    "MAX_DEPTH",
     "BadArgument",
     "BadDefault",
     "BadSubstitution",
     "BadVariableName",
     "Expansion",
     "MissingClosingBrace",
+    "NestedTooDeep",
     "Node",
     "SubstitutionSyntaxError",
     "Template",

@@ -4,12 +4,19 @@ Flux's parser drives one mutable scanner, switching what it accepts (`accept`), 
 recognises (`mode`) and which escapes apply as it walks through an expansion. Its quirks (how `$$`
 collapses, where `\\/` is an escape, how far an unread steps back) decide what a manifest renders to,
 so this port keeps the same moves rather than a regular expression.
+
+Two things keep it linear in the text: an escape marks the escaping character as dropped instead of
+deleting it from the buffer, and a token that accepts everything but a few characters (`AnyBut`)
+jumps over runs of ordinary characters with one search instead of reading them one by one.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from enum import Enum, IntFlag
+from dataclasses import dataclass
+from enum import Enum
+from functools import cache
 
 END = ""  # what `read` returns past the last character
 
@@ -17,8 +24,8 @@ Accept = Callable[[str, int], bool]
 """Whether a character belongs to the current token, given its 1-based position in the token."""
 
 
-class Mode(IntFlag):
-    """Which tokens `scan` recognises."""
+class Mode:
+    """Which tokens `scan` recognises: bit flags, plain ints because the scanner tests them per character."""
 
     TEXT = 1
     OPEN = 2  # `${`
@@ -26,8 +33,8 @@ class Mode(IntFlag):
     ESCAPES = 8
 
 
-class Escapes(IntFlag):
-    """Which escapes apply while scanning text: `$$` → `$`, and `\\/`, `\\\\` inside replacements."""
+class Escapes:
+    """Which escapes apply while scanning text (bit flags): `$$` → `$`, and `\\/`, `\\\\` inside replacements."""
 
     DOLLAR = 1
     BACKSLASH = 2
@@ -44,8 +51,23 @@ class Token(Enum):
     CLOSE = "close"
 
 
-def accept_any(char: str, position: int) -> bool:
-    return True
+@dataclass(frozen=True, slots=True)
+class AnyBut:
+    """Accepts every character except `stops`, wherever it is in the token."""
+
+    stops: str
+
+    def __call__(self, char: str, position: int) -> bool:
+        return char not in self.stops
+
+
+accept_any = AnyBut("")
+
+
+@cache
+def _special(stops: str) -> re.Pattern[str]:
+    """The characters a scan over `AnyBut(stops)` must look at one by one: stops, `$` (opens, escapes), `\\`."""
+    return re.compile(f"[{re.escape(stops + '$' + chr(92))}]")
 
 
 def accept_name(char: str, position: int) -> bool:
@@ -53,15 +75,16 @@ def accept_name(char: str, position: int) -> bool:
 
 
 class Scanner:
-    """A cursor over the template text; escapes are applied by deleting the escaping character."""
+    """A cursor over the template text; an escape drops the escaping character from the token's text."""
 
     def __init__(self, text: str) -> None:
-        self.buffer = list(text)
+        self.buffer = text
         self.position = 0
         self.start = 0
         self.width = 0
-        self.mode = Mode.TEXT
-        self.escapes = Escapes.DOLLAR
+        self.dropped: list[int] = []  # positions of escaping characters in the current token
+        self.mode: int = Mode.TEXT
+        self.escapes: int = Escapes.DOLLAR
         self.accept: Accept = accept_any
 
     def read(self) -> str:
@@ -82,14 +105,29 @@ class Scanner:
         return char
 
     def text(self) -> str:
-        """The most recently scanned token."""
-        return "".join(self.buffer[self.start : self.position])
+        """The most recently scanned token, without its escaping characters."""
+        pieces = []
+        begin = self.start
+        for index in self.dropped:
+            pieces.append(self.buffer[begin:index])
+            begin = index + 1
+        pieces.append(self.buffer[begin : self.position])
+        return "".join(pieces)
 
     def _skip(self) -> None:
-        del self.buffer[self.position - 1]
+        """Drop the escaping character just read and take the escaped one after it as it is."""
+        self.dropped.append(self.position - 1)
+        self.position += 1
+
+    def _jump(self) -> None:
+        """Move over the ordinary characters ahead that the current `AnyBut` token takes as they are."""
+        if isinstance(self.accept, AnyBut):
+            found = _special(self.accept.stops).search(self.buffer, self.position)
+            self.position = found.start() if found else len(self.buffer)
 
     def scan(self) -> Token:
         self.start = self.position
+        self.dropped = []
         char = self.read()
         if char == END:
             return Token.END
@@ -109,6 +147,7 @@ class Scanner:
         elif not self.accept(char, self.position - self.start):
             return False
         while True:
+            self._jump()
             char = self.read()
             if char == END:
                 self.unread()

@@ -3,7 +3,9 @@
 YAML is read with YAML 1.2 scalars as Go's yaml.v3 resolves them (only `true`/`false` are booleans,
 `0x`/`0o`/leading-zero integers, timestamps), so unencrypted values hash to the same MAC bytes as in
 sops. JSON numbers are floats, as Go decodes them. Dotenv and INI keep every value as text; their
-metadata is flattened (`age__list_0__map_enc`) with newlines escaped as `\\n`.
+metadata is flattened (`age__list_0__map_enc`) with newlines escaped as `\\n`. YAML aliases are refused
+before anything is built: sops never writes them, and a few hundred bytes of nested aliases would
+otherwise expand into billions of values before the MAC could show the file is not genuine.
 """
 
 from __future__ import annotations
@@ -91,11 +93,14 @@ def load(data: bytes, format_: Format, file: str) -> Document:
 
 def _load_yaml(data: bytes, file: str) -> Document:
     try:
+        _refuse_aliases(data, file)
         documents = [doc for doc in yaml.load_all(data, Loader=_Loader) if doc is not None]
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise InvalidDocument(file, f"not valid YAML{where}") from None
+    except ValueError:  # a number of over 4300 digits, a timestamp out of range
+        raise InvalidDocument(file, "not valid YAML: a number or timestamp cannot be read") from None
     metadata = None
     branches = []
     for doc in documents:
@@ -107,6 +112,18 @@ def _load_yaml(data: bytes, file: str) -> Document:
     if metadata is None:
         raise InvalidDocument(file, "sops metadata not found")
     return Document(branches, metadata)
+
+
+def _refuse_aliases(data: bytes, file: str) -> None:
+    """Refuse `*alias` nodes: sops never writes them, and each level of aliases can multiply the tree tenfold."""
+    if b"*" not in data:
+        return
+    for event in yaml.parse(data, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent):
+            where = f" (line {event.start_mark.line + 1})" if event.start_mark is not None else ""
+            raise InvalidDocument(
+                file, f"YAML aliases are not allowed in a SOPS document{where}: sops never writes them"
+            )
 
 
 def _load_json(data: bytes, file: str) -> Document:

@@ -13,11 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from reflow.engines.sops import patterns
 from reflow.engines.sops.errors import InvalidDocument
 
 AGE = "age"
 PGP = "pgp"
 DEFAULT_UNENCRYPTED_SUFFIX = "_unencrypted"
+# Shamir shares are numbered by a non-zero byte, so no more than 255 key groups can ever be combined.
+MAX_SHAMIR_THRESHOLD = 255
 _NOT_KEYS = frozenset(
     {
         "shamir_threshold",
@@ -36,6 +39,7 @@ _NOT_KEYS = frozenset(
 )
 # The field that names a master key in messages, per key type; the first one present wins.
 _IDENTIFIERS = ("recipient", "fp", "arn", "resource_id", "key_name", "name", "vault_address")
+_THRESHOLD_TEXT = re.compile(r"[0-9]{1,3}")
 _FRACTION = re.compile(r"(T\d\d:\d\d:\d\d)\.\d+")
 
 
@@ -92,7 +96,7 @@ def parse_metadata(raw: object, file: str) -> Metadata:
         raise InvalidDocument(file, "sops metadata not found")
     rules = _rules(raw, file)
     groups = _key_groups(raw, file)
-    threshold = _int(raw.get("shamir_threshold"), file, "shamir_threshold")
+    threshold = _threshold(raw.get("shamir_threshold"), file)
     if len(groups) > 1 and threshold == 0:
         threshold = len(groups)
     last_modified = str(raw.get("lastmodified") or "")
@@ -124,11 +128,8 @@ def _rules(raw: Mapping[str, Any], file: str) -> Rules:
     if not chosen:
         values["unencrypted_suffix"] = DEFAULT_UNENCRYPTED_SUFFIX
     for name in chosen:
-        if name.endswith("regex"):
-            try:
-                re.compile(values[name])
-            except re.error:
-                raise InvalidDocument(file, f"the sops metadata's {name} is not a valid regular expression") from None
+        if name.endswith("regex") and (reason := patterns.problem(values[name])) is not None:
+            raise InvalidDocument(file, f"the sops metadata's {name} is not a valid RE2 regular expression ({reason})")
     return Rules(**values, mac_only_encrypted=_bool(raw.get("mac_only_encrypted")))
 
 
@@ -158,17 +159,19 @@ def _group(raw: Mapping[str, Any], file: str) -> tuple[MasterKey, ...]:
     return tuple(keys)
 
 
-def _int(value: object, file: str, name: str) -> int:
+def _threshold(value: object, file: str) -> int:
     if value is None or value == "":
         return 0
-    if isinstance(value, bool):
-        raise InvalidDocument(file, f"the sops metadata's {name} is not a number")
-    if isinstance(value, int | float):
-        return int(value)
-    try:
-        return int(str(value))
-    except ValueError:
-        raise InvalidDocument(file, f"the sops metadata's {name} is not a number") from None
+    number = value
+    if isinstance(value, str):  # dotenv and INI metadata hold text
+        number = int(value) if _THRESHOLD_TEXT.fullmatch(value) else None
+    if isinstance(number, float) and number.is_integer():
+        number = int(number)
+    if isinstance(number, bool) or not isinstance(number, int) or not 0 <= number <= MAX_SHAMIR_THRESHOLD:
+        raise InvalidDocument(
+            file, f"the sops metadata's shamir_threshold must be a whole number from 0 to {MAX_SHAMIR_THRESHOLD}"
+        )
+    return number
 
 
 def _bool(value: object) -> bool:

@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 from collections.abc import Callable
 from typing import Any
 
-from reflow.engines.sops import cipher
+from reflow.engines.sops import cipher, patterns
 from reflow.engines.sops.errors import InvalidDocument, MacMismatch, ValueDecryptionFailed
 from reflow.engines.sops.metadata import Metadata, Rules
 
@@ -38,10 +37,10 @@ def should_decrypt(rules: Rules, path: list[str], value: object) -> bool:
         encrypted = False
     if rules.encrypted_suffix:
         encrypted = any(key.endswith(rules.encrypted_suffix) for key in path)
-    if rules.unencrypted_regex and any(re.search(rules.unencrypted_regex, key) for key in path):
+    if rules.unencrypted_regex and any(patterns.search(rules.unencrypted_regex, key) for key in path):
         encrypted = False
     if rules.encrypted_regex:
-        encrypted = any(re.search(rules.encrypted_regex, key) for key in path)
+        encrypted = any(patterns.search(rules.encrypted_regex, key) for key in path)
     return encrypted
 
 
