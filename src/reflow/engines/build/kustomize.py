@@ -7,10 +7,12 @@ logs which. Where none can run, a build is refused unless the settings accept an
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
 import shutil
+import signal
 import sysconfig
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -97,13 +99,16 @@ class KustomizeBuilder:
             stderr=asyncio.subprocess.PIPE,
             cwd=cwd,
             env=dict(env or {"PATH": "/usr/bin:/bin", "HOME": "/tmp"}),
+            start_new_session=True,
         )
         try:
             async with asyncio.timeout(timeout):
                 stdout, stderr = await process.communicate()
         finally:
             if process.returncode is None:
-                process.kill()
+                # The whole group: a sandbox's child that outlives its parent would hold the pipes open.
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
                 await process.communicate()  # reap it and close its pipes
         return Run(code=process.returncode or 0, stdout=stdout, stderr=stderr)
 
