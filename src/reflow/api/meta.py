@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated
 
+from reflow.api.manifest import Manifest as Manifest
 from reflow.api.schema import Prop
-
-Manifest = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,11 +16,10 @@ from dataclasses import KW_ONLY, dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, cast, get_args, get_origin, get_type_hints
 
 from reflow.api.duration import DURATION_PATTERN, TIMEOUT_PATTERN
+from reflow.api.manifest import Manifest
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
-
-    from reflow.api.meta import Manifest
 
 ShapeKind = Literal["str", "bool", "int", "duration", "enum", "list", "map", "model", "json"]
 

@@ -15,10 +15,10 @@ from reflow.cli.console import fail, run
 from reflow.cli.options import Duration, GlobalOptions, global_options
 from reflow.controllers import registry
 from reflow.controllers.options import ControllerOptions
-from reflow.dev.cache import state_dir
 from reflow.engines.artifact import StorageSettings
 from reflow.kube.client import connect
 from reflow.kube.kubeconfig import in_cluster
+from reflow.paths import state_dir
 from reflow.runtime import logs
 from reflow.runtime.features import DEFAULT_GATES, FeatureGates
 from reflow.runtime.manager import Manager

@@ -10,11 +10,11 @@ from typing import TypeVar
 import click
 
 from reflow.cli.console import err, fail, out, success
-from reflow.dev.cache import tools_dir
 from reflow.dev.gobuild import BuildFailed, ensure
 from reflow.dev.plane import LocalPlane, PlaneError, PlaneState
 from reflow.dev.versions import COMPONENTS, Component
 from reflow.kube.privatefile import write_private
+from reflow.paths import tools_dir
 
 T = TypeVar("T")
 

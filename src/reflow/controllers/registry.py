@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from reflow.controllers import kustomize, source
+from reflow.controllers.kustomize.watches import setup as setup_kustomize
 from reflow.controllers.options import ControllerOptions
+from reflow.controllers.source.watches import setup as setup_source
 from reflow.kube.client import Kube
 from reflow.runtime.manager import Manager
 from reflow.runtime.settings import RuntimeSettings
@@ -29,7 +30,7 @@ class UnknownController(ValueError):
     """A controller name reflow does not know or does not have yet."""
 
 
-_SETUPS: dict[str, Setup] = {"source-controller": source.setup, "kustomize-controller": kustomize.setup}
+_SETUPS: dict[str, Setup] = {"source-controller": setup_source, "kustomize-controller": setup_kustomize}
 """The controllers reflow has so far."""
 
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reflow.dev.cache import tools_dir
 from reflow.dev.versions import COMPONENTS, Component
+from reflow.paths import tools_dir
 
 Progress = Callable[[Component, str], None]
 

@@ -22,10 +22,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from reflow.dev.cache import cache_dir, kubectl_path, state_dir
 from reflow.dev.gobuild import binary
 from reflow.dev.versions import KUBERNETES_VERSION
+from reflow.engines.build.kustomize import kubectl_path
 from reflow.kube.privatefile import write_private
+from reflow.paths import cache_dir, state_dir
 
 USER_PLANE = "reflow"
 

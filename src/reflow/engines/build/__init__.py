@@ -19,12 +19,12 @@ from reflow.engines.build.manifests import dump
 from reflow.engines.build.mask import MASK, mask_secrets
 from reflow.engines.build.pipeline import (
     BuildRequest,
-    BuildResult,
     BuildSettings,
     Decryptor,
     Pipeline,
     input_key,
 )
+from reflow.engines.build.result import BuildResult
 from reflow.engines.build.sandbox import Sandbox
 from reflow.engines.build.spec import BuildSpec, Owner, Substitution
 

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from reflow.engines.build.pipeline import BuildResult
+from reflow.engines.build.result import BuildResult
 
 DEFAULT_ENTRIES = 256
 

@@ -28,6 +28,7 @@ from reflow.engines.build.confine import build_directory, check_references, refu
 from reflow.engines.build.generate import write_kustomization
 from reflow.engines.build.kustomize import Builder
 from reflow.engines.build.manifests import build_objects, set_common_metadata, set_owner_labels
+from reflow.engines.build.result import BuildResult
 from reflow.engines.build.sandbox import Sandbox
 from reflow.engines.build.spec import BuildSpec, Owner, Substitution
 
@@ -80,16 +81,6 @@ class BuildRequest:
     decryptor: Decryptor | None = None
     disposable: bool = False
     """`root` is the caller's own extraction, removed after the build: build in place instead of on a copy."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class BuildResult:
-    """The built objects, the key of the inputs, whether they came from the cache, and how long it took."""
-
-    objects: tuple[Manifest, ...]
-    key: str
-    cached: bool
-    seconds: float
 
 
 def _plain(value: object) -> object:

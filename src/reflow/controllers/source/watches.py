@@ -1,0 +1,71 @@
+"""The source controller's wiring: the GitRepository controller, the artifact server, the include index."""
+
+from __future__ import annotations
+
+import asyncio
+
+from reflow.api.meta import Manifest
+from reflow.controllers.options import ControllerOptions
+from reflow.controllers.source.gitrepository import GitRepositoryReconciler
+from reflow.engines.artifact import Storage, advertised_address, serve_artifacts
+from reflow.kube.client import Kube
+from reflow.runtime.informer import Change
+from reflow.runtime.manager import Manager
+from reflow.runtime.servers import split_address
+from reflow.runtime.settings import RuntimeSettings
+
+COMPONENT = "source-controller"
+INCLUDE_INDEX = "include"
+DEFAULT_CONCURRENCY = 2
+"""Flux's source-controller runs two workers per kind."""
+
+
+def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: ControllerOptions) -> None:
+    """Add the GitRepository controller and the artifact server to the manager."""
+    storage_settings = options.storage
+    storage_settings.storage_path.mkdir(parents=True, exist_ok=True)
+    storage_ready = asyncio.Event()
+    repositories = manager.informer_for(GitRepositoryReconciler)
+    reconciler = GitRepositoryReconciler(
+        kube,
+        Storage(storage_settings.storage_path, advertised_address(storage_settings)),
+        storage_ready,
+        ttl=storage_settings.artifact_retention_ttl,
+        records=storage_settings.artifact_retention_records,
+        lookup=repositories.get,
+    )
+
+    async def serve() -> None:
+        host, port = split_address(storage_settings.storage_addr)
+        async with serve_artifacts(storage_settings.storage_path, host=host, port=port) as server:
+            address = advertised_address(storage_settings, server.port)
+            reconciler.storage = Storage(storage_settings.storage_path, address)
+            storage_ready.set()
+            await asyncio.Event().wait()
+
+    manager.add_service("artifact-server", serve)
+    controller = manager.add_controller(
+        "gitrepository", reconciler, concurrent=options.concurrent or DEFAULT_CONCURRENCY, component=COMPONENT
+    )
+    repositories.add_index(INCLUDE_INDEX, included_by)
+
+    def on_change(change: Change, old: Manifest | None, new: Manifest) -> None:
+        if change is Change.DELETED or artifact_of(old) == artifact_of(new):
+            return
+        key = f"{new['metadata'].get('namespace') or ''}/{new['metadata']['name']}"
+        for includer in repositories.by_index(INCLUDE_INDEX, key):
+            controller.enqueue(includer["metadata"].get("namespace"), includer["metadata"]["name"])
+
+    repositories.add_handler(on_change)
+
+
+def included_by(repo: Manifest) -> list[str]:
+    """`namespace/name` of each GitRepository this one includes."""
+    namespace = repo["metadata"].get("namespace") or ""
+    return [f"{namespace}/{include['repository']['name']}" for include in (repo.get("spec") or {}).get("include") or []]
+
+
+def artifact_of(repo: Manifest | None) -> tuple[object, object]:
+    """The revision and digest of a GitRepository's artifact."""
+    artifact = ((repo or {}).get("status") or {}).get("artifact") or {}
+    return artifact.get("revision"), artifact.get("digest")
