@@ -42,6 +42,15 @@ def run(*args: str | Path, cwd: Path | None = None, env: Mapping[str, str] | Non
     return done.stdout.decode()
 
 
+def wrap_program(directory: Path, program: str, before: str) -> None:
+    """Put a `program` in `directory` (first on PATH) that runs the shell lines `before`, then the real one."""
+    real = shutil.which(program)
+    assert real is not None, f"{program} is not installed"
+    script = directory / program
+    script.write_text(f'#!/bin/sh\n{before}\nexec {real} "$@"\n')
+    script.chmod(0o755)
+
+
 # --- TLS -------------------------------------------------------------------------------------------------------
 
 

@@ -95,7 +95,7 @@ _AUTH = (
     "access denied",
     "invalid credentials",
 )
-_PROXY_AUTH = ("returned error: 407", "407 from proxy", "proxy authentication required")
+_PROXY_AUTH = ("returned error: 407", "tunnel failed, response 407", "407 from proxy", "proxy authentication required")
 _HOST_KEY = ("host key verification failed", "host key is known", "remote host identification has changed")
 _UNREACHABLE = (
     "could not resolve host",

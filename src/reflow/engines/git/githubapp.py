@@ -206,8 +206,11 @@ async def github_credentials(
 
 
 def _client_settings(app: GitHubApp, proxy: Proxy | None) -> dict[str, Any]:
-    """The request options for GitHub: trusted CAs and the proxy."""
-    settings: dict[str, Any] = {"allow_redirects": False}
+    """The request options for GitHub: trusted CAs, the proxy and its credentials.
+
+    The proxy's credentials go on the CONNECT request for an https API, and on the request itself
+    (which the proxy receives in the clear) for an http one, as aiohttp's deprecated `proxy_auth` did."""
+    settings: dict[str, Any] = {"allow_redirects": False, "headers": {}}
     if app.ca_cert:
         settings["ssl"] = ssl.create_default_context(cadata=app.ca_cert.decode())
     if proxy is not None:
@@ -218,19 +221,22 @@ def _client_settings(app: GitHubApp, proxy: Proxy | None) -> dict[str, Any]:
             )
         settings["proxy"] = proxy.address
         if proxy.username:
-            settings["proxy_auth"] = aiohttp.BasicAuth(proxy.username, proxy.password or "")
+            credentials = {"Proxy-Authorization": aiohttp.encode_basic_auth(proxy.username, proxy.password or "")}
+            settings["proxy_headers" if app.base_url.startswith("https:") else "headers"] = credentials
     return settings
 
 
 async def _call(
     session: aiohttp.ClientSession, method: str, url: str, jwt: str, settings: Mapping[str, Any]
 ) -> tuple[int, Any]:
+    options = dict(settings)
     headers = {
         "Authorization": f"Bearer {jwt}",
         "Accept": "application/vnd.github+json",
         "X-GitHub-Api-Version": "2022-11-28",
+        **options.pop("headers"),
     }
-    async with session.request(method, url, headers=headers, **settings) as response:
+    async with session.request(method, url, headers=headers, **options) as response:
         text = await response.text(errors="replace")
         try:
             return response.status, json.loads(text)
