@@ -7,14 +7,12 @@ per-address memory of an earlier login), and logs each forwarded connection as `
 from __future__ import annotations
 
 import secrets
-import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.gitservers import free_port
+from tests.gitservers import free_port, listening, terminate
 
 
 @dataclass(slots=True, kw_only=True)
@@ -52,19 +50,13 @@ class ProxyServer:
                     stdout=log,
                     stderr=subprocess.STDOUT,
                 )
-            deadline = time.monotonic() + 15
-            while time.monotonic() < deadline and self.process.poll() is None:
-                with socket.socket() as probe:
-                    if probe.connect_ex(("127.0.0.1", self.port)) == 0:
-                        return
-                time.sleep(0.05)
+            if listening(self.process, self.port, 15):
+                return
             self.stop()
             if "Address already in use" not in self.log:
                 raise RuntimeError(f"pproxy did not start: {self.log}")
         raise RuntimeError("pproxy did not find a free port")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
+        terminate(self.process)
         self.process = None
