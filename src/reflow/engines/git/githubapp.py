@@ -169,7 +169,7 @@ def cache_for(token: InstallationToken, now: datetime) -> float:
     return max(0.0, min(0.8 * (token.expires_at - now).total_seconds(), MAX_CACHE))
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Cached:
     token: InstallationToken
     until: float  # time.monotonic()
