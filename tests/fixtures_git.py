@@ -1,4 +1,4 @@
-"""Pytest fixtures for git tests: HTTP(S) and ssh git servers, signing keys and repositories."""
+"""Pytest fixtures for git tests: HTTP(S) and ssh git servers, an HTTP proxy, signing keys and repositories."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from tests.gitservers import (
     ssh_keygen,
     stop_gpg_agent,
 )
+from tests.proxyserver import ProxyServer
 
 GIT_USERNAME = "reflow"
 
@@ -74,6 +75,15 @@ def sshd(tmp_path_factory: pytest.TempPathFactory, ssh_keys: dict[str, Path]) ->
     server.start()
     server.authorise(ssh_keys["plain"].with_suffix(".pub"))
     server.authorise(ssh_keys["protected"].with_suffix(".pub"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def proxy_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProxyServer]:
+    """An HTTP proxy on loopback (PyPI's pproxy) that wants its own basic credentials; one per test."""
+    server = ProxyServer(directory=tmp_path_factory.mktemp("proxy"))
+    server.start()
     yield server
     server.stop()
 

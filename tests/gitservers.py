@@ -42,6 +42,15 @@ def run(*args: str | Path, cwd: Path | None = None, env: Mapping[str, str] | Non
     return done.stdout.decode()
 
 
+def wrap_program(directory: Path, program: str, before: str) -> None:
+    """Put a `program` in `directory` (first on PATH) that runs the shell lines `before`, then the real one."""
+    real = shutil.which(program)
+    assert real is not None, f"{program} is not installed"
+    script = directory / program
+    script.write_text(f'#!/bin/sh\n{before}\nexec {real} "$@"\n')
+    script.chmod(0o755)
+
+
 # --- TLS -------------------------------------------------------------------------------------------------------
 
 
@@ -112,6 +121,24 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def listening(process: subprocess.Popen[bytes], port: int, seconds: float) -> bool:
+    """Whether `process` accepts connections on 127.0.0.1:`port` within `seconds` (False as soon as it exits)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return True
+        time.sleep(0.05)
+    return False
+
+
+def terminate(process: subprocess.Popen[bytes] | None) -> None:
+    """Stop a server process started for a test, if it still runs."""
+    if process is not None and process.poll() is None:
+        process.terminate()
+        process.wait(timeout=10)
+
+
 @dataclass(slots=True, kw_only=True)
 class SshServer:
     """Debian's sshd on a loopback port, key authentication only, for the current user."""
@@ -170,12 +197,8 @@ class SshServer:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
             )
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline and self.process.poll() is None:
-                with socket.socket() as probe:
-                    if probe.connect_ex(("127.0.0.1", self.port)) == 0:
-                        return
-                time.sleep(0.05)
+            if listening(self.process, self.port, 10):
+                return
             error = (
                 self.process.stderr.read().decode() if self.process.poll() is not None and self.process.stderr else ""
             )
@@ -185,9 +208,7 @@ class SshServer:
         raise RuntimeError("sshd did not find a free port")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
+        terminate(self.process)
         self.process = None
 
 

@@ -7,9 +7,7 @@ real program.
 
 from __future__ import annotations
 
-import os
 import secrets
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,26 +17,8 @@ from aiohttp import web
 
 from reflow.api.source import GitRepositoryRef
 from reflow.engines.git import Credentials, GitError, checkout, resolve_remote, verify_checkout
-from tests.gitservers import GitHttpServer, Repo, Signer, SshServer
+from tests.gitservers import GitHttpServer, Repo, Signer, SshServer, wrap_program
 from tests.loopback import loopback
-
-
-def _wrap(directory: Path, program: str, before: str) -> None:
-    """Put a `program` first on PATH that runs the shell lines `before`, then the real program."""
-    real = shutil.which(program)
-    assert real is not None, f"{program} is not installed"
-    script = directory / program
-    script.write_text(f'#!/bin/sh\n{before}\nexec {real} "$@"\n')
-    script.chmod(0o755)
-
-
-@pytest.fixture
-def wrappers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A directory put first on PATH for the test's wrapper scripts."""
-    directory = tmp_path / "bin"
-    directory.mkdir()
-    monkeypatch.setenv("PATH", f"{directory}{os.pathsep}{os.environ['PATH']}")
-    return directory
 
 
 async def test_a_password_in_the_url_is_on_no_argv_and_the_clone_works(
@@ -47,7 +27,7 @@ async def test_a_password_in_the_url_is_on_no_argv_and_the_clone_works(
     repo = make_repo()
     head = repo.commit({"a.yaml": "a: 1\n"}, "one")
     argv, trace = tmp_path / "argv.log", tmp_path / "trace.log"
-    _wrap(wrappers, "git", f"printf '%s\\n' \"$*\" >> {argv}\nexport GIT_TRACE={trace}")
+    wrap_program(wrappers, "git", f"printf '%s\\n' \"$*\" >> {argv}\nexport GIT_TRACE={trace}")
     assert git_http.password is not None
     url = git_http.url(repo.bare.name).replace("://", f"://{git_http.username}:{git_http.password}@")
 
@@ -113,7 +93,7 @@ async def test_ssh_key_and_known_hosts_files_are_owner_only(
     repo = make_repo()
     repo.commit({"a.yaml": "a: 1\n"}, "one")
     modes = tmp_path / "modes.log"
-    _wrap(
+    wrap_program(
         wrappers,
         "ssh",
         f"""for word; do
@@ -138,7 +118,7 @@ async def test_verification_key_files_are_owner_only(
     done = await checkout(url, await resolve_remote(url, GitRepositoryRef(branch="main"), credentials),
                           tmp_path / "co", credentials)  # fmt: skip
     modes = tmp_path / "modes.log"
-    _wrap(
+    wrap_program(
         wrappers,
         "gpg",
         f"""case "$*" in *--import*)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from reflow.api.artifact import Artifact
+from reflow.api.conditions import INVALID_PROVIDER_CONFIGURATION
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.api.source import GitRepository
 from reflow.api.wire import parse, parse_object, render
@@ -26,13 +27,20 @@ from reflow.engines.git import (
     Checkout,
     Credentials,
     GitError,
+    InvalidProviderConfiguration,
     InvalidRef,
     InvalidURL,
+    Proxy,
     ResolvedRef,
+    TokenCache,
     VerificationMode,
     check_url,
     checkout,
     credentials_from_secret,
+    github_app_from_secret,
+    github_credentials,
+    has_app_data,
+    proxy_from_secret,
     resolve_remote,
     verify_checkout,
 )
@@ -101,9 +109,19 @@ class GitRepositoryReconciler(Reconciler[GitRepository]):
     kind = "GitRepository"
 
     def __init__(
-        self, kube: Kube, storage: Storage, storage_ready: asyncio.Event, *, ttl: float, records: int, lookup: Lookup
+        self,
+        kube: Kube,
+        storage: Storage,
+        storage_ready: asyncio.Event,
+        *,
+        ttl: float,
+        records: int,
+        lookup: Lookup,
+        tokens: TokenCache | None = None,
     ):
         self.kube = kube
+        self.tokens = tokens or TokenCache()
+        """GitHub App installation tokens, shared by every GitRepository of this controller."""
         self.lookup = lookup
         self.storage = storage
         self.storage_ready = storage_ready
@@ -127,8 +145,9 @@ class GitRepositoryReconciler(Reconciler[GitRepository]):
         spec, meta = repo.spec, repo.metadata
         await self.storage_ready.wait()
         url = self._checked_url(spec.url)
-        credentials = await self._credentials(repo)
-        resolved = await self._resolve(repo, url, credentials)
+        proxy = await self._proxy(repo)
+        credentials = await self._credentials(repo, proxy)
+        resolved = await self._resolve(repo, url, credentials, proxy)
         status = render(repo.status)
         included = self._included(repo)
         config = {**observed_config(repo), **included_config(repo, included)}
@@ -148,6 +167,7 @@ class GitRepositoryReconciler(Reconciler[GitRepository]):
                     credentials,
                     sparse_checkout=spec.sparse_checkout,
                     recurse_submodules=spec.recurse_submodules,
+                    proxy=proxy,
                     timeout=spec.timeout,
                 )
             except GitError as error:
@@ -253,14 +273,42 @@ class GitRepositoryReconciler(Reconciler[GitRepository]):
                 message, reason="AuthenticationFailed", conditions={FETCH_FAILED: condition}
             ) from error
 
-    async def _credentials(self, repo: GitRepository) -> Credentials | None:
-        if repo.spec.secret_ref is None:
+    async def _proxy(self, repo: GitRepository) -> Proxy | None:
+        if repo.spec.proxy_secret_ref is None:
             return None
-        return credentials_from_secret(await self._secret(repo, repo.spec.secret_ref.name, "authentication"))
-
-    async def _resolve(self, repo: GitRepository, url: str, credentials: Credentials | None) -> ResolvedRef:
+        name = repo.spec.proxy_secret_ref.name
         try:
-            return await resolve_remote(url, repo.spec.ref, credentials, timeout=repo.spec.timeout)
+            return proxy_from_secret(await self._secret(repo, name, "proxy"), f"{repo.metadata.namespace}/{name}")
+        except GitError as error:
+            raise self._fetch_failed(error) from error
+
+    async def _credentials(self, repo: GitRepository, proxy: Proxy | None) -> Credentials | None:
+        """The Secret's credentials; with `provider: github`, an installation token of the GitHub App it names."""
+        spec, namespace = repo.spec, repo.metadata.namespace
+        github = spec.provider == "github"
+        if spec.secret_ref is None:
+            if github:
+                message = "provider 'github' needs a secretRef with the GitHub App's data"
+                raise StalledError(message, reason=INVALID_PROVIDER_CONFIGURATION)
+            return None
+        name = f"{namespace}/{spec.secret_ref.name}"
+        data = await self._secret(repo, spec.secret_ref.name, "authentication")
+        if not github:
+            if has_app_data(data):
+                mismatch = f"secret '{name}' holds GitHub App data, which only provider 'github' uses"
+                raise self._fetch_failed(InvalidProviderConfiguration(mismatch))
+            return credentials_from_secret(data)
+        try:
+            app = github_app_from_secret(data, name)
+            return await github_credentials(app, data, self.tokens, proxy=proxy, timeout=spec.timeout)
+        except GitError as error:
+            raise self._fetch_failed(error) from error
+
+    async def _resolve(
+        self, repo: GitRepository, url: str, credentials: Credentials | None, proxy: Proxy | None
+    ) -> ResolvedRef:
+        try:
+            return await resolve_remote(url, repo.spec.ref, credentials, proxy=proxy, timeout=repo.spec.timeout)
         except InvalidRef as error:
             raise StalledError(str(error), reason=error.reason) from error
         except GitError as error:

@@ -1,4 +1,5 @@
-"""Git sources through the `git` and `ssh` CLIs: remote refs, ref resolution, shallow checkout, signatures."""
+"""Git sources through the `git` and `ssh` CLIs: remote refs, ref resolution, shallow checkout, signatures,
+proxies and GitHub App tokens."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from .errors import (
     AuthenticationFailed,
     GitError,
     GitTimeout,
+    InvalidProviderConfiguration,
     InvalidRef,
     InvalidURL,
     RefNotFound,
@@ -16,6 +18,8 @@ from .errors import (
     UnreachableHost,
     VerificationFailed,
 )
+from .githubapp import GitHubApp, TokenCache, github_app_from_secret, github_credentials, has_app_data
+from .proxy import Proxy, proxy_from_secret
 from .refs import (
     RefKind,
     RemoteRefs,
@@ -35,14 +39,18 @@ __all__ = [
     "Checkout",
     "Credentials",
     "GitError",
+    "GitHubApp",
     "GitTimeout",
+    "InvalidProviderConfiguration",
     "InvalidRef",
     "InvalidURL",
+    "Proxy",
     "RefKind",
     "RefNotFound",
     "RemoteRefs",
     "RepositoryNotFound",
     "ResolvedRef",
+    "TokenCache",
     "UnknownHostKey",
     "UnreachableHost",
     "Verification",
@@ -52,8 +60,12 @@ __all__ = [
     "checkout",
     "credentials_from_secret",
     "format_revision",
+    "github_app_from_secret",
+    "github_credentials",
+    "has_app_data",
     "list_refs",
     "parse_ls_remote",
+    "proxy_from_secret",
     "ref_kind",
     "ref_patterns",
     "resolve_ref",

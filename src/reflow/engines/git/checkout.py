@@ -16,6 +16,7 @@ from pathlib import Path
 
 from reflow.engines.git.credentials import Credentials
 from reflow.engines.git.errors import GitError, RefNotFound
+from reflow.engines.git.proxy import Proxy
 from reflow.engines.git.refs import ResolvedRef
 from reflow.engines.git.run import run_git
 from reflow.engines.git.transport import Transport, prepared_transport
@@ -61,12 +62,13 @@ async def checkout(
     *,
     sparse_checkout: Sequence[str] = (),
     recurse_submodules: bool = False,
+    proxy: Proxy | None = None,
     timeout: float = 60.0,
 ) -> Checkout:
     """Check out `ref.commit` of `url` into `destination` (which must not exist or be empty)."""
     if not await asyncio.to_thread(_empty_directory, destination):
         raise GitError(f"checkout directory '{destination}' is not empty")
-    with prepared_transport(url, credentials) as transport:
+    with prepared_transport(url, credentials, proxy=proxy) as transport:
 
         async def git(*args: str, action: str = "fetch from") -> str:
             completed = await run_git(

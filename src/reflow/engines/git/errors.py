@@ -2,7 +2,7 @@
 
 ```
 GitError                      GitOperationFailed
-├── AuthenticationFailed      AuthenticationFailed   credentials refused or missing
+├── AuthenticationFailed      AuthenticationFailed   credentials refused or missing (by the remote, the proxy or GitHub)
 ├── UnknownHostKey            GitOperationFailed     ssh host key absent from known_hosts, or changed
 ├── UnreachableHost           GitOperationFailed     DNS, refused or timed-out connection
 ├── RepositoryNotFound        GitOperationFailed     the remote answered that there is no such repository
@@ -10,7 +10,8 @@ GitError                      GitOperationFailed
 ├── GitTimeout                GitOperationFailed     the command ran past its time limit and was killed
 ├── InvalidURL                URLInvalid             not http(s):// or ssh://; no retry until the spec changes
 ├── InvalidRef                GitOperationFailed     a ref spec that cannot be resolved (bad semver range, short commit)
-└── VerificationFailed        VerificationError      no signature, or none made by a trusted key
+├── VerificationFailed        VerificationError      no signature, or none made by a trusted key
+└── InvalidProviderConfiguration  (same)         the Secret does not fit `spec.provider`
 ```
 
 Messages name the remote without credentials and quote what git said, with every secret value masked.
@@ -23,7 +24,13 @@ from collections.abc import Iterable
 from typing import ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
-from reflow.api.conditions import AUTHENTICATION_FAILED, GIT_OPERATION_FAILED, URL_INVALID, VERIFICATION_ERROR
+from reflow.api.conditions import (
+    AUTHENTICATION_FAILED,
+    GIT_OPERATION_FAILED,
+    INVALID_PROVIDER_CONFIGURATION,
+    URL_INVALID,
+    VERIFICATION_ERROR,
+)
 
 MASK = "***"
 
@@ -72,6 +79,10 @@ class VerificationFailed(GitError):
     reason = VERIFICATION_ERROR
 
 
+class InvalidProviderConfiguration(GitError):
+    reason = INVALID_PROVIDER_CONFIGURATION
+
+
 _AUTH = (
     "authentication failed",
     "could not read username",
@@ -84,6 +95,7 @@ _AUTH = (
     "access denied",
     "invalid credentials",
 )
+_PROXY_AUTH = ("returned error: 407", "tunnel failed, response 407", "407 from proxy", "proxy authentication required")
 _HOST_KEY = ("host key verification failed", "host key is known", "remote host identification has changed")
 _UNREACHABLE = (
     "could not resolve host",
@@ -146,6 +158,8 @@ def classify(stderr: str, *, action: str, url: str, secrets: Iterable[str] = ())
             f"unable to {action} {where}: the server answered with a redirect, which is not followed while "
             f"credentials are set (they would go to the redirect's host): use the final URL: {said}"
         )
+    if any(marker in lowered for marker in _PROXY_AUTH):
+        return AuthenticationFailed(f"unable to {action} {where}: the proxy refused its credentials: {said}")
     if any(marker in lowered for marker in _AUTH):
         return AuthenticationFailed(f"unable to {action} {where}: authentication failed: {said}")
     if any(marker in lowered for marker in _UNREACHABLE):

@@ -6,16 +6,22 @@ from collections.abc import Sequence
 
 from reflow.api.source import GitRepositoryRef
 from reflow.engines.git.credentials import Credentials
+from reflow.engines.git.proxy import Proxy
 from reflow.engines.git.refs import RemoteRefs, ResolvedRef, parse_ls_remote, ref_patterns, resolve_ref
 from reflow.engines.git.run import run_git
 from reflow.engines.git.transport import prepared_transport
 
 
 async def list_refs(
-    url: str, credentials: Credentials | None = None, *, patterns: Sequence[str] = (), timeout: float = 60.0
+    url: str,
+    credentials: Credentials | None = None,
+    *,
+    patterns: Sequence[str] = (),
+    proxy: Proxy | None = None,
+    timeout: float = 60.0,
 ) -> RemoteRefs:
     """The remote's refs whose names end with one of `patterns` (all refs when empty), and its HEAD."""
-    with prepared_transport(url, credentials) as transport:
+    with prepared_transport(url, credentials, proxy=proxy) as transport:
         completed = await run_git(
             ["ls-remote", "--symref", "--", transport.url, *patterns],
             transport=transport,
@@ -27,7 +33,12 @@ async def list_refs(
 
 
 async def resolve_remote(
-    url: str, ref: GitRepositoryRef | None, credentials: Credentials | None = None, *, timeout: float = 60.0
+    url: str,
+    ref: GitRepositoryRef | None,
+    credentials: Credentials | None = None,
+    *,
+    proxy: Proxy | None = None,
+    timeout: float = 60.0,
 ) -> ResolvedRef:
     """The commit and revision `ref` selects now; a commit ref is resolved without contacting the remote.
 
@@ -37,4 +48,4 @@ async def resolve_remote(
     patterns = ref_patterns(ref)
     if patterns is None:
         return resolve_ref(ref, RemoteRefs())
-    return resolve_ref(ref, await list_refs(url, credentials, patterns=patterns, timeout=timeout))
+    return resolve_ref(ref, await list_refs(url, credentials, patterns=patterns, proxy=proxy, timeout=timeout))

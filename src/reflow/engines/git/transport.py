@@ -7,7 +7,9 @@ cut off from the user's and the system's configuration, so only what is set here
 `GIT_CONFIG_*` entries from the environment, asks the `askpass` script for a username, password or key
 passphrase (the script reads the files), and runs ssh with this source's key and known_hosts only,
 checking host keys strictly. When HTTP credentials are set, git follows no redirect: after one, git
-would send every later request, with the token or password, to wherever the redirect pointed.
+would send every later request, with the token or password, to wherever the redirect pointed. A proxy
+from the source's `proxySecretRef` goes to git as `http.proxy` (its credentials included, so still
+only in the environment) and replaces the proxy variables of the controller's environment.
 """
 
 from __future__ import annotations
@@ -23,11 +25,12 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from reflow.engines.git.credentials import Credentials
-from reflow.engines.git.errors import InvalidURL, public_url, redact
+from reflow.engines.git.errors import GitError, InvalidURL, public_url, redact
+from reflow.engines.git.proxy import Proxy
 from reflow.kube.privatefile import write_private
 
 SCHEMES = ("http", "https", "ssh")
-_PASSTHROUGH = ("PATH", "http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "TMPDIR")
+_PROXY_VARIABLES = ("http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY")
 _ASKPASS = """#!/bin/sh
 case "$1" in
   Username*|username*) exec cat {username} ;;
@@ -98,21 +101,30 @@ def _ssh_command(directory: Path, credentials: Credentials, connect_timeout: int
     return shlex.join(words)
 
 
+def _environment(proxy: Proxy | None) -> dict[str, str]:
+    """What the controller's environment passes on: PATH, TMPDIR and, unless a proxy is set, its proxy variables."""
+    names = ("PATH", "TMPDIR", *(() if proxy else _PROXY_VARIABLES))
+    env = {key: os.environ[key] for key in names if key in os.environ}
+    env.setdefault("PATH", os.defpath)
+    return env
+
+
 @contextmanager
 def prepared_transport(
-    url: str, credentials: Credentials | None = None, *, connect_timeout: int = 30
+    url: str, credentials: Credentials | None = None, *, proxy: Proxy | None = None, connect_timeout: int = 30
 ) -> Iterator[Transport]:
-    """A `Transport` for `url`, its files removed on exit."""
+    """A `Transport` for `url` (through `proxy` when set), its files removed on exit."""
     check_url(url)
+    if proxy is not None and urlsplit(url).scheme == "ssh":
+        where = public_url(url)
+        raise GitError(f"unable to reach '{where}' through a proxy: proxySecretRef applies to http(s) URLs only")
     url, credentials = split_userinfo(url, credentials or Credentials())
     directory = Path(tempfile.mkdtemp(prefix="reflow-git-"))
     try:
         directory.chmod(0o700)
         home = directory / "home"
         home.mkdir(mode=0o700)
-        env = {key: os.environ[key] for key in _PASSTHROUGH if key in os.environ}
-        env.setdefault("PATH", os.defpath)
-        env |= {
+        env = _environment(proxy) | {
             "HOME": str(home),
             "LC_ALL": "C",
             "GIT_TERMINAL_PROMPT": "0",
@@ -133,6 +145,8 @@ def prepared_transport(
             config.append(("http.extraHeader", f"Authorization: Bearer {credentials.bearer_token}"))
         if credentials.username or credentials.password or credentials.bearer_token or credentials.client_key:
             config.append(("http.followRedirects", "false"))
+        if proxy is not None:
+            config.append(("http.proxy", proxy.url()))
         if credentials.ca_cert:
             config.append(("http.sslCAInfo", str(write_private(directory / "ca.crt", credentials.ca_cert))))
         if credentials.client_cert and credentials.client_key:
@@ -143,6 +157,7 @@ def prepared_transport(
         for index, (key, value) in enumerate(config):
             env[f"GIT_CONFIG_KEY_{index}"] = key
             env[f"GIT_CONFIG_VALUE_{index}"] = value
-        yield Transport(env=env, secrets=credentials.secrets(), url=url)
+        secrets = credentials.secrets() + (proxy.secrets() if proxy else ())
+        yield Transport(env=env, secrets=secrets, url=url)
     finally:
         shutil.rmtree(directory, ignore_errors=True)
