@@ -85,7 +85,41 @@ def default_log_file() -> Path | None:
 @click.option("--override-manager-before-dry-run", "override_managers_before_dry_run", multiple=True)
 @click.option("--custom-apply-stage-kinds", default="", help="Comma-separated group/Kind applied in their own stage.")
 @global_options
-def controllers(options: GlobalOptions, run_all: bool, names: str, **flags: object) -> None:
+def controllers(  # one parameter per Flux controller flag
+    options: GlobalOptions,
+    run_all: bool,
+    names: str,
+    *,
+    concurrent: int | None,
+    min_retry_delay: float,
+    max_retry_delay: float,
+    requeue_dependency: float,
+    interval_jitter_percentage: float,
+    watch_all_namespaces: bool,
+    watch_label_selector: str | None,
+    enable_leader_election: bool,
+    events_addr: str | None,
+    metrics_addr: str,
+    health_addr: str,
+    feature_gates: str,
+    log_level: str,
+    log_encoding: str,
+    log_file: Path | None,
+    storage_path: Path | None,
+    storage_addr: str,
+    storage_adv_addr: str | None,
+    artifact_retention_ttl: float,
+    artifact_retention_records: int,
+    concurrent_ssa: int,
+    no_cross_namespace_refs: bool,
+    no_remote_bases: bool,
+    default_service_account: str | None,
+    allow_unconfined_builds: bool,
+    insecure_kubeconfig_tls: bool,
+    override_managers: tuple[str, ...],
+    override_managers_before_dry_run: tuple[str, ...],
+    custom_apply_stage_kinds: str,
+) -> None:
     """Run reflow's controllers in this process until interrupted.
 
     In one process the controllers share the metrics (:8080) and health (:9440) endpoints; the
@@ -102,47 +136,45 @@ def controllers(options: GlobalOptions, run_all: bool, names: str, **flags: obje
     if not chosen:
         fail("no controllers chosen", "pass --all or --controllers=source,kustomize")
     try:
-        gates = FeatureGates.parse(str(flags["feature_gates"]), DEFAULT_GATES)
+        gates = FeatureGates.parse(feature_gates, DEFAULT_GATES)
     except ValueError as error:
         fail(str(error))
     settings = RuntimeSettings(
-        watch_all_namespaces=bool(flags["watch_all_namespaces"]),
+        watch_all_namespaces=watch_all_namespaces,
         runtime_namespace=os.environ.get("RUNTIME_NAMESPACE") or options.namespace,
-        watch_label_selector=flags["watch_label_selector"] or None,  # type: ignore[arg-type]
-        concurrent=int(flags["concurrent"] or 4),  # type: ignore[call-overload]
-        min_retry_delay=float(flags["min_retry_delay"]),  # type: ignore[arg-type]
-        max_retry_delay=float(flags["max_retry_delay"]),  # type: ignore[arg-type]
-        requeue_dependency=float(flags["requeue_dependency"]),  # type: ignore[arg-type]
-        interval_jitter_percentage=float(flags["interval_jitter_percentage"]),  # type: ignore[arg-type]
-        enable_leader_election=bool(flags["enable_leader_election"]),
-        events_addr=flags["events_addr"] or None,  # type: ignore[arg-type]
-        metrics_addr=str(flags["metrics_addr"]),
-        health_addr=str(flags["health_addr"]),
+        watch_label_selector=watch_label_selector or None,
+        concurrent=concurrent or 4,
+        min_retry_delay=min_retry_delay,
+        max_retry_delay=max_retry_delay,
+        requeue_dependency=requeue_dependency,
+        interval_jitter_percentage=interval_jitter_percentage,
+        enable_leader_election=enable_leader_election,
+        events_addr=events_addr or None,
+        metrics_addr=metrics_addr,
+        health_addr=health_addr,
         feature_gates=gates,
     )
     storage = StorageSettings(
-        storage_path=Path(str(flags["storage_path"] or state_dir() / "artifacts")),
-        storage_addr=str(flags["storage_addr"]),
-        storage_adv_addr=str(flags["storage_adv_addr"] or ""),
-        artifact_retention_ttl=float(flags["artifact_retention_ttl"]),  # type: ignore[arg-type]
-        artifact_retention_records=int(flags["artifact_retention_records"]),  # type: ignore[call-overload]
+        storage_path=storage_path or state_dir() / "artifacts",
+        storage_addr=storage_addr,
+        storage_adv_addr=storage_adv_addr or "",
+        artifact_retention_ttl=artifact_retention_ttl,
+        artifact_retention_records=artifact_retention_records,
     )
-    concurrent = flags["concurrent"]
     controller_options = ControllerOptions(
         storage=storage,
-        concurrent=int(concurrent) if concurrent else None,  # type: ignore[call-overload]
-        concurrent_ssa=int(flags["concurrent_ssa"]),  # type: ignore[call-overload]
-        no_cross_namespace_refs=bool(flags["no_cross_namespace_refs"]),
-        no_remote_bases=bool(flags["no_remote_bases"]),
-        default_service_account=flags["default_service_account"] or None,  # type: ignore[arg-type]
-        allow_unconfined_builds=bool(flags["allow_unconfined_builds"]),
-        insecure_kubeconfig_tls=bool(flags["insecure_kubeconfig_tls"]),
-        override_managers=tuple(flags["override_managers"]),  # type: ignore[arg-type]
-        override_managers_before_dry_run=tuple(flags["override_managers_before_dry_run"]),  # type: ignore[arg-type]
-        custom_apply_stage_kinds=tuple(filter(None, str(flags["custom_apply_stage_kinds"]).split(","))),
+        concurrent=concurrent,
+        concurrent_ssa=concurrent_ssa,
+        no_cross_namespace_refs=no_cross_namespace_refs,
+        no_remote_bases=no_remote_bases,
+        default_service_account=default_service_account or None,
+        allow_unconfined_builds=allow_unconfined_builds,
+        insecure_kubeconfig_tls=insecure_kubeconfig_tls,
+        override_managers=override_managers,
+        override_managers_before_dry_run=override_managers_before_dry_run,
+        custom_apply_stage_kinds=tuple(filter(None, custom_apply_stage_kinds.split(","))),
     )
-    log_file = flags["log_file"] or default_log_file()
-    logs.configure(str(flags["log_level"]), str(flags["log_encoding"]), file=log_file)  # type: ignore[arg-type]
+    logs.configure(log_level, log_encoding, file=log_file or default_log_file())
     run(_serve(options, settings, controller_options, chosen))
 
 

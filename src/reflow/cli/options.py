@@ -24,7 +24,7 @@ class GlobalOptions:
     timeout: float
 
 
-class Duration(click.ParamType):
+class Duration(click.ParamType[float, Any]):
     """A Go duration flag value (`5m`, `30s`), given to the command in seconds."""
 
     name = "duration"
