@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 import pytest
 
+from reflow.api.annotations import REQUESTED_AT
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.kube.client import Kube
 from reflow.kube.wait import wait_for
-from reflow.runtime.controller import REQUESTED_AT
 from tests.fixtures_git import GIT_USERNAME
 from tests.gitservers import GitHttpServer, Repo
 
