@@ -9,7 +9,16 @@ from .drift import drifted
 from .inventory import inventory_of, object_id, stale
 from .order import GroupKind, Stage, stage_order
 from .prune import DeletionPolicy, PruneError, PruneOptions, deletes_on_finalize, owner_labels, prune
-from .wait import NotReady, ObjectWatcher, StatusOverride, WaitResult, WatchWaiter, wait_ready, wait_terminated
+from .wait import (
+    NotReady,
+    ObjectWatcher,
+    StatusOverride,
+    WaitCanceled,
+    WaitResult,
+    WatchWaiter,
+    wait_ready,
+    wait_terminated,
+)
 
 __all__ = [
     "Action",
@@ -28,6 +37,7 @@ __all__ = [
     "PruneOptions",
     "Stage",
     "StatusOverride",
+    "WaitCanceled",
     "WaitResult",
     "WatchWaiter",
     "apply_staged",
