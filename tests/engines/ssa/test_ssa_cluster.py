@@ -23,7 +23,7 @@ from reflow.engines.ssa import (
     WaitCanceled,
     apply_staged,
     diff,
-    mask_secrets,
+    mask_secrets_for_diff,
     owner_labels,
     prune,
     stale,
@@ -325,7 +325,7 @@ async def test_secret_diff_masks_values(kube: Kube, namespace: str) -> None:
     dry_run = await kube.apply(changed, field_manager=OPTIONS.field_manager, force=True, dry_run=True)
     live = await kube.get(ObjectRef.of(token))
 
-    masked_live, masked_dry = mask_secrets(live, dry_run)
+    masked_live, masked_dry = mask_secrets_for_diff(live, dry_run)
     changes = {c.path: (c.before, c.after) for c in diff(masked_live, masked_dry)}
 
     assert changes == {"/data/value": (MASK_BEFORE, MASK_AFTER)}

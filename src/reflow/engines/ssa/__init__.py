@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .apply import Applier, ApplyError, ApplyOptions, ObjectError, apply_staged
 from .changeset import Action, Change, ChangeSet
-from .diff import FieldChange, diff, mask_secrets
+from .diff import FieldChange, diff, mask_secrets_for_diff
 from .drift import drifted
 from .inventory import inventory_of, object_id, stale
 from .order import GroupKind, Stage, stage_order
@@ -45,7 +45,7 @@ __all__ = [
     "diff",
     "drifted",
     "inventory_of",
-    "mask_secrets",
+    "mask_secrets_for_diff",
     "object_id",
     "owner_labels",
     "prune",
