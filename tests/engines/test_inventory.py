@@ -1,11 +1,17 @@
-"""Inventory entries as object references, and the trees `reflow tree` draws from them."""
+"""Stored inventories as object references, and the trees `reflow tree` draws from them."""
 
 from __future__ import annotations
 
 import pytest
 
-from reflow.api.meta import ObjectRef
-from reflow.engines.inventory import InvalidEntry, Node, build_tree, draw, parse_entry
+from reflow.api.meta import Manifest, ObjectRef
+from reflow.engines.inventory import Node, build_tree, draw, entries
+from reflow.engines.ssa.inventory import InvalidEntry
+
+
+def stored(entry: str, version: str) -> Manifest:
+    """A Kustomization whose status holds one inventory entry."""
+    return {"status": {"inventory": {"entries": [{"id": entry, "v": version}]}}}
 
 
 @pytest.mark.parametrize(
@@ -29,13 +35,17 @@ from reflow.engines.inventory import InvalidEntry, Node, build_tree, draw, parse
         ),
     ],
 )
-def test_parse_entry_reads_flux_inventory_ids(entry: str, version: str, expected: ObjectRef) -> None:
-    assert parse_entry(entry, version) == expected
+def test_entries_read_flux_inventory_ids(entry: str, version: str, expected: ObjectRef) -> None:
+    assert entries(stored(entry, version)) == [expected]
 
 
-def test_parse_entry_rejects_ids_without_four_parts() -> None:
+def test_entries_reject_ids_without_four_parts() -> None:
     with pytest.raises(InvalidEntry):
-        parse_entry("podinfo_Deployment", "v1")
+        entries(stored("podinfo_Deployment", "v1"))
+
+
+def test_an_object_without_an_inventory_has_no_entries() -> None:
+    assert entries({"status": {}}) == []
 
 
 ROOT = ObjectRef("kustomize.toolkit.fluxcd.io/v1", "Kustomization", "root", "ns")

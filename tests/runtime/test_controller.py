@@ -8,10 +8,10 @@ from collections.abc import Callable
 import aiohttp
 from aiohttp import web
 
+from reflow.api.annotations import REQUESTED_AT
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.kube.client import Kube
 from reflow.kube.wait import wait_deleted, wait_for, wait_for_items
-from reflow.runtime.controller import REQUESTED_AT
 
 from .conftest import StartManager
 from .widget import API_VERSION, widget

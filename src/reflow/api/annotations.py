@@ -25,6 +25,10 @@ SSA_OVERRIDE = "Override"
 SSA_MERGE = "Merge"
 SSA_IF_NOT_PRESENT = "IfNotPresent"
 SSA_IGNORE = "Ignore"
+# Flux v1 leftovers that an apply removes from the live object (annotations, then a label).
+LEGACY_CHECKSUM = "kustomize.toolkit.fluxcd.io/checksum"
+LEGACY_SYNC_CHECKSUM = "fluxcd.io/sync-checksum"
+LEGACY_SYNC_GC_MARK = "fluxcd.io/sync-gc-mark"
 
 # Owner labels on everything a Kustomization applies, and on HelmCharts a HelmRelease creates.
 KUSTOMIZE_NAME = "kustomize.toolkit.fluxcd.io/name"

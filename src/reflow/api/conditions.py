@@ -76,6 +76,8 @@ INVALID_CEL_EXPRESSION = "InvalidCELExpression"
 FEATURE_GATE_DISABLED = "FeatureGateDisabled"
 ACCESS_DENIED = "AccessDenied"
 DIRECTORY_CREATION_FAILED = "DirectoryCreationFailed"
+# reflow's own: a spec the CRD schema let through but the controller cannot use (Ready=False, Stalled=True).
+INVALID_SPEC = "InvalidSpec"
 
 # Source reasons.
 AUTHENTICATION_FAILED = "AuthenticationFailed"

@@ -30,7 +30,7 @@ from reflow.engines.build import (
     Pipeline,
     Substitution,
     dump,
-    mask_secrets,
+    mask_sops_secrets,
 )
 from reflow.engines.build.local import boundary, copy_local
 from reflow.engines.sourceignore import Matcher, read_patterns
@@ -156,7 +156,7 @@ async def build_local(
             result = await pipeline.build(request)
         except BuildFailed as error:
             raise LocalBuildError(f"Kustomization/{owner.namespace}/{name}: build failed: {error}") from error
-    return LocalBuild(ks, tuple(mask_secrets(list(result.objects))))
+    return LocalBuild(ks, tuple(mask_sops_secrets(list(result.objects))))
 
 
 async def _build(

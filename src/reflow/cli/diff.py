@@ -17,7 +17,7 @@ from reflow.api.wire import parse
 from reflow.cli.build import GROUP, LocalBuildError, build_local, local_build_options
 from reflow.cli.console import err, fail, out, run
 from reflow.cli.options import GlobalOptions, global_options
-from reflow.engines.ssa import inventory_of, mask_secrets, stale
+from reflow.engines.ssa import inventory_of, mask_secrets_for_diff, stale
 from reflow.engines.ssa.apply import excluded
 from reflow.engines.ssa.drift import exists
 from reflow.engines.ssa.report import report
@@ -73,7 +73,7 @@ async def diff_object(kube: Kube, obj: Manifest) -> ObjectDiff:
         return ObjectDiff(ref, Verdict.CREATED)  # its namespace (or the object, just deleted) is not there yet
     if live is None:
         return ObjectDiff(ref, Verdict.CREATED)
-    masked_live, masked_merged = mask_secrets(live, merged)
+    masked_live, masked_merged = mask_secrets_for_diff(live, merged)
     text = report(masked_live or {}, masked_merged)
     return ObjectDiff(ref, Verdict.DRIFTED if text else Verdict.UNCHANGED, text)
 

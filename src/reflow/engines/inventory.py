@@ -1,35 +1,24 @@
-"""Inventory entries (`<namespace>_<name>_<group>_<Kind>` + version) as object references, and trees of them."""
+"""The objects in a stored inventory, and trees of them (`reflow tree`); ids are read by `ssa.inventory`."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from reflow.api.kustomize import ResourceRef
 from reflow.api.meta import Manifest, ObjectRef
+from reflow.engines.ssa.inventory import ref_of
 
 FLUX_GROUP_SUFFIX = ".toolkit.fluxcd.io"
 
 
-class InvalidEntry(ValueError):
-    """An inventory id that does not have the four `_`-separated parts."""
-
-
-def parse_entry(entry_id: str, version: str) -> ObjectRef:
-    """The object an inventory entry names; `__` inside the name stands for `:` (RBAC names such as `system:x`)."""
-    head, sep, kind = entry_id.rpartition("_")
-    head, sep2, group = head.rpartition("_")
-    namespace, sep3, name = head.partition("_")
-    if not (sep and sep2 and sep3 and kind and name):
-        raise InvalidEntry(f"inventory entry {entry_id!r} is not <namespace>_<name>_<group>_<Kind>")
-    name = name.replace("__", ":")
-    api_version = f"{group}/{version}" if group else version
-    return ObjectRef(api_version, kind, name, namespace or None)
-
-
 def entries(obj: Manifest) -> list[ObjectRef]:
-    """The objects in an object's `status.inventory`, in the order stored (empty when there is none)."""
+    """The objects in an object's `status.inventory`, in the order stored (empty when there is none).
+
+    Raises InvalidEntry for an id that is not `<namespace>_<name>_<group>_<Kind>`.
+    """
     inventory = (obj.get("status") or {}).get("inventory") or {}
-    return [parse_entry(entry["id"], entry.get("v", "")) for entry in inventory.get("entries") or []]
+    return [ref_of(ResourceRef(id=entry["id"], v=entry.get("v", ""))) for entry in inventory.get("entries") or []]
 
 
 def is_flux(ref: ObjectRef) -> bool:

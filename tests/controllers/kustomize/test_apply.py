@@ -6,11 +6,11 @@ import secrets
 
 import pytest
 
+from reflow.api.annotations import REQUESTED_AT
 from reflow.api.meta import ObjectRef
 from reflow.kube.client import Kube
 from reflow.kube.errors import NotFound
 from reflow.kube.wait import wait_deleted
-from reflow.runtime.controller import REQUESTED_AT
 from tests.controllers.conftest import StartControllers, events_until
 from tests.controllers.kustomize.conftest import KUSTOMIZE, MakeSource, condition, failing, ready_for
 

@@ -6,10 +6,10 @@ import contextlib
 
 import yaml
 
+from reflow.api.annotations import REQUESTED_AT
 from reflow.api.meta import ObjectRef
 from reflow.kube.client import Kube
 from reflow.kube.errors import NotFound
-from reflow.runtime.controller import REQUESTED_AT
 from tests.controllers.conftest import StartControllers
 from tests.controllers.kustomize.conftest import KUSTOMIZE, MakeSource, condition, failing, ready_for
 from tests.controllers.kustomize.test_apply import config_map

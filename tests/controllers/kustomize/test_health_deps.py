@@ -13,13 +13,18 @@ async def test_a_deployment_that_cannot_become_ready_fails_health_and_a_fixing_c
     kube: Kube, namespace: str, start_controllers: StartControllers, git_source: MakeSource
 ) -> None:
     stuck = deployment("web", namespace, node_selector="reflow.test/none: nowhere")
-    source, _ = await git_source({"web.yaml": stuck})
+    source, first = await git_source({"web.yaml": stuck})
     await start_controllers("source", "kustomize")
     await kube.create(source.kustomization("short", wait=True, timeout="5s"))
     failed = await source.until("short", failing("HealthCheckFailed"))
     message = condition(failed, "Ready")["message"]  # type: ignore[index]
     assert f"Deployment/{namespace}/web" in message
     assert condition(failed, "Healthy")["status"] == "False"  # type: ignore[index]
+    assert condition(failed, "Healthy")["reason"] == "HealthCheckFailed"  # type: ignore[index]
+    # The failed run still records what it attempted and what it applied, but not an applied revision.
+    assert failed["status"]["lastAttemptedRevision"] == first
+    assert [e["id"] for e in failed["status"]["inventory"]["entries"]] == [f"{namespace}_web_apps_Deployment"]
+    assert "lastAppliedRevision" not in failed["status"]
 
     await kube.delete(ObjectRef(KUSTOMIZE, "Kustomization", "short", namespace))
     await kube.create(source.kustomization("patient", wait=True, timeout="10m"))

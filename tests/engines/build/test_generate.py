@@ -10,8 +10,8 @@ import yaml
 
 from reflow.api.kustomize import Image
 from reflow.engines.build import (
-    Action,
     BuildSpec,
+    FileAction,
     InvalidManifest,
     KustomizeBuilder,
     KustomizeFailed,
@@ -64,7 +64,7 @@ async def test_name_prefix_suffix_and_target_namespace_are_applied(builder: Kust
 async def test_target_namespace_and_patch_give_flux_expected_output(builder: KustomizeBuilder, tree: Tree) -> None:
     root = tree(FLUX / "resources")
     result = write_kustomization(root, flux_spec(FLUX / "kustomization.yaml"))
-    assert result.action is Action.UNCHANGED
+    assert result.action is FileAction.UNCHANGED
     stream = await builder.build(root, ".", network=False, timeout=60)
     assert stream == (FLUX / "kustomization_expected.yaml").read_text()
 
@@ -242,7 +242,7 @@ def test_manifest_of_existing_kustomization_is_unchanged_and_nothing_is_written(
     root = tree(FLUX / "resources")
     before = _snapshot(root)
     result = kustomization_file(root, flux_spec(FLUX / "kustomization.yaml"))
-    assert result.action is Action.UNCHANGED
+    assert result.action is FileAction.UNCHANGED
     assert result.path == root / "kustomization.yaml"
     assert "./deployment.yaml" in result.content["resources"]
     assert "./config.yaml" in result.content["resources"]
@@ -252,7 +252,7 @@ def test_manifest_of_existing_kustomization_is_unchanged_and_nothing_is_written(
 
 def test_manifest_of_empty_directory_is_created_with_placeholder_and_nothing_is_written(tmp_path: Path) -> None:
     result = kustomization_file(tmp_path, flux_spec(FLUX / "empty" / "ks.yaml"))
-    assert result.action is Action.CREATED
+    assert result.action is FileAction.CREATED
     assert result.path == tmp_path / "kustomization.yaml"
     assert result.content["namespace"] == "_placeholder"
     assert _snapshot(tmp_path) == {}

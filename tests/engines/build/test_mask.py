@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from reflow.engines.build import MASK, mask_secrets
+from reflow.engines.build import SOPS_MASK, mask_sops_secrets
 
-MASKED = base64.b64encode(MASK.encode()).decode()
+MASKED = base64.b64encode(SOPS_MASK.encode()).decode()
 SOPS_VALUE = "ENC[AES256_GCM,data:abc,iv:def,tag:ghi,type:str]"
 SOPS_BLOCK = {"mac": SOPS_VALUE, "version": "3.11.0"}
 
@@ -27,7 +27,7 @@ def b64(text: str) -> str:
     [
         pytest.param(
             secret(data={"a": b64(SOPS_VALUE)}, stringData={"b": SOPS_VALUE}, sops=SOPS_BLOCK),
-            secret(data={"a": MASKED}, stringData={"b": MASK}),
+            secret(data={"a": MASKED}, stringData={"b": SOPS_MASK}),
             id="whole-object-encrypted",
         ),
         pytest.param(
@@ -50,12 +50,12 @@ def b64(text: str) -> str:
         ),
     ],
 )
-def test_mask_secrets(manifest: dict[str, object], expected: dict[str, object]) -> None:
-    assert mask_secrets([manifest]) == [expected]
+def test_mask_sops_secrets_hides_encrypted_values(manifest: dict[str, object], expected: dict[str, object]) -> None:
+    assert mask_sops_secrets([manifest]) == [expected]
 
 
 def test_masking_leaves_the_input_alone() -> None:
     original = secret(data={"a": b64(SOPS_VALUE)}, sops=SOPS_BLOCK)
     snapshot = json.dumps(original, sort_keys=True)
-    mask_secrets([original])
+    mask_sops_secrets([original])
     assert json.dumps(original, sort_keys=True) == snapshot

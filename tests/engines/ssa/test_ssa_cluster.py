@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import secrets
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -19,9 +20,10 @@ from reflow.engines.ssa import (
     ApplyError,
     ApplyOptions,
     PruneOptions,
+    WaitCanceled,
     apply_staged,
     diff,
-    mask_secrets,
+    mask_secrets_for_diff,
     owner_labels,
     prune,
     stale,
@@ -323,15 +325,16 @@ async def test_secret_diff_masks_values(kube: Kube, namespace: str) -> None:
     dry_run = await kube.apply(changed, field_manager=OPTIONS.field_manager, force=True, dry_run=True)
     live = await kube.get(ObjectRef.of(token))
 
-    masked_live, masked_dry = mask_secrets(live, dry_run)
+    masked_live, masked_dry = mask_secrets_for_diff(live, dry_run)
     changes = {c.path: (c.before, c.after) for c in diff(masked_live, masked_dry)}
 
     assert changes == {"/data/value": (MASK_BEFORE, MASK_AFTER)}
     assert "czNjcmV0" not in repr(masked_live) + repr(masked_dry)
 
 
-async def test_wait_reports_objects_that_do_not_become_current(kube: Kube, namespace: str) -> None:
-    job = labelled(
+def held_job(namespace: str) -> Manifest:
+    """A suspended Job: Flux's Job rule keeps it InProgress for good."""
+    return labelled(
         {
             "apiVersion": "batch/v1",
             "kind": "Job",
@@ -344,7 +347,10 @@ async def test_wait_reports_objects_that_do_not_become_current(kube: Kube, names
             },
         }
     )
-    objects = [deployment(namespace, "web", 1), job]
+
+
+async def test_wait_reports_objects_that_do_not_become_current(kube: Kube, namespace: str) -> None:
+    objects = [deployment(namespace, "web", 1), held_job(namespace)]
     await apply_staged(kube, objects, OPTIONS)
     ready = await wait_ready(kube, [ObjectRef.of(objects[0])], timeout=60)
     assert ready.ready
@@ -352,3 +358,21 @@ async def test_wait_reports_objects_that_do_not_become_current(kube: Kube, names
     assert not held.ready
     assert [str(n) for n in held.not_ready] == [f"Job/{namespace}/held status: 'InProgress': Job in progress"]
     assert held.health.message == f"timeout waiting for: [Job/{namespace}/held status: 'InProgress']"
+
+
+async def test_a_wait_told_to_stop_while_watching_raises_wait_canceled_at_once(kube: Kube, namespace: str) -> None:
+    job = held_job(namespace)
+    await apply_staged(kube, [job], OPTIONS)
+    stop = asyncio.Event()
+
+    def watching(obj: Manifest) -> None:
+        stop.set()  # the watch has seen the Job: a newer revision turns up now, in the middle of the wait
+
+    started = time.monotonic()
+    with pytest.raises(WaitCanceled) as canceled:
+        await wait_ready(kube, [ObjectRef.of(job)], timeout=120, status_override=watching, cancel_when=stop)
+
+    assert canceled.value.reason == "HealthCheckCanceled"
+    assert time.monotonic() - started < 60
+    unset = await wait_ready(kube, [ObjectRef.of(job)], timeout=2, cancel_when=asyncio.Event())
+    assert [str(n) for n in unset.not_ready] == [f"Job/{namespace}/held status: 'InProgress': Job in progress"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from reflow.api.meta import Manifest
-from reflow.engines.ssa import FieldChange, diff, mask_secrets
+from reflow.engines.ssa import FieldChange, diff, mask_secrets_for_diff
 from reflow.engines.ssa.diff import MASK, MASK_AFTER, MASK_BEFORE, render
 
 
@@ -61,7 +61,7 @@ def test_render() -> None:
 def test_mask_secrets_hides_values_but_shows_what_changed() -> None:
     live = secret({"same": "eA==", "changed": "YQ==", "removed": "cg=="})
     dry_run = secret({"same": "eA==", "changed": "Yg==", "added": "bg=="}, {"plain": "text"})
-    masked_live, masked_dry = mask_secrets(live, dry_run)
+    masked_live, masked_dry = mask_secrets_for_diff(live, dry_run)
     assert masked_live is not None
     assert masked_live["data"] == {"same": MASK, "changed": MASK_BEFORE, "removed": MASK}
     assert masked_dry["data"] == {"same": MASK, "changed": MASK_AFTER, "added": MASK}
@@ -76,5 +76,5 @@ def test_mask_secrets_hides_values_but_shows_what_changed() -> None:
 
 
 def test_mask_secrets_of_a_new_secret_and_of_other_kinds() -> None:
-    assert mask_secrets(None, secret({"k": "dg=="})) == (None, secret({"k": MASK}))
-    assert mask_secrets(cm({"a": "1"}), cm({"a": "2"})) == (cm({"a": "1"}), cm({"a": "2"}))
+    assert mask_secrets_for_diff(None, secret({"k": "dg=="})) == (None, secret({"k": MASK}))
+    assert mask_secrets_for_diff(cm({"a": "1"}), cm({"a": "2"})) == (cm({"a": "1"}), cm({"a": "2"}))

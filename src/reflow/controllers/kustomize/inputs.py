@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 
+from reflow.api.conditions import BUILD_FAILED
 from reflow.api.kustomize import Kustomization
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.engines.sops import KeyRing
@@ -32,7 +33,7 @@ async def substitution_sources(kube: Kube, ks: Kustomization) -> list[dict[str, 
             if reference.optional:
                 continue
             raise ReconcileError(
-                f"substitute from '{reference.kind}/{reference.name}' failed: not found", reason="BuildFailed"
+                f"substitute from '{reference.kind}/{reference.name}' failed: not found", reason=BUILD_FAILED
             ) from error
         if reference.kind == "Secret":
             sources.append({key: value.decode() for key, value in secret_data(obj).items()})
@@ -53,9 +54,9 @@ async def decryption_keys(kube: Kube, ks: Kustomization) -> KeyRing | None:
         data = secret_data(await kube.get(ref))
     except NotFound as error:
         raise ReconcileError(
-            f"decryption secret '{ks.metadata.namespace}/{decryption.secret_ref.name}' not found", reason="BuildFailed"
+            f"decryption secret '{ks.metadata.namespace}/{decryption.secret_ref.name}' not found", reason=BUILD_FAILED
         ) from error
     try:
         return KeyRing.from_secret_data(data)
     except SopsError as error:
-        raise ReconcileError(f"decryption keys: {error}", reason="BuildFailed") from error
+        raise ReconcileError(f"decryption keys: {error}", reason=BUILD_FAILED) from error

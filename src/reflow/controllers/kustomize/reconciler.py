@@ -5,10 +5,23 @@ from __future__ import annotations
 import asyncio
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from reflow.api.conditions import (
+    ACCESS_DENIED,
+    BUILD_FAILED,
+    DEPENDENCY_NOT_READY,
+    HEALTH_CHECK_FAILED,
+    HEALTHY,
+    INVALID_CEL_EXPRESSION,
+    INVALID_SPEC,
+    PRUNE_FAILED,
+    RECONCILIATION_SUCCEEDED,
+    SUCCEEDED,
+    is_true,
+)
 from reflow.api.duration import format_duration
 from reflow.api.kustomize import Kustomization
 from reflow.api.meta import Manifest, ObjectRef
@@ -17,7 +30,8 @@ from reflow.controllers.kustomize.clusters import Clusters
 from reflow.controllers.kustomize.decryptor import SopsDecryptor
 from reflow.controllers.kustomize.dependencies import dependency_problem, ready_expr_problem, same_source
 from reflow.controllers.kustomize.inputs import decryption_keys, substitution_sources
-from reflow.controllers.kustomize.sources import SourceArtifact, SourceKey, Sources, artifact_of
+from reflow.controllers.kustomize.run import Run
+from reflow.controllers.kustomize.sources import SourceArtifact, SourceKey, Sources
 from reflow.controllers.options import ControllerOptions
 from reflow.engines.artifact import ArtifactError, DigestMismatch, fetch_artifact
 from reflow.engines.build import BuildFailed, BuildRequest, BuildSpec, Owner, Pipeline, Substitution
@@ -31,6 +45,7 @@ from reflow.engines.ssa import (
     ObjectWatcher,
     PruneError,
     PruneOptions,
+    WaitCanceled,
     apply_staged,
     deletes_on_finalize,
     owner_labels,
@@ -48,8 +63,7 @@ from reflow.runtime.features import FeatureGates
 from reflow.runtime.reconciler import Progress, Reconciler
 from reflow.runtime.result import ConditionState, Result
 
-FIELD_MANAGER = "kustomize-controller"
-HEALTHY = "Healthy"
+FIELD_MANAGER = Kustomization.KIND.controller
 ALWAYS_CURRENT = frozenset(
     {"ConfigMap", "Secret", "ServiceAccount", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding",
      "NetworkPolicy", "LimitRange", "Namespace"}
@@ -94,8 +108,14 @@ def expressions(ks: Kustomization) -> tuple[CELStatusReader, tuple[Expression | 
         reader = status_reader(ks.spec.health_check_exprs)
         ready = tuple(ready_expression(d.ready_expr) if d.ready_expr else None for d in ks.spec.depends_on)
     except InvalidExpression as error:
-        raise StalledError(f"invalid CEL expression: {error}", reason="InvalidCELExpression") from error
+        raise StalledError(f"invalid CEL expression: {error}", reason=INVALID_CEL_EXPRESSION) from error
     return reader, ready
+
+
+def unhealthy(run: Run, reason: str, message: str) -> ReconcileError:
+    """The failure of a health check: Ready and Healthy both False with `reason`."""
+    state = ConditionState("False", reason, message)
+    return ReconcileError(message, reason=reason, status=run.status(), conditions={HEALTHY: state})
 
 
 def change_event(changes: ChangeSet) -> str | None:
@@ -107,8 +127,8 @@ def change_event(changes: ChangeSet) -> str | None:
 class KustomizationReconciler(Reconciler[Kustomization]):
     """Applies a source's manifests as a Kustomization describes, and prunes and health-checks them."""
 
-    api_version = "kustomize.toolkit.fluxcd.io/v1"
-    kind = "Kustomization"
+    api_version = Kustomization.KIND.api_version
+    kind = Kustomization.KIND.kind
 
     def __init__(
         self,
@@ -137,7 +157,7 @@ class KustomizationReconciler(Reconciler[Kustomization]):
         try:
             return parse_object(Kustomization, obj)
         except ValueError as error:
-            raise StalledError(f"invalid Kustomization: {error}", reason="InvalidSpec") from error
+            raise StalledError(f"invalid Kustomization: {error}", reason=INVALID_SPEC) from error
 
     def interval(self, ks: Kustomization) -> float:
         return ks.spec.interval
@@ -157,42 +177,35 @@ class KustomizationReconciler(Reconciler[Kustomization]):
         return ref.kind, ref.namespace or ks.metadata.namespace or "", ref.name
 
     async def reconcile(self, ks: Kustomization, progress: Progress) -> Result:
-        reader, ready_exprs = expressions(ks)
+        """Apply the source's manifests for this Kustomization, prune what left them, and check their health."""
+        health, ready_exprs = expressions(ks)
+        artifact = self._ready_artifact(ks)
+        self._check_dependencies(ks, artifact.revision, ready_exprs)
+        client = await self.clusters.client(ks)
+        run = Run(ks=ks, artifact=artifact, client=client, timeout=self.apply_timeout(ks), health=health,
+                  progress=progress)  # fmt: skip
+        objects = await self._build(run)
+        applied = await self._apply(run, objects)
+        run = replace(run, applied=applied)
+        if ks.spec.prune:
+            run = replace(run, pruned=await self._prune(run, stale(ks.status.inventory, applied.inventory())))
+        healthy = await self._health(run, applied)
+        return Result(
+            ready=f"Applied revision: {artifact.revision}",
+            reason=RECONCILIATION_SUCCEEDED,
+            status=run.applied_status(),
+            conditions={HEALTHY: healthy},
+            event=change_event(run.changes),
+            event_reason=RECONCILIATION_SUCCEEDED,
+            event_metadata=run.event_metadata(),
+        )
+
+    def _ready_artifact(self, ks: Kustomization) -> SourceArtifact:
         key = self.source_key(ks)
         if self.options.no_cross_namespace_refs and key[1] != ks.metadata.namespace:
             raise StalledError(f"cannot access {key[0]}/{key[1]}/{key[2]}: cross-namespace references are disabled",
-                               reason="AccessDenied")  # fmt: skip
-        artifact = artifact_of(self.sources.get(key), key, self.requeue_dependency)
-        attempted = {"lastAttemptedRevision": artifact.revision}
-        self._check_dependencies(ks, artifact.revision, ready_exprs)
-        timeout = self.apply_timeout(ks)
-        client = await self.clusters.client(ks)
-        objects = await self._build(ks, artifact, progress, timeout, attempted)
-        previous = ks.status.inventory
-        try:
-            changes = await apply_staged(client, objects, self._apply_options(ks, timeout), watcher=self.watcher)
-        except ApplyError as error:
-            raise ReconcileError(str(error), reason="ReconciliationFailed", status=attempted) from error
-        inventory = changes.inventory()
-        fields = {**attempted, "inventory": render(inventory)}
-        applied = changes
-        if ks.spec.prune:
-            changes = changes + await self._prune(client, ks, stale(previous, inventory), fields)
-        conditions = await self._health(client, ks, applied, changes, artifact, progress, timeout, fields, reader)
-        fields["lastAppliedRevision"] = artifact.revision
-        fields["lastAppliedOriginRevision"] = artifact.origin_revision
-        metadata = {"revision": artifact.revision}
-        if artifact.origin_revision:
-            metadata["originRevision"] = artifact.origin_revision
-        return Result(
-            ready=f"Applied revision: {artifact.revision}",
-            reason="ReconciliationSucceeded",
-            status=fields,
-            conditions=conditions,
-            event=change_event(changes),
-            event_reason="ReconciliationSucceeded",
-            event_metadata=metadata,
-        )
+                               reason=ACCESS_DENIED)  # fmt: skip
+        return self.sources.ready_artifact(key, requeue_after=self.requeue_dependency)
 
     def _check_dependencies(self, ks: Kustomization, revision: str, ready_exprs: Iterable[Expression | None]) -> None:
         """Wait for every dependency: its `readyExpr` when set, else (or also, with the
@@ -203,7 +216,7 @@ class KustomizationReconciler(Reconciler[Kustomization]):
             namespace = dependency.namespace or ks.metadata.namespace or ""
             if self.options.no_cross_namespace_refs and namespace != ks.metadata.namespace:
                 raise StalledError(f"cannot depend on '{namespace}/{dependency.name}': cross-namespace references "
-                                   "are disabled", reason="AccessDenied")  # fmt: skip
+                                   "are disabled", reason=ACCESS_DENIED)  # fmt: skip
             name = f"{namespace}/{dependency.name}"
             found = self.kustomizations(namespace, dependency.name)
             problem = None
@@ -213,12 +226,11 @@ class KustomizationReconciler(Reconciler[Kustomization]):
                 expected = revision if found is not None and same_source(found, this) else None
                 problem = dependency_problem(found, name, expected)
             if problem:
-                raise Waiting(f"dependency not ready: {problem}", reason="DependencyNotReady",
+                raise Waiting(f"dependency not ready: {problem}", reason=DEPENDENCY_NOT_READY,
                               requeue_after=self.requeue_dependency)  # fmt: skip
 
-    async def _build(
-        self, ks: Kustomization, artifact: SourceArtifact, progress: Progress, timeout: float, attempted: Manifest
-    ) -> tuple[Manifest, ...]:
+    async def _build(self, run: Run) -> tuple[Manifest, ...]:
+        ks, artifact = run.ks, run.artifact
         try:
             sources = await substitution_sources(self.kube, ks)
             strict = self.gates("StrictPostBuildSubstitutions")
@@ -235,94 +247,79 @@ class KustomizationReconciler(Reconciler[Kustomization]):
             cached = await self.pipeline.lookup(request)
             if cached is not None:
                 return cached.objects
-            await progress(f"Fetching manifests for revision {artifact.revision} with a timeout of "
-                           f"{format_duration(timeout)}")  # fmt: skip
+            await run.progress(f"Fetching manifests for revision {artifact.revision} with a timeout of "
+                               f"{format_duration(run.timeout)}")  # fmt: skip
             workdir = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="reflow-ks-"))
             try:
                 root = workdir / "artifact"
-                await self._fetch(artifact, root, attempted)
-                await progress(f"Building manifests for revision {artifact.revision}")
+                await self._fetch(run, root)
+                await run.progress(f"Building manifests for revision {artifact.revision}")
                 # The extraction is this reconcile's own: built in place, removed off the event loop.
                 return (await self.pipeline.build(replace(request, root=root, disposable=True))).objects
             finally:
                 await asyncio.to_thread(shutil.rmtree, workdir, True)
-        except (BuildFailed, SopsError, ValueError) as error:
-            raise ReconcileError(f"build failed: {error}", reason="BuildFailed", status=attempted) from error
+        except BuildFailed as error:
+            raise ReconcileError(f"build failed: {error}", reason=error.reason, status=run.status()) from error
+        except (SopsError, ValueError) as error:
+            raise ReconcileError(f"build failed: {error}", reason=BUILD_FAILED, status=run.status()) from error
 
-    async def _fetch(self, artifact: SourceArtifact, root: Path, attempted: Manifest) -> None:
+    async def _fetch(self, run: Run, root: Path) -> None:
         try:
-            await fetch_artifact(artifact.url, artifact.digest or "", root)
+            await fetch_artifact(run.artifact.url, run.artifact.digest or "", root)
         except DigestMismatch as error:
-            raise Waiting(str(error), reason="ArtifactFailed", requeue_after=self.requeue_dependency,
-                          status=attempted) from error  # fmt: skip
+            raise Waiting(str(error), reason=error.reason, requeue_after=self.requeue_dependency,
+                          status=run.status()) from error  # fmt: skip
         except ArtifactError as error:
-            raise ReconcileError(f"failed to fetch artifact: {error}", reason="ArtifactFailed",
-                                 status=attempted) from error  # fmt: skip
+            raise ReconcileError(f"failed to fetch artifact: {error}", reason=error.reason,
+                                 status=run.status()) from error  # fmt: skip
 
-    def _apply_options(self, ks: Kustomization, timeout: float) -> ApplyOptions:
-        return ApplyOptions(
+    async def _apply(self, run: Run, objects: Sequence[Manifest]) -> ChangeSet:
+        options = ApplyOptions(
             field_manager=FIELD_MANAGER,
-            force=ks.spec.force,
+            force=run.ks.spec.force,
             concurrency=self.options.concurrent_ssa,
-            wait_timeout=min(60.0, timeout),
+            wait_timeout=min(60.0, run.timeout),
             custom_stage_kinds=frozenset(GroupKind.parse(kind) for kind in self.options.custom_apply_stage_kinds),
             override_managers=self.options.override_managers,
             override_managers_before_dry_run=self.options.override_managers_before_dry_run,
         )
-
-    async def _prune(self, client: Kube, ks: Kustomization, doomed: Iterable[ObjectRef], fields: Manifest) -> ChangeSet:
-        labels = owner_labels(ks.metadata.name, ks.metadata.namespace or "")
         try:
-            return await prune(client, doomed, PruneOptions(owner_labels=labels))
+            return await apply_staged(run.client, objects, options, watcher=self.watcher)
+        except ApplyError as error:
+            raise ReconcileError(str(error), reason=error.reason, status=run.status()) from error
+
+    async def _prune(self, run: Run, doomed: Iterable[ObjectRef]) -> ChangeSet:
+        labels = owner_labels(run.ks.metadata.name, run.ks.metadata.namespace or "")
+        try:
+            return await prune(run.client, doomed, PruneOptions(owner_labels=labels))
         except PruneError as error:
-            raise ReconcileError(str(error), reason="PruneFailed", status=fields) from error
+            raise ReconcileError(str(error), reason=error.reason, status=run.status()) from error
 
-    async def _health(
-        self,
-        client: Kube,
-        ks: Kustomization,
-        applied: ChangeSet,
-        changes: ChangeSet,
-        artifact: SourceArtifact,
-        progress: Progress,
-        timeout: float,
-        fields: Manifest,
-        reader: CELStatusReader,
-    ) -> dict[str, ConditionState | None]:
-        refs = health_refs(ks, applied, reader)
+    async def _health(self, run: Run, applied: ChangeSet) -> ConditionState | None:
+        """The Healthy condition once the checked objects are Current; None when nothing is checked.
+
+        A newer revision of the source cancels the wait (`CancelHealthCheckOnNewRevision`).
+        """
+        refs = health_refs(run.ks, applied, run.health)
         if not refs:
-            return {HEALTHY: None}
-        healthy = next((c for c in ks.status.conditions if c.type == HEALTHY and c.status == "True"), None)
-        if healthy is None or change_event(changes):
-            await progress(f"Running health checks for revision {artifact.revision} with a timeout of "
-                           f"{format_duration(timeout)}")  # fmt: skip
-        override = reader if reader.rules else None
-        waiting = asyncio.ensure_future(
-            wait_ready(client, refs, timeout=timeout, watcher=self.watcher, status_override=override)
-        )
-        key = self.source_key(ks)
-        moved = self.sources.changed(key)
-        superseded = asyncio.ensure_future(moved.wait())
+            return None
+        if not is_true(run.ks.status.conditions, HEALTHY) or change_event(run.changes):
+            await run.progress(f"Running health checks for revision {run.artifact.revision} with a timeout of "
+                               f"{format_duration(run.timeout)}")  # fmt: skip
+        override = run.health if run.health.rules else None
+        cancel = self.gates("CancelHealthCheckOnNewRevision")
         try:
-            cancel = self.gates("CancelHealthCheckOnNewRevision")
-            await asyncio.wait({waiting, superseded} if cancel else {waiting}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            superseded.cancel()
-            self.sources.forget(key, moved)
-            if not waiting.done():
-                waiting.cancel()
-        if waiting.cancelled() or not waiting.done():
-            message = (
-                f"health check canceled: a new revision of the source appeared while waiting for {artifact.revision}"
-            )
-            unhealthy = ConditionState("False", "HealthCheckCanceled", message)
-            raise ReconcileError(message, reason="HealthCheckCanceled", status=fields, conditions={HEALTHY: unhealthy})
-        result = waiting.result()
+            with self.sources.new_artifact(self.source_key(run.ks)) as moved:
+                result = await wait_ready(run.client, refs, timeout=run.timeout, watcher=self.watcher,
+                                          status_override=override, cancel_when=moved if cancel else None)  # fmt: skip
+        except WaitCanceled as error:
+            revision = run.artifact.revision
+            message = f"health check canceled: a new revision of the source appeared while waiting for {revision}"
+            raise unhealthy(run, error.reason, message) from error
         if not result.ready:
-            message = f"health check failed after {format_duration(timeout)}: {result.health.message}"
-            unhealthy = ConditionState("False", "HealthCheckFailed", message)
-            raise ReconcileError(message, reason="HealthCheckFailed", status=fields, conditions={HEALTHY: unhealthy})
-        return {HEALTHY: ConditionState("True", "Succeeded", "Health check passed")}
+            message = f"health check failed after {format_duration(run.timeout)}: {result.health.message}"
+            raise unhealthy(run, HEALTH_CHECK_FAILED, message)
+        return ConditionState("True", SUCCEEDED, "Health check passed")
 
     async def finalize(self, ks: Kustomization) -> None:
         """Delete what the Kustomization applied when its deletion policy says so (never when suspended)."""
@@ -335,11 +332,11 @@ class KustomizationReconciler(Reconciler[Kustomization]):
         try:
             deleted = await prune(client, inventory_refs(inventory), PruneOptions(owner_labels=labels))
         except PruneError as error:
-            raise ReconcileError(f"garbage collection failed: {error}", reason="PruneFailed") from error
+            raise ReconcileError(f"garbage collection failed: {error}", reason=error.reason) from error
         if waits_for_termination(ks.spec.deletion_policy):
             gone = [change.ref for change in deleted if change.action is Action.DELETED]
             remaining = await wait_terminated(client, gone, timeout=self.apply_timeout(ks), watcher=self.watcher)
             if remaining:
                 names = ", ".join(str(ref) for ref in remaining)
                 raise ReconcileError(f"garbage collection: still terminating after the timeout: {names}",
-                                     reason="PruneFailed")  # fmt: skip
+                                     reason=PRUNE_FAILED)  # fmt: skip

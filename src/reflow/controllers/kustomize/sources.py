@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+from reflow.api.conditions import ARTIFACT_FAILED
 from reflow.api.meta import Manifest
+from reflow.api.schema import KindInfo
+from reflow.api.source import Bucket, ExternalArtifact, GitRepository, OCIRepository
 from reflow.kube.client import Kube
 from reflow.runtime.cache import Cache
 from reflow.runtime.errors import Waiting
 from reflow.runtime.informer import Change, Scope
 
-SOURCE_API = "source.toolkit.fluxcd.io/v1"
-SOURCE_KINDS = ("GitRepository", "OCIRepository", "Bucket", "ExternalArtifact")
+SOURCE_KINDS: tuple[KindInfo, ...] = (GitRepository.KIND, OCIRepository.KIND, Bucket.KIND, ExternalArtifact.KIND)
 """The kinds a Kustomization's sourceRef may name."""
 
 SourceKey = tuple[str, str, str]
@@ -30,41 +33,13 @@ class SourceArtifact:
     origin_revision: str | None = None
 
 
-def artifact_of(source: Manifest | None, key: SourceKey, requeue_after: float) -> SourceArtifact:
-    """The source's current artifact; Waiting(ArtifactFailed) while there is none, as Flux does."""
-    kind, namespace, name = key
-    if source is None:
-        raise Waiting(
-            f"Source '{kind}/{namespace}/{name}' not found", reason="ArtifactFailed", requeue_after=requeue_after
-        )
-    artifact = (source.get("status") or {}).get("artifact")
-    if not artifact:
-        raise Waiting(
-            f"Source '{kind}/{namespace}/{name}' is not ready, artifact not found",
-            reason="ArtifactFailed",
-            requeue_after=requeue_after,
-        )
-    metadata = artifact.get("metadata") or {}
-    return SourceArtifact(
-        url=artifact["url"],
-        revision=artifact["revision"],
-        digest=artifact.get("digest"),
-        origin_revision=metadata.get("org.opencontainers.image.revision"),
-    )
-
-
-def revision_of(source: Manifest | None) -> str | None:
-    """The revision of a source's artifact, or None."""
-    return (((source or {}).get("status") or {}).get("artifact") or {}).get("revision")
-
-
 class Sources:
     """Follows every source kind (in the controller's scope) on the manager's informer cache, shared with the
     source controller in the same process, and tells who cares when an artifact changes."""
 
     def __init__(self, cache: Cache, kube: Kube, namespace: str | None) -> None:
         self.informers = {
-            kind: cache.informer(kube, Scope(api_version=SOURCE_API, kind=kind, namespace=namespace))
+            kind.kind: cache.informer(kube, Scope(api_version=kind.api_version, kind=kind.kind, namespace=namespace))
             for kind in SOURCE_KINDS
         }
         self._listeners: list[Callable[[SourceKey], None]] = []
@@ -96,16 +71,34 @@ class Sources:
         informer = self.informers.get(kind)
         return informer.get(namespace, name) if informer else None
 
-    def changed(self, key: SourceKey) -> asyncio.Event:
-        """An event set the next time this source's artifact changes; release it with `forget`."""
+    def ready_artifact(self, key: SourceKey, *, requeue_after: float) -> SourceArtifact:
+        """The artifact the cached source offers now; Waiting(ArtifactFailed) while there is none, as Flux does."""
+        source = self.get(key)
+        kind, namespace, name = key
+        if source is None:
+            raise Waiting(f"Source '{kind}/{namespace}/{name}' not found", reason=ARTIFACT_FAILED,
+                          requeue_after=requeue_after)  # fmt: skip
+        artifact = (source.get("status") or {}).get("artifact")
+        if not artifact:
+            raise Waiting(f"Source '{kind}/{namespace}/{name}' is not ready, artifact not found",
+                          reason=ARTIFACT_FAILED, requeue_after=requeue_after)  # fmt: skip
+        metadata = artifact.get("metadata") or {}
+        return SourceArtifact(
+            url=artifact["url"],
+            revision=artifact["revision"],
+            digest=artifact.get("digest"),
+            origin_revision=metadata.get("org.opencontainers.image.revision"),
+        )
+
+    @contextmanager
+    def new_artifact(self, key: SourceKey) -> Iterator[asyncio.Event]:
+        """An event set when this source's artifact next changes while the block runs."""
         event = asyncio.Event()
         self._revision_events.setdefault(key, set()).add(event)
-        return event
-
-    def forget(self, key: SourceKey, event: asyncio.Event) -> None:
-        """Stop tracking an event from `changed`."""
-        events = self._revision_events.get(key)
-        if events is not None:
+        try:
+            yield event
+        finally:
+            events = self._revision_events[key]
             events.discard(event)
             if not events:
                 del self._revision_events[key]

@@ -13,10 +13,10 @@ from reflow.engines.build.errors import (
     SandboxUnavailable,
     SubstitutionFailed,
 )
-from reflow.engines.build.generate import Action, KustomizationFile, kustomization_file, write_kustomization
+from reflow.engines.build.generate import FileAction, KustomizationFile, kustomization_file, write_kustomization
 from reflow.engines.build.kustomize import Builder, KustomizeBuilder, kubectl_path
 from reflow.engines.build.manifests import dump
-from reflow.engines.build.mask import MASK, mask_secrets
+from reflow.engines.build.mask import SOPS_MASK, mask_sops_secrets
 from reflow.engines.build.pipeline import (
     BuildRequest,
     BuildSettings,
@@ -29,8 +29,7 @@ from reflow.engines.build.sandbox import Sandbox
 from reflow.engines.build.spec import BuildSpec, Owner, Substitution
 
 __all__ = [
-    "MASK",
-    "Action",
+    "SOPS_MASK",
     "BuildCache",
     "BuildFailed",
     "BuildRequest",
@@ -39,6 +38,7 @@ __all__ = [
     "BuildSpec",
     "Builder",
     "Decryptor",
+    "FileAction",
     "InvalidManifest",
     "KustomizationFile",
     "KustomizeBuilder",
@@ -56,6 +56,6 @@ __all__ = [
     "is_local_relative_path",
     "kubectl_path",
     "kustomization_file",
-    "mask_secrets",
+    "mask_sops_secrets",
     "write_kustomization",
 ]

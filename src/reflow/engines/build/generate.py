@@ -32,7 +32,7 @@ PLACEHOLDER_NAMESPACE = "_placeholder"
 ORIGIN_ANNOTATIONS = "originAnnotations"
 
 
-class Action(StrEnum):
+class FileAction(StrEnum):
     """Whether the kustomization file was generated or already there."""
 
     CREATED = "created"
@@ -45,7 +45,7 @@ class KustomizationFile:
 
     path: Path
     content: dict[str, Any]
-    action: Action
+    action: FileAction
 
 
 def _is_kubernetes_document(document: object) -> bool:
@@ -172,10 +172,10 @@ def kustomization_file(directory: Path, spec: BuildSpec) -> KustomizationFile:
     if found is None:
         content = generated_kustomization(directory)
         return KustomizationFile(
-            directory / KUSTOMIZATION_FILES[0], merge_spec(content, spec, directory, existing=False), Action.CREATED
+            directory / KUSTOMIZATION_FILES[0], merge_spec(content, spec, directory, existing=False), FileAction.CREATED
         )
     content = merge_spec(load_kustomization(found), spec, directory, existing=True)
-    return KustomizationFile(found, content, Action.UNCHANGED)
+    return KustomizationFile(found, content, FileAction.UNCHANGED)
 
 
 def keep_input_order(content: dict[str, Any]) -> dict[str, Any]:

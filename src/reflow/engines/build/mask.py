@@ -12,9 +12,9 @@ import yaml
 
 from reflow.api.meta import Manifest
 
-MASK = "**SOPS**"
+SOPS_MASK = "**SOPS**"
 DOCKER_CONFIG_JSON = "kubernetes.io/dockerconfigjson"
-_MASK_B64 = base64.b64encode(MASK.encode()).decode()
+_SOPS_MASK_B64 = base64.b64encode(SOPS_MASK.encode()).decode()
 
 
 def _encrypted(text: str) -> bool:
@@ -28,7 +28,7 @@ def _decoded(value: object) -> str:
         return ""
 
 
-def mask_secret(secret: Manifest) -> Manifest:
+def mask_sops_secret(secret: Manifest) -> Manifest:
     """A copy of a Secret with its SOPS-encrypted values replaced by the mask (other kinds come back as is).
 
     A whole-object encryption (a top-level `sops` block with a MAC) masks every value and drops the
@@ -44,15 +44,15 @@ def mask_secret(secret: Manifest) -> Manifest:
     if "sops:" in text and "mac: ENC[" in text:
         masked.pop("sops", None)
         if masked.get("type") == DOCKER_CONFIG_JSON:
-            plain = json.dumps({"mask": MASK}, separators=(",", ":"))
+            plain = json.dumps({"mask": SOPS_MASK}, separators=(",", ":"))
             data = {key: base64.b64encode(plain.encode()).decode() for key in data}
             string_data = dict.fromkeys(string_data, plain)
         else:
-            data = dict.fromkeys(data, _MASK_B64)
-            string_data = dict.fromkeys(string_data, MASK)
+            data = dict.fromkeys(data, _SOPS_MASK_B64)
+            string_data = dict.fromkeys(string_data, SOPS_MASK)
     else:
-        data = {key: _MASK_B64 if _encrypted(_decoded(value)) else value for key, value in data.items()}
-        string_data = {key: _MASK_B64 if _encrypted(str(value)) else value for key, value in string_data.items()}
+        data = {key: _SOPS_MASK_B64 if _encrypted(_decoded(value)) else value for key, value in data.items()}
+        string_data = {key: _SOPS_MASK_B64 if _encrypted(str(value)) else value for key, value in string_data.items()}
     if data:
         masked["data"] = data
     if string_data:
@@ -60,6 +60,6 @@ def mask_secret(secret: Manifest) -> Manifest:
     return masked
 
 
-def mask_secrets(objects: list[Manifest]) -> list[Manifest]:
+def mask_sops_secrets(objects: list[Manifest]) -> list[Manifest]:
     """Every object, with SOPS-encrypted Secret values masked."""
-    return [mask_secret(manifest) for manifest in objects]
+    return [mask_sops_secret(manifest) for manifest in objects]

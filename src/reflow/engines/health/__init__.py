@@ -5,11 +5,9 @@ from __future__ import annotations
 from .aggregate import Health, Verdict, aggregate, aggregate_status
 from .compute import compute
 from .flux import health_status
-from .status import RECONCILING, STALLED, ObjectStatus, Status, StatusCondition
+from .status import ObjectStatus, Status, StatusCondition
 
 __all__ = [
-    "RECONCILING",
-    "STALLED",
     "Health",
     "ObjectStatus",
     "Status",

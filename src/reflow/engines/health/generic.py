@@ -7,10 +7,11 @@ kinds without rules of their own (`Ready`). Flux's own kinds are judged entirely
 
 from __future__ import annotations
 
+from reflow.api.conditions import READY, RECONCILING, STALLED
 from reflow.api.meta import Manifest
 
 from .fields import conditions, kind_of, strict_int, strict_str
-from .status import RECONCILING, STALLED, ObjectStatus, Status, StatusCondition
+from .status import ObjectStatus, Status, StatusCondition
 
 
 def deletion(obj: Manifest) -> ObjectStatus | None:
@@ -70,7 +71,7 @@ def ready_condition(obj: Manifest) -> ObjectStatus | None:
     resource that is still working from one that will never succeed, so only `Stalled` makes it Failed.
     """
     for condition in conditions(obj):
-        if condition.type != "Ready":
+        if condition.type != READY:
             continue
         if condition.status == "True":
             return ObjectStatus.current("Resource is Ready")

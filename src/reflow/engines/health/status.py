@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-RECONCILING = "Reconciling"
-STALLED = "Stalled"
+from reflow.api.conditions import RECONCILING, STALLED
 
 
 class Status(StrEnum):

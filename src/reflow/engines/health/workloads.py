@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from reflow.api.conditions import STALLED
 from reflow.api.meta import Manifest
 
 from .fields import (
@@ -22,7 +23,7 @@ from .fields import (
     str_field,
 )
 from .generic import generation_recorded
-from .status import STALLED, ObjectStatus, Status, StatusCondition
+from .status import ObjectStatus, Status, StatusCondition
 
 # The Deployment controller treats this value of progressDeadlineSeconds as "no deadline", and then
 # never reports a Progressing condition that could end the rollout.

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from .apply import Applier, ApplyError, ApplyOptions, ObjectError, apply_staged
 from .changeset import Action, Change, ChangeSet
-from .diff import FieldChange, diff, mask_secrets
+from .diff import FieldChange, diff, mask_secrets_for_diff
 from .drift import drifted
 from .inventory import inventory_of, object_id, stale
 from .order import GroupKind, Stage, stage_order
 from .prune import DeletionPolicy, PruneError, PruneOptions, deletes_on_finalize, owner_labels, prune
-from .wait import NotReady, ObjectWatcher, StatusOverride, WaitResult, WatchWaiter, wait_ready, wait_terminated
+from .wait import (
+    NotReady,
+    ObjectWatcher,
+    StatusOverride,
+    WaitCanceled,
+    WaitResult,
+    WatchWaiter,
+    wait_ready,
+    wait_terminated,
+)
 
 __all__ = [
     "Action",
@@ -28,6 +37,7 @@ __all__ = [
     "PruneOptions",
     "Stage",
     "StatusOverride",
+    "WaitCanceled",
     "WaitResult",
     "WatchWaiter",
     "apply_staged",
@@ -35,7 +45,7 @@ __all__ = [
     "diff",
     "drifted",
     "inventory_of",
-    "mask_secrets",
+    "mask_secrets_for_diff",
     "object_id",
     "owner_labels",
     "prune",

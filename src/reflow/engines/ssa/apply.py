@@ -14,9 +14,10 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 
 from reflow.api import annotations as keys
+from reflow.api.conditions import RECONCILIATION_FAILED
 from reflow.api.meta import Manifest, ObjectRef, group_of
 from reflow.engines.health import Status
 from reflow.kube.client import JSON_PATCH, Kube
@@ -68,6 +69,8 @@ class ObjectError:
 
 class ApplyError(Exception):
     """Some objects could not be applied; `change_set` holds what was done before it stopped."""
+
+    reason: ClassVar[str] = RECONCILIATION_FAILED
 
     def __init__(self, errors: Sequence[ObjectError], change_set: ChangeSet) -> None:
         super().__init__("\n".join(error.message for error in errors))

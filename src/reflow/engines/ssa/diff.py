@@ -43,7 +43,7 @@ def is_secret(obj: Manifest | None) -> bool:
     return obj is not None and obj.get("kind") == "Secret" and obj.get("apiVersion") == "v1"
 
 
-def mask_secrets(live: Manifest | None, dry_run: Manifest) -> tuple[Manifest | None, Manifest]:
+def mask_secrets_for_diff(live: Manifest | None, dry_run: Manifest) -> tuple[Manifest | None, Manifest]:
     """Copies of both objects with Secret values masked as Flux masks them.
 
     A key whose value differs shows `*** (before)` and `*** (after)`; any other key shows `***`, so a

@@ -12,8 +12,8 @@ from reflow.api.meta import Manifest
 MANAGED_FIELDS = "/metadata/managedFields"
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 # Removed from live objects before apply: kubectl's client-side apply record and Flux v1 leftovers.
-CLEANUP_ANNOTATIONS = (LAST_APPLIED, "kustomize.toolkit.fluxcd.io/checksum", "fluxcd.io/sync-checksum")
-CLEANUP_LABELS = ("fluxcd.io/sync-gc-mark",)
+CLEANUP_ANNOTATIONS = (LAST_APPLIED, keys.LEGACY_CHECKSUM, keys.LEGACY_SYNC_CHECKSUM)
+CLEANUP_LABELS = (keys.LEGACY_SYNC_GC_MARK,)
 
 Operation = Literal["Apply", "Update"]
 

@@ -7,8 +7,10 @@ import contextlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import ClassVar
 
 from reflow.api import annotations as keys
+from reflow.api.conditions import PRUNE_FAILED
 from reflow.api.kustomize import ResourceInventory
 from reflow.api.meta import Manifest, ObjectRef, group_of
 from reflow.kube.client import Kube
@@ -42,6 +44,8 @@ class PruneOptions:
 
 class PruneError(Exception):
     """Some objects could not be deleted; `change_set` holds what happened to every object."""
+
+    reason: ClassVar[str] = PRUNE_FAILED
 
     def __init__(self, messages: Iterable[str], change_set: ChangeSet) -> None:
         self.messages = tuple(messages)

@@ -1,12 +1,13 @@
-"""Waiting for applied objects to become Current (kstatus) or to be gone, by watching them."""
+"""Waiting for applied objects to become Current (kstatus) or to be gone, by watching them, until told to stop."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import ClassVar, Protocol
 
+from reflow.api.conditions import HEALTH_CHECK_CANCELED
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.engines.health import Health, ObjectStatus, Status, Verdict, aggregate, health_status
 from reflow.kube.client import Kube
@@ -62,8 +63,14 @@ class WaitResult:
         return self.health.verdict is Verdict.HEALTHY
 
 
-class _FailedEarly(Exception):
-    """One object failed and fail-fast is on: stop waiting for the others."""
+class WaitCanceled(Exception):
+    """`cancel_when` was set before the objects settled, so the wait was given up (Flux's HealthCheckCanceled)."""
+
+    reason: ClassVar[str] = HEALTH_CHECK_CANCELED
+
+
+class _Stop(Exception):
+    """Stop waiting for the other objects: one failed with fail-fast on, or the wait was canceled."""
 
 
 def status_of(obj: Manifest | None, override: StatusOverride | None = None) -> ObjectStatus:
@@ -82,16 +89,19 @@ async def wait_ready(
     watcher: ObjectWatcher | None = None,
     fail_fast: bool = True,
     status_override: StatusOverride | None = None,
+    cancel_when: asyncio.Event | None = None,
 ) -> WaitResult:
     """Wait until every object is Current, one fails (with `fail_fast`), or `timeout` seconds pass.
 
     `status_override` judges the objects it knows (see `StatusOverride`); kstatus judges the rest.
+    Once `cancel_when` is set (a newer revision to apply, say), the wait stops and raises WaitCanceled.
 
     Cancelling the caller cancels every watch; nothing is left running.
     """
     watcher = watcher or WatchWaiter()
     observed: dict[ObjectRef, ObjectStatus | None] = dict.fromkeys(refs)
     timed_out = False
+    canceled = False
 
     async def one(ref: ObjectRef) -> None:
         nonlocal timed_out
@@ -108,14 +118,25 @@ async def wait_ready(
             return
         status = observed[ref]
         if fail_fast and status is not None and status.status is Status.FAILED:
-            raise _FailedEarly
+            raise _Stop
+
+    async def cancel(event: asyncio.Event) -> None:
+        nonlocal canceled
+        await event.wait()
+        canceled = True
+        raise _Stop
 
     try:
         async with asyncio.TaskGroup() as group:
-            for ref in observed:
-                group.create_task(one(ref))
-    except* _FailedEarly:
+            waits = [group.create_task(one(ref)) for ref in observed]
+            if cancel_when is not None and waits:
+                canceller = group.create_task(cancel(cancel_when))
+                await asyncio.wait(waits)
+                canceller.cancel()
+    except* _Stop:
         pass
+    if canceled:
+        raise WaitCanceled(f"canceled while waiting for {len(observed)} objects to become Current")
     health = aggregate(observed, timed_out=timed_out, fail_fast=fail_fast)
     not_ready = tuple(
         NotReady(ref, Status.UNKNOWN if s is None else s.status, "" if s is None else s.message)
