@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reflow.api.conditions import condition_true
 from reflow.api.meta import Manifest
 
 
@@ -31,5 +32,4 @@ def deployment(namespace: str, name: str, replicas: int = 1, container: str = "w
 
 def available(obj: Manifest | None) -> bool:
     """A Deployment's Available condition is True."""
-    conditions = ((obj or {}).get("status") or {}).get("conditions") or []
-    return any(c["type"] == "Available" and c["status"] == "True" for c in conditions)
+    return condition_true(obj, "Available")

@@ -7,12 +7,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-READY = "Ready"
-RECONCILING = "Reconciling"
-STALLED = "Stalled"
-
-PROGRESSING = "Progressing"
-PROGRESSING_WITH_RETRY = "ProgressingWithRetry"
+from reflow.api.conditions import PROGRESSING, PROGRESSING_WITH_RETRY, READY, RECONCILING, STALLED
 
 Status = dict[str, Any]
 Condition = dict[str, Any]
@@ -29,12 +24,6 @@ def now_rfc3339() -> str:
 def find(conditions: list[Condition], kind: str) -> Condition | None:
     """The condition of a type, or None."""
     return next((c for c in conditions if c.get("type") == kind), None)
-
-
-def is_true(status: Mapping[str, Any], kind: str) -> bool:
-    """True when the status has the condition with status "True"."""
-    found = find(list(status.get("conditions") or []), kind)
-    return found is not None and found.get("status") == "True"
 
 
 def set_condition(

@@ -10,6 +10,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar, assert_never
 
+from reflow.api.annotations import REQUESTED_AT
+from reflow.api.conditions import READY
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.kube.client import Kube
 from reflow.kube.errors import Conflict, NotFound
@@ -28,7 +30,6 @@ from reflow.runtime.settings import RuntimeSettings
 T = TypeVar("T")
 log = logging.getLogger("reflow.runtime.controller")
 
-REQUESTED_AT = "reconcile.fluxcd.io/requestedAt"
 IN_PROGRESS = "reconciliation in progress"
 
 RequeueObserver = Callable[[Key, float, str], None]
@@ -246,7 +247,7 @@ class Controller(Generic[T]):
         )
         live = await self._write_status(key, live, wanted)
         ready = "True" if outcome.ready else "False"
-        self.metrics.record_condition(self.reconciler.kind, key[0], key[1], conditions.READY, ready)
+        self.metrics.record_condition(self.reconciler.kind, key[0], key[1], READY, ready)
         self.metrics.reconcile_total.labels(self.name, "success" if outcome.ready else "error").inc()
         if ended.failed:
             self.metrics.reconcile_errors.labels(self.name).inc()

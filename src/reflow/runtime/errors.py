@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from reflow.api.conditions import DEPENDENCY_NOT_READY, INVALID_SPEC, RECONCILIATION_FAILED
 from reflow.runtime.result import Conditions
 
 
 class ReconcileError(Exception):
     """A failure shown on the object as Ready=False with this class's reason, and a Warning event."""
 
-    reason: ClassVar[str] = "ReconciliationFailed"
+    reason: ClassVar[str] = RECONCILIATION_FAILED
     stalled: ClassVar[bool] = False
     """True: the object stays Stalled and is not retried until its spec (generation) changes."""
 
@@ -36,14 +37,14 @@ class ReconcileError(Exception):
 class StalledError(ReconcileError):
     """A failure that retrying cannot fix (an invalid spec): Ready=False, Stalled=True, no requeue."""
 
-    reason = "InvalidSpec"
+    reason = INVALID_SPEC
     stalled = True
 
 
 class Waiting(ReconcileError):
     """Something else must happen first: Ready=False with the reason, a Normal event, retry after a delay."""
 
-    reason = "DependencyNotReady"
+    reason = DEPENDENCY_NOT_READY
 
     def __init__(
         self,

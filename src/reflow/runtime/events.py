@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import aiohttp
 
+from reflow.api.annotations import EVENT_PREFIX
 from reflow.api.meta import Manifest, group_of
 from reflow.kube.client import Kube
 from reflow.kube.errors import KubeError
@@ -20,7 +21,6 @@ log = logging.getLogger("reflow.runtime.events")
 
 NORMAL = "Normal"
 WARNING = "Warning"
-EVENT_ANNOTATION_PREFIX = "event.toolkit.fluxcd.io/"
 MESSAGE_LIMIT = 39000
 """The notification controller's limit on an event message."""
 
@@ -81,7 +81,7 @@ def event_for(obj: Manifest, type_: str, reason: str, message: str, metadata: Ma
     group = group_of(obj["apiVersion"])
     keyed = {(key if "/" in key else f"{group}/{key}"): value for key, value in (metadata or {}).items()}
     for key, value in (meta.get("annotations") or {}).items():
-        if key.startswith(EVENT_ANNOTATION_PREFIX):
+        if key.startswith(EVENT_PREFIX):
             keyed[key] = value
     involved = {
         "apiVersion": obj["apiVersion"],

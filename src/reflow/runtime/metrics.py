@@ -6,6 +6,8 @@ import contextlib
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from reflow.api.conditions import READY
+
 _RECONCILE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)
 
 
@@ -79,7 +81,7 @@ class Metrics:
 
     def forget_object(self, kind: str, namespace: str, name: str) -> None:
         """Drop a deleted object's series."""
-        for condition in ("Ready",):
+        for condition in (READY,):
             for value in ("True", "False", "Unknown"):
                 labels = (kind, name, namespace, condition, value)
                 with contextlib.suppress(KeyError):

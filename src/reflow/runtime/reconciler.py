@@ -25,12 +25,12 @@ import abc
 from collections.abc import Awaitable, Callable
 from typing import ClassVar, Generic, TypeVar
 
+from reflow.api.annotations import FINALIZER
 from reflow.api.meta import Manifest
 from reflow.runtime.result import Result
 
 T = TypeVar("T")
 
-FINALIZER = "finalizers.fluxcd.io"
 DEFAULT_TIMEOUT = 600.0
 """Seconds a reconcile may take when the reconciler sets no timeout of its own."""
 

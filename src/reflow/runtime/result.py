@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from reflow.api.conditions import SUCCEEDED
+
 
 @dataclass(frozen=True, slots=True)
 class ConditionState:
@@ -32,7 +34,7 @@ class Result:
 
     ready: str
     requeue_after: float | None = None
-    reason: str = "Succeeded"
+    reason: str = SUCCEEDED
     status: Mapping[str, Any] = field(default_factory=dict)
     conditions: Conditions = field(default_factory=dict)
     event: str | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reflow.api.conditions import READY, condition_true
 from reflow.api.meta import Manifest
 from reflow.engines.health.cel import EvaluationError, Expression, dependency_ready
 
@@ -17,8 +18,7 @@ def dependency_problem(dependency: Manifest | None, name: str, source_revision: 
     status = dependency.get("status") or {}
     if status.get("observedGeneration") != dependency["metadata"].get("generation"):
         return f"dependency '{name}' is not ready"
-    ready = next((c for c in status.get("conditions") or [] if c.get("type") == "Ready"), None)
-    if ready is None or ready.get("status") != "True":
+    if not condition_true(dependency, READY):
         return f"dependency '{name}' is not ready"
     if source_revision is not None and status.get("lastAppliedRevision") != source_revision:
         return f"dependency '{name}' revision is not up to date"
