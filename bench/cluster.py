@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from bench.manifests import KUSTOMIZE_API, SOURCE_API, Manifest, namespace
+from reflow.api.conditions import READY, condition_true
 from reflow.api.meta import ObjectRef
 from reflow.dev.plane import LocalPlane
 from reflow.kube.client import Kube
@@ -20,20 +21,11 @@ FLUX_KINDS = ((SOURCE_API, "GitRepository"), (KUSTOMIZE_API, "Kustomization"))
 Predicate = Callable[[Manifest], bool]
 
 
-def condition(obj: Manifest, kind: str) -> Manifest | None:
-    """The status condition of that type, if any."""
-    for item in (obj.get("status") or {}).get("conditions") or []:
-        if item.get("type") == kind:
-            return dict(item)
-    return None
-
-
 def is_ready(obj: Manifest) -> bool:
     """Ready=True for the object's current generation."""
-    ready = condition(obj, "Ready")
     status = obj.get("status") or {}
     current = status.get("observedGeneration") == obj.get("metadata", {}).get("generation")
-    return bool(ready and ready.get("status") == "True" and current)
+    return condition_true(obj, READY) and current
 
 
 def handled(token: str) -> Predicate:

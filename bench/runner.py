@@ -17,12 +17,12 @@ from pathlib import Path
 from bench.audit import AuditLog
 from bench.cluster import create_namespace, install_crds, remove_namespace
 from bench.flux import FLUX_CONTROLLER_VERSION, ensure_flux
-from bench.gitserver import GitServer
 from bench.processes import Controllers
 from bench.repo import Repository
 from bench.report import PLANE, Measurement, Report
 from bench.scenarios import SCENARIOS, RunContext, Scenario
 from bench.sides import Concurrency, FluxSide, Launch, ReflowSide, Side
+from reflow.dev.gitserver import GitHttpServer, serve_git_http
 from reflow.dev.plane import LocalPlane, PlaneError
 from reflow.kube.client import Kube, connect
 from reflow.kube.options import ConnectionOptions
@@ -58,7 +58,7 @@ def log(message: str) -> None:
 class Runner:
     """Owns the plane, the git server, the driver's connection and the side whose CRDs are installed."""
 
-    def __init__(self, options: Options, workdir: Path, plane: LocalPlane, git: GitServer, kube: Kube) -> None:
+    def __init__(self, options: Options, workdir: Path, plane: LocalPlane, git: GitHttpServer, kube: Kube) -> None:
         self.options = options
         self.workdir = workdir
         self.plane = plane
@@ -174,7 +174,7 @@ async def bench(options: Options) -> Report:
     try:
         await up(plane, nodes)
         (workdir / "git").mkdir(exist_ok=True)
-        with GitServer(workdir / "git") as git:
+        async with serve_git_http(GitHttpServer(root=workdir / "git")) as git:
             connection = ConnectionOptions(kubeconfig=str(plane.kubeconfig), user_agent=DRIVER_AGENT, qps=0)
             async with connect(connection) as kube:
                 report.environment["kubernetes"] = await kube.server_version()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reflow.api.conditions import condition_true
 from reflow.api.meta import Manifest
 
 
@@ -29,16 +30,11 @@ def deployment(namespace: str, name: str, replicas: int = 1, container: str = "w
     }
 
 
-def _condition_true(obj: Manifest | None, kind: str) -> bool:
-    conditions = ((obj or {}).get("status") or {}).get("conditions") or []
-    return any(c["type"] == kind and c["status"] == "True" for c in conditions)
-
-
 def available(obj: Manifest | None) -> bool:
     """A Deployment's Available condition is True."""
-    return _condition_true(obj, "Available")
+    return condition_true(obj, "Available")
 
 
 def established(obj: Manifest | None) -> bool:
     """A CustomResourceDefinition's Established condition is True."""
-    return _condition_true(obj, "Established")
+    return condition_true(obj, "Established")

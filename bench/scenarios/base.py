@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from bench.audit import AuditLog, CallCount, Mark
-from bench.gitserver import GitServer
 from bench.repo import Repository
 from bench.sides import Side
+from reflow.dev.gitserver import GitHttpServer
 from reflow.kube.client import Kube
 
 Metrics = dict[str, float]
@@ -27,7 +27,7 @@ class RunContext:
     kube: Kube
     """The bench's own connection (user agent `reflow-bench`, not counted for either side)."""
     namespace: str
-    git: GitServer
+    git: GitHttpServer
     audit: AuditLog
     side: Side | None
     pids: list[int] = field(default_factory=list)

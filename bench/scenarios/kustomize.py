@@ -24,7 +24,7 @@ def _fill(repository: Repository) -> None:
 async def ready_source(ctx: RunContext, repository: str, fill: Callable[[Repository], None]) -> None:
     """A GitRepository `bench` for the repository, waited Ready (its artifact is stored)."""
     repo = ctx.repository(repository, fill)
-    source = git_repository("bench", ctx.namespace, ctx.git.url(repo.name))
+    source = git_repository("bench", ctx.namespace, ctx.git.url(repo.bare.name))
     await ctx.kube.apply(source, field_manager=FIELD_MANAGER)
     await wait_object(ctx.kube, source, is_ready, timeout=120)
 

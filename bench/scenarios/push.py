@@ -50,7 +50,7 @@ class PushToApplied(Scenario):
         """Each commit timed from the requestedAt patch to the ConfigMap holding the new value."""
         repository = Repository(ctx.git.root, f"push-{ctx.namespace}")
         repository.commit(_tree("initial"), "initial")
-        source = git_repository("bench", ctx.namespace, ctx.git.url(repository.name))
+        source = git_repository("bench", ctx.namespace, ctx.git.url(repository.bare.name))
         applier = kustomization("pushed", ctx.namespace, source="bench", path=PATH)
         await ctx.kube.apply(source, field_manager=FIELD_MANAGER)
         await ctx.kube.apply(applier, field_manager=FIELD_MANAGER)

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from reflow.api.conditions import condition_true
 from reflow.api.crds import KINDS
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.kube.client import Kube
@@ -183,8 +184,7 @@ def contains(stored: Any, expected: Any) -> bool:
 def test_every_crd_is_established_with_its_names_accepted(flux_crds: list[Manifest]) -> None:
     assert len(flux_crds) == len(KINDS) == 15
     for obj in flux_crds:
-        conditions = {c["type"]: c["status"] for c in obj["status"]["conditions"]}
-        assert conditions["NamesAccepted"] == "True", obj["metadata"]["name"]
+        assert condition_true(obj, "NamesAccepted"), obj["metadata"]["name"]
         assert obj["status"]["acceptedNames"]["kind"] == obj["spec"]["names"]["kind"]
 
 

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from reflow.api.conditions import condition_true
 from reflow.api.meta import ObjectRef
 from reflow.kube.client import Kube
 from reflow.kube.wait import wait_for
@@ -19,8 +20,7 @@ from tests.gitservers import GitHttpServer, Repo
 
 
 def is_ready(obj: dict | None) -> bool:  # type: ignore[type-arg]
-    conditions = ((obj or {}).get("status") or {}).get("conditions") or []
-    return any(c["type"] == "Ready" and c["status"] == "True" for c in conditions)
+    return condition_true(obj, "Ready")
 
 
 async def test_the_manager_process_reconciles_logs_and_stops_on_sigterm(

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from reflow.api.conditions import condition_true
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.kube.client import Kube
 from reflow.kube.errors import NotFound
@@ -118,18 +119,13 @@ def podinfo_files(namespace: str, tag: str) -> dict[str, str]:
     }
 
 
-def conditions(obj: Manifest | None) -> dict[str, Manifest]:
-    return {c["type"]: c for c in ((obj or {}).get("status") or {}).get("conditions") or []}
-
-
 def ready_at(revision_prefix: str, field: str = "lastAppliedRevision") -> Callable[[Manifest | None], bool]:
     """Ready=True with the status field (`artifact.revision` for a source) at this tag."""
 
     def check(obj: Manifest | None) -> bool:
         status = (obj or {}).get("status") or {}
         value = (status.get("artifact") or {}).get("revision") if field == "artifact" else status.get(field)
-        ready = conditions(obj).get("Ready", {})
-        return ready.get("status") == "True" and str(value or "").startswith(revision_prefix)
+        return condition_true(obj, "Ready") and str(value or "").startswith(revision_prefix)
 
     return check
 
@@ -216,7 +212,7 @@ async def test_flux_e2e_sequence_for_sources_and_kustomizations(
         {"kind": "Deployment", "name": "backend", "namespace": ns},
     ]
     assert applied["spec"]["prune"] is True
-    assert conditions(applied)["Healthy"]["status"] == "True"
+    assert condition_true(applied, "Healthy")
     ids = {entry["id"] for entry in applied["status"]["inventory"]["entries"]}
     assert ids == {f"{ns}_frontend_apps_Deployment", f"{ns}_backend_apps_Deployment", f"{ns}_frontend__Service"}
     frontend = await kube.get(deployment("frontend"))

@@ -9,6 +9,7 @@ import aiohttp
 from aiohttp import web
 
 from reflow.api.annotations import REQUESTED_AT
+from reflow.api.conditions import condition
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.kube.client import Kube
 from reflow.kube.wait import wait_deleted, wait_for, wait_for_items
@@ -19,13 +20,6 @@ from .widget import API_VERSION, widget
 
 def ref(namespace: str, name: str) -> ObjectRef:
     return ObjectRef(API_VERSION, "Widget", name, namespace)
-
-
-def condition(obj: Manifest | None, kind: str) -> dict | None:  # type: ignore[type-arg]
-    for entry in ((obj or {}).get("status") or {}).get("conditions") or []:
-        if entry["type"] == kind:
-            return entry  # type: ignore[no-any-return]
-    return None
 
 
 def ready_is(state: str, message_part: str = "") -> Callable[[Manifest | None], bool]:

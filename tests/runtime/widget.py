@@ -6,6 +6,7 @@ import asyncio
 from collections import defaultdict
 from typing import Any
 
+from reflow.api.conditions import condition_true
 from reflow.api.duration import parse_duration
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.kube.client import Kube
@@ -60,8 +61,7 @@ def widget(namespace: str, name: str, **spec: Any) -> Manifest:
 
 
 def deployment_available(obj: Manifest | None) -> bool:
-    conditions = ((obj or {}).get("status") or {}).get("conditions") or []
-    return any(c["type"] == "Available" and c["status"] == "True" for c in conditions)
+    return condition_true(obj, "Available")
 
 
 class WidgetReconciler(Reconciler[Manifest]):

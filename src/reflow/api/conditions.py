@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
+from reflow.api.meta import Manifest
 from reflow.api.schema import Prop
 
 ConditionStatus = Literal["True", "False", "Unknown"]
@@ -163,6 +165,18 @@ def is_true(conditions: tuple[Condition, ...], condition_type: str) -> bool:
     """Whether the condition of a type is present with status True."""
     condition = find(conditions, condition_type)
     return condition is not None and condition.status == "True"
+
+
+def condition(obj: Mapping[str, Any] | None, condition_type: str) -> Manifest | None:
+    """The condition of a type in an object's `status.conditions` (wire dicts), or None when absent."""
+    entries = ((obj or {}).get("status") or {}).get("conditions") or []
+    return next((entry for entry in entries if entry.get("type") == condition_type), None)
+
+
+def condition_true(obj: Mapping[str, Any] | None, condition_type: str) -> bool:
+    """Whether an object's `status.conditions` holds the condition of a type with status True."""
+    found = condition(obj, condition_type)
+    return found is not None and found.get("status") == "True"
 
 
 Conditions = Annotated[tuple[Condition, ...], Prop("The latest observations of the object's state.")]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import os
 import tempfile
 from collections.abc import Callable, Sequence
@@ -36,8 +35,9 @@ from reflow.engines.build.local import boundary, copy_local
 from reflow.engines.sourceignore import Matcher, read_patterns
 from reflow.kube.client import Kube, connect
 from reflow.kube.errors import NotFound
+from reflow.kube.secret import secret_data
 
-GROUP = "kustomize.toolkit.fluxcd.io"
+GROUP = Kustomization.KIND.group
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -64,10 +64,10 @@ async def _variable_sources(kube: Kube, ks: Kustomization) -> list[dict[str, str
             if ref.optional:
                 continue
             raise
-        data: dict[str, Any] = found.get("data") or {}
         if ref.kind == "Secret":
-            data = {key: base64.b64decode(value).decode() for key, value in data.items()}
-        sources.append({key: str(value) for key, value in data.items()})
+            sources.append({key: value.decode() for key, value in secret_data(found).items()})
+        else:
+            sources.append({key: str(value) for key, value in (found.get("data") or {}).items()})
     return sources
 
 
@@ -121,7 +121,9 @@ async def build_local(
     if not dry_run:
         async with connect(options.connection) as kube:
             if ks is None:
-                live = await kube.get(ObjectRef(f"{GROUP}/v1", "Kustomization", name, options.namespace))
+                live = await kube.get(
+                    ObjectRef(Kustomization.KIND.api_version, "Kustomization", name, options.namespace)
+                )
                 ks = parse(Kustomization, live)
             sources = await _variable_sources(kube, ks)
     if ks is None:

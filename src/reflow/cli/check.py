@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import click
 
+from reflow.api.conditions import condition_true
 from reflow.api.crds import KINDS, kind_info
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.cli.console import err, fail, run, step, success
@@ -44,12 +45,6 @@ def crd_names(components: Sequence[str]) -> list[tuple[str, str]]:
     """The CRD name and served version of each kind whose controller is among the components."""
     infos = [kind_info(model) for model in KINDS]
     return [(f"{info.plural}.{info.group}", info.version) for info in infos if info.controller in components]
-
-
-def established(crd: Manifest) -> bool:
-    """Whether the CRD has Established=True."""
-    conditions = (crd.get("status") or {}).get("conditions") or []
-    return any(c.get("type") == "Established" and c.get("status") == "True" for c in conditions)
 
 
 async def check_prerequisites(kube: Kube) -> bool:
@@ -93,7 +88,7 @@ async def check_crds(kube: Kube, components: Sequence[str]) -> bool:
             err.print(f"[red]✗[/] {name}: not found")
             healthy = False
             continue
-        if established(crd):
+        if condition_true(crd, "Established"):
             success(f"{name}/{version}")
         else:
             err.print(f"[red]✗[/] {name}: not established")

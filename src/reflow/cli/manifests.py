@@ -7,7 +7,10 @@ from collections.abc import Sequence
 
 import click
 
+from reflow.api.helm import HelmRelease
+from reflow.api.kustomize import Kustomization
 from reflow.api.meta import Manifest
+from reflow.api.source import GitRepository
 from reflow.cli.render import go_duration
 
 SOURCE_KINDS = ("GitRepository", "OCIRepository", "Bucket", "ExternalArtifact")
@@ -66,8 +69,8 @@ def git_repository(
     if provider and provider != "generic":
         spec["provider"] = provider
     return {
-        "apiVersion": "source.toolkit.fluxcd.io/v1",
-        "kind": "GitRepository",
+        "apiVersion": GitRepository.KIND.api_version,
+        "kind": GitRepository.KIND.kind,
         "metadata": _metadata(name, namespace, labels or {}),
         "spec": spec,
     }
@@ -142,8 +145,8 @@ def kustomization(
     if kubeconfig_secret_ref:
         spec["kubeConfig"] = {"secretRef": {"name": kubeconfig_secret_ref}}
     return {
-        "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
-        "kind": "Kustomization",
+        "apiVersion": Kustomization.KIND.api_version,
+        "kind": Kustomization.KIND.kind,
         "metadata": _metadata(name, namespace, labels or {}),
         "spec": spec,
     }
@@ -155,10 +158,10 @@ def _health_check(text: str, namespace: str) -> Manifest:
     if not slash or not kind or not name:
         raise click.BadParameter(f"{text!r} is not Kind/name[.namespace]", param_hint="--health-check")
     check: Manifest = {"kind": kind, "name": name, "namespace": check_namespace or namespace}
-    if kind == "HelmRelease":
-        check["apiVersion"] = "helm.toolkit.fluxcd.io/v2"
-    elif kind == "Kustomization":
-        check["apiVersion"] = "kustomize.toolkit.fluxcd.io/v1"
+    if kind == HelmRelease.KIND.kind:
+        check["apiVersion"] = HelmRelease.KIND.api_version
+    elif kind == Kustomization.KIND.kind:
+        check["apiVersion"] = Kustomization.KIND.api_version
     return check
 
 

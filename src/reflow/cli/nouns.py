@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from reflow.api.conditions import READY, condition
 from reflow.api.crds import kind_info
 from reflow.api.helm import HelmRelease
 from reflow.api.helmsource import HelmChart, HelmRepository
@@ -53,19 +54,9 @@ ALL: tuple[Noun, ...] = SOURCES + APPLIERS
 BY_KIND: Mapping[str, Noun] = {noun.kind: noun for noun in ALL}
 
 
-def conditions(obj: Manifest) -> list[Manifest]:
-    """The object's `status.conditions` (empty when it has none yet)."""
-    return list((obj.get("status") or {}).get("conditions") or [])
-
-
-def condition(obj: Manifest, condition_type: str) -> Manifest | None:
-    """One condition of the object by type."""
-    return next((c for c in conditions(obj) if c.get("type") == condition_type), None)
-
-
 def ready(obj: Manifest) -> tuple[str, str]:
     """The Ready status (`True`, `False`, `Unknown`) and message, as `get` shows them."""
-    found = condition(obj, "Ready")
+    found = condition(obj, READY)
     if found is None:
         return "Unknown", "waiting to be reconciled"
     return str(found.get("status", "Unknown")), str(found.get("message", ""))

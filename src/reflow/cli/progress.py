@@ -6,9 +6,10 @@ import time
 from dataclasses import dataclass
 
 from reflow.api.annotations import REQUESTED_AT
+from reflow.api.conditions import READY, condition
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.cli.console import err, fail
-from reflow.cli.nouns import condition, ready
+from reflow.cli.nouns import ready
 from reflow.kube.client import Kube
 from reflow.kube.wait import WaitTimeout, wait_for
 
@@ -53,7 +54,7 @@ def handled(obj: Manifest | None, token: str | None) -> bool:
         return False
     if token is not None and status.get("lastHandledReconcileAt") != token:
         return False
-    found = condition(obj, "Ready")
+    found = condition(obj, READY)
     return found is not None and found.get("status") != "Unknown"
 
 

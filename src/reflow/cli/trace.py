@@ -5,9 +5,10 @@ from __future__ import annotations
 import click
 
 from reflow.api.annotations import HELM_NAME, HELM_NAMESPACE, KUSTOMIZE_NAME, KUSTOMIZE_NAMESPACE
+from reflow.api.conditions import READY, condition
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.cli.console import fail, out, run
-from reflow.cli.nouns import HELMRELEASE, KUSTOMIZATION, condition, ready, revision
+from reflow.cli.nouns import HELMRELEASE, KUSTOMIZATION, ready, revision
 from reflow.cli.options import GlobalOptions, global_options
 from reflow.cli.reconcile import source_of
 from reflow.kube.client import Kube, connect
@@ -23,7 +24,7 @@ def block(fields: list[tuple[str, str]]) -> str:
 
 def status_fields(obj: Manifest) -> list[tuple[str, str]]:
     """Status and Message lines of a Flux object, from its Ready condition."""
-    found = condition(obj, "Ready")
+    found = condition(obj, READY)
     if (obj.get("spec") or {}).get("suspend"):
         status = "Suspended"
     elif found is None:

@@ -22,8 +22,11 @@ from typing import ParamSpec, Protocol, TypeVar
 import yaml
 
 from reflow.api.annotations import REQUESTED_AT
+from reflow.api.conditions import READY, condition, condition_true
 from reflow.api.crds import KINDS, crd
+from reflow.api.kustomize import Kustomization
 from reflow.api.meta import Manifest, ObjectRef
+from reflow.api.source import GitRepository
 from reflow.controllers import registry
 from reflow.controllers.options import ControllerOptions
 from reflow.demo.repository import DemoRepository, revision
@@ -46,8 +49,8 @@ NAME = "greeter"
 PATH = "./production"
 CONFIG_FILE = "base/configmap.yaml"
 FIELD_MANAGER = "reflow-demo"
-GIT_REPOSITORY = ObjectRef("source.toolkit.fluxcd.io/v1", "GitRepository", NAME, NAMESPACE)
-KUSTOMIZATION = ObjectRef("kustomize.toolkit.fluxcd.io/v1", "Kustomization", NAME, NAMESPACE)
+GIT_REPOSITORY = ObjectRef(GitRepository.KIND.api_version, GitRepository.KIND.kind, NAME, NAMESPACE)
+KUSTOMIZATION = ObjectRef(Kustomization.KIND.api_version, Kustomization.KIND.kind, NAME, NAMESPACE)
 CONFIGMAP = ObjectRef("v1", "ConfigMap", "greeter-config", "greeter")
 DEPLOYMENT = ObjectRef("apps/v1", "Deployment", "greeter", "greeter")
 
@@ -95,10 +98,8 @@ class Row:
 
 def ready_condition(obj: Manifest | None) -> tuple[str, str]:
     """The Ready condition's status and message (`Unknown` and "" when there is none yet)."""
-    for found in ((obj or {}).get("status") or {}).get("conditions") or []:
-        if found.get("type") == "Ready":
-            return str(found.get("status") or "Unknown"), str(found.get("message") or "")
-    return "Unknown", ""
+    found = condition(obj, READY) or {}
+    return str(found.get("status") or "Unknown"), str(found.get("message") or "")
 
 
 def row(ref: ObjectRef, obj: Manifest | None) -> Row:
@@ -126,14 +127,12 @@ def applied(obj: Manifest | None, wanted: str) -> bool:
 
 def available(obj: Manifest | None) -> bool:
     """A Deployment whose Available condition is True."""
-    conditions = ((obj or {}).get("status") or {}).get("conditions") or []
-    return any(c.get("type") == "Available" and c.get("status") == "True" for c in conditions)
+    return condition_true(obj, "Available")
 
 
 def established(obj: Manifest | None) -> bool:
     """A CRD the API server serves."""
-    conditions = ((obj or {}).get("status") or {}).get("conditions") or []
-    return any(c.get("type") == "Established" and c.get("status") == "True" for c in conditions)
+    return condition_true(obj, "Established")
 
 
 def git_repository(url: str) -> Manifest:

@@ -31,6 +31,8 @@ JSON_PATCH = "application/json-patch+json"
 JSON = "application/json"
 METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1," + JSON
 METADATA = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1," + JSON
+PAGE_SIZE = 500
+"""Objects per page when reading a whole list (client-go's pager reads 500 too)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,20 +213,43 @@ class Kube:
         accept = METADATA_LIST if metadata_only else JSON
         return await self.request("GET", resource.collection_path(namespace), query=query, accept=accept)
 
-    async def list_all(
-        self, api_version: str, kind: str, namespace: str | None = None, *, label_selector: str | None = None
-    ) -> builtins.list[Manifest]:
-        """Every object of a kind, read page by page."""
+    async def list_whole(
+        self,
+        api_version: str,
+        kind: str,
+        namespace: str | None = None,
+        *,
+        label_selector: str | None = None,
+        metadata_only: bool = False,
+    ) -> Manifest:
+        """Every object of a kind, read in pages of 500 and joined: the last page's List with all the items.
+
+        Its `metadata.resourceVersion` is the one to watch from; the pages share one snapshot of the store.
+        """
         items: builtins.list[Manifest] = []
         token: str | None = None
         while True:
             page = await self.list(
-                api_version, kind, namespace, label_selector=label_selector, limit=500, continue_token=token
+                api_version,
+                kind,
+                namespace,
+                label_selector=label_selector,
+                limit=PAGE_SIZE,
+                continue_token=token,
+                metadata_only=metadata_only,
             )
-            items.extend(page.get("items", []))
+            items.extend(page.get("items") or [])
             token = page.get("metadata", {}).get("continue") or None
             if not token:
-                return items
+                return {**page, "items": items}
+
+    async def list_all(
+        self, api_version: str, kind: str, namespace: str | None = None, *, label_selector: str | None = None
+    ) -> builtins.list[Manifest]:
+        """Every object of a kind, read page by page."""
+        whole = await self.list_whole(api_version, kind, namespace, label_selector=label_selector)
+        items: builtins.list[Manifest] = whole["items"]
+        return items
 
     async def create(self, manifest: Manifest, *, dry_run: bool = False) -> Manifest:
         """POST a new object; raises AlreadyExists."""

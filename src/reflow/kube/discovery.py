@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from reflow.api.conditions import condition_true
 from reflow.kube.errors import NotFound
 
 
@@ -73,12 +74,10 @@ class RestMapper:
         except NotFound:
             return None
         for crd in crds.get("items") or []:
-            spec, status = crd.get("spec") or {}, crd.get("status") or {}
+            spec = crd.get("spec") or {}
             names = spec.get("names") or {}
             served = any(v.get("name") == version and v.get("served") for v in spec.get("versions") or [])
-            established = any(
-                c.get("type") == "Established" and c.get("status") == "True" for c in status.get("conditions") or []
-            )
+            established = condition_true(crd, "Established")
             if spec.get("group") == group and names.get("kind") == kind and served and established:
                 return Resource(api_version, kind, names["plural"], spec.get("scope") == "Namespaced")
         return None

@@ -31,6 +31,7 @@ from reflow.kube.client import Kube, open_client
 from reflow.kube.errors import ConfigError
 from reflow.kube.options import ConnectionOptions
 from reflow.kube.privatefile import write_private
+from reflow.kube.secret import secret_data
 
 KUBECONFIG_KEYS = ("value", "value.yaml")
 """Keys tried, in order, when the Secret reference names no key (as Flux)."""
@@ -91,11 +92,11 @@ def _unquoted(text: str) -> str:
 
 def kubeconfig_from_secret(secret: Manifest, key: str | None) -> tuple[str, Mapping[str, Any]]:
     """The key read and the kubeconfig in it (`value`, then `value.yaml`, when no key is named)."""
-    data = secret.get("data") or {}
+    data = secret_data(secret)
     for candidate in (key,) if key else KUBECONFIG_KEYS:
         if candidate in data:
             try:
-                loaded = yaml.safe_load(base64.b64decode(data[candidate]))
+                loaded = yaml.safe_load(data[candidate])
             except yaml.YAMLError as error:
                 raise ConfigError(f"key '{candidate}' is not valid YAML: {yaml_problem(error)}") from None
             except (ValueError, RecursionError):

@@ -26,12 +26,6 @@ def find(conditions: list[Condition], kind: str) -> Condition | None:
     return next((c for c in conditions if c.get("type") == kind), None)
 
 
-def is_true(status: Mapping[str, Any], kind: str) -> bool:
-    """True when the status has the condition with status "True"."""
-    found = find(list(status.get("conditions") or []), kind)
-    return found is not None and found.get("status") == "True"
-
-
 def set_condition(
     conditions: list[Condition], kind: str, state: str, reason: str, message: str, *, generation: int, now: str
 ) -> list[Condition]:

@@ -146,24 +146,15 @@ class Informer:
 
     async def _relist(self) -> str:
         scope = self.scope
-        items: list[Manifest] = []
-        token: str | None = None
-        while True:
-            page = await self.kube.list(
-                scope.api_version,
-                scope.kind,
-                scope.namespace,
-                label_selector=scope.label_selector,
-                limit=500,
-                continue_token=token,
-                metadata_only=scope.metadata_only,
-            )
-            items.extend(page.get("items") or [])
-            token = page.get("metadata", {}).get("continue") or None
-            if not token:
-                break
+        whole = await self.kube.list_whole(
+            scope.api_version,
+            scope.kind,
+            scope.namespace,
+            label_selector=scope.label_selector,
+            metadata_only=scope.metadata_only,
+        )
         self.relists += 1
-        fresh = {key_of(obj): slim(_with_type(obj, scope)) for obj in items}
+        fresh = {key_of(obj): slim(_with_type(obj, scope)) for obj in whole["items"]}
         for key in list(self._cache):
             if key not in fresh:
                 self._apply(Change.DELETED, self._cache[key])
@@ -174,7 +165,7 @@ class Informer:
             elif _version(cached) != _version(obj):
                 self._apply(Change.UPDATED, obj)
         self._synced.set()
-        return str(page["metadata"]["resourceVersion"])
+        return str(whole["metadata"]["resourceVersion"])
 
     async def _watch_from(self, version: str) -> None:
         scope = self.scope

@@ -14,6 +14,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from reflow.api.conditions import condition
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.kube.client import Kube
 from reflow.kube.wait import wait_deleted, wait_for
@@ -47,11 +48,6 @@ async def create_creds(kube: Kube, namespace: str, server: GitHttpServer) -> Non
 
 def ref(namespace: str, name: str) -> ObjectRef:
     return ObjectRef(SOURCE, "GitRepository", name, namespace)
-
-
-def condition(obj: Manifest | None, kind: str) -> dict[str, str] | None:
-    found = [c for c in ((obj or {}).get("status") or {}).get("conditions") or [] if c["type"] == kind]
-    return found[0] if found else None
 
 
 def ready(state: str, part: str = "") -> Callable[[Manifest | None], bool]:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from reflow.api.conditions import READY
+from reflow.api.conditions import READY, condition_true
 from reflow.api.meta import Manifest
 from reflow.engines.health.cel import EvaluationError, Expression, dependency_ready
-from reflow.runtime.conditions import is_true
 
 
 def dependency_problem(dependency: Manifest | None, name: str, source_revision: str | None) -> str | None:
@@ -19,7 +18,7 @@ def dependency_problem(dependency: Manifest | None, name: str, source_revision: 
     status = dependency.get("status") or {}
     if status.get("observedGeneration") != dependency["metadata"].get("generation"):
         return f"dependency '{name}' is not ready"
-    if not is_true(status, READY):
+    if not condition_true(dependency, READY):
         return f"dependency '{name}' is not ready"
     if source_revision is not None and status.get("lastAppliedRevision") != source_revision:
         return f"dependency '{name}' revision is not up to date"

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import base64
-
 from reflow.api.conditions import BUILD_FAILED
 from reflow.api.kustomize import Kustomization
-from reflow.api.meta import Manifest, ObjectRef
+from reflow.api.meta import ObjectRef
 from reflow.engines.sops import KeyRing
 from reflow.engines.sops.errors import SopsError
 from reflow.kube.client import Kube
 from reflow.kube.errors import NotFound
+from reflow.kube.secret import secret_data
 from reflow.runtime.errors import ReconcileError
-
-
-def secret_data(secret: Manifest) -> dict[str, bytes]:
-    """A Secret's data, decoded."""
-    return {key: base64.b64decode(value) for key, value in (secret.get("data") or {}).items()}
 
 
 async def substitution_sources(kube: Kube, ks: Kustomization) -> list[dict[str, str]]:

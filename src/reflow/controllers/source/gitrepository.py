@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from reflow.api.artifact import Artifact
-from reflow.api.conditions import INVALID_PROVIDER_CONFIGURATION
+from reflow.api.conditions import (
+    ARTIFACT_IN_STORAGE,
+    ARTIFACT_OUTDATED,
+    AUTHENTICATION_FAILED,
+    FETCH_FAILED,
+    ILLEGAL_PATH,
+    INCLUDE_UNAVAILABLE,
+    INVALID_PROVIDER_CONFIGURATION,
+    INVALID_SPEC,
+    NEW_ARTIFACT,
+    SOURCE_VERIFIED,
+    STORAGE_OPERATION_FAILED,
+    SUCCEEDED,
+)
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.api.source import GitRepository
 from reflow.api.wire import parse, parse_object, render
@@ -46,16 +58,11 @@ from reflow.engines.git import (
 )
 from reflow.kube.client import Kube
 from reflow.kube.errors import NotFound
+from reflow.kube.secret import secret_data
 from reflow.runtime.errors import ReconcileError, StalledError
 from reflow.runtime.reconciler import DEFAULT_TIMEOUT, Progress, Reconciler
 from reflow.runtime.result import ConditionState, Result
 
-ARTIFACT_IN_STORAGE = "ArtifactInStorage"
-ARTIFACT_OUTDATED = "ArtifactOutdated"
-FETCH_FAILED = "FetchFailed"
-INCLUDE_UNAVAILABLE = "IncludeUnavailable"
-SOURCE_VERIFIED = "SourceVerified"
-STORAGE_FAILED = "StorageOperationFailed"
 Lookup = Callable[[str, str], Manifest | None]
 """Reads a GitRepository from the controller's cache by (namespace, name)."""
 SUBJECT_LIMIT = 50
@@ -94,18 +101,13 @@ def include_path(path: str, what: str) -> tuple[str, ...]:
     try:
         return include_parts(path)
     except ValueError as error:
-        raise StalledError(f"include {what} {error}", reason="IllegalPath") from error
-
-
-def decoded(secret: Manifest) -> dict[str, bytes]:
-    """A Secret's data as bytes (stringData is the API server's business, never stored)."""
-    return {key: base64.b64decode(value) for key, value in (secret.get("data") or {}).items()}
+        raise StalledError(f"include {what} {error}", reason=ILLEGAL_PATH) from error
 
 
 class GitRepositoryReconciler(Reconciler[GitRepository]):
     """Publishes the tree of a Git ref as a tar.gz artifact, and does nothing while the remote is unchanged."""
 
-    api_version = "source.toolkit.fluxcd.io/v1"
+    api_version = GitRepository.KIND.api_version
     kind = "GitRepository"
 
     def __init__(
@@ -132,7 +134,7 @@ class GitRepositoryReconciler(Reconciler[GitRepository]):
         try:
             return parse_object(GitRepository, obj)
         except ValueError as error:
-            raise StalledError(f"invalid GitRepository: {error}", reason="InvalidSpec") from error
+            raise StalledError(f"invalid GitRepository: {error}", reason=INVALID_SPEC) from error
 
     def interval(self, repo: GitRepository) -> float:
         return repo.spec.interval
@@ -180,16 +182,18 @@ class GitRepositoryReconciler(Reconciler[GitRepository]):
                 await self.storage.collect_garbage(artifact, ttl=self.ttl, records=self.records)
             except StorageError as error:
                 condition = ConditionState("True", error.reason, str(error))
-                raise ReconcileError(str(error), reason=error.reason, conditions={STORAGE_FAILED: condition}) from error
+                raise ReconcileError(
+                    str(error), reason=error.reason, conditions={STORAGE_OPERATION_FAILED: condition}
+                ) from error
         finally:
             await asyncio.to_thread(shutil.rmtree, workdir, True)
         subject = tree.subject[:SUBJECT_LIMIT]
         fields = {**config, "artifact": render(artifact)}
         conditions = {
-            ARTIFACT_IN_STORAGE: ConditionState("True", "Succeeded", f"stored artifact for revision '{tree.revision}'"),
+            ARTIFACT_IN_STORAGE: ConditionState("True", SUCCEEDED, f"stored artifact for revision '{tree.revision}'"),
             SOURCE_VERIFIED: verified,
             FETCH_FAILED: None,
-            STORAGE_FAILED: None,
+            STORAGE_OPERATION_FAILED: None,
             ARTIFACT_OUTDATED: None,
             INCLUDE_UNAVAILABLE: None,
         }
@@ -198,7 +202,7 @@ class GitRepositoryReconciler(Reconciler[GitRepository]):
             status=fields,
             conditions=conditions,
             event=f"stored artifact for commit '{subject}'",
-            event_reason="NewArtifact",
+            event_reason=NEW_ARTIFACT,
             event_metadata={"revision": tree.revision, "digest": artifact.digest or ""},
         )
 
@@ -211,8 +215,8 @@ class GitRepositoryReconciler(Reconciler[GitRepository]):
             artifact = ((other or {}).get("status") or {}).get("artifact")
             if not artifact:
                 message = f"include '{repo.metadata.namespace}/{name}' has no artifact yet"
-                condition = ConditionState("True", "IncludeUnavailable", message)
-                raise ReconcileError(message, reason="IncludeUnavailable", conditions={INCLUDE_UNAVAILABLE: condition})
+                condition = ConditionState("True", INCLUDE_UNAVAILABLE, message)
+                raise ReconcileError(message, reason=INCLUDE_UNAVAILABLE, conditions={INCLUDE_UNAVAILABLE: condition})
             artifacts.append(artifact)
         return artifacts
 
@@ -232,8 +236,8 @@ class GitRepositoryReconciler(Reconciler[GitRepository]):
                 said = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
                 paths = f"fromPath '{include.from_path or '.'}', toPath '{include.to_path or name}'"
                 message = f"include '{name}' ({paths})"
-                condition = ConditionState("True", "IncludeUnavailable", f"{message}: {said}")
-                raise ReconcileError(f"{message}: {said}", reason="IncludeUnavailable",
+                condition = ConditionState("True", INCLUDE_UNAVAILABLE, f"{message}: {said}")
+                raise ReconcileError(f"{message}: {said}", reason=INCLUDE_UNAVAILABLE,
                                      conditions={INCLUDE_UNAVAILABLE: condition}) from error  # fmt: skip
 
     async def finalize(self, repo: GitRepository) -> None:
@@ -243,7 +247,7 @@ class GitRepositoryReconciler(Reconciler[GitRepository]):
         """Nothing moved: the same Ready message and conditions, so the runtime writes no status."""
         return Result(
             ready=f"stored artifact for revision '{revision}'",
-            conditions={FETCH_FAILED: None, STORAGE_FAILED: None, ARTIFACT_OUTDATED: None},
+            conditions={FETCH_FAILED: None, STORAGE_OPERATION_FAILED: None, ARTIFACT_OUTDATED: None},
         )
 
     async def _intact(self, artifact: Manifest) -> bool:
@@ -265,13 +269,11 @@ class GitRepositoryReconciler(Reconciler[GitRepository]):
     async def _secret(self, repo: GitRepository, name: str, purpose: str) -> dict[str, bytes]:
         ref = ObjectRef("v1", "Secret", name, repo.metadata.namespace)
         try:
-            return decoded(await self.kube.get(ref))
+            return secret_data(await self.kube.get(ref))
         except NotFound as error:
             message = f"{purpose} secret '{repo.metadata.namespace}/{name}' not found"
-            condition = ConditionState("True", "AuthenticationFailed", message)
-            raise ReconcileError(
-                message, reason="AuthenticationFailed", conditions={FETCH_FAILED: condition}
-            ) from error
+            condition = ConditionState("True", AUTHENTICATION_FAILED, message)
+            raise ReconcileError(message, reason=AUTHENTICATION_FAILED, conditions={FETCH_FAILED: condition}) from error
 
     async def _proxy(self, repo: GitRepository) -> Proxy | None:
         if repo.spec.proxy_secret_ref is None:
@@ -331,4 +333,4 @@ class GitRepositoryReconciler(Reconciler[GitRepository]):
             condition = ConditionState("False", error.reason, str(error))
             raise ReconcileError(str(error), reason=error.reason, conditions={SOURCE_VERIFIED: condition}) from error
         fingerprints = ", ".join(verification.fingerprints)
-        return ConditionState("True", "Succeeded", f"verified signature of {verification.mode} with key {fingerprints}")
+        return ConditionState("True", SUCCEEDED, f"verified signature of {verification.mode} with key {fingerprints}")

@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from reflow.api.artifact import Artifact
+from reflow.api.conditions import STORAGE_OPERATION_FAILED
 from reflow.engines.artifact.archive import Archived, artifact_matcher, file_digest, write_tarball
 from reflow.engines.artifact.retention import RETENTION_RECORDS, RETENTION_TTL, garbage, stored_files
 
@@ -28,7 +29,7 @@ from reflow.engines.artifact.retention import RETENTION_RECORDS, RETENTION_TTL, 
 class StorageError(Exception):
     """A storage operation failed (reason `StorageOperationFailed`)."""
 
-    reason = "StorageOperationFailed"
+    reason = STORAGE_OPERATION_FAILED
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
