@@ -66,14 +66,30 @@ async def attacker(tls_files: TLSFiles) -> AsyncIterator[Attacker]:
         await runner.cleanup()
 
 
-@pytest.fixture
-def controller_log() -> Iterator[list[str]]:
+@dataclass
+class ControllerLog:
     """The controllers' log lines as `reflow controllers` writes them (JSON, with stack traces)."""
-    lines: list[str] = []
+
+    lines: list[str] = field(default_factory=list)
+    grew: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def until(self, text: str, timeout: float = 30) -> None:
+        """Return once a line holding `text` was logged; fail after `timeout` seconds."""
+        async with asyncio.timeout(timeout):
+            while not any(text in line for line in self.lines):
+                self.grew.clear()
+                await self.grew.wait()
+
+
+@pytest.fixture
+def controller_log() -> Iterator[ControllerLog]:
+    """Capture the controllers' log while the test runs."""
+    captured = ControllerLog()
 
     class Keep(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
-            lines.append(self.format(record))
+            captured.lines.append(self.format(record))
+            captured.grew.set()
 
     handler = Keep(logging.DEBUG)
     handler.setFormatter(JsonFormatter())
@@ -82,7 +98,7 @@ def controller_log() -> Iterator[list[str]]:
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
     try:
-        yield lines
+        yield captured
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)
@@ -172,7 +188,7 @@ async def test_a_kubeconfig_yaml_error_says_where_without_quoting_the_token(
     namespace: str,
     start_controllers: StartControllers,
     git_source: MakeSource,
-    controller_log: list[str],
+    controller_log: ControllerLog,
 ) -> None:
     broken = (
         "apiVersion: v1\nkind: Config\ncurrent-context: remote\nusers:\n- name: tenant\n  user:\n"
@@ -188,7 +204,7 @@ async def test_a_kubeconfig_yaml_error_says_where_without_quoting_the_token(
     assert "mapping values are not allowed" in message
     events = await events_until(kube, namespace, lambda found: any(e["type"] == "Warning" for e in found))
     assert any("not valid YAML" in e["message"] for e in events)
-    assert any('"why": "failed"' in line for line in controller_log), "the log was not captured"
+    await controller_log.until('"why": "failed"')  # the failed run's scheduling line: the run was logged whole
     assert TOKEN not in repr(refused)
     assert TOKEN not in repr(events)
-    assert TOKEN not in "\n".join(controller_log)
+    assert TOKEN not in "\n".join(controller_log.lines)
