@@ -5,11 +5,12 @@
 #
 # As root, a missing package is installed with apt-get (one `apt-get update`, no questions asked).
 # Otherwise the script stops with the exact `sudo apt-get install -y …` line to run, and exits 1.
-# Only shell builtins do the checking, so it runs with any PATH.
+# Shell builtins do the checking (and python3 for `python3:` rows), so it runs with any PATH.
 set -euo pipefail
 
 # One row per package: the package, what shows it is there (a program, also looked up in /usr/sbin
-# and /sbin, or an absolute file path), and the commands that need it. Later needs add rows here.
+# and /sbin; an absolute file path; or `python3:MODULE`, a module python3 must import), and the
+# commands that need it. Later needs add rows here.
 PACKAGES=(
     "bubblewrap       bwrap                               test"       # the kustomize build sandbox
     "git              git                                 test demo"  # git sources, the demo's git server
@@ -18,6 +19,7 @@ PACKAGES=(
     "gnupg            gpg                                 test"       # OpenPGP keys: signatures, SOPS
     "ca-certificates  /etc/ssl/certs/ca-certificates.crt  test demo"  # TLS to the Go module proxy
     "util-linux       setpriv                             test"       # tests that drop privileges
+    "python3-venv     python3:ensurepip                   test demo"  # `python3 -m venv` for .venv
 )
 
 purpose=${1:-}
@@ -27,7 +29,9 @@ if [[ $purpose != test && $purpose != demo ]]; then
 fi
 
 present() {
-    if [[ $1 == /* ]]; then
+    if [[ $1 == python3:* ]]; then
+        python3 -c "import ${1#python3:}" 2>/dev/null
+    elif [[ $1 == /* ]]; then
         [[ -e $1 ]]
     else
         PATH="$PATH:/usr/sbin:/sbin" type -P "$1" >/dev/null
