@@ -6,6 +6,7 @@ import contextlib
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,9 +22,9 @@ from tests.manifests import established
 pytest_plugins = ["tests.fixtures_git"]
 
 
-def _start(plane: LocalPlane) -> LocalPlane:
+def _start(plane: LocalPlane, **options: Any) -> LocalPlane:
     try:
-        plane.up(nodes=1, audit=True)
+        plane.up(nodes=1, audit=True, **options)
     except PlaneError as error:
         plane.down()
         pytest.fail(f"the local control plane could not start: {error}", pytrace=False)
@@ -72,12 +73,15 @@ async def flux_crds(kube: Kube) -> list[Manifest]:
 
 
 @pytest.fixture
-def private_plane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[], LocalPlane]]:
-    """Start extra planes for tests that disrupt one (restarts, CRD removal, a remote cluster)."""
+def private_plane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., LocalPlane]]:
+    """Start extra planes for tests that disrupt one (restarts, CRD removal, a remote cluster).
+
+    Keyword arguments go to `LocalPlane.up` (such as extra kube-apiserver flags).
+    """
     started: list[LocalPlane] = []
 
-    def start() -> LocalPlane:
-        plane = _start(LocalPlane.for_tests(tmp_path_factory.mktemp("kwok-private"), purpose="private"))
+    def start(**options: Any) -> LocalPlane:
+        plane = _start(LocalPlane.for_tests(tmp_path_factory.mktemp("kwok-private"), purpose="private"), **options)
         started.append(plane)
         return plane
 

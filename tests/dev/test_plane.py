@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -47,3 +49,22 @@ def test_two_planes_created_at_once_both_come_up_on_their_own_ports(tmp_path: Pa
     finally:
         for plane in planes:
             plane.down()
+
+
+def test_kube_apiserver_flags_are_added_or_replace_kwokctls(tmp_path: Path) -> None:
+    plane = LocalPlane.for_tests(tmp_path / "kwok", purpose="flags")
+    issuer = "https://issuer.reflow.invalid"
+    try:
+        plane.up(apiserver_flags={"service-account-max-token-expiration": "2h"},
+                 apiserver_overrides={"service-account-issuer": issuer})  # fmt: skip
+        discovery = json.loads(plane.kubectl("get", "--raw", "/.well-known/openid-configuration").stdout)
+        assert discovery["issuer"] == issuer
+        assert plane.kubectl("create", "serviceaccount", "probe").returncode == 0
+        token = plane.kubectl("create", "token", "probe", "--duration=5h")
+        assert token.returncode == 0, token.stderr
+        payload = token.stdout.strip().split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        assert claims["exp"] - claims["iat"] == 2 * 3600
+    finally:
+        plane.down()
+    assert list(plane.workdir.glob("*.yaml")) == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import fcntl
+import json
 import os
 import secrets
 import select
@@ -17,7 +18,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -37,6 +38,7 @@ omitStages: ["RequestReceived"]
 rules:
   - level: Metadata
 """
+KWOKCTL_CONFIG = "config.kwok.x-k8s.io/v1alpha1"
 STOP_GRACE = 10.0
 """Seconds the plane's processes get to exit once kwokctl stopped them (and again once killed)."""
 REAP_GRACE = 5.0
@@ -182,8 +184,21 @@ class LocalPlane:
             name=self.name, state=state, kubeconfig=self.kubeconfig, server=self.server(), audit_log=audit
         )
 
-    def up(self, *, nodes: int = 1, audit: bool = False, port: int | None = None, wait: float = 180.0) -> PlaneStatus:
-        """Create (or reuse, or restart) the plane, give it `nodes` kwok nodes and wait until they are Ready."""
+    def up(
+        self,
+        *,
+        nodes: int = 1,
+        audit: bool = False,
+        port: int | None = None,
+        wait: float = 180.0,
+        apiserver_flags: Mapping[str, str] | None = None,
+        apiserver_overrides: Mapping[str, str] | None = None,
+    ) -> PlaneStatus:
+        """Create (or reuse, or restart) the plane, give it `nodes` kwok nodes and wait until they are Ready.
+
+        A new plane's kube-apiserver gets `apiserver_flags` added and `apiserver_overrides` in place of the
+        values kwokctl sets for those flags (such as `service-account-issuer`).
+        """
         missing = self.missing_binaries()
         if missing:
             names = ", ".join(path.name for path in missing)
@@ -195,11 +210,14 @@ class LocalPlane:
         if current.state is PlaneState.STOPPED:
             self._restart_or_explain()
         else:
-            self._create(audit=audit, port=port, wait=wait)
+            self._create(audit=audit, port=port, wait=wait, added=apiserver_flags or {},
+                         replaced=apiserver_overrides or {})  # fmt: skip
         self._scale(nodes, wait)
         return self.status()
 
-    def _create(self, *, audit: bool, port: int | None, wait: float) -> None:
+    def _create(
+        self, *, audit: bool, port: int | None, wait: float, added: Mapping[str, str], replaced: Mapping[str, str]
+    ) -> None:
         if port is not None and port_in_use(port):
             raise PlaneError(f"port {port} is already in use on 127.0.0.1: pick another with --port, or omit it")
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -210,6 +228,10 @@ class LocalPlane:
             policy = self.workdir / f"{self.name}-audit-policy.yaml"
             policy.write_text(AUDIT_POLICY)
             args += ["--kube-audit-policy", str(policy)]
+        if added or replaced:
+            config = self.workdir / f"{self.name}-config.yaml"
+            config.write_text(json.dumps(_apiserver_patch(added, replaced)))
+            args += ["--config", str(config)]
         try:
             with _one_at_a_time():
                 self._run(*args, timeout=wait + 60)
@@ -269,8 +291,9 @@ class LocalPlane:
         self._run("delete", "cluster", timeout=60, check=False)
         survivors = _wait_gone(pids, grace=STOP_GRACE)
         shutil.rmtree(self.cluster_dir, ignore_errors=True)
-        for leftover in self.workdir.glob(f"{self.name}-audit-policy.yaml"):
-            leftover.unlink()
+        for pattern in (f"{self.name}-audit-policy.yaml", f"{self.name}-config.yaml"):
+            for leftover in self.workdir.glob(pattern):
+                leftover.unlink()
         return survivors
 
     def _recorded_pids(self) -> list[int]:
@@ -282,6 +305,17 @@ class LocalPlane:
             except (OSError, ValueError):
                 continue
         return pids
+
+
+def _apiserver_patch(added: Mapping[str, str], replaced: Mapping[str, str]) -> dict[str, object]:
+    """A kwokctl configuration (JSON is YAML) adding kube-apiserver flags and replacing the values of others."""
+    extra = [{"key": key, "value": value, "override": False} for key, value in added.items()]
+    extra += [{"key": key, "value": value, "override": True} for key, value in replaced.items()]
+    return {
+        "apiVersion": KWOKCTL_CONFIG,
+        "kind": "KwokctlConfiguration",
+        "componentsPatches": [{"name": "kube-apiserver", "extraArgs": extra}],
+    }
 
 
 @contextlib.contextmanager

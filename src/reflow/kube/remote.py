@@ -17,7 +17,7 @@ import binascii
 import re
 import ssl
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -145,7 +145,7 @@ def remote_cluster(kubeconfig: Mapping[str, Any], *, insecure_tls: bool = False)
     if (cert is None) != (key is None):
         raise ConfigError(f"{user_path}: client-certificate-data and client-key-data go together")
     return RemoteCluster(
-        server=_server(cluster.get("server"), f"{cluster_path}.server"),
+        server=server_url(cluster.get("server"), f"{cluster_path}.server"),
         ca_data=_data(cluster, "certificate-authority-data", cluster_path),
         cert_data=cert,
         key_data=key,
@@ -187,7 +187,8 @@ def _data(section: Mapping[str, Any], name: str, path: str) -> bytes | None:
         raise ConfigError(f"{path}.{name} is not valid base64") from error
 
 
-def _server(value: object, path: str) -> str:
+def server_url(value: object, path: str) -> str:
+    """An API server URL without a trailing slash; ConfigError naming `path` for anything else."""
     if not isinstance(value, str) or not value:
         raise ConfigError(f"{path} is not set")
     try:
@@ -250,7 +251,24 @@ async def open_remote(
         context = ssl_context(cluster)
     except ConfigError as error:
         raise ConfigError(f"key '{used}': {error}") from error
+    return await open_cluster(cluster, context, options)
+
+
+async def open_cluster(
+    cluster: RemoteCluster,
+    context: ssl.SSLContext,
+    options: ConnectionOptions,
+    *,
+    bearer: Callable[[], Awaitable[str]] | None = None,
+) -> Kube:
+    """A client for `cluster`; `bearer` gives the token anew before each request (it may renew it)."""
     configuration = Configuration(host=cluster.server)
     if cluster.authorization:
         configuration.api_key = {"authorization": cluster.authorization}
+    if bearer is not None:
+
+        async def refresh(settings: Configuration) -> None:
+            settings.api_key = {"authorization": f"Bearer {await bearer()}"}
+
+        configuration.refresh_api_key_hook = refresh
     return await open_client(options, configuration, ssl_context=context)

@@ -10,6 +10,7 @@ from reflow.api.annotations import REQUESTED_AT
 from reflow.api.meta import ObjectRef
 from reflow.kube.client import Kube
 from reflow.kube.errors import NotFound
+from reflow.runtime.features import DEFAULT_GATES, FeatureGates
 from tests.controllers.conftest import StartControllers
 from tests.controllers.kustomize.conftest import KUSTOMIZE, MakeSource, condition, failing, ready_for
 from tests.controllers.kustomize.test_apply import config_map
@@ -104,3 +105,36 @@ async def test_ready_expr_over_dep_decides_whether_a_dependency_is_ready(
     await kube.create(source.kustomization("other", path="./other", dependsOn=[{"name": "db", "readyExpr": wrong}]))
     waiting = await source.until("other", failing("DependencyNotReady"))
     assert "is not ready according to readyExpr eval" in condition(waiting, "Ready")["message"]  # type: ignore[index]
+
+
+async def test_with_additive_cel_dependency_check_ready_expr_adds_to_the_built_in_check(
+    kube: Kube, namespace: str, start_controllers: StartControllers, git_source: MakeSource
+) -> None:
+    files = {f"{name}/cm.yaml": config_map(name, namespace, tier=name) for name in ("db", "app", "base", "top", "both")}
+    source, revision = await git_source(files)
+    gates = FeatureGates.parse("AdditiveCELDependencyCheck=true", DEFAULT_GATES)
+    await start_controllers("source", "kustomize", feature_gates=gates)
+    db = source.kustomization("db", path="./db", dependsOn=[{"name": "missing"}])
+    db["metadata"]["labels"] = {"tier": "db"}
+    base = source.kustomization("base", path="./base")
+    base["metadata"]["labels"] = {"tier": "base"}
+    await kube.create(db)
+    await kube.create(base)
+    await source.until("db", failing("DependencyNotReady"))
+    await source.until("base", ready_for(revision))
+
+    # The expression holds, but db is not Ready: the built-in check still holds app back (off, app went ahead).
+    holds = "dep.metadata.labels.tier == 'db'"
+    await kube.create(source.kustomization("app", path="./app", dependsOn=[{"name": "db", "readyExpr": holds}]))
+    app = await source.until("app", failing("DependencyNotReady"))
+    assert condition(app, "Ready")["message"] == f"dependency not ready: dependency '{namespace}/db' is not ready"  # type: ignore[index]
+
+    # base is Ready, but the expression does not hold: it is still evaluated.
+    fails = "dep.metadata.labels.tier == 'cache'"
+    await kube.create(source.kustomization("top", path="./top", dependsOn=[{"name": "base", "readyExpr": fails}]))
+    top = await source.until("top", failing("DependencyNotReady"))
+    assert "is not ready according to readyExpr eval" in condition(top, "Ready")["message"]  # type: ignore[index]
+
+    both = "dep.metadata.labels.tier == 'base'"
+    await kube.create(source.kustomization("both", path="./both", dependsOn=[{"name": "base", "readyExpr": both}]))
+    await source.until("both", ready_for(revision))

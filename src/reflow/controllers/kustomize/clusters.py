@@ -5,15 +5,16 @@ from __future__ import annotations
 import asyncio
 
 from reflow.api.kustomize import Kustomization
-from reflow.api.meta import ObjectRef
+from reflow.api.meta import KubeConfigReference, ObjectRef
 from reflow.kube.client import Kube
 from reflow.kube.errors import KubeError, NotFound
 from reflow.kube.options import ConnectionOptions
 from reflow.kube.remote import open_remote
+from reflow.kube.secretless import cluster_parameters, open_generic
 from reflow.runtime.errors import ReconcileError
 
-RemoteKey = tuple[str, str, str]
-"""(namespace, Secret name, Secret resourceVersion): a new version of the Secret means a new client."""
+RemoteKey = tuple[str, str, str, str]
+"""(namespace, kind, name, resourceVersion) of the kubeconfig Secret or ConfigMap: a new version means a new client."""
 
 
 def service_account_user(namespace: str, name: str) -> str:
@@ -22,7 +23,8 @@ def service_account_user(namespace: str, name: str) -> str:
 
 
 class Clusters:
-    """Clients per Kustomization; remote clients are cached by kubeconfig Secret version and closed at the end.
+    """Clients per Kustomization; remote clients are cached by the version of their kubeconfig Secret or
+    ConfigMap (with the ServiceAccount token a ConfigMap's client requested) and closed at the end.
 
     `insecure_tls` lets a kubeconfig Secret turn off the server's certificate check (`--insecure-kubeconfig-tls`).
     """
@@ -38,29 +40,35 @@ class Clusters:
         namespace = ks.metadata.namespace or "default"
         base = self.kube
         if ks.spec.kube_config is not None:
-            base = await self._remote_client(ks, namespace)
+            base = await self._remote_client(ks.spec.kube_config, namespace)
         account = ks.spec.service_account_name or (None if ks.spec.kube_config else self.default_service_account)
         if account:
             return base.impersonating(service_account_user(namespace, account))
         return base
 
-    async def _remote_client(self, ks: Kustomization, namespace: str) -> Kube:
-        reference = ks.spec.kube_config.secret_ref if ks.spec.kube_config else None
-        if reference is None:
-            raise ReconcileError("kubeConfig.configMapRef (cloud provider login) is not supported by reflow yet")
-        where = f"Secret '{namespace}/{reference.name}'"
+    async def _remote_client(self, reference: KubeConfigReference, namespace: str) -> Kube:
+        if reference.secret_ref is not None:
+            kind, name = "Secret", reference.secret_ref.name
+        elif reference.config_map_ref is not None:
+            kind, name = "ConfigMap", reference.config_map_ref.name
+        else:
+            raise ReconcileError("kubeConfig names neither a secretRef nor a configMapRef")
+        where = f"{kind} '{namespace}/{name}'"
         try:
-            secret = await self.kube.get(ObjectRef("v1", "Secret", reference.name, namespace))
+            source = await self.kube.get(ObjectRef("v1", kind, name, namespace))
         except NotFound as error:
             raise ReconcileError(f"kubeconfig {where} not found") from error
-        key: RemoteKey = (namespace, reference.name, secret["metadata"]["resourceVersion"])
+        key: RemoteKey = (namespace, kind, name, source["metadata"]["resourceVersion"])
         if key in self._remote:
             return self._remote[key]
-        for stale in [k for k in self._remote if k[:2] == key[:2]]:
+        for stale in [k for k in self._remote if k[:3] == key[:3]]:
             await self._remote.pop(stale).close()
         options = ConnectionOptions(user_agent=self.kube.options.user_agent)
         try:
-            client = await open_remote(secret, reference.key, options, insecure_tls=self.insecure_tls)
+            if reference.secret_ref is not None:
+                client = await open_remote(source, reference.secret_ref.key, options, insecure_tls=self.insecure_tls)
+            else:
+                client = await open_generic(cluster_parameters(source), self.kube, namespace, options)
         except KubeError as error:
             raise ReconcileError(f"kubeconfig {where}: {error}") from error
         self._remote[key] = client
