@@ -53,6 +53,14 @@ async def kube(kubeconfig: Path) -> AsyncIterator[Kube]:
 
 
 @pytest.fixture
+async def counted(kubeconfig: Path) -> AsyncIterator[tuple[Kube, str]]:
+    """A client with its own user agent, so the audit log tells which requests it sent (`tests.audit`)."""
+    agent = f"reflow-counted-{secrets.token_hex(4)}"
+    async with connect(ConnectionOptions(kubeconfig=str(kubeconfig), user_agent=agent)) as client:
+        yield client, agent
+
+
+@pytest.fixture
 async def namespace(kube: Kube) -> AsyncIterator[str]:
     """A fresh namespace for one test, deleted afterwards."""
     name = f"t-{secrets.token_hex(4)}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reflow.api.duration import format_duration, parse_duration
+from reflow.api.duration import format_duration, go_duration_string, parse_duration
 
 
 @pytest.mark.parametrize(
@@ -34,3 +34,22 @@ def test_parse_duration_refuses_text_that_is_not_a_go_duration(text: str) -> Non
 )
 def test_format_duration_writes_go_style(seconds: float, text: str) -> None:
     assert format_duration(seconds) == text
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        pytest.param(0, "0s", id="zero"),
+        pytest.param(600, "10m0s", id="interval-minutes"),
+        pytest.param(3600, "1h0m0s", id="hour-keeps-zero-units"),
+        pytest.param(3723.5, "1h2m3.5s", id="all-units"),
+        pytest.param(1.234567891, "1.234567891s", id="nanosecond-fraction"),
+        pytest.param(0.25, "250ms", id="milliseconds"),
+        pytest.param(0.0015, "1.5ms", id="fractional-milliseconds"),
+        pytest.param(1.2e-6, "1.2µs", id="microseconds"),
+        pytest.param(5e-9, "5ns", id="nanoseconds"),
+        pytest.param(-90, "-1m30s", id="negative"),
+    ],
+)
+def test_go_duration_string_prints_what_go_prints(seconds: float, text: str) -> None:
+    assert go_duration_string(seconds) == text

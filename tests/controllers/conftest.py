@@ -34,11 +34,14 @@ async def start_controllers(
 ) -> AsyncIterator[StartControllers]:
     """Run reflow controllers (by Flux name) watching only the test's namespace; stopped afterwards.
 
-    Keyword arguments override the runtime settings; `controller_options` the controllers' flags.
+    Keyword arguments override the runtime settings; `controller_options` the controllers' flags; `client`
+    the connection the controllers use (e.g. one with its own user agent, to find its requests in the audit log).
     """
     running = AsyncExitStack()
 
-    async def start(*names: str, controller_options: Mapping[str, Any] | None = None, **overrides: Any) -> Manager:
+    async def start(
+        *names: str, controller_options: Mapping[str, Any] | None = None, client: Kube | None = None, **overrides: Any
+    ) -> Manager:
         settings = RuntimeSettings(
             watch_all_namespaces=False,
             runtime_namespace=namespace,
@@ -53,9 +56,10 @@ async def start_controllers(
             storage=StorageSettings(storage_path=tmp_path / "artifacts", storage_addr="127.0.0.1:0"),
             **(controller_options or {}),
         )
-        manager = Manager(kube, settings)
+        connection = client or kube
+        manager = Manager(connection, settings)
         for name in registry.resolve(names):
-            registry.setup(name)(manager, kube, settings, options)
+            registry.setup(name)(manager, connection, settings, options)
         return await running.enter_async_context(manager.running())
 
     async with running:

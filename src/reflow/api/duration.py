@@ -29,3 +29,30 @@ def format_duration(seconds: float) -> str:
     minutes, secs = divmod(rest, 60)
     parts = [f"{hours}h" if hours else "", f"{minutes}m" if minutes else "", f"{secs}s" if secs else ""]
     return "".join(parts) or "0s"
+
+
+def go_duration_string(seconds: float) -> str:
+    """What Go's `time.Duration.String` prints, to the nanosecond: `1.5s`, `10m0s`, `1h0m0s`, `250ms`, `1.2µs`."""
+    nanos = round(seconds * 1e9)
+    sign, nanos = ("-" if nanos < 0 else ""), abs(nanos)
+    if nanos == 0:
+        return "0s"
+    if nanos < 1_000:
+        return f"{sign}{nanos}ns"
+    if nanos < 1_000_000:
+        return f"{sign}{_decimal(nanos, 1_000)}µs"
+    if nanos < 1_000_000_000:
+        return f"{sign}{_decimal(nanos, 1_000_000)}ms"
+    hours, rest = divmod(nanos, 3_600_000_000_000)
+    minutes, rest = divmod(rest, 60_000_000_000)
+    secs = f"{_decimal(rest, 1_000_000_000)}s"
+    if hours:
+        return f"{sign}{hours}h{minutes}m{secs}"
+    return f"{sign}{minutes}m{secs}" if minutes else f"{sign}{secs}"
+
+
+def _decimal(value: int, unit: int) -> str:
+    """`value / unit` written with as many decimals as it needs (none when whole)."""
+    whole, fraction = divmod(value, unit)
+    decimals = str(fraction).rjust(len(str(unit)) - 1, "0").rstrip("0")
+    return f"{whole}.{decimals}" if decimals else str(whole)

@@ -256,6 +256,8 @@ class Controller(Generic[T]):
                 live, outcome.event_type, outcome.event_reason, outcome.event_message, outcome.event_metadata
             )
             await self.recorder.emit(event)
+        for notice in outcome.notices:
+            await self.recorder.emit(event_for(live, NORMAL, notice.reason, notice.message, notice.metadata))
         self._schedule(key, ended)
 
     def _schedule(self, key: Key, ended: Ended) -> None:

@@ -23,6 +23,9 @@ NORMAL = "Normal"
 WARNING = "Warning"
 MESSAGE_LIMIT = 39000
 """The notification controller's limit on an event message."""
+COMMIT_STATUS = "commit_status"
+COMMIT_STATUS_UPDATE = "update"
+"""Event metadata `<group>/commit_status: update`: the run finished, so commit-status providers report the commit."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -8,7 +8,7 @@ from typing import Any
 from reflow.api.meta import Manifest
 from reflow.runtime.errors import ReconcileError
 from reflow.runtime.events import NORMAL
-from reflow.runtime.result import Conditions, Result
+from reflow.runtime.result import Conditions, Notice, Result
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -25,6 +25,8 @@ class Outcome:
     event_reason: str | None = None
     event_message: str | None = None
     event_metadata: dict[str, str] | None = None
+    notices: tuple[Notice, ...] = ()
+    """Normal events emitted after the outcome's event."""
 
 
 def success(result: Result) -> Outcome:
@@ -39,6 +41,7 @@ def success(result: Result) -> Outcome:
         event_reason=result.event_reason or result.reason,
         event_message=result.event,
         event_metadata=dict(result.event_metadata),
+        notices=result.notices,
     )
 
 

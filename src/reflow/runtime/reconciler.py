@@ -6,7 +6,8 @@ The runtime parses the object once (`parse`), bounds the run by `timeout(obj)`, 
 | ended with        | Ready                         | Stalled | next run                            | event           |
 |-------------------|-------------------------------|---------|-------------------------------------|-----------------|
 | `Result`          | True, its `reason`, `ready`   | removed | `requeue_after` or `interval(obj)`, | Normal, if it   |
-|                   |                               |         | jittered; none if both are None     | has an `event`  |
+|                   |                               |         | jittered; none if both are None     | has an `event`; |
+|                   |                               |         |                                     | its `notices`   |
 | `Waiting`         | False, its reason             | removed | its `requeue_after`                 | Normal          |
 | …with `stalled`   | False, its reason             | True    | none until the generation changes   | Warning         |
 | `ReconcileError`  | False, its reason             | removed | `retry_interval(obj)` or backoff    | Warning         |

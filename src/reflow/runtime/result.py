@@ -19,6 +19,17 @@ class ConditionState:
 
 
 Conditions = Mapping[str, "ConditionState | None"]
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A Normal event that a successful reconcile emits whether or not it changed anything."""
+
+    reason: str
+    message: str
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+
 """Condition type → its new state, or None to remove it."""
 
 
@@ -29,7 +40,7 @@ class Result:
     `ready` becomes the Ready=True message; `requeue_after` is in seconds (None: wait for the next
     event); `status` holds kind-specific status fields to merge (None values delete a field);
     `conditions` sets or removes kind-specific conditions; `event`, when set, is emitted as a Normal
-    event with `event_reason`, for runs that changed something.
+    event with `event_reason`, for runs that changed something; then each of `notices`, in order.
     """
 
     ready: str
@@ -40,3 +51,4 @@ class Result:
     event: str | None = None
     event_reason: str | None = None
     event_metadata: Mapping[str, str] = field(default_factory=dict)
+    notices: tuple[Notice, ...] = ()

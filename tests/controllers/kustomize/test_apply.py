@@ -66,7 +66,11 @@ async def test_first_apply_noop_change_prune_and_deletion(
         kube, namespace, lambda items: any(e["reason"] == "ReconciliationSucceeded" for e in items)
     )
     events = [e for e in recorded if e["involvedObject"]["name"] == "app"]
-    created = [e["message"] for e in events if e["reason"] == "ReconciliationSucceeded"]
+    created = [
+        e["message"]
+        for e in events
+        if e["reason"] == "ReconciliationSucceeded" and not e["message"].startswith("Reconciliation finished")
+    ]
     assert created == [f"ConfigMap/{namespace}/settings created\nDeployment/{namespace}/web created"]
 
     versions = {

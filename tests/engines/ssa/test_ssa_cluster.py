@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import secrets
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -30,10 +27,10 @@ from reflow.engines.ssa import (
     wait_ready,
 )
 from reflow.engines.ssa.diff import MASK_AFTER, MASK_BEFORE
-from reflow.kube.client import Kube, connect
+from reflow.kube.client import Kube
 from reflow.kube.errors import NotFound
-from reflow.kube.options import ConnectionOptions
 from reflow.kube.wait import wait_for
+from tests.audit import audited
 
 OPTIONS = ApplyOptions(field_manager="reflow-ssa-tests")
 OWNER = owner_labels("apps", "flux-system")
@@ -104,22 +101,6 @@ async def versions(kube: Kube, objects: list[Manifest]) -> dict[str, str]:
         str(ObjectRef.of(obj)): str(obj["metadata"].get("generation") or obj["metadata"]["resourceVersion"])
         for obj in live
     }
-
-
-@pytest.fixture
-async def counted(kubeconfig: Path) -> AsyncIterator[tuple[Kube, str]]:
-    """A client with its own user agent, so the audit log tells which requests it sent."""
-    agent = f"reflow-ssa-{secrets.token_hex(4)}"
-    async with connect(ConnectionOptions(kubeconfig=str(kubeconfig), user_agent=agent)) as client:
-        yield client, agent
-
-
-def audited(plane: LocalPlane, agent: str, namespace: str) -> list[Manifest]:
-    """The audit events of requests this user agent sent about objects in one namespace."""
-    events = [json.loads(line) for line in plane.audit_log.read_text().splitlines() if line.strip()]
-    return [
-        e for e in events if e.get("userAgent") == agent and (e.get("objectRef") or {}).get("namespace") == namespace
-    ]
 
 
 async def test_first_apply_creates_then_a_no_op_sends_only_dry_runs_then_a_change_configures(

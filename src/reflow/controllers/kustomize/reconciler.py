@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -22,13 +23,14 @@ from reflow.api.conditions import (
     SUCCEEDED,
     is_true,
 )
-from reflow.api.duration import format_duration
+from reflow.api.duration import format_duration, go_duration_string
 from reflow.api.kustomize import Kustomization
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.api.wire import parse_object, render
 from reflow.controllers.kustomize.clusters import Clusters
 from reflow.controllers.kustomize.decryptor import SopsDecryptor
 from reflow.controllers.kustomize.dependencies import dependency_problem, ready_expr_problem, same_source
+from reflow.controllers.kustomize.history import manifests_digest
 from reflow.controllers.kustomize.inputs import decryption_keys, substitution_sources
 from reflow.controllers.kustomize.run import Run
 from reflow.controllers.kustomize.sources import SourceArtifact, SourceKey, Sources
@@ -42,6 +44,7 @@ from reflow.engines.ssa import (
     ApplyOptions,
     ChangeSet,
     GroupKind,
+    IgnoreRules,
     ObjectWatcher,
     PruneError,
     PruneOptions,
@@ -59,9 +62,10 @@ from reflow.engines.ssa.inventory import refs as inventory_refs
 from reflow.engines.ssa.prune import waits_for_termination
 from reflow.kube.client import Kube
 from reflow.runtime.errors import ReconcileError, StalledError, Waiting
+from reflow.runtime.events import COMMIT_STATUS, COMMIT_STATUS_UPDATE
 from reflow.runtime.features import FeatureGates
 from reflow.runtime.reconciler import Progress, Reconciler
-from reflow.runtime.result import ConditionState, Result
+from reflow.runtime.result import ConditionState, Notice, Result
 
 FIELD_MANAGER = Kustomization.KIND.controller
 ALWAYS_CURRENT = frozenset(
@@ -112,10 +116,26 @@ def expressions(ks: Kustomization) -> tuple[CELStatusReader, tuple[Expression | 
     return reader, ready
 
 
-def unhealthy(run: Run, reason: str, message: str) -> ReconcileError:
-    """The failure of a health check: Ready and Healthy both False with `reason`."""
+def unhealthy(run: Run, reason: str, message: str, *, recorded: bool = True) -> ReconcileError:
+    """The failure of a health check: Ready and Healthy both False with `reason`, in the history when `recorded`."""
     state = ConditionState("False", reason, message)
-    return ReconcileError(message, reason=reason, status=run.status(), conditions={HEALTHY: state})
+    status = run.status(reason if recorded else None)
+    return ReconcileError(message, reason=reason, status=status, conditions={HEALTHY: state})
+
+
+def ignore_rules(ks: Kustomization) -> IgnoreRules:
+    """Compile `spec.ignore`; an invalid pointer, regular expression or selector stalls the Kustomization."""
+    try:
+        return IgnoreRules.compile(ks.spec.ignore)
+    except ValueError as error:
+        raise StalledError(f"invalid drift ignore rule: {error}", reason=INVALID_SPEC) from error
+
+
+def finished(run: Run) -> Notice:
+    """Flux's "Reconciliation finished" event, which commit-status providers take as the deployment of the revision."""
+    message = (f"Reconciliation finished in {go_duration_string(run.took)}, "
+               f"next run in {go_duration_string(run.ks.spec.interval)}")  # fmt: skip
+    return Notice(RECONCILIATION_SUCCEEDED, message, {**run.event_metadata(), COMMIT_STATUS: COMMIT_STATUS_UPDATE})
 
 
 def change_event(changes: ChangeSet) -> str | None:
@@ -178,14 +198,17 @@ class KustomizationReconciler(Reconciler[Kustomization]):
 
     async def reconcile(self, ks: Kustomization, progress: Progress) -> Result:
         """Apply the source's manifests for this Kustomization, prune what left them, and check their health."""
+        started = time.monotonic()
         health, ready_exprs = expressions(ks)
+        ignore = ignore_rules(ks)
         artifact = self._ready_artifact(ks)
         self._check_dependencies(ks, artifact.revision, ready_exprs)
         client = await self.clusters.client(ks)
         run = Run(ks=ks, artifact=artifact, client=client, timeout=self.apply_timeout(ks), health=health,
-                  progress=progress)  # fmt: skip
+                  progress=progress, started=started)  # fmt: skip
         objects = await self._build(run)
-        applied = await self._apply(run, objects)
+        run = replace(run, digest=await asyncio.to_thread(manifests_digest, objects))
+        applied = await self._apply(run, objects, ignore)
         run = replace(run, applied=applied)
         if ks.spec.prune:
             run = replace(run, pruned=await self._prune(run, stale(ks.status.inventory, applied.inventory())))
@@ -198,6 +221,7 @@ class KustomizationReconciler(Reconciler[Kustomization]):
             event=change_event(run.changes),
             event_reason=RECONCILIATION_SUCCEEDED,
             event_metadata=run.event_metadata(),
+            notices=(finished(run),),
         )
 
     def _ready_artifact(self, ks: Kustomization) -> SourceArtifact:
@@ -273,7 +297,7 @@ class KustomizationReconciler(Reconciler[Kustomization]):
             raise ReconcileError(f"failed to fetch artifact: {error}", reason=error.reason,
                                  status=run.status()) from error  # fmt: skip
 
-    async def _apply(self, run: Run, objects: Sequence[Manifest]) -> ChangeSet:
+    async def _apply(self, run: Run, objects: Sequence[Manifest], ignore: IgnoreRules) -> ChangeSet:
         options = ApplyOptions(
             field_manager=FIELD_MANAGER,
             force=run.ks.spec.force,
@@ -282,18 +306,19 @@ class KustomizationReconciler(Reconciler[Kustomization]):
             custom_stage_kinds=frozenset(GroupKind.parse(kind) for kind in self.options.custom_apply_stage_kinds),
             override_managers=self.options.override_managers,
             override_managers_before_dry_run=self.options.override_managers_before_dry_run,
+            ignore=ignore,
         )
         try:
             return await apply_staged(run.client, objects, options, watcher=self.watcher)
         except ApplyError as error:
-            raise ReconcileError(str(error), reason=error.reason, status=run.status()) from error
+            raise ReconcileError(str(error), reason=error.reason, status=run.status(error.reason)) from error
 
     async def _prune(self, run: Run, doomed: Iterable[ObjectRef]) -> ChangeSet:
         labels = owner_labels(run.ks.metadata.name, run.ks.metadata.namespace or "")
         try:
             return await prune(run.client, doomed, PruneOptions(owner_labels=labels))
         except PruneError as error:
-            raise ReconcileError(str(error), reason=error.reason, status=run.status()) from error
+            raise ReconcileError(str(error), reason=error.reason, status=run.status(error.reason)) from error
 
     async def _health(self, run: Run, applied: ChangeSet) -> ConditionState | None:
         """The Healthy condition once the checked objects are Current; None when nothing is checked.
@@ -315,7 +340,7 @@ class KustomizationReconciler(Reconciler[Kustomization]):
         except WaitCanceled as error:
             revision = run.artifact.revision
             message = f"health check canceled: a new revision of the source appeared while waiting for {revision}"
-            raise unhealthy(run, error.reason, message) from error
+            raise unhealthy(run, error.reason, message, recorded=False) from error
         if not result.ready:
             message = f"health check failed after {format_duration(run.timeout)}: {result.health.message}"
             raise unhealthy(run, HEALTH_CHECK_FAILED, message)

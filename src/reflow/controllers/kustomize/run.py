@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
+from reflow.api.conditions import RECONCILIATION_SUCCEEDED
 from reflow.api.kustomize import Kustomization
 from reflow.api.meta import Manifest
 from reflow.api.wire import render
+from reflow.controllers.kustomize.history import recorded
 from reflow.controllers.kustomize.sources import SourceArtifact
 from reflow.engines.health.cel import CELStatusReader
 from reflow.engines.ssa import ChangeSet
@@ -20,6 +24,7 @@ class Run:
 
     Whatever stage fails, its error records `status()`: the revision attempted and, once the apply has
     run, the new inventory, so a failed health check still leaves the inventory of what was applied.
+    Once the manifests are built, a run that ends with an outcome Flux records also enters the history.
     """
 
     ks: Kustomization
@@ -32,6 +37,10 @@ class Run:
     health: CELStatusReader
     """The parsed `spec.healthCheckExprs`."""
     progress: Progress
+    started: float
+    """When the run started (monotonic seconds): history and the finished event tell how long it took."""
+    digest: str | None = None
+    """Digest of the built manifests; None until the build has run."""
     applied: ChangeSet | None = None
     """What the apply did; None until it has run."""
     pruned: ChangeSet = field(default_factory=ChangeSet)
@@ -42,17 +51,27 @@ class Run:
         """Everything this run did, applied then pruned."""
         return (self.applied or ChangeSet()) + self.pruned
 
-    def status(self) -> Manifest:
-        """The status fields every outcome records: the revision attempted and, after the apply, the inventory."""
+    @property
+    def took(self) -> float:
+        """Seconds since the run started."""
+        return time.monotonic() - self.started
+
+    def status(self, outcome: str | None = None) -> Manifest:
+        """The status fields every outcome records: the revision attempted and, after the apply, the inventory;
+        with an `outcome` (the Ready reason) once the manifests are built, the history with this run in it."""
         fields: Manifest = {"lastAttemptedRevision": self.artifact.revision}
         if self.applied is not None:
             fields["inventory"] = render(self.applied.inventory())
+        if outcome is not None and self.digest is not None:
+            history = recorded(self.ks.status.history, digest=self.digest, status=outcome, at=datetime.now(UTC),
+                               took=self.took, metadata=self.event_metadata())  # fmt: skip
+            fields["history"] = [render(snapshot) for snapshot in history]
         return fields
 
     def applied_status(self) -> Manifest:
         """The status fields of a run that succeeded: also the revision now applied (and its origin, or none)."""
         return {
-            **self.status(),
+            **self.status(RECONCILIATION_SUCCEEDED),
             "lastAppliedRevision": self.artifact.revision,
             "lastAppliedOriginRevision": self.artifact.origin_revision,
         }

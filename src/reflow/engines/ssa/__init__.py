@@ -6,6 +6,7 @@ from .apply import Applier, ApplyError, ApplyOptions, ObjectError, apply_staged
 from .changeset import Action, Change, ChangeSet
 from .diff import FieldChange, diff, mask_secrets_for_diff
 from .drift import drifted
+from .ignore import IgnoreRules
 from .inventory import inventory_of, object_id, stale
 from .order import GroupKind, Stage, stage_order
 from .prune import DeletionPolicy, PruneError, PruneOptions, deletes_on_finalize, owner_labels, prune
@@ -30,6 +31,7 @@ __all__ = [
     "DeletionPolicy",
     "FieldChange",
     "GroupKind",
+    "IgnoreRules",
     "NotReady",
     "ObjectError",
     "ObjectWatcher",

@@ -26,8 +26,17 @@ from reflow.kube.wait import wait_deleted
 
 from .changeset import Action, Change, ChangeSet
 from .drift import drifted, exists, maybe_changed
+from .ignore import IgnoreRules, Pointer, settle, settled
 from .order import GroupKind, Stage, is_crd, rank_groups, stages
-from .ownership import Cleanup, cleanup_patch, merge_managed, needs_cleanup, override_managers, takeover_managers
+from .ownership import (
+    Cleanup,
+    cleanup_patch,
+    merge_managed,
+    needs_cleanup,
+    override_managers,
+    owned_by_other_appliers,
+    takeover_managers,
+)
 from .wait import ObjectWatcher, status_of, wait_ready
 
 T = TypeVar("T")
@@ -54,6 +63,9 @@ class ApplyOptions:
     override_managers_before_dry_run: tuple[str, ...] = ()
     """Managers whose fields are taken over before the dry-run (Flux 2.10's
     `--override-manager-before-dry-run`), so the dry-run already shows their fields gone."""
+    ignore: IgnoreRules = field(default_factory=IgnoreRules)
+    """Fields left out of drift detection (`spec.ignore`); when an object is applied anyway, those that drifted
+    are left out of it (another applier owns them) or keep their live value (we are their only applier)."""
 
     def cleanup(self) -> Cleanup:
         return Cleanup(managers=takeover_managers(self.field_manager, self.override_managers))
@@ -87,6 +99,8 @@ class Plan:
     dry_run: Manifest | None = None
     patch: list[Manifest] = field(default_factory=list)
     recreate: bool = False
+    payload: Manifest | None = None
+    """What to apply when it is not `obj`: `obj` with its drifted ignored fields settled."""
 
     @property
     def ref(self) -> ObjectRef:
@@ -228,9 +242,26 @@ class Applier:
         if live is None:
             return Plan(obj=obj, action=Action.CREATED, dry_run=dry_run)
         patch = [] if merge else cleanup_patch(live, self._cleanup, field_manager)
-        if patch or drifted(live, dry_run):
-            return Plan(obj=obj, action=Action.CONFIGURED, dry_run=dry_run, patch=patch)
+        ignored = self.options.ignore.pointers(dry_run)
+        if patch or drifted(live, dry_run, ignored):
+            payload = self._settle(obj, live, dry_run, ignored, handed_over=bool(patch))
+            return Plan(obj=obj, action=Action.CONFIGURED, dry_run=dry_run, patch=patch, payload=payload)
         return Plan(obj=obj, action=Action.UNCHANGED, dry_run=dry_run)
+
+    def _settle(
+        self, obj: Manifest, live: Manifest, dry_run: Manifest, ignored: Sequence[Pointer], *, handed_over: bool
+    ) -> Manifest | None:
+        """`obj` with its drifted ignored fields settled, or None when none drifted.
+
+        Fields the cleanup patch hands over to us (kubectl's, the override managers') count as ours.
+        """
+        managers = self._cleanup.managers if handed_over else ()
+
+        def ours(entry: Manifest) -> bool:
+            return entry.get("manager") == self.options.field_manager or any(m.matches(entry) for m in managers)
+
+        decisions = settle(live, dry_run, ignored, lambda pointer: owned_by_other_appliers(live, pointer.tokens, ours))
+        return settled(obj, decisions) if decisions else None
 
     async def _write(self, plans: Sequence[Plan], done: ChangeSet) -> ChangeSet:
         """Apply the plans that write, kind rank by kind rank (concurrently within a rank)."""
@@ -250,7 +281,7 @@ class Applier:
                 await self._dry_run(plan.obj)
             if plan.patch:
                 await self.kube.patch(ref, plan.patch, content_type=JSON_PATCH, field_manager=manager)
-            applied = await self.kube.apply(plan.obj, field_manager=manager, force=True)
+            applied = await self.kube.apply(plan.payload or plan.obj, field_manager=manager, force=True)
         except NotFound as err:
             if plan.recreate:
                 return await self._write_one(replace(plan, recreate=False))

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from reflow.api.meta import Manifest
+
+from .ignore import Pointer, removed
 
 # Metadata the API server owns; it differs between a live object and a dry-run without any drift.
 SERVER_METADATA = frozenset(
@@ -18,15 +21,18 @@ def exists(dry_run: Manifest) -> bool:
     return bool((dry_run.get("metadata") or {}).get("resourceVersion"))
 
 
-def drifted(live: Manifest | None, dry_run: Manifest) -> bool:
+def drifted(live: Manifest | None, dry_run: Manifest, ignored: Sequence[Pointer] = ()) -> bool:
     """Whether applying would change the live object, as Flux decides.
 
     A dry-run of an object that does not exist yet always drifts. Otherwise labels, annotations and
     every top-level field but `metadata` and `status` are compared; what the API server owns
-    (managedFields, resourceVersion, generation, uid, creationTimestamp, status) never counts.
+    (managedFields, resourceVersion, generation, uid, creationTimestamp, status) never counts, nor do
+    the `ignored` fields (drift ignore rules), left out of both sides.
     """
     if live is None or not exists(dry_run):
         return True
+    if ignored:
+        live, dry_run = removed(live, ignored), removed(dry_run, ignored)
     live_meta, dry_meta = live.get("metadata") or {}, dry_run.get("metadata") or {}
     for key in ("labels", "annotations"):
         if (live_meta.get(key) or {}) != (dry_meta.get(key) or {}):

@@ -1,8 +1,10 @@
-"""Taking fields over from other managers (kubectl, client-side apply, `--override-manager`) and old metadata."""
+"""Field ownership: taking fields over from other managers (kubectl, `--override-manager`), removing old metadata,
+and telling which applier owns a field."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -140,3 +142,70 @@ def union(left: Manifest, right: Manifest) -> Manifest:
 
 def _escape(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
+
+
+def appliers(obj: Manifest) -> list[Manifest]:
+    """The object's `Apply` managedFields entries (subresources left out), each with its field set."""
+    entries = (obj.get("metadata") or {}).get("managedFields") or []
+    return [
+        e
+        for e in entries
+        if e.get("operation") == "Apply" and not e.get("subresource") and isinstance(e.get("fieldsV1"), dict)
+    ]
+
+
+def field_path(obj: Manifest, tokens: Sequence[str], entries: Sequence[Manifest]) -> tuple[str, ...] | None:
+    """The managedFields path (`f:spec`, `f:containers`, `k:{"name":"web"}`, …) of a JSON pointer's tokens.
+
+    A list index becomes the `k:` key, among those the entries record at that list, whose fields equal
+    the item's in `obj`. None when an index cannot be resolved so (an atomic list, a list of scalars,
+    an item no entry records, or an index past the end).
+    """
+    segments: list[str] = []
+    node: object = obj
+    for token in tokens:
+        if isinstance(node, list):
+            index = int(token) if token.isdigit() else len(node)
+            item = node[index] if index < len(node) else None
+            key = _merge_key(item, segments, entries) if isinstance(item, dict) else None
+            if key is None:
+                return None
+            segments.append(key)
+            node = item
+        else:
+            segments.append(f"f:{token}")
+            node = node.get(token) if isinstance(node, dict) else None
+    return tuple(segments)
+
+
+def _merge_key(item: Manifest, parent: Sequence[str], entries: Sequence[Manifest]) -> str | None:
+    for entry in entries:
+        for key in _walk(entry["fieldsV1"], parent) or {}:
+            if not key.startswith("k:"):
+                continue
+            try:
+                wanted = json.loads(key[2:])
+            except ValueError:
+                continue
+            if isinstance(wanted, dict) and all(item.get(k) == v for k, v in wanted.items()):
+                return str(key)
+    return None
+
+
+def _walk(fields: Manifest, segments: Sequence[str]) -> Manifest | None:
+    node: object = fields
+    for segment in segments:
+        node = node.get(segment) if isinstance(node, dict) else None
+    return node if isinstance(node, dict) else None
+
+
+def owned_by_other_appliers(obj: Manifest, tokens: Sequence[str], ours: Callable[[Manifest], bool]) -> bool:
+    """Whether an `Apply` entry that is not `ours` owns the field at the pointer's tokens.
+
+    A path that cannot be resolved in managedFields counts as not owned by another applier, as in Flux.
+    """
+    entries = appliers(obj)
+    path = field_path(obj, tokens, entries)
+    if not path:
+        return False
+    return any(not ours(entry) and path[-1] in (_walk(entry["fieldsV1"], path[:-1]) or {}) for entry in entries)
