@@ -177,3 +177,34 @@ async def test_diff_of_an_overlay_referring_to_bases_in_its_git_work_tree(
         "--ignore-not-found", "--no-progress-bar",
     )  # fmt: skip
     assert (result.code, result.stdout) == (1, f"► ConfigMap/{namespace}/dev-cm created\n"), result.stderr
+
+
+async def test_diff_leaves_out_fields_the_kustomization_ignores(
+    reflow: Reflow, kube: Kube, app: None, namespace: str, versions: tuple[Path, Path], tmp_path: Path
+) -> None:
+    await apply_build(reflow, kube, versions[0])
+    scaled = write(
+        tmp_path / "scaled",
+        {"deploy.yaml": deployment(3, "6.0.0"), "svc.yaml": SERVICE, "secret.yaml": secret(PASSWORD_V1),
+         "old.yaml": config_map("old")},
+    )  # fmt: skip
+    manifest = kustomization("app")
+    manifest["spec"]["targetNamespace"] = namespace
+    file = tmp_path / "ks.yaml"
+
+    def diff_with(ignore: list[dict[str, object]]) -> list[str]:
+        manifest["spec"]["ignore"] = ignore
+        file.write_text(yaml.safe_dump(manifest))
+        return ["diff", "kustomization", "app", "--path", str(scaled), "--kustomization-file", str(file),
+                "--no-progress-bar"]  # fmt: skip
+
+    counted = await reflow(*diff_with([]))
+    assert counted.code == 1, counted.stderr
+    assert f"Deployment/{namespace}/web drifted" in counted.stdout
+    ignored = await reflow(*diff_with([{"paths": ["/spec/replicas"], "target": {"kind": "Deployment"}}]))
+    assert (ignored.code, ignored.stdout) == (0, ""), ignored.stderr
+    other_kind = await reflow(*diff_with([{"paths": ["/spec/replicas"], "target": {"kind": "StatefulSet"}}]))
+    assert other_kind.code == 1, "a rule whose target selects nothing ignores nothing"
+    invalid = await reflow(*diff_with([{"paths": ["spec/replicas"]}]))
+    assert invalid.code == 2
+    assert "spec.ignore[0].paths" in invalid.stderr

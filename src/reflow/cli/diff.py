@@ -20,6 +20,7 @@ from reflow.cli.options import GlobalOptions, global_options
 from reflow.engines.ssa import inventory_of, mask_secrets_for_diff, stale
 from reflow.engines.ssa.apply import excluded
 from reflow.engines.ssa.drift import exists
+from reflow.engines.ssa.ignore import IgnoreRules, removed
 from reflow.engines.ssa.report import report
 from reflow.kube.client import Kube, connect
 from reflow.kube.errors import ApiError, NotFound
@@ -27,6 +28,10 @@ from reflow.kube.errors import ApiError, NotFound
 FIELD_MANAGER = "kustomize-controller"
 CONCURRENCY = 8
 ERROR_CODE = 2
+
+
+NO_RULES = IgnoreRules()
+"""No drift ignore rules: every field counts."""
 
 
 class Verdict(StrEnum):
@@ -61,8 +66,11 @@ class Outcome:
         return any(d.verdict in (Verdict.CREATED, Verdict.DRIFTED, Verdict.DELETED) for d in self.diffs)
 
 
-async def diff_object(kube: Kube, obj: Manifest) -> ObjectDiff:
-    """Server-side dry-run one object (force, as kustomize-controller) and compare it with the live one."""
+async def diff_object(kube: Kube, obj: Manifest, ignore: IgnoreRules = NO_RULES) -> ObjectDiff:
+    """Server-side dry-run one object (force, as kustomize-controller) and compare it with the live one.
+
+    Fields the Kustomization's `spec.ignore` rules select for this object are left out of both sides.
+    """
     ref = ObjectRef.of(obj)
     if excluded(obj):
         return ObjectDiff(ref, Verdict.SKIPPED)
@@ -73,20 +81,27 @@ async def diff_object(kube: Kube, obj: Manifest) -> ObjectDiff:
         return ObjectDiff(ref, Verdict.CREATED)  # its namespace (or the object, just deleted) is not there yet
     if live is None:
         return ObjectDiff(ref, Verdict.CREATED)
+    if pointers := ignore.pointers(obj):
+        live, merged = removed(live, pointers), removed(merged, pointers)
     masked_live, masked_merged = mask_secrets_for_diff(live, merged)
     text = report(masked_live or {}, masked_merged)
     return ObjectDiff(ref, Verdict.DRIFTED if text else Verdict.UNCHANGED, text)
 
 
-async def diff_objects(kube: Kube, objects: Sequence[Manifest], previous: Kustomization | None) -> Outcome:
-    """Diff every built object; with `previous` pruning, its inventory entries no longer built are deletions."""
+async def diff_objects(
+    kube: Kube, objects: Sequence[Manifest], previous: Kustomization | None, ignore: IgnoreRules = NO_RULES
+) -> Outcome:
+    """Diff every built object; with `previous` pruning, its inventory entries no longer built are deletions.
+
+    `ignore` holds the Kustomization's drift ignore rules, as the controller applies them.
+    """
     slots = asyncio.Semaphore(CONCURRENCY)
     results: list[ObjectDiff | str] = ["not run"] * len(objects)
 
     async def one(index: int, obj: Manifest) -> None:
         async with slots:
             try:
-                results[index] = await diff_object(kube, obj)
+                results[index] = await diff_object(kube, obj, ignore)
             except ApiError as error:
                 results[index] = f"{ObjectRef.of(obj)} dry-run failed: {error}"
 
@@ -134,9 +149,13 @@ async def _diff(name: str, path: Path, flags: DiffFlags, options: GlobalOptions)
             strict=flags.strict_substitute,
             options=options,
         )
+        try:
+            ignore = IgnoreRules.compile(built.kustomization.spec.ignore)
+        except ValueError as error:
+            raise LocalBuildError(f"invalid drift ignore rule: {error}") from error
         spinner = err.status("Kustomization diffing...: running dry-run") if flags.progress_bar else nullcontext()
         with spinner:
-            return await diff_objects(kube, built.objects, previous)
+            return await diff_objects(kube, built.objects, previous, ignore)
 
 
 STYLES = {Verdict.CREATED: "green", Verdict.DRIFTED: "default", Verdict.DELETED: "red"}
