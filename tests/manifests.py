@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from reflow.api.conditions import condition_true
+from collections.abc import Callable
+
+from reflow.api.conditions import condition, condition_true
 from reflow.api.meta import Manifest
 
 
@@ -38,3 +40,13 @@ def available(obj: Manifest | None) -> bool:
 def established(obj: Manifest | None) -> bool:
     """A CustomResourceDefinition's Established condition is True."""
     return condition_true(obj, "Established")
+
+
+def ready_is(status: str, message_part: str = "") -> Callable[[Manifest | None], bool]:
+    """A check that an object's Ready condition has this status and `message_part` in its message."""
+
+    def check(obj: Manifest | None) -> bool:
+        found = condition(obj, "Ready")
+        return found is not None and found["status"] == status and message_part in found["message"]
+
+    return check

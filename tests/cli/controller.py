@@ -11,19 +11,10 @@ from reflow.api.annotations import REQUESTED_AT
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.kube.client import Kube
 from reflow.kube.errors import Gone, NotFound, Unreachable
+from tests.cli.objects import ready_condition
 
 Outcome = Callable[[Manifest], Manifest]
 """Given the object, the status fields to write besides observedGeneration, lastHandledReconcileAt and Ready."""
-
-
-def condition(status: str, reason: str, message: str) -> Manifest:
-    return {
-        "type": "Ready",
-        "status": status,
-        "reason": reason,
-        "message": message,
-        "lastTransitionTime": "2026-01-01T00:00:00Z",
-    }
 
 
 def pending(obj: Manifest, done: set[tuple[str, str | None, int]]) -> bool:
@@ -43,13 +34,13 @@ def pending(obj: Manifest, done: set[tuple[str, str | None, int]]) -> bool:
 
 async def _handle(kube: Kube, obj: Manifest, ready: bool, message: str, fields: Manifest, delay: float) -> None:
     ref = ObjectRef.of(obj)
-    progress = {"conditions": [condition("Unknown", "Progressing", "reconciliation in progress")]}
+    progress = {"conditions": [ready_condition("Unknown", "reconciliation in progress", "Progressing")]}
     await kube.patch(ref, {"status": progress}, subresource="status")
     await asyncio.sleep(delay)
     status: Manifest = {
         "observedGeneration": obj["metadata"].get("generation"),
         "conditions": [
-            condition("True" if ready else "False", "Succeeded" if ready else "ReconciliationFailed", message)
+            ready_condition("True" if ready else "False", message, "Succeeded" if ready else "ReconciliationFailed")
         ],
         **fields,
     }

@@ -9,8 +9,9 @@ import pytest
 
 from reflow.api.meta import ObjectRef
 from reflow.kube.client import Kube
-from tests.cli.conftest import TESTDATA, Reflow, artifact
 from tests.cli.controller import stand_in
+from tests.cli.objects import artifact
+from tests.cli.runner import TESTDATA, Reflow
 
 GIT = ("source.toolkit.fluxcd.io/v1", "GitRepository")
 KS = ("kustomize.toolkit.fluxcd.io/v1", "Kustomization")

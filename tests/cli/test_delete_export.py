@@ -7,7 +7,8 @@ import pytest
 from reflow.api.meta import ObjectRef
 from reflow.kube.client import Kube
 from reflow.kube.errors import NotFound
-from tests.cli.conftest import TESTDATA, ObjectFactory, Reflow, artifact, git_repository, kustomization, ready_condition
+from tests.cli.objects import ObjectFactory, artifact, git_repository, kustomization, ready_condition
+from tests.cli.runner import TESTDATA, Reflow
 
 GIT = ("source.toolkit.fluxcd.io/v1", "GitRepository")
 

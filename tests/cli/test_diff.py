@@ -10,8 +10,9 @@ import yaml
 
 from reflow.api.meta import ObjectRef
 from reflow.kube.client import Kube
-from tests.cli.conftest import TESTDATA, ObjectFactory, Reflow, kustomization
+from tests.cli.objects import ObjectFactory, kustomization
 from tests.cli.repository import repository
+from tests.cli.runner import TESTDATA, Reflow
 
 GOLDEN = TESTDATA / "diff"
 PASSWORD_V1 = "correct-horse"

@@ -23,9 +23,9 @@ from reflow.api.meta import Manifest, ObjectRef
 from reflow.kube.client import Kube
 from reflow.kube.errors import NotFound
 from reflow.kube.wait import wait_deleted, wait_for
-from tests.controllers.conftest import StartControllers
 from tests.fixtures_git import GIT_USERNAME
 from tests.gitservers import GitHttpServer, Repo
+from tests.managers import StartControllers
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 SOURCE = "source.toolkit.fluxcd.io/v1"

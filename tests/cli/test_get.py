@@ -9,7 +9,8 @@ import yaml
 
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.kube.client import Kube
-from tests.cli.conftest import ObjectFactory, Reflow, kustomization, lines, ready_condition
+from tests.cli.objects import ObjectFactory, kustomization, ready_condition
+from tests.cli.runner import Reflow, lines
 from tests.cli.streaming import streaming
 
 

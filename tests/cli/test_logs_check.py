@@ -9,7 +9,7 @@ from pathlib import Path
 from reflow.api.meta import ObjectRef
 from reflow.kube.client import Kube
 from reflow.kube.wait import wait_for
-from tests.cli.conftest import Reflow, lines
+from tests.cli.runner import Reflow, lines
 from tests.cli.streaming import streaming
 from tests.manifests import available, deployment
 

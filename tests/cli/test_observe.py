@@ -8,16 +8,8 @@ import yaml
 
 from reflow.api.meta import Manifest
 from reflow.kube.client import Kube
-from tests.cli.conftest import (
-    TESTDATA,
-    ObjectFactory,
-    Reflow,
-    artifact,
-    git_repository,
-    kustomization,
-    lines,
-    ready_condition,
-)
+from tests.cli.objects import ObjectFactory, artifact, git_repository, kustomization, ready_condition
+from tests.cli.runner import TESTDATA, Reflow, lines
 
 
 def event(namespace: str, name: str, kind: str, obj: str, reason: str, message: str, at: str) -> Manifest:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from reflow.api.annotations import REQUESTED_AT
 from reflow.api.meta import ObjectRef
 from reflow.kube.client import Kube
-from tests.cli.conftest import ObjectFactory, Reflow, artifact, git_repository, kustomization, ready_condition
 from tests.cli.controller import stand_in
+from tests.cli.objects import ObjectFactory, artifact, git_repository, kustomization, ready_condition
+from tests.cli.runner import Reflow
 
 GIT = ("source.toolkit.fluxcd.io/v1", "GitRepository")
 KS = ("kustomize.toolkit.fluxcd.io/v1", "Kustomization")

@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from reflow.controllers import registry
-
-from .conftest import StartControllers
+from tests.managers import StartControllers
 
 
 async def test_all_controllers_in_one_process_watch_git_repositories_once(start_controllers: StartControllers) -> None:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 from pathlib import Path
 
+import aiohttp
 import pytest
+import yaml
 
 from reflow.api.meta import Manifest, ObjectRef
+from reflow.dev.plane import LocalPlane
 from reflow.kube.client import Kube, connect
 from reflow.kube.discovery import Resource
-from reflow.kube.errors import AlreadyExists, Conflict, Forbidden, NotFound, Unreachable
+from reflow.kube.errors import AlreadyExists, Conflict, Forbidden, Gone, NotFound, Unreachable
 from reflow.kube.options import ConnectionOptions
 from tests.manifests import config_map
 
@@ -22,6 +26,24 @@ def closed_loopback_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+async def compact_history(plane: LocalPlane) -> int:
+    """Compact the plane's etcd, physically, to its current revision through etcd's HTTP gateway; that revision."""
+    config = next(
+        doc
+        for doc in yaml.safe_load_all((plane.cluster_dir / "kwok.yaml").read_text())
+        if doc and doc.get("kind") == "KwokctlConfiguration"
+    )
+    etcd = f"http://127.0.0.1:{config['options']['etcdPort']}/v3/kv"
+    async with aiohttp.ClientSession() as session:
+        async with session.post(
+            f"{etcd}/range", json={"key": "AA=="}
+        ) as answer:  # any key: the header says the revision
+            revision = int((await answer.json())["header"]["revision"])
+        async with session.post(f"{etcd}/compaction", json={"revision": revision, "physical": True}) as answer:
+            assert answer.status == 200, await answer.text()
+    return revision
 
 
 async def test_creating_an_existing_object_is_already_exists_a_conflict(kube: Kube, namespace: str) -> None:
@@ -110,3 +132,21 @@ async def test_rest_mapper_maps_a_crd_kind(kube: Kube, flux_crds: list[Manifest]
 async def test_rest_mapper_says_which_kind_is_not_served(kube: Kube, api_version: str, kind: str) -> None:
     with pytest.raises(NotFound, match=f"the server does not serve kind {kind} in {api_version}"):
         await kube.resource(api_version, kind)
+
+
+async def test_a_watch_from_compacted_history_is_gone(private_plane: Callable[..., LocalPlane]) -> None:
+    """Without the watch cache the API server watches etcd itself, which answers a watch from a revision older
+    than its last compaction with a 410 Status inside the stream; the client raises that as `Gone`."""
+    plane = private_plane(apiserver_flags={"watch-cache": "false"})
+    async with connect(ConnectionOptions(kubeconfig=str(plane.kubeconfig), user_agent="reflow-tests")) as kube:
+        first = await kube.create(config_map("default", "cm", {"a": "1"}))
+        for value in ("2", "3"):
+            await kube.patch(ObjectRef.of(first), {"data": {"a": value}})
+        old = first["metadata"]["resourceVersion"]
+        # The watch starts at the first write after `old`. Compacting exactly there keeps that write's event but not
+        # the value before it, which the API server needs (it then sends a 500), so the compaction lies one write later.
+        assert int(old) + 1 < await compact_history(plane)
+        with pytest.raises(Gone) as raised:
+            _ = [event async for event in kube.watch("v1", "ConfigMap", "default", resource_version=old)]
+    assert (raised.value.status, raised.value.reason) == (410, "Expired")
+    assert raised.value.message == "The resourceVersion for the provided watch is too old."

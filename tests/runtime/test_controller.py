@@ -3,37 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
 import aiohttp
 from aiohttp import web
 
 from reflow.api.annotations import REQUESTED_AT
 from reflow.api.conditions import condition
-from reflow.api.meta import Manifest, ObjectRef
 from reflow.kube.client import Kube
 from reflow.kube.wait import wait_deleted, wait_for, wait_for_items
+from tests.manifests import ready_is
 
-from .conftest import StartManager
-from .widget import API_VERSION, widget
-
-
-def ref(namespace: str, name: str) -> ObjectRef:
-    return ObjectRef(API_VERSION, "Widget", name, namespace)
-
-
-def ready_is(state: str, message_part: str = "") -> Callable[[Manifest | None], bool]:
-    def check(obj: Manifest | None) -> bool:
-        found = condition(obj, "Ready")
-        return found is not None and found["status"] == state and message_part in found["message"]
-
-    return check
-
-
-async def wait_ready(kube: Kube, namespace: str, name: str, message_part: str = "") -> Manifest:
-    obj = await wait_for(kube, ref(namespace, name), ready_is("True", message_part), timeout=30, what="Ready")
-    assert obj is not None
-    return obj
+from .widget import StartManager, ref, wait_ready, widget
 
 
 async def request_reconcile(kube: Kube, namespace: str, name: str, token: str) -> None:

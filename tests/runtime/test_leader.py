@@ -7,9 +7,7 @@ import asyncio
 from reflow.api.meta import ObjectRef
 from reflow.kube.client import Kube
 
-from .conftest import StartManager
-from .test_controller import wait_ready
-from .widget import widget
+from .widget import StartManager, wait_ready, widget
 
 
 async def test_exactly_one_manager_leads_and_hands_over_when_it_stops(

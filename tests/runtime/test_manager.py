@@ -10,8 +10,8 @@ import pytest
 
 from reflow.kube.client import Kube
 from reflow.runtime.manager import Manager
+from tests.managers import settings_for
 
-from .conftest import settings_for
 from .widget import WidgetReconciler
 
 

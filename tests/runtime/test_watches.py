@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import time
 
+from reflow.api.conditions import condition_true
 from reflow.api.meta import ObjectRef
 from reflow.kube.client import Kube
 from reflow.kube.wait import wait_for
-from tests.manifests import deployment
+from tests.manifests import available, deployment, ready_is
 
-from .conftest import StartManager
-from .widget import API_VERSION, deployment_available, widget
+from .widget import API_VERSION, StartManager, widget
 
 
 async def test_a_deployment_becoming_available_wakes_the_waiting_reconcile(
@@ -21,27 +21,24 @@ async def test_a_deployment_becoming_available_wakes_the_waiting_reconcile(
     await wait_for(
         kube,
         ObjectRef(API_VERSION, "Widget", "waiter", namespace),
-        lambda o: "deployment" in str(((o or {}).get("status") or {}).get("conditions")),
+        ready_is("Unknown", "waiting for the deployment"),
         timeout=30,
         what="waiting for the deployment",
     )
     await kube.apply(deployment(namespace, "web"), field_manager="reflow-tests")
-    available = await wait_for(
-        kube, ObjectRef("apps/v1", "Deployment", "web", namespace), deployment_available, timeout=60, what="Available"
+    web = await wait_for(
+        kube, ObjectRef("apps/v1", "Deployment", "web", namespace), available, timeout=60, what="Available"
     )
     seen_available = time.monotonic()
     done = await wait_for(
         kube,
         ObjectRef(API_VERSION, "Widget", "waiter", namespace),
-        lambda o: any(
-            c["type"] == "Ready" and c["status"] == "True"
-            for c in ((o or {}).get("status") or {}).get("conditions") or []
-        ),
+        lambda o: condition_true(o, "Ready"),
         timeout=30,
         what="Ready",
     )
     woke_after = time.monotonic() - seen_available
-    assert available is not None
+    assert web is not None
     assert done is not None
     assert reconciler.runs["waiter"] == 1
     print(f"reconcile finished {woke_after:.3f}s after the test saw the Deployment Available")

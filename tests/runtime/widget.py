@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from reflow.api.conditions import condition_true
 from reflow.api.duration import parse_duration
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.kube.client import Kube
+from reflow.kube.wait import wait_for
+from reflow.runtime.controller import Controller
 from reflow.runtime.errors import ReconcileError, StalledError, Waiting
+from reflow.runtime.manager import Manager
 from reflow.runtime.reconciler import Progress, Reconciler
 from reflow.runtime.result import Result
 from reflow.runtime.watches import DynamicWatches
+from tests.manifests import available, ready_is
 
 GROUP = "test.reflow.dev"
 API_VERSION = f"{GROUP}/v1"
@@ -60,8 +64,15 @@ def widget(namespace: str, name: str, **spec: Any) -> Manifest:
     }
 
 
-def deployment_available(obj: Manifest | None) -> bool:
-    return condition_true(obj, "Available")
+def ref(namespace: str, name: str) -> ObjectRef:
+    return ObjectRef(API_VERSION, "Widget", name, namespace)
+
+
+async def wait_ready(kube: Kube, namespace: str, name: str, message_part: str = "") -> Manifest:
+    """The Widget once it is Ready=True with `message_part` in the message."""
+    obj = await wait_for(kube, ref(namespace, name), ready_is("True", message_part), timeout=30, what="Ready")
+    assert obj is not None
+    return obj
 
 
 class WidgetReconciler(Reconciler[Manifest]):
@@ -102,7 +113,7 @@ class WidgetReconciler(Reconciler[Manifest]):
         if spec.get("deployment"):
             await progress("waiting for the deployment")
             ref = ObjectRef("apps/v1", "Deployment", spec["deployment"], obj["metadata"]["namespace"])
-            await self.watches.wait_for(self.kube, ref, deployment_available, timeout=60)
+            await self.watches.wait_for(self.kube, ref, available, timeout=60)
         return Result(
             ready=f"widget reconciled (run {run})",
             reason="Succeeded",
@@ -114,3 +125,7 @@ class WidgetReconciler(Reconciler[Manifest]):
 
     async def finalize(self, obj: Manifest) -> None:
         self.finalized.append(obj["metadata"]["name"])
+
+
+StartManager = Callable[..., Awaitable[tuple[Manager, Controller[Manifest], WidgetReconciler]]]
+"""The `start_manager` fixture: `await start_manager(**settings)` runs a manager with the Widget controller."""

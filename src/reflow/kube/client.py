@@ -19,7 +19,7 @@ from kubernetes.aio.client.configuration import Configuration
 
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.kube.discovery import Resource, RestMapper
-from reflow.kube.errors import Unreachable, api_error
+from reflow.kube.errors import Gone, Unreachable, api_error
 from reflow.kube.kubeconfig import load_configuration
 from reflow.kube.options import ConnectionOptions
 from reflow.kube.ratelimit import TokenBucket
@@ -337,8 +337,9 @@ class Kube:
     ) -> AsyncIterator[WatchEvent]:
         """Stream watch events from `resource_version` with bookmarks until the server ends the watch.
 
-        An expired resourceVersion arrives as an ERROR event whose object is a Status with code 410;
-        callers relist then.
+        A resourceVersion older than the server's history raises `Gone` (callers relist then), whether the
+        server refuses the watch with HTTP 410 or, as it does once the watch is running, sends an ERROR
+        event holding a Status with code 410. Other ERROR events are yielded as they are.
         """
         resource = await self.resource(api_version, kind)
         query = {
@@ -361,6 +362,8 @@ class Kube:
                 async for line in response.content:
                     if line.strip():
                         event = json.loads(line)
+                        if event["type"] == "ERROR" and event["object"].get("code") == Gone.code:
+                            raise api_error(Gone.code, event["object"], f"watch {kind}: resourceVersion expired")
                         yield WatchEvent(event["type"], event["object"])
         except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, TimeoutError) as err:
             raise Unreachable(f"watch of {kind} at {self._host} broke: {err or type(err).__name__}") from err

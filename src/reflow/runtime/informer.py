@@ -181,8 +181,6 @@ class Informer:
             ):
                 obj = event.object
                 if event.type == "ERROR":
-                    if obj.get("code") == 410:
-                        raise Gone(410, "Expired", str(obj.get("message", "resourceVersion too old")))
                     raise ApiError(int(obj.get("code") or 500), str(obj.get("reason")), str(obj.get("message")))
                 version = obj["metadata"]["resourceVersion"]
                 if event.type == "BOOKMARK":

@@ -7,12 +7,14 @@ import secrets
 import pytest
 
 from reflow.api.annotations import REQUESTED_AT
+from reflow.api.conditions import condition
 from reflow.api.meta import ObjectRef
 from reflow.kube.client import Kube
 from reflow.kube.errors import NotFound
 from reflow.kube.wait import wait_deleted
-from tests.controllers.conftest import StartControllers, events_until
-from tests.controllers.kustomize.conftest import KUSTOMIZE, MakeSource, condition, failing, ready_for
+from tests.controllers.events import events_until
+from tests.controllers.kustomize.sources import KUSTOMIZE, MakeSource, failing, ready_for
+from tests.managers import StartControllers
 
 
 def config_map(name: str, namespace: str, **data: str) -> str:

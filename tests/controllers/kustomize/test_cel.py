@@ -7,13 +7,14 @@ import contextlib
 import yaml
 
 from reflow.api.annotations import REQUESTED_AT
+from reflow.api.conditions import condition
 from reflow.api.meta import ObjectRef
 from reflow.kube.client import Kube
 from reflow.kube.errors import NotFound
 from reflow.runtime.features import DEFAULT_GATES, FeatureGates
-from tests.controllers.conftest import StartControllers
-from tests.controllers.kustomize.conftest import KUSTOMIZE, MakeSource, condition, failing, ready_for
+from tests.controllers.kustomize.sources import KUSTOMIZE, MakeSource, failing, ready_for
 from tests.controllers.kustomize.test_apply import config_map
+from tests.managers import StartControllers
 
 
 def widget_crd(group: str) -> str:

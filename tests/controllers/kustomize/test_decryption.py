@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from reflow.api.conditions import condition
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.kube.client import Kube
 from reflow.kube.errors import NotFound
-from tests.controllers.conftest import StartControllers, events_until
-from tests.controllers.kustomize.conftest import SOPS_DECRYPTION, MakeSource, condition, sops_encrypt, sops_key
+from tests.controllers.events import events_until
+from tests.controllers.kustomize.decryption import SOPS_DECRYPTION, sops_encrypt, sops_key
+from tests.controllers.kustomize.sources import MakeSource
+from tests.managers import StartControllers
 
 
 def build_stopped(obj: Manifest | None) -> bool:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from reflow.api.conditions import condition
 from reflow.api.meta import ObjectRef
 from reflow.kube.client import Kube
-from tests.controllers.conftest import StartControllers
-from tests.controllers.kustomize.conftest import KUSTOMIZE, MakeSource, condition, failing, ready_for
+from tests.controllers.kustomize.sources import KUSTOMIZE, MakeSource, failing, ready_for
 from tests.controllers.kustomize.test_apply import config_map, deployment
+from tests.managers import StartControllers
 
 
 async def test_a_deployment_that_cannot_become_ready_fails_health_and_a_fixing_commit_cancels_the_wait(

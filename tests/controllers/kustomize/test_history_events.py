@@ -10,8 +10,9 @@ from reflow.api.meta import Manifest, ObjectRef
 from reflow.dev.plane import LocalPlane
 from reflow.kube.client import JSON_PATCH, Kube
 from tests.audit import audited
-from tests.controllers.conftest import StartControllers, events_until
-from tests.controllers.kustomize.conftest import KUSTOMIZE, GitSource, MakeSource, ready_for
+from tests.controllers.events import events_until
+from tests.controllers.kustomize.sources import KUSTOMIZE, GitSource, MakeSource, ready_for
+from tests.managers import StartControllers
 
 COMMIT_STATUS = "kustomize.toolkit.fluxcd.io/commit_status"
 REVISION = "kustomize.toolkit.fluxcd.io/revision"

@@ -17,14 +17,15 @@ from typing import Any
 
 import pytest
 
+from reflow.api.conditions import condition
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.dev.plane import LocalPlane
 from reflow.kube.client import Kube, connect
 from reflow.kube.errors import NotFound
 from reflow.kube.options import ConnectionOptions
-from tests.controllers.conftest import StartControllers
-from tests.controllers.kustomize.conftest import MakeSource, condition, ready_for
+from tests.controllers.kustomize.sources import MakeSource, ready_for
 from tests.controllers.kustomize.test_apply import config_map
+from tests.managers import StartControllers
 
 AUDIENCE = "reflow-remote-test"
 RBAC = "rbac.authorization.k8s.io/v1"

@@ -19,12 +19,14 @@ import pytest
 import yaml
 from aiohttp import web
 
+from reflow.api.conditions import condition
 from reflow.kube.client import Kube
 from reflow.runtime.logs import JsonFormatter
-from tests.controllers.conftest import StartControllers, events_until
-from tests.controllers.kustomize.conftest import GitSource, MakeSource, condition, failing
+from tests.controllers.events import events_until
+from tests.controllers.kustomize.sources import GitSource, MakeSource, failing
 from tests.controllers.kustomize.test_apply import config_map
 from tests.gitservers import TLSFiles
+from tests.managers import StartControllers
 
 TOKEN = "controller-sa-token-4c1d9e0f7b2a"
 """Stands for the controller's ServiceAccount token: the file a tenant names holds it."""

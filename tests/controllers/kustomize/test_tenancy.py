@@ -6,22 +6,16 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 
+from reflow.api.conditions import condition
 from reflow.api.meta import ObjectRef
 from reflow.dev.plane import LocalPlane
 from reflow.kube.client import Kube, connect
 from reflow.kube.options import ConnectionOptions
 from reflow.kube.wait import wait_for
-from tests.controllers.conftest import StartControllers
-from tests.controllers.kustomize.conftest import (
-    SOPS_DECRYPTION,
-    MakeSource,
-    condition,
-    failing,
-    ready_for,
-    sops_encrypt,
-    sops_key,
-)
+from tests.controllers.kustomize.decryption import SOPS_DECRYPTION, sops_encrypt, sops_key
+from tests.controllers.kustomize.sources import MakeSource, failing, ready_for
 from tests.controllers.kustomize.test_apply import config_map
+from tests.managers import StartControllers
 
 
 async def test_impersonation_is_denied_what_the_service_account_may_not_do(

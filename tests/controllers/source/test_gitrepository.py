@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import io
 import secrets
-import tarfile
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -14,65 +11,25 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from reflow.api.annotations import REQUESTED_AT
 from reflow.api.conditions import condition
-from reflow.api.meta import Manifest, ObjectRef
+from reflow.api.meta import Manifest
 from reflow.kube.client import Kube
-from reflow.kube.wait import wait_deleted, wait_for
-from reflow.runtime.controller import REQUESTED_AT
-from tests.controllers.conftest import StartControllers, events_until
+from reflow.kube.wait import wait_deleted
+from tests.controllers.events import events_until
+from tests.controllers.source.gitrepositories import (
+    create_creds,
+    fetch,
+    git_repository,
+    members,
+    ref,
+    secret,
+    until,
+)
 from tests.fixtures_git import GIT_USERNAME
 from tests.gitservers import GitHttpServer, Repo, Signer, SshServer
-
-SOURCE = "source.toolkit.fluxcd.io/v1"
-
-
-def git_repository(namespace: str, name: str, url: str, **spec: object) -> Manifest:
-    return {
-        "apiVersion": SOURCE,
-        "kind": "GitRepository",
-        "metadata": {"name": name, "namespace": namespace},
-        "spec": {"url": url, "interval": "1h", **spec},
-    }
-
-
-def secret(namespace: str, name: str, data: dict[str, bytes]) -> Manifest:
-    encoded = {key: base64.b64encode(value).decode() for key, value in data.items()}
-    return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": namespace}, "data": encoded}
-
-
-async def create_creds(kube: Kube, namespace: str, server: GitHttpServer) -> None:
-    """The basic-auth Secret `creds` for the HTTP git server."""
-    password = (server.password or "").encode()
-    await kube.create(secret(namespace, "creds", {"username": GIT_USERNAME.encode(), "password": password}))
-
-
-def ref(namespace: str, name: str) -> ObjectRef:
-    return ObjectRef(SOURCE, "GitRepository", name, namespace)
-
-
-def ready(state: str, part: str = "") -> Callable[[Manifest | None], bool]:
-    def check(obj: Manifest | None) -> bool:
-        found = condition(obj, "Ready")
-        return found is not None and found["status"] == state and part in found["message"]
-
-    return check
-
-
-async def until(kube: Kube, namespace: str, name: str, check: Callable[[Manifest | None], bool]) -> Manifest:
-    obj = await wait_for(kube, ref(namespace, name), check, timeout=60, what="as expected")
-    assert obj is not None
-    return obj
-
-
-async def fetch(url: str) -> bytes:
-    async with aiohttp.ClientSession() as session, session.get(url) as answer:
-        assert answer.status == 200
-        return await answer.read()
-
-
-def members(tarball: bytes) -> dict[str, bytes]:
-    with tarfile.open(fileobj=io.BytesIO(tarball), mode="r:gz") as archive:
-        return {m.name: archive.extractfile(m).read() for m in archive.getmembers() if m.isfile()}  # type: ignore[union-attr]
+from tests.managers import StartControllers
+from tests.manifests import ready_is
 
 
 async def test_branch_becomes_an_artifact_shaped_by_ignore_rules(
@@ -107,7 +64,7 @@ async def test_branch_becomes_an_artifact_shaped_by_ignore_rules(
         )
     )
 
-    obj = await until(kube, namespace, "app", ready("True"))
+    obj = await until(kube, namespace, "app", ready_is("True"))
     artifact = obj["status"]["artifact"]
     assert artifact["revision"] == f"main@sha1:{commit}"
     assert condition(obj, "Ready")["message"] == f"stored artifact for revision 'main@sha1:{commit}'"  # type: ignore[index]
@@ -143,7 +100,7 @@ async def test_unchanged_remote_costs_one_ref_lookup_and_a_new_commit_a_new_arti
     await start_controllers("source")
     url = git_http.url(repo.bare.name)
     await kube.create(git_repository(namespace, "app", url, ref={"branch": "main"}, secretRef={"name": "creds"}))
-    before = await until(kube, namespace, "app", ready("True", first))
+    before = await until(kube, namespace, "app", ready_is("True", first))
 
     seen = len(git_http.requests)
     await kube.patch(ref(namespace, "app"), {"metadata": {"annotations": {REQUESTED_AT: "unchanged"}}})
@@ -157,7 +114,7 @@ async def test_unchanged_remote_costs_one_ref_lookup_and_a_new_commit_a_new_arti
 
     second = repo.commit({"a.yaml": "a: 2\n"}, "two")
     await kube.patch(ref(namespace, "app"), {"metadata": {"annotations": {REQUESTED_AT: "moved"}}})
-    after = await until(kube, namespace, "app", ready("True", second))
+    after = await until(kube, namespace, "app", ready_is("True", second))
     assert after["status"]["artifact"]["revision"] == f"main@sha1:{second}"
     assert members(await fetch(after["status"]["artifact"]["url"])) == {"a.yaml": b"a: 2\n"}
     recorded = await events_until(kube, namespace, lambda items: sum(e["reason"] == "NewArtifact" for e in items) == 2)
@@ -202,7 +159,7 @@ async def test_each_ref_kind_selects_its_commit(
             namespace, "app", git_http.url(repo.bare.name), ref=selector(commits), secretRef={"name": "creds"}
         )
     )
-    obj = await until(kube, namespace, "app", ready("True"))
+    obj = await until(kube, namespace, "app", ready_is("True"))
     key, revision = expected
     assert obj["status"]["artifact"]["revision"] == revision.format(**commits)
     assert members(await fetch(obj["status"]["artifact"]["url"]))["v"].decode() == {"v1": "1.0.0", "v11": "1.1.0"}.get(
@@ -227,7 +184,7 @@ async def test_wrong_password_and_unreachable_host_fail_clearly_and_keep_the_las
             namespace, "app", git_http.url(repo.bare.name), secretRef={"name": "creds"}, ref={"branch": "main"}
         )
     )
-    good = await until(kube, namespace, "app", ready("True", commit))
+    good = await until(kube, namespace, "app", ready_is("True", commit))
 
     await kube.apply(
         secret(namespace, "creds", {"username": GIT_USERNAME.encode(), "password": b"not-the-password"}),
@@ -235,7 +192,7 @@ async def test_wrong_password_and_unreachable_host_fail_clearly_and_keep_the_las
         force=True,
     )
     await kube.patch(ref(namespace, "app"), {"metadata": {"annotations": {REQUESTED_AT: "bad-password"}}})
-    failed = await until(kube, namespace, "app", ready("False"))
+    failed = await until(kube, namespace, "app", ready_is("False"))
     assert condition(failed, "Ready")["reason"] == "AuthenticationFailed"  # type: ignore[index]
     assert condition(failed, "FetchFailed")["status"] == "True"  # type: ignore[index]
     assert "not-the-password" not in str(failed["status"])
@@ -248,7 +205,7 @@ async def test_wrong_password_and_unreachable_host_fail_clearly_and_keep_the_las
 
     await kube.patch(ref(namespace, "app"), {"spec": {"url": "http://127.0.0.1:1/nowhere.git", "secretRef": None}})
     unreachable = await until(
-        kube, namespace, "app", lambda o: ready("False")(o) and (o or {})["status"]["observedGeneration"] == 2
+        kube, namespace, "app", lambda o: ready_is("False")(o) and (o or {})["status"]["observedGeneration"] == 2
     )
     assert condition(unreachable, "Ready")["reason"] == "GitOperationFailed"  # type: ignore[index]
     assert "127.0.0.1:1" in condition(unreachable, "Ready")["message"]  # type: ignore[index]
@@ -272,14 +229,14 @@ async def test_ssh_with_unknown_host_key_fails_and_with_known_hosts_succeeds(
     await kube.create(
         git_repository(namespace, "app", sshd.url(repo.bare), secretRef={"name": "ssh"}, ref={"branch": "main"})
     )
-    failed = await until(kube, namespace, "app", ready("False"))
+    failed = await until(kube, namespace, "app", ready_is("False"))
     assert "host key" in condition(failed, "Ready")["message"].lower()  # type: ignore[index]
 
     await kube.apply(
         secret(namespace, "ssh", {"identity": identity, "known_hosts": sshd.known_hosts}), field_manager="t", force=True
     )
     await kube.patch(ref(namespace, "app"), {"metadata": {"annotations": {REQUESTED_AT: "trusted"}}})
-    fixed = await until(kube, namespace, "app", ready("True", commit))
+    fixed = await until(kube, namespace, "app", ready_is("True", commit))
     assert fixed["status"]["artifact"]["revision"] == f"main@sha1:{commit}"
 
 
@@ -307,13 +264,13 @@ async def test_signed_commit_verifies_and_an_untrusted_one_does_not(
             verify={"mode": "HEAD", "secretRef": {"name": "keys"}},
         )
     )
-    good = await until(kube, namespace, "app", ready("True", signed))
+    good = await until(kube, namespace, "app", ready_is("True", signed))
     assert condition(good, "SourceVerified")["status"] == "True"  # type: ignore[index]
     assert good["status"]["sourceVerificationMode"] == "HEAD"
 
     repo.commit({"a.yaml": "a: 2\n"}, "signed by a stranger", signer=stranger_gpg_signer)
     await kube.patch(ref(namespace, "app"), {"metadata": {"annotations": {REQUESTED_AT: "stranger"}}})
-    bad = await until(kube, namespace, "app", ready("False"))
+    bad = await until(kube, namespace, "app", ready_is("False"))
     assert condition(bad, "SourceVerified")["status"] == "False"  # type: ignore[index]
     assert bad["status"]["artifact"] == good["status"]["artifact"]
 
@@ -334,7 +291,7 @@ async def test_deleting_the_repository_removes_its_artifacts(
             namespace, "app", git_http.url(repo.bare.name), secretRef={"name": "creds"}, ref={"branch": "main"}
         )
     )
-    obj = await until(kube, namespace, "app", ready("True"))
+    obj = await until(kube, namespace, "app", ready_is("True"))
     url = obj["status"]["artifact"]["url"]
     await fetch(url)
     await kube.delete(ref(namespace, "app"))
@@ -364,7 +321,7 @@ async def test_an_included_repository_is_copied_in_and_its_new_artifact_rebuilds
         namespace, "app", git_http.url(app.bare.name), secretRef={"name": "creds"}, ref={"branch": "main"},
         include=[{"repository": {"name": "shared"}, "fromPath": "lib", "toPath": "vendor/shared"}],
     ))  # fmt: skip
-    first = await until(kube, namespace, "app", ready("True"))
+    first = await until(kube, namespace, "app", ready_is("True"))
     assert members(await fetch(first["status"]["artifact"]["url"])) == {
         "app.yaml": b"app: 1\n", "vendor/shared/common.yaml": b"common: 1\n",
     }  # fmt: skip
@@ -420,12 +377,12 @@ async def test_an_include_is_never_written_through_a_committed_symlink(
     await start_controllers("source")
     creds = {"secretRef": {"name": "creds"}, "ref": {"branch": "main"}}
     await kube.create(git_repository(namespace, "shared", git_http.url(shared.bare.name), **creds))
-    await until(kube, namespace, "shared", ready("True"))
+    await until(kube, namespace, "shared", ready_is("True"))
     spec_include = {"repository": {"name": "shared"}, "fromPath": "lib"}
     spec_include |= {key: value.format(unique=unique) for key, value in include.items()}
     await kube.create(git_repository(namespace, "app", git_http.url(app.bare.name), include=[spec_include], **creds))
 
-    failed = await until(kube, namespace, "app", ready("False", why))
+    failed = await until(kube, namespace, "app", ready_is("False", why))
     assert condition(failed, "Ready")["reason"] == "IncludeUnavailable"  # type: ignore[index]
     assert condition(failed, "IncludeUnavailable")["status"] == "True"  # type: ignore[index]
     assert "includes never pass through links" in condition(failed, "Ready")["message"]  # type: ignore[index]

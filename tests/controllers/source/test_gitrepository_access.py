@@ -13,16 +13,14 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from reflow.api.annotations import REQUESTED_AT
+from reflow.api.conditions import condition
 from reflow.kube.client import Kube
-from reflow.runtime.controller import REQUESTED_AT
-from tests.controllers.conftest import StartControllers
-from tests.controllers.source.test_gitrepository import (
-    condition,
+from tests.controllers.source.gitrepositories import (
     create_creds,
     fetch,
     git_repository,
     members,
-    ready,
     ref,
     secret,
     until,
@@ -30,6 +28,8 @@ from tests.controllers.source.test_gitrepository import (
 from tests.githubapi import GitHubTokenServer, rsa_key_pem
 from tests.gitservers import GitHttpServer, Repo, serve_git_http
 from tests.loopback import loopback
+from tests.managers import StartControllers
+from tests.manifests import ready_is
 from tests.proxyserver import ProxyServer
 
 APP_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -92,7 +92,7 @@ async def test_a_github_app_authenticates_through_an_authenticating_proxy_and_it
         )
     )
 
-    obj = await until(kube, namespace, "app", ready("True", commit))
+    obj = await until(kube, namespace, "app", ready_is("True", commit))
     assert obj["status"]["artifact"]["revision"] == f"main@sha1:{commit}"
     assert members(await fetch(obj["status"]["artifact"]["url"])) == {"deploy/app.yaml": b"kind: ConfigMap\n"}
     assert [claims["iss"] for claims in server.claims] == ["31337"]
@@ -120,11 +120,11 @@ async def test_a_wrong_installation_id_fails_clearly_and_keeps_the_artifact(
     await start_controllers("source")
     spec = {"ref": {"branch": "main"}, "provider": "github", "secretRef": {"name": "app"}}
     await kube.create(git_repository(namespace, "app", app_git.url(repo.bare.name), **spec))
-    good = await until(kube, namespace, "app", ready("True", commit))
+    good = await until(kube, namespace, "app", ready_is("True", commit))
 
     await kube.create(secret(namespace, "other", app_data(base, installation=b"999")))
     await kube.patch(ref(namespace, "app"), {"spec": {"secretRef": {"name": "other"}}})
-    failed = await until(kube, namespace, "app", ready("False", "installation 999"))
+    failed = await until(kube, namespace, "app", ready_is("False", "installation 999"))
     message = condition(failed, "Ready")["message"]  # type: ignore[index]
     assert condition(failed, "Ready")["reason"] == "AuthenticationFailed"  # type: ignore[index]
     assert condition(failed, "FetchFailed")["status"] == "True"  # type: ignore[index]
@@ -151,9 +151,9 @@ async def test_provider_and_secret_that_do_not_match_are_named(
     await kube.create(git_repository(namespace, "app", url, secretRef={"name": "app"}))
     await kube.create(git_repository(namespace, "none", url, provider="github"))
 
-    basic = await until(kube, namespace, "basic", ready("False", "holds no GitHub App data"))
-    app = await until(kube, namespace, "app", ready("False", "which only provider 'github' uses"))
-    none = await until(kube, namespace, "none", ready("False", "needs a secretRef"))
+    basic = await until(kube, namespace, "basic", ready_is("False", "holds no GitHub App data"))
+    app = await until(kube, namespace, "app", ready_is("False", "which only provider 'github' uses"))
+    none = await until(kube, namespace, "none", ready_is("False", "needs a secretRef"))
     assert {condition(o, "Ready")["reason"] for o in (basic, app, none)} == {"InvalidProviderConfiguration"}  # type: ignore[index]
     assert condition(none, "Stalled")["status"] == "True"  # type: ignore[index]
 
@@ -180,7 +180,7 @@ async def test_wrong_proxy_credentials_fail_clearly(
         )
     )  # fmt: skip
 
-    failed = await until(kube, namespace, "app", ready("False", "the proxy refused its credentials"))
+    failed = await until(kube, namespace, "app", ready_is("False", "the proxy refused its credentials"))
     assert condition(failed, "Ready")["reason"] == "AuthenticationFailed"  # type: ignore[index]
     assert wrong not in str(failed["status"])
     assert proxy_server.forwarded_to(git_http.port) == 0
@@ -189,6 +189,6 @@ async def test_wrong_proxy_credentials_fail_clearly(
         secret(namespace, "proxy", data | {"password": proxy_server.password.encode()}), field_manager="t", force=True
     )
     await kube.patch(ref(namespace, "app"), {"metadata": {"annotations": {REQUESTED_AT: "fixed"}}})
-    fixed = await until(kube, namespace, "app", ready("True", commit))
+    fixed = await until(kube, namespace, "app", ready_is("True", commit))
     assert proxy_server.forwarded_to(git_http.port) >= 2
     assert fixed["status"]["artifact"]["revision"] == f"main@sha1:{commit}"

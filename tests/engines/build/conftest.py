@@ -7,14 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import yaml
 
-from reflow.api.kustomize import Kustomization
-from reflow.api.wire import parse
-from reflow.engines.build import BuildSpec, KustomizeBuilder
-
-TESTDATA = Path(__file__).parent / "testdata"
-FLUX = TESTDATA / "flux-pkg"
+from reflow.engines.build import KustomizeBuilder
 
 
 @pytest.fixture(scope="session")
@@ -33,9 +27,3 @@ def tree(tmp_path: Path) -> Callable[[Path], Path]:
         return target
 
     return copy
-
-
-def flux_spec(file: Path) -> BuildSpec:
-    """The build fields of the first Flux Kustomization in a YAML file."""
-    document = next(doc for doc in yaml.safe_load_all(file.read_text()) if doc)
-    return BuildSpec.of(parse(Kustomization, document).spec)

@@ -20,7 +20,7 @@ from reflow.engines.build import (
     write_kustomization,
 )
 from reflow.engines.build.generate import scan_manifests
-from tests.engines.build.conftest import FLUX, flux_spec
+from tests.engines.build.specs import FLUX, flux_spec
 
 Tree = Callable[[Path], Path]
 

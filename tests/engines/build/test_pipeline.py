@@ -23,7 +23,7 @@ from reflow.engines.build import (
     Substitution,
     SubstitutionFailed,
 )
-from tests.engines.build.conftest import TESTDATA
+from tests.engines.build.specs import TESTDATA
 
 Tree = Callable[[Path], Path]
 OWNER = Owner("podinfo", "flux-system")

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from reflow.engines.sops import Format, KeyRing, decrypt_document
-from tests.engines.sops.conftest import Encrypt, Keys
+from tests.engines.sops.keys import Encrypt, Keys
 
 YAML_PLAIN = b"""\
 db:

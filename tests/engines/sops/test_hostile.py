@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from reflow.engines.sops import Format, InvalidDocument, decrypt_document
-from tests.engines.sops.conftest import Encrypt, Keys
+from tests.engines.sops.keys import Encrypt, Keys
 
 # `^(a+)+$` against 60 `a`s and a `!` backtracks through 2^60 ways to split the `a`s before failing.
 EXPLOSIVE_PATTERN = "^(a+)+$"
