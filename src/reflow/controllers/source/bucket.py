@@ -7,21 +7,26 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from reflow.api.artifact import Artifact
 from reflow.api.conditions import (
     ARTIFACT_IN_STORAGE,
     ARTIFACT_OUTDATED,
-    AUTHENTICATION_FAILED,
     FETCH_FAILED,
     INVALID_SPEC,
     NEW_ARTIFACT,
     STORAGE_OPERATION_FAILED,
     SUCCEEDED,
 )
-from reflow.api.meta import Manifest, ObjectRef
+from reflow.api.meta import Manifest
 from reflow.api.source import Bucket
-from reflow.api.wire import parse, parse_object, render
-from reflow.controllers.source.gitrepository import up_to_date
+from reflow.api.wire import parse_object, render
+from reflow.controllers.source.stored import (
+    fetch_failed,
+    intact,
+    source_secret,
+    storage_failed,
+    unchanged,
+    up_to_date,
+)
 from reflow.engines.artifact import Storage, artifact_path
 from reflow.engines.artifact.storage import StorageError
 from reflow.engines.bucket import (
@@ -40,8 +45,6 @@ from reflow.engines.bucket import (
 from reflow.engines.git import GitError, Proxy, proxy_from_secret
 from reflow.engines.sourceignore import Pattern, read_patterns, source_matcher
 from reflow.kube.client import Kube
-from reflow.kube.errors import NotFound
-from reflow.kube.secret import secret_data
 from reflow.runtime.errors import ReconcileError, StalledError
 from reflow.runtime.reconciler import DEFAULT_TIMEOUT, Progress, Reconciler
 from reflow.runtime.result import ConditionState, Result
@@ -90,8 +93,8 @@ class BucketReconciler(Reconciler[Bucket]):
         with open_bucket(endpoint) as client:
             index = await self._index(bucket, client)
             revision = index_digest(index)
-            if up_to_date(status, revision, config) and await self._intact(status.get("artifact") or {}):
-                return self._ready(revision)
+            if up_to_date(status, revision, config) and await intact(self.storage, status.get("artifact") or {}):
+                return unchanged(revision)
             await progress(f"building artifact: new upstream revision '{revision}'")
             workdir = await asyncio.to_thread(tempfile.mkdtemp, prefix="reflow-bucket-")
             try:
@@ -105,10 +108,7 @@ class BucketReconciler(Reconciler[Bucket]):
                     artifact = await self.storage.archive(path, Path(workdir), revision, ignore=spec.ignore)
                     await self.storage.collect_garbage(artifact, ttl=self.ttl, records=self.records)
                 except StorageError as error:
-                    condition = ConditionState("True", error.reason, str(error))
-                    raise ReconcileError(
-                        str(error), reason=error.reason, conditions={STORAGE_OPERATION_FAILED: condition}
-                    ) from error
+                    raise storage_failed(error) from error
             finally:
                 await asyncio.to_thread(shutil.rmtree, workdir, True)
         stored = f"stored artifact for revision '{revision}'"
@@ -171,13 +171,7 @@ class BucketReconciler(Reconciler[Bucket]):
         )
 
     async def _secret(self, bucket: Bucket, name: str, purpose: str) -> dict[str, bytes]:
-        ref = ObjectRef("v1", "Secret", name, bucket.metadata.namespace)
-        try:
-            return secret_data(await self.kube.get(ref))
-        except NotFound as error:
-            message = f"{purpose} secret '{bucket.metadata.namespace}/{name}' not found"
-            condition = ConditionState("True", AUTHENTICATION_FAILED, message)
-            raise ReconcileError(message, reason=AUTHENTICATION_FAILED, conditions={FETCH_FAILED: condition}) from error
+        return await source_secret(self.kube, bucket.metadata.namespace or "", name, purpose)
 
     async def _proxy(self, bucket: Bucket) -> Proxy | None:
         if bucket.spec.proxy_secret_ref is None:
@@ -187,26 +181,8 @@ class BucketReconciler(Reconciler[Bucket]):
         try:
             return proxy_from_secret(data, f"{bucket.metadata.namespace}/{name}")
         except GitError as error:
-            condition = ConditionState("True", error.reason, str(error))
-            raise ReconcileError(str(error), reason=error.reason, conditions={FETCH_FAILED: condition}) from error
-
-    def _ready(self, revision: str) -> Result:
-        """Nothing moved: the same Ready message and conditions, so the runtime writes no status."""
-        return Result(
-            ready=f"stored artifact for revision '{revision}'",
-            conditions={FETCH_FAILED: None, STORAGE_OPERATION_FAILED: None, ARTIFACT_OUTDATED: None},
-        )
-
-    async def _intact(self, artifact: Manifest) -> bool:
-        """The stored file is there and still has its digest (a damaged one is rebuilt, as Flux does)."""
-        if not artifact:
-            return False
-        try:
-            return await self.storage.verify(parse(Artifact, artifact))
-        except (ValueError, StorageError):
-            return False
+            raise fetch_failed(str(error), error.reason) from error
 
     @staticmethod
     def _fetch_failed(error: BucketError) -> ReconcileError:
-        condition = ConditionState("True", error.reason, str(error))
-        return ReconcileError(str(error), reason=error.reason, conditions={FETCH_FAILED: condition})
+        return fetch_failed(str(error), error.reason)
