@@ -15,6 +15,7 @@ from reflow.kube.wait import wait_for
 from reflow.runtime.controller import REQUESTED_AT
 from tests.controllers.conftest import StartControllers, events_until
 from tests.controllers.source.test_gitrepository import fetch, members, ready, secret
+from tests.proxyserver import ProxyServer
 from tests.s3server import ACCESS_KEY, SECRET_KEY, S3Server
 
 SOURCE = "source.toolkit.fluxcd.io/v1"
@@ -202,3 +203,44 @@ async def test_cloud_providers_are_refused_clearly(
     await kube.create(bucket(namespace, "gcs", s3, "some-bucket", provider="gcp"))
     failed = await until(kube, namespace, "gcs", ready("False", "provider 'gcp' is not supported in this build"))
     assert condition(failed, "Stalled")["status"] == "True"  # type: ignore[index]
+
+
+async def test_prefix_and_the_buckets_sourceignore_shape_the_index(
+    kube: Kube, namespace: str, start_controllers: StartControllers, s3: S3Server
+) -> None:
+    name = new_bucket_name()
+    s3.create_bucket(
+        name,
+        {".sourceignore": b"*.txt\n", "deploy/a.yaml": b"a: 1\n", "deploy/b.txt": b"b\n", "other/c.yaml": b"c: 1\n"},
+    )
+    await create_keys(kube, namespace)
+    await start_controllers("source")
+    await kube.create(bucket(namespace, "app", s3, name, secretRef={"name": "s3-keys"}, prefix="deploy/"))
+    obj = await until(kube, namespace, "app", ready("True"))
+    etag = next(o.etag for o in s3.client().list_objects(name, prefix="deploy/a.yaml"))
+    expected = "sha256:" + hashlib.sha256(f"deploy/a.yaml {(etag or '').strip(chr(34))}\n".encode()).hexdigest()
+    assert obj["status"]["artifact"]["revision"] == expected
+    assert members(await fetch(obj["status"]["artifact"]["url"])) == {"deploy/a.yaml": b"a: 1\n"}
+
+
+async def test_through_an_authenticating_proxy_and_bad_tls_material(
+    kube: Kube, namespace: str, start_controllers: StartControllers, s3: S3Server, proxy_server: ProxyServer
+) -> None:
+    name = new_bucket_name()
+    s3.create_bucket(name, {"a.yaml": b"a: 1\n"})
+    await create_keys(kube, namespace)
+    proxy = {"address": proxy_server.address.encode(), "username": proxy_server.username.encode()}
+    await kube.create(secret(namespace, "proxy", proxy | {"password": proxy_server.password.encode()}))
+    await start_controllers("source")
+    port = int(s3.endpoint.rsplit(":", 1)[1])
+    before = proxy_server.forwarded_to(port)
+    await kube.create(
+        bucket(namespace, "app", s3, name, secretRef={"name": "s3-keys"}, proxySecretRef={"name": "proxy"})
+    )
+    good = await until(kube, namespace, "app", ready("True"))
+    assert proxy_server.forwarded_to(port) > before
+
+    await kube.create(secret(namespace, "tls", {"ca.crt": b"not a certificate"}))
+    await kube.patch(ref(namespace, "app"), {"spec": {"insecure": False, "certSecretRef": {"name": "tls"}}})
+    failed = await until(kube, namespace, "app", ready("False", "the TLS material of certSecretRef is not valid PEM"))
+    assert failed["status"]["artifact"] == good["status"]["artifact"]

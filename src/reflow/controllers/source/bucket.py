@@ -7,6 +7,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from reflow.api.artifact import Artifact
 from reflow.api.conditions import (
     ARTIFACT_IN_STORAGE,
     ARTIFACT_OUTDATED,
@@ -80,7 +81,7 @@ class BucketReconciler(Reconciler[Bucket]):
         return max(2 * bucket.spec.timeout, DEFAULT_TIMEOUT)
 
     async def reconcile(self, bucket: Bucket, progress: Progress) -> Result:
-        spec, meta = bucket.spec, bucket.metadata
+        spec = bucket.spec
         if spec.provider not in S3_PROVIDERS:
             message = f"provider '{spec.provider}' is not supported in this build; use 'generic' or 'aws' (S3 API)"
             raise StalledError(message, reason=UnsupportedProvider.reason)
@@ -90,27 +91,16 @@ class BucketReconciler(Reconciler[Bucket]):
         endpoint = await self._endpoint(bucket)
         status = render(bucket.status)
         config: Manifest = {"observedIgnore": spec.ignore}
-        with open_bucket(endpoint) as client:
-            index = await self._index(bucket, client)
-            revision = index_digest(index)
-            if up_to_date(status, revision, config) and await intact(self.storage, status.get("artifact") or {}):
-                return unchanged(revision)
-            await progress(f"building artifact: new upstream revision '{revision}'")
-            workdir = await asyncio.to_thread(tempfile.mkdtemp, prefix="reflow-bucket-")
-            try:
-                try:
-                    await client.download(sorted(index), Path(workdir))
-                except BucketError as error:
-                    raise self._fetch_failed(error) from error
-                filename = f"{revision.partition(':')[2]}.tar.gz"
-                path = artifact_path(self.kind, meta.namespace or "", meta.name, filename)
-                try:
-                    artifact = await self.storage.archive(path, Path(workdir), revision, ignore=spec.ignore)
-                    await self.storage.collect_garbage(artifact, ttl=self.ttl, records=self.records)
-                except StorageError as error:
-                    raise storage_failed(error) from error
-            finally:
-                await asyncio.to_thread(shutil.rmtree, workdir, True)
+        try:
+            with open_bucket(endpoint) as client:
+                index = await self._index(bucket, client)
+                revision = index_digest(index)
+                if up_to_date(status, revision, config) and await intact(self.storage, status.get("artifact") or {}):
+                    return unchanged(revision)
+                await progress(f"building artifact: new upstream revision '{revision}'")
+                artifact = await self._store(bucket, client, index, revision)
+        except BucketError as error:
+            raise self._fetch_failed(error) from error
         stored = f"stored artifact for revision '{revision}'"
         return Result(
             ready=stored,
@@ -126,6 +116,23 @@ class BucketReconciler(Reconciler[Bucket]):
             event_metadata={"revision": revision, "digest": artifact.digest or ""},
         )
 
+    async def _store(self, bucket: Bucket, client: S3Bucket, index: dict[str, str], revision: str) -> Artifact:
+        """Download the indexed objects into a scratch directory and archive it as this revision's artifact."""
+        meta = bucket.metadata
+        workdir = await asyncio.to_thread(tempfile.mkdtemp, prefix="reflow-bucket-")
+        try:
+            await client.download(sorted(index), Path(workdir))
+            filename = f"{revision.partition(':')[2]}.tar.gz"
+            path = artifact_path(self.kind, meta.namespace or "", meta.name, filename)
+            try:
+                artifact = await self.storage.archive(path, Path(workdir), revision, ignore=bucket.spec.ignore)
+                await self.storage.collect_garbage(artifact, ttl=self.ttl, records=self.records)
+            except StorageError as error:
+                raise storage_failed(error) from error
+        finally:
+            await asyncio.to_thread(shutil.rmtree, workdir, True)
+        return artifact
+
     async def finalize(self, bucket: Bucket) -> None:
         await self.storage.remove_all(self.kind, bucket.metadata.namespace or "", bucket.metadata.name)
 
@@ -135,16 +142,13 @@ class BucketReconciler(Reconciler[Bucket]):
         As Flux does, a `.sourceignore` object at the bucket's root adds rules before `spec.ignore`; it is
         read only when the listing shows it, or when a prefix hides the root from the listing."""
         spec = bucket.spec
-        try:
-            listing = await client.listing(spec.prefix)
-            patterns: tuple[Pattern, ...] = ()
-            if spec.prefix or any(key == SOURCEIGNORE for key, _ in listing):
-                rules = await client.read(SOURCEIGNORE)
-                patterns = read_patterns(rules.decode(errors="surrogateescape")) if rules else ()
-            ignore = read_patterns(spec.ignore) if spec.ignore else ()
-            return select(listing, source_matcher((*patterns, *ignore)))
-        except BucketError as error:
-            raise self._fetch_failed(error) from error
+        listing = await client.listing(spec.prefix)
+        patterns: tuple[Pattern, ...] = ()
+        if spec.prefix or any(key == SOURCEIGNORE for key, _ in listing):
+            rules = await client.read(SOURCEIGNORE)
+            patterns = read_patterns(rules.decode(errors="surrogateescape")) if rules else ()
+        ignore = read_patterns(spec.ignore) if spec.ignore else ()
+        return select(listing, source_matcher((*patterns, *ignore)))
 
     async def _endpoint(self, bucket: Bucket) -> Endpoint:
         spec, namespace = bucket.spec, bucket.metadata.namespace or ""

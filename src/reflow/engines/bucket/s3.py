@@ -6,6 +6,7 @@ The client is synchronous (urllib3); each call runs in a worker thread so the ev
 from __future__ import annotations
 
 import asyncio
+import base64
 import shutil
 import ssl
 import tempfile
@@ -16,7 +17,7 @@ from pathlib import Path, PurePosixPath
 
 import urllib3
 from minio import Minio
-from minio.error import S3Error
+from minio.error import MinioException, S3Error
 from urllib3.util.retry import Retry
 
 from reflow.engines.bucket.errors import AuthenticationFailed, BucketError
@@ -121,23 +122,31 @@ class S3Bucket:
             "retries": Retry(total=RETRIES, backoff_factor=0.2, status_forcelist=(500, 502, 503, 504)),
         }
         if not endpoint.insecure:
-            context = ssl.create_default_context(cadata=endpoint.tls.ca.decode() if endpoint.tls.ca else None)
-            if endpoint.tls.cert and endpoint.tls.key:
-                cert = write_private(scratch / "tls.crt", endpoint.tls.cert)
-                key = write_private(scratch / "tls.key", endpoint.tls.key)
-                context.load_cert_chain(cert, key)
-            options["ssl_context"] = context
+            options["ssl_context"] = self._tls_context(scratch)
         proxy = endpoint.proxy
         if proxy is None:
             return urllib3.PoolManager(**options)  # type: ignore[arg-type]
         if proxy.scheme not in ("http", "https"):
             raise AuthenticationFailed(f"proxy '{proxy.address}': only http:// and https:// proxies reach a bucket")
-        headers = (
-            urllib3.make_headers(proxy_basic_auth=f"{proxy.username}:{proxy.password or ''}")
-            if proxy.username
-            else None
-        )
+        headers = None
+        if proxy.username:
+            # Written in the usual case: some proxies (pproxy among them) look the header up case-sensitively.
+            token = base64.b64encode(f"{proxy.username}:{proxy.password or ''}".encode()).decode()
+            headers = {"Proxy-Authorization": f"Basic {token}"}
         return urllib3.ProxyManager(proxy.address, proxy_headers=headers, **options)  # type: ignore[arg-type]
+
+    def _tls_context(self, scratch: Path) -> ssl.SSLContext:
+        """The system CAs, or those of `ca.crt`; and the client certificate, written to private files for OpenSSL."""
+        tls = self.endpoint.tls
+        try:
+            context = ssl.create_default_context(cadata=tls.ca.decode() if tls.ca else None)
+            if tls.cert and tls.key:
+                context.load_cert_chain(
+                    write_private(scratch / "tls.crt", tls.cert), write_private(scratch / "tls.key", tls.key)
+                )
+        except (ssl.SSLError, ValueError, UnicodeDecodeError) as error:
+            raise AuthenticationFailed(f"the TLS material of certSecretRef is not valid PEM: {error}") from None
+        return context
 
     def _list(self, prefix: str | None) -> list[tuple[str, str]]:
         objects = self.client.list_objects(self.endpoint.bucket, prefix=prefix or None, recursive=True)
@@ -172,21 +181,21 @@ class S3Bucket:
         """Every object under `prefix` as (key, etag without quotes), in one listing."""
         try:
             return await asyncio.to_thread(self._list, prefix)
-        except (S3Error, urllib3.exceptions.HTTPError, ValueError) as error:
+        except (MinioException, urllib3.exceptions.HTTPError, ValueError) as error:
             raise _describe(self.endpoint, error) from error
 
     async def read(self, key: str) -> bytes | None:
         """The content of a small object, or None when there is no such key."""
         try:
             return await asyncio.to_thread(self._read, key)
-        except (S3Error, urllib3.exceptions.HTTPError, ValueError) as error:
+        except (MinioException, urllib3.exceptions.HTTPError, ValueError) as error:
             raise _describe(self.endpoint, error) from error
 
     async def download(self, keys: list[str], root: Path) -> None:
         """Write each object to `root/<key>`; keys were checked by `select`, and are checked again here."""
         try:
             await asyncio.to_thread(self._download, keys, root)
-        except (S3Error, urllib3.exceptions.HTTPError, ValueError) as error:
+        except (MinioException, urllib3.exceptions.HTTPError, ValueError) as error:
             raise _describe(self.endpoint, error) from error
         except OSError as error:
             raise BucketError(f"bucket '{self.endpoint.bucket}': cannot write an object: {error.strerror}") from error
