@@ -1,4 +1,4 @@
-"""A hostile S3 server whose listing names keys outside the bucket's directory: refused, last artifact kept."""
+"""An S3 server that records requests: an unchanged bucket costs one listing; keys outside the directory are refused."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ class HostileBucket:
         return web.Response(body=self.objects[key], headers={"ETag": '"x"'}, content_type="application/octet-stream")
 
 
-async def test_keys_that_climb_out_or_are_absolute_are_refused_and_the_artifact_kept(
+async def test_one_listing_when_unchanged_and_keys_that_climb_out_are_refused_with_the_artifact_kept(
     kube: Kube, namespace: str, start_controllers: StartControllers
 ) -> None:
     server = HostileBucket()
@@ -63,6 +63,15 @@ async def test_keys_that_climb_out_or_are_absolute_are_refused_and_the_artifact_
         }
         await kube.create(manifest)
         good = await until(kube, namespace, "app", ready("True"))
+
+        # an unchanged bucket costs one listing: no download, and the status keeps its conditions
+        seen = len(server.requests)
+        await kube.patch(ref(namespace, "app"), {"metadata": {"annotations": {REQUESTED_AT: "same"}}})
+        handled = await until(
+            kube, namespace, "app", lambda o: (o or {}).get("status", {}).get("lastHandledReconcileAt") == "same"
+        )
+        assert [("list-type" in path) for path in server.requests[seen:]] == [True]
+        assert handled["status"]["conditions"] == good["status"]["conditions"]
 
         for index, key in enumerate(["../../escape.yaml", "/tmp/absolute.yaml"]):
             server.objects = {"app.yaml": b"a: 2\n", key: b"kind: Escaped\n"}
