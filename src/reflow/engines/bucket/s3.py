@@ -178,7 +178,7 @@ class S3Bucket:
                 response.release_conn()
 
     async def listing(self, prefix: str | None) -> list[tuple[str, str]]:
-        """Every object under `prefix` as (key, etag without quotes), in one listing."""
+        """Every object under `prefix` as (key, etag unquoted, as Flux's minio-go client gives it), in one listing."""
         try:
             return await asyncio.to_thread(self._list, prefix)
         except (MinioException, urllib3.exceptions.HTTPError, ValueError) as error:
