@@ -1,4 +1,4 @@
-"""`reflow create`: GitRepository sources, Kustomizations and Git Secrets, applied or printed with `--export`."""
+"""`reflow create`: Git and Bucket sources, Kustomizations and Git Secrets, applied or printed with `--export`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from reflow.api.meta import Manifest, ObjectRef
 from reflow.cli.console import err, fail, out, run, step, success
 from reflow.cli.gitsecret import GitCredentials, GitSecretError, http_data, secret, ssh_data, validate_url
 from reflow.cli.manifests import (
+    bucket,
     git_repository,
     kustomization,
     parse_labels,
@@ -184,6 +185,53 @@ def _credentials_data(url: str, scheme: str, credentials: GitCredentials, silent
         if not silent and not click.confirm("Have you added the deploy key to your repository?", err=True):
             fail("aborted: add the deploy key to the repository first", code=1)
     return data
+
+
+@source.command("bucket")
+@click.argument("name")
+@click.option("--bucket-name", required=True, help="Name of the bucket.")
+@click.option("--endpoint", required=True, help="Address of the S3 API, host[:port].")
+@click.option("--provider", type=click.Choice(["generic", "aws", "gcp", "azure"]), default="generic", show_default=True)
+@click.option("--region", help="Region of the bucket.")
+@click.option("--insecure", is_flag=True, help="Plain HTTP to the endpoint, for a non-TLS S3 server.")
+@click.option("--secret-ref", help="Name of an existing Secret with the keys 'accesskey' and 'secretkey'.")
+@click.option("--proxy-secret-ref", help="Name of an existing Secret with the proxy address and credentials.")
+@click.option("--ignore-paths", multiple=True, help="Paths to leave out, .sourceignore syntax (comma-separated).")
+@click.option("--fetch-timeout", type=Duration(), help="Time limit for one fetch (spec.timeout).")
+@_common
+@global_options
+def bucket_source(name: str, options: GlobalOptions, **flags: Any) -> None:
+    """Create or update a Bucket source.
+
+    The keys are read from the Secret named by --secret-ref; they are never taken as flags.
+
+    \b
+    Examples:
+      reflow create source bucket podinfo --bucket-name=podinfo --endpoint=minio.minio.svc.cluster.local:9000 \\
+        --insecure --secret-ref=minio-keys --interval=10m
+      reflow create source bucket podinfo --bucket-name=podinfo --provider=aws --endpoint=s3.amazonaws.com \\
+        --region=us-east-1 --secret-ref=aws-keys --export
+    """
+    manifest = bucket(
+        name,
+        options.namespace,
+        bucket_name=flags["bucket_name"],
+        endpoint=flags["endpoint"],
+        interval=flags["interval"],
+        provider=flags["provider"],
+        region=flags["region"],
+        insecure=flags["insecure"],
+        labels=parse_labels(flags["labels"]),
+        secret_ref=flags["secret_ref"],
+        proxy_secret_ref=flags["proxy_secret_ref"],
+        ignore_paths=split_list(flags["ignore_paths"]),
+        fetch_timeout=flags["fetch_timeout"],
+    )
+    if flags["export"]:
+        out.out(to_yaml([manifest]), end="", highlight=False)
+        return
+    step("generating Bucket source")
+    _finish(run(_apply(options, [manifest])), "fetched")
 
 
 @secret_group.command("git")

@@ -10,7 +10,7 @@ import click
 from reflow.api.helm import HelmRelease
 from reflow.api.kustomize import Kustomization
 from reflow.api.meta import Manifest
-from reflow.api.source import GitRepository
+from reflow.api.source import Bucket, GitRepository
 from reflow.cli.render import go_duration
 
 SOURCE_KINDS = ("GitRepository", "OCIRepository", "Bucket", "ExternalArtifact")
@@ -71,6 +71,46 @@ def git_repository(
     return {
         "apiVersion": GitRepository.KIND.api_version,
         "kind": GitRepository.KIND.kind,
+        "metadata": _metadata(name, namespace, labels or {}),
+        "spec": spec,
+    }
+
+
+def bucket(
+    name: str,
+    namespace: str,
+    *,
+    bucket_name: str,
+    endpoint: str,
+    interval: float,
+    provider: str = "generic",
+    region: str | None = None,
+    insecure: bool = False,
+    labels: dict[str, str] | None = None,
+    secret_ref: str | None = None,
+    proxy_secret_ref: str | None = None,
+    ignore_paths: Sequence[str] = (),
+    fetch_timeout: float | None = None,
+) -> Manifest:
+    """A Bucket manifest as `flux create source bucket` makes it from the same flags (keys in name order)."""
+    spec: Manifest = {"bucketName": bucket_name, "endpoint": endpoint}
+    if ignore_paths:
+        spec["ignore"] = "\n".join(ignore_paths)
+    if insecure:
+        spec["insecure"] = True
+    spec["interval"] = go_duration(interval)
+    spec["provider"] = provider
+    if proxy_secret_ref:
+        spec["proxySecretRef"] = {"name": proxy_secret_ref}
+    if region:
+        spec["region"] = region
+    if secret_ref:
+        spec["secretRef"] = {"name": secret_ref}
+    if fetch_timeout is not None:
+        spec["timeout"] = go_duration(fetch_timeout)
+    return {
+        "apiVersion": Bucket.KIND.api_version,
+        "kind": Bucket.KIND.kind,
         "metadata": _metadata(name, namespace, labels or {}),
         "spec": spec,
     }

@@ -1,4 +1,4 @@
-"""The source controller's wiring: the GitRepository controller, the artifact server, the include index."""
+"""The source controller's wiring: the GitRepository and Bucket controllers, the artifact server, the include index."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import asyncio
 
 from reflow.api.meta import Manifest
 from reflow.controllers.options import ControllerOptions
+from reflow.controllers.source.bucket import BucketReconciler
 from reflow.controllers.source.gitrepository import GitRepositoryReconciler
 from reflow.engines.artifact import Storage, advertised_address, serve_artifacts
 from reflow.kube.client import Kube
@@ -21,7 +22,7 @@ DEFAULT_CONCURRENCY = 2
 
 
 def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: ControllerOptions) -> None:
-    """Add the GitRepository controller and the artifact server to the manager."""
+    """Add the GitRepository and Bucket controllers and the artifact server to the manager."""
     storage_settings = options.storage
     storage_settings.storage_path.mkdir(parents=True, exist_ok=True)
     storage_ready = asyncio.Event()
@@ -34,12 +35,19 @@ def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: Cont
         records=storage_settings.artifact_retention_records,
         lookup=repositories.get,
     )
+    buckets = BucketReconciler(
+        kube,
+        reconciler.storage,
+        storage_ready,
+        ttl=storage_settings.artifact_retention_ttl,
+        records=storage_settings.artifact_retention_records,
+    )
 
     async def serve() -> None:
         host, port = split_address(storage_settings.storage_addr)
         async with serve_artifacts(storage_settings.storage_path, host=host, port=port) as server:
             address = advertised_address(storage_settings, server.port)
-            reconciler.storage = Storage(storage_settings.storage_path, address)
+            reconciler.storage = buckets.storage = Storage(storage_settings.storage_path, address)
             storage_ready.set()
             await asyncio.Event().wait()
 
@@ -47,6 +55,7 @@ def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: Cont
     controller = manager.add_controller(
         "gitrepository", reconciler, concurrent=options.concurrent or DEFAULT_CONCURRENCY, component=COMPONENT
     )
+    manager.add_controller("bucket", buckets, concurrent=options.concurrent or DEFAULT_CONCURRENCY, component=COMPONENT)
     repositories.add_index(INCLUDE_INDEX, included_by)
 
     def on_change(change: Change, old: Manifest | None, new: Manifest) -> None:
