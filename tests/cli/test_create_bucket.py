@@ -6,8 +6,9 @@ import pytest
 
 from reflow.api.meta import ObjectRef
 from reflow.kube.client import Kube
-from tests.cli.conftest import TESTDATA, Reflow, artifact
 from tests.cli.controller import stand_in
+from tests.cli.objects import artifact
+from tests.cli.runner import TESTDATA, Reflow
 
 BUCKET = ("source.toolkit.fluxcd.io/v1", "Bucket")
 

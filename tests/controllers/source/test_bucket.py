@@ -13,8 +13,10 @@ from reflow.api.meta import Manifest, ObjectRef
 from reflow.kube.client import Kube
 from reflow.kube.wait import wait_for
 from reflow.runtime.controller import REQUESTED_AT
-from tests.controllers.conftest import StartControllers, events_until
-from tests.controllers.source.test_gitrepository import fetch, members, ready, secret
+from tests.controllers.events import events_until
+from tests.controllers.source.gitrepositories import fetch, members, secret
+from tests.managers import StartControllers
+from tests.manifests import ready_is
 from tests.proxyserver import ProxyServer
 from tests.s3server import ACCESS_KEY, SECRET_KEY, S3Server
 
@@ -85,7 +87,7 @@ async def test_bucket_becomes_an_artifact_that_a_kustomization_applies(
     await start_controllers("source", "kustomize")
     await kube.create(bucket(namespace, "app", s3, name, secretRef={"name": "s3-keys"}, ignore="*.txt\n"))
 
-    obj = await until(kube, namespace, "app", ready("True"))
+    obj = await until(kube, namespace, "app", ready_is("True"))
     artifact = obj["status"]["artifact"]
     # the .txt object is left out of the index as well as the tarball, so the revision is over the two others
     listing = {o.object_name: (o.etag or "").strip('"') for o in s3.client().list_objects(name, recursive=True)}
@@ -119,7 +121,7 @@ async def test_bucket_becomes_an_artifact_that_a_kustomization_applies(
     applied = await wait_for(
         kube,
         ObjectRef(KUSTOMIZE, "Kustomization", "app", namespace),
-        ready("True", revision),
+        ready_is("True", revision),
         timeout=60,
         what="applied",
     )
@@ -136,7 +138,7 @@ async def test_changed_deleted_and_unchanged_objects(
     await create_keys(kube, namespace)
     await start_controllers("source")
     await kube.create(bucket(namespace, "app", s3, name, secretRef={"name": "s3-keys"}))
-    first = await until(kube, namespace, "app", ready("True", flux_revision(s3, name)))
+    first = await until(kube, namespace, "app", ready_is("True", flux_revision(s3, name)))
 
     await kube.patch(ref(namespace, "app"), {"metadata": {"annotations": {REQUESTED_AT: "unchanged"}}})
     handled = await until(
@@ -149,13 +151,13 @@ async def test_changed_deleted_and_unchanged_objects(
     changed_revision = flux_revision(s3, name)
     assert changed_revision != first["status"]["artifact"]["revision"]
     await kube.patch(ref(namespace, "app"), {"metadata": {"annotations": {REQUESTED_AT: "changed"}}})
-    changed = await until(kube, namespace, "app", ready("True", changed_revision))
+    changed = await until(kube, namespace, "app", ready_is("True", changed_revision))
     assert members(await fetch(changed["status"]["artifact"]["url"])) == {"a.yaml": b"a: 2\n", "b.yaml": b"b: 1\n"}
 
     s3.client().remove_object(name, "b.yaml")
     deleted_revision = flux_revision(s3, name)
     await kube.patch(ref(namespace, "app"), {"metadata": {"annotations": {REQUESTED_AT: "deleted"}}})
-    deleted = await until(kube, namespace, "app", ready("True", deleted_revision))
+    deleted = await until(kube, namespace, "app", ready_is("True", deleted_revision))
     assert members(await fetch(deleted["status"]["artifact"]["url"])) == {"a.yaml": b"a: 2\n"}
     recorded = await events_until(kube, namespace, lambda items: sum(e["reason"] == "NewArtifact" for e in items) == 3)
     assert sum(e["reason"] == "NewArtifact" for e in recorded) == 3
@@ -186,10 +188,10 @@ async def test_failures_are_clear_and_keep_the_last_artifact(
     await create_keys(kube, namespace, "wrong-keys", secret_key="not-the-secret")
     await start_controllers("source")
     await kube.create(bucket(namespace, "app", s3, name, secretRef={"name": "s3-keys"}))
-    good = await until(kube, namespace, "app", ready("True"))
+    good = await until(kube, namespace, "app", ready_is("True"))
 
     await kube.patch(ref(namespace, "app"), {"spec": change})
-    failed = await until(kube, namespace, "app", ready("False", message))
+    failed = await until(kube, namespace, "app", ready_is("False", message))
     assert failed["status"]["artifact"] == good["status"]["artifact"]
     assert condition(failed, "FetchFailed")["status"] == "True"  # type: ignore[index]
     assert "not-the-secret" not in str(failed["status"])
@@ -201,7 +203,7 @@ async def test_cloud_providers_are_refused_clearly(
 ) -> None:
     await start_controllers("source")
     await kube.create(bucket(namespace, "gcs", s3, "some-bucket", provider="gcp"))
-    failed = await until(kube, namespace, "gcs", ready("False", "provider 'gcp' is not supported in this build"))
+    failed = await until(kube, namespace, "gcs", ready_is("False", "provider 'gcp' is not supported in this build"))
     assert condition(failed, "Stalled")["status"] == "True"  # type: ignore[index]
 
 
@@ -216,7 +218,7 @@ async def test_prefix_and_the_buckets_sourceignore_shape_the_index(
     await create_keys(kube, namespace)
     await start_controllers("source")
     await kube.create(bucket(namespace, "app", s3, name, secretRef={"name": "s3-keys"}, prefix="deploy/"))
-    obj = await until(kube, namespace, "app", ready("True"))
+    obj = await until(kube, namespace, "app", ready_is("True"))
     etag = next(o.etag for o in s3.client().list_objects(name, prefix="deploy/a.yaml"))
     expected = "sha256:" + hashlib.sha256(f"deploy/a.yaml {(etag or '').strip(chr(34))}\n".encode()).hexdigest()
     assert obj["status"]["artifact"]["revision"] == expected
@@ -237,10 +239,12 @@ async def test_through_an_authenticating_proxy_and_bad_tls_material(
     await kube.create(
         bucket(namespace, "app", s3, name, secretRef={"name": "s3-keys"}, proxySecretRef={"name": "proxy"})
     )
-    good = await until(kube, namespace, "app", ready("True"))
+    good = await until(kube, namespace, "app", ready_is("True"))
     assert proxy_server.forwarded_to(port) > before
 
     await kube.create(secret(namespace, "tls", {"ca.crt": b"not a certificate"}))
     await kube.patch(ref(namespace, "app"), {"spec": {"insecure": False, "certSecretRef": {"name": "tls"}}})
-    failed = await until(kube, namespace, "app", ready("False", "the TLS material of certSecretRef is not valid PEM"))
+    failed = await until(
+        kube, namespace, "app", ready_is("False", "the TLS material of certSecretRef is not valid PEM")
+    )
     assert failed["status"]["artifact"] == good["status"]["artifact"]

@@ -7,10 +7,11 @@ from aiohttp import web
 from reflow.api.conditions import condition
 from reflow.kube.client import Kube
 from reflow.runtime.controller import REQUESTED_AT
-from tests.controllers.conftest import StartControllers
+from tests.controllers.source.gitrepositories import fetch, members
 from tests.controllers.source.test_bucket import SOURCE, ref, until
-from tests.controllers.source.test_gitrepository import fetch, members, ready
 from tests.loopback import loopback
+from tests.managers import StartControllers
+from tests.manifests import ready_is
 
 LISTING = """<?xml version="1.0" encoding="UTF-8"?>
 <ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
@@ -62,7 +63,7 @@ async def test_one_listing_when_unchanged_and_keys_that_climb_out_are_refused_wi
             "spec": {**spec, "interval": "1h", "timeout": "10s"},
         }
         await kube.create(manifest)
-        good = await until(kube, namespace, "app", ready("True"))
+        good = await until(kube, namespace, "app", ready_is("True"))
 
         # an unchanged bucket costs one listing: no download, and the status keeps its conditions
         seen = len(server.requests)
@@ -77,7 +78,7 @@ async def test_one_listing_when_unchanged_and_keys_that_climb_out_are_refused_wi
             server.objects = {"app.yaml": b"a: 2\n", key: b"kind: Escaped\n"}
             seen = len(server.requests)
             await kube.patch(ref(namespace, "app"), {"metadata": {"annotations": {REQUESTED_AT: f"hostile-{index}"}}})
-            failed = await until(kube, namespace, "app", ready("False", f"object key '{key}'"))
+            failed = await until(kube, namespace, "app", ready_is("False", f"object key '{key}'"))
             message = condition(failed, "Ready")["message"]  # type: ignore[index]
             assert "refusing to download it" in message
             assert condition(failed, "Ready")["reason"] == "IllegalPath"  # type: ignore[index]
