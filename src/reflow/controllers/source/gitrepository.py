@@ -8,11 +8,9 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from reflow.api.artifact import Artifact
 from reflow.api.conditions import (
     ARTIFACT_IN_STORAGE,
     ARTIFACT_OUTDATED,
-    AUTHENTICATION_FAILED,
     FETCH_FAILED,
     ILLEGAL_PATH,
     INCLUDE_UNAVAILABLE,
@@ -23,9 +21,10 @@ from reflow.api.conditions import (
     STORAGE_OPERATION_FAILED,
     SUCCEEDED,
 )
-from reflow.api.meta import Manifest, ObjectRef
+from reflow.api.meta import Manifest
 from reflow.api.source import GitRepository
-from reflow.api.wire import parse, parse_object, render
+from reflow.api.wire import parse_object, render
+from reflow.controllers.source.stored import intact, source_secret, storage_failed
 from reflow.engines.artifact import (
     ArtifactError,
     Storage,
@@ -57,8 +56,6 @@ from reflow.engines.git import (
     verify_checkout,
 )
 from reflow.kube.client import Kube
-from reflow.kube.errors import NotFound
-from reflow.kube.secret import secret_data
 from reflow.runtime.errors import ReconcileError, StalledError
 from reflow.runtime.reconciler import DEFAULT_TIMEOUT, Progress, Reconciler
 from reflow.runtime.result import ConditionState, Result
@@ -154,7 +151,7 @@ class GitRepositoryReconciler(Reconciler[GitRepository]):
         included = self._included(repo)
         config = {**observed_config(repo), **included_config(repo, included)}
         stored = status.get("artifact") or {}
-        if up_to_date(status, resolved.revision, config) and await self._intact(stored):
+        if up_to_date(status, resolved.revision, config) and await intact(self.storage, stored):
             return self._ready(resolved.revision)
 
         await progress(f"building artifact: new upstream revision '{resolved.revision}'")
@@ -181,10 +178,7 @@ class GitRepositoryReconciler(Reconciler[GitRepository]):
                 artifact = await self.storage.archive(path, tree.path, tree.revision, ignore=spec.ignore)
                 await self.storage.collect_garbage(artifact, ttl=self.ttl, records=self.records)
             except StorageError as error:
-                condition = ConditionState("True", error.reason, str(error))
-                raise ReconcileError(
-                    str(error), reason=error.reason, conditions={STORAGE_OPERATION_FAILED: condition}
-                ) from error
+                raise storage_failed(error) from error
         finally:
             await asyncio.to_thread(shutil.rmtree, workdir, True)
         subject = tree.subject[:SUBJECT_LIMIT]
@@ -250,15 +244,6 @@ class GitRepositoryReconciler(Reconciler[GitRepository]):
             conditions={FETCH_FAILED: None, STORAGE_OPERATION_FAILED: None, ARTIFACT_OUTDATED: None},
         )
 
-    async def _intact(self, artifact: Manifest) -> bool:
-        """The stored file is there and still has its digest (a damaged one is rebuilt, as Flux does)."""
-        if not artifact:
-            return False
-        try:
-            return await self.storage.verify(parse(Artifact, artifact))
-        except (ValueError, StorageError):
-            return False
-
     @staticmethod
     def _checked_url(url: str) -> str:
         try:
@@ -267,13 +252,7 @@ class GitRepositoryReconciler(Reconciler[GitRepository]):
             raise StalledError(str(error), reason=error.reason) from error
 
     async def _secret(self, repo: GitRepository, name: str, purpose: str) -> dict[str, bytes]:
-        ref = ObjectRef("v1", "Secret", name, repo.metadata.namespace)
-        try:
-            return secret_data(await self.kube.get(ref))
-        except NotFound as error:
-            message = f"{purpose} secret '{repo.metadata.namespace}/{name}' not found"
-            condition = ConditionState("True", AUTHENTICATION_FAILED, message)
-            raise ReconcileError(message, reason=AUTHENTICATION_FAILED, conditions={FETCH_FAILED: condition}) from error
+        return await source_secret(self.kube, repo.metadata.namespace, name, purpose)
 
     async def _proxy(self, repo: GitRepository) -> Proxy | None:
         if repo.spec.proxy_secret_ref is None:

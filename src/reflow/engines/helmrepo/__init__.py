@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .cache import CacheSettings, IndexCache
+from .cache import HelmSettings, IndexCache
 from .client import BasicAuth, ClientOptions, TLSConfig, basic_auth_from_secret, ssl_context, tls_from_secret
 from .errors import AuthenticationFailed, FetchFailed, HelmRepoError, InvalidIndex, InvalidURL
 from .fetch import fetch_index
@@ -13,10 +13,10 @@ __all__ = [
     "MAX_INDEX_SIZE",
     "AuthenticationFailed",
     "BasicAuth",
-    "CacheSettings",
     "ClientOptions",
     "FetchFailed",
     "HelmRepoError",
+    "HelmSettings",
     "Index",
     "IndexCache",
     "InvalidIndex",

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from reflow.engines.helmrepo.index import Index
+from reflow.engines.helmrepo.index import MAX_INDEX_SIZE, Index
 
 CACHE_TTL = 15 * 60.0
 """Seconds an entry lives (Flux's `--helm-cache-ttl` default, 15m)."""
@@ -21,9 +21,11 @@ CACHE_PURGE_INTERVAL = 60.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CacheSettings:
-    """Flux's Helm cache flags, under the same names."""
+class HelmSettings:
+    """Flux's Helm index flags, under the same names."""
 
+    helm_index_max_size: int = MAX_INDEX_SIZE
+    """Largest index accepted, bytes (`--helm-index-max-size`)."""
     helm_cache_max_size: int = 0
     """Indexes kept at most; 0 disables the cache (`--helm-cache-max-size`, Flux's default)."""
     helm_cache_ttl: float = CACHE_TTL

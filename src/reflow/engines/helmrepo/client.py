@@ -1,4 +1,4 @@
-"""How to reach a Helm repository: basic auth, TLS and proxy, read from the Secrets a HelmRepository names.
+"""How to reach a Helm repository: basic auth and TLS, read from the Secrets a HelmRepository names.
 
 The basic-auth Secret (`secretRef`) holds `username` and `password`; the TLS Secret (`certSecretRef`)
 holds `ca.crt` and/or `tls.crt` with `tls.key` (the older `caFile`, `certFile`, `keyFile` keys are read
@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from reflow.engines.git import Proxy
 from reflow.engines.helmrepo.errors import AuthenticationFailed
 from reflow.kube.privatefile import write_private
 
@@ -52,7 +51,6 @@ class ClientOptions:
 
     auth: BasicAuth | None = None
     tls: TLSConfig | None = None
-    proxy: Proxy | None = None
     pass_credentials: bool = False
     timeout: float = 60.0
 

@@ -3,7 +3,8 @@
 Every run downloads the whole index, as Flux does: Helm repositories (GitHub Pages, S3, ChartMuseum)
 rarely answer `If-None-Match` reliably, and the revision is the digest of the bytes, so an unchanged
 index is recognised after one request and nothing is written. Redirects are followed; aiohttp drops the
-Authorization header when a redirect leads to another origin.
+Authorization header when a redirect leads to another origin. The controller's HTTPS_PROXY/NO_PROXY
+environment applies (HelmRepository has no proxy field of its own).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import aiohttp
 
 from reflow.engines.helmrepo.client import ClientOptions, ssl_context
-from reflow.engines.helmrepo.errors import AuthenticationFailed, FetchFailed
+from reflow.engines.helmrepo.errors import FetchFailed
 from reflow.engines.helmrepo.index import MAX_INDEX_SIZE, index_url
 
 CHUNK = 64 * 1024
@@ -20,29 +21,14 @@ CHUNK = 64 * 1024
 async def fetch_index(url: str, options: ClientOptions, *, max_size: int = MAX_INDEX_SIZE, name: str = "") -> bytes:
     """The bytes of the index of the repository at `url`; FetchFailed says why they could not be had."""
     address = index_url(url)
-    settings: dict[str, object] = {"ssl": ssl_context(options.tls, name)}
-    headers: dict[str, str] = {}
-    proxy = options.proxy
-    if proxy is not None:
-        if proxy.scheme == "socks5":
-            raise AuthenticationFailed("a socks5 proxy cannot fetch a Helm repository index; use an http(s) proxy")
-        settings["proxy"] = proxy.address
-        if proxy.username:
-            # On the CONNECT request for https, on the request itself (which the proxy reads) for http.
-            credentials = {"Proxy-Authorization": aiohttp.encode_basic_auth(proxy.username, proxy.password or "")}
-            if address.startswith("https:"):
-                settings["proxy_headers"] = credentials
-            else:
-                headers.update(credentials)
+    context = ssl_context(options.tls, name)
     auth = options.auth_for(address, url)
-    if auth is not None:
-        headers["Authorization"] = aiohttp.encode_basic_auth(auth.username, auth.password)
-    settings["headers"] = headers
+    headers = {"Authorization": aiohttp.encode_basic_auth(auth.username, auth.password)} if auth else {}
     timeout = aiohttp.ClientTimeout(total=options.timeout)
     try:
         async with (
-            aiohttp.ClientSession(timeout=timeout, trust_env=proxy is None) as session,
-            session.get(address, **settings) as response,  # type: ignore[arg-type]
+            aiohttp.ClientSession(timeout=timeout, trust_env=True) as session,
+            session.get(address, ssl=context, headers=headers) as response,
         ):
             if response.status in (401, 403):
                 said = "no credentials were given" if auth is None else "the credentials were refused"
