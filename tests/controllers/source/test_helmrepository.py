@@ -8,6 +8,7 @@ from pathlib import Path
 
 from reflow.api.conditions import condition
 from reflow.api.meta import Manifest, ObjectRef
+from reflow.controllers.source.helmrepository import HelmRepositoryReconciler
 from reflow.engines.helmrepo import HelmSettings
 from reflow.kube.client import Kube
 from reflow.kube.wait import wait_for
@@ -48,6 +49,12 @@ async def request(kube: Kube, namespace: str, name: str, token: str) -> Manifest
     )
 
 
+def stored_files(tmp_path: Path) -> dict[str, int]:
+    """Each stored HelmRepository file (the test's storage is `tmp_path/artifacts`) and its change time."""
+    root = tmp_path / "artifacts" / "helmrepository"
+    return {str(path.relative_to(root)): path.stat().st_mtime_ns for path in root.rglob("*") if path.is_file()}
+
+
 def chart_repo(tmp_path: Path) -> ChartRepo:
     repo = make_repo(tmp_path / "repo")
     repo.add_chart("web", "1.0.0")
@@ -72,9 +79,10 @@ async def test_index_becomes_an_artifact_and_only_a_new_index_a_new_one(
         assert condition(obj, "ArtifactInStorage")["status"] == "True"  # type: ignore[index]
         assert await fetch(artifact["url"]) == first
 
-        seen = server.index_requests
+        seen, files = server.index_requests, stored_files(tmp_path)
         handled = await request(kube, namespace, "charts", "unchanged")
         assert server.index_requests == seen + 1
+        assert stored_files(tmp_path) == files
         assert handled["status"]["artifact"] == artifact
         assert handled["status"]["conditions"] == obj["status"]["conditions"]
 
@@ -138,3 +146,18 @@ async def test_type_oci_is_ready_without_an_artifact(
     await kube.create(helm_repository(namespace, "registry", "oci://ghcr.io/example/charts", type="oci"))
     obj = await until(kube, namespace, "registry", ready("True", "type 'oci'"))
     assert "artifact" not in obj["status"]
+
+
+async def test_the_stored_index_is_cached_for_helm_charts_when_the_cache_is_on(
+    kube: Kube, namespace: str, start_controllers: StartControllers, tmp_path: Path
+) -> None:
+    repo = chart_repo(tmp_path)
+    async with serve_repo(repo) as server:
+        manager = await start_controllers("source", controller_options={"helm": HelmSettings(helm_cache_max_size=4)})
+        await kube.create(helm_repository(namespace, "charts", server.url))
+        obj = await until(kube, namespace, "charts", ready("True"))
+    reconciler = next(c.reconciler for c in manager.controllers if c.reconciler.kind == "HelmRepository")
+    assert isinstance(reconciler, HelmRepositoryReconciler)
+    cached = reconciler.cache.get(obj["status"]["artifact"]["path"])
+    assert cached is not None
+    assert [entry["version"] for entry in cached.entries["web"]] == ["1.0.0"]
