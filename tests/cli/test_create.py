@@ -284,3 +284,53 @@ async def test_create_secret_git_for_ssh_reports_an_unreachable_host(reflow: Ref
     )
     assert result.code == 1
     assert "no SSH host keys could be read from 127.0.0.1:9" in result.stderr or "ssh-keyscan" in result.stderr
+
+
+# The flags of fluxcd/flux2 cmd/flux/create_source_helm_test.go for each golden file (`-n` fills `{{ .fluxns }}`).
+HELM_GOLDEN = [
+    pytest.param(["--url=oci://ghcr.io/stefanprodan/charts/podinfo"], "oci.golden", id="oci"),
+    pytest.param(
+        ["--url=oci://ghcr.io/stefanprodan/charts/podinfo", "--secret-ref=creds"],
+        "oci-with-secret.golden",
+        id="oci-secret",
+    ),
+    pytest.param(["--url=https://stefanprodan.github.io/charts/podinfo"], "https.golden", id="https"),
+]
+
+
+@pytest.mark.parametrize(("args", "golden"), HELM_GOLDEN)
+async def test_create_source_helm_export_matches_flux_golden_file(reflow: Reflow, args: list[str], golden: str) -> None:
+    result = await reflow(
+        "create", "source", "helm", "podinfo", *args, "--interval", "5m", "--export", "-n", "flux-ns", namespaced=False
+    )
+    assert result.code == 0, result.stderr
+    expected = (TESTDATA / "create_source_helm" / golden).read_text().replace("{{ .fluxns }}", "flux-ns")
+    assert result.stdout == expected
+
+
+async def test_create_source_helm_refuses_other_url_schemes(reflow: Reflow) -> None:
+    result = await reflow("create", "source", "helm", "podinfo", "--url=git://example.com/charts", "--export")
+    assert result.code == 2
+    assert "url scheme 'git' not supported, can be: http, https and oci" in result.stderr
+
+
+async def test_create_source_helm_applies_and_reports_the_fetched_revision(
+    reflow: Reflow, kube: Kube, namespace: str, crds: None
+) -> None:
+    helm = ("source.toolkit.fluxcd.io/v1", "HelmRepository")
+    async with stand_in(kube, *helm, namespace, fields={"artifact": artifact("sha256:abc")}, message="stored"):
+        result = await reflow(
+            "create",
+            "source",
+            "helm",
+            "podinfo",
+            "--url=https://charts.example.com",
+            "--secret-ref=creds",
+            "--timeout",
+            "30s",
+        )
+    assert result.code == 0, result.stderr
+    assert "fetched revision: sha256:abc" in result.stderr
+    live = await kube.get(ObjectRef(*helm, "podinfo", namespace))
+    assert live["spec"]["secretRef"] == {"name": "creds"}
+    assert "type" not in live["spec"]

@@ -16,6 +16,7 @@ from reflow.cli.options import Duration, GlobalOptions, global_options
 from reflow.controllers import registry
 from reflow.controllers.options import ControllerOptions
 from reflow.engines.artifact import StorageSettings
+from reflow.engines.helmrepo import MAX_INDEX_SIZE, HelmSettings
 from reflow.kube.client import connect
 from reflow.kube.kubeconfig import in_cluster
 from reflow.paths import state_dir
@@ -73,6 +74,12 @@ def default_log_file() -> Path | None:
 @click.option("--storage-adv-addr", default=None, help="host:port written into artifact URLs.")
 @click.option("--artifact-retention-ttl", type=Duration(), default="60s", show_default=True)
 @click.option("--artifact-retention-records", type=click.IntRange(1), default=2, show_default=True)
+@click.option("--helm-index-max-size", type=click.IntRange(1), default=MAX_INDEX_SIZE, show_default=True,
+              help="Largest Helm repository index accepted, bytes.")  # fmt: skip
+@click.option("--helm-cache-max-size", type=click.IntRange(0), default=0, show_default=True,
+              help="Helm indexes kept in memory; 0 disables the cache.")  # fmt: skip
+@click.option("--helm-cache-ttl", type=Duration(), default="15m", show_default=True)
+@click.option("--helm-cache-purge-interval", type=Duration(), default="1m", show_default=True)
 @click.option("--concurrent-ssa", type=click.IntRange(1, 256), default=4, show_default=True)
 @click.option("--no-cross-namespace-refs", type=click.BOOL, default=False, show_default=True)
 @click.option("--no-remote-bases", type=click.BOOL, default=False, show_default=True)
@@ -110,6 +117,10 @@ def controllers(  # one parameter per Flux controller flag
     storage_adv_addr: str | None,
     artifact_retention_ttl: float,
     artifact_retention_records: int,
+    helm_index_max_size: int,
+    helm_cache_max_size: int,
+    helm_cache_ttl: float,
+    helm_cache_purge_interval: float,
     concurrent_ssa: int,
     no_cross_namespace_refs: bool,
     no_remote_bases: bool,
@@ -163,6 +174,12 @@ def controllers(  # one parameter per Flux controller flag
     )
     controller_options = ControllerOptions(
         storage=storage,
+        helm=HelmSettings(
+            helm_index_max_size=helm_index_max_size,
+            helm_cache_max_size=helm_cache_max_size,
+            helm_cache_ttl=helm_cache_ttl,
+            helm_cache_purge_interval=helm_cache_purge_interval,
+        ),
         concurrent=concurrent,
         concurrent_ssa=concurrent_ssa,
         no_cross_namespace_refs=no_cross_namespace_refs,

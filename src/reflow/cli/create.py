@@ -1,4 +1,4 @@
-"""`reflow create`: Git and Bucket sources, Kustomizations and Git Secrets, applied or printed with `--export`."""
+"""`reflow create`: Git, Bucket and Helm sources, Kustomizations and Git Secrets, applied or printed with `--export`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from reflow.cli.gitsecret import GitCredentials, GitSecretError, http_data, secr
 from reflow.cli.manifests import (
     bucket,
     git_repository,
+    helm_repository,
     kustomization,
     parse_labels,
     parse_source,
@@ -170,6 +171,47 @@ def git(name: str, options: GlobalOptions, **flags: Any) -> None:
         return
     step("generating GitRepository source")
     _finish(run(_apply(options, objects)), "fetched")
+
+
+@source.command("helm")
+@click.argument("name")
+@click.option("--url", required=True, help="Repository address: http(s)://host/path, or oci://registry/path.")
+@click.option("--secret-ref", help="Name of an existing Secret with `username` and `password`.")
+@click.option("--pass-credentials", is_flag=True, help="Send the credentials to chart hosts other than the URL's.")
+@_common
+@global_options
+def helm(name: str, options: GlobalOptions, **flags: Any) -> None:
+    """Create or update a HelmRepository source.
+
+    \b
+    Examples:
+      reflow create source helm podinfo --url=https://stefanprodan.github.io/podinfo
+      reflow create source helm podinfo --url=oci://ghcr.io/stefanprodan/charts/podinfo --secret-ref=creds --export
+    """
+    scheme = flags["url"].partition("://")[0] if "://" in flags["url"] else ""
+    if scheme not in ("http", "https", "oci"):
+        fail(f"url scheme '{scheme}' not supported, can be: http, https and oci", code=2)
+    manifest = helm_repository(
+        name,
+        options.namespace,
+        url=flags["url"],
+        interval=flags["interval"],
+        labels=parse_labels(flags["labels"]),
+        secret_ref=flags["secret_ref"],
+        pass_credentials=flags["pass_credentials"],
+    )
+    if flags["export"]:
+        out.out(to_yaml([manifest]), end="", highlight=False)
+        return
+    step("generating HelmRepository source")
+    obj = run(_apply(options, [manifest]))
+    if scheme == "oci":
+        status, message = ready(obj)
+        if status != "True":
+            fail(f"HelmRepository reconciliation failed: {message}", "`reflow events --for` shows what happened")
+        success("HelmRepository reconciliation completed")
+        return
+    _finish(obj, "fetched")
 
 
 def _credentials_data(url: str, scheme: str, credentials: GitCredentials, silent: bool) -> dict[str, str]:

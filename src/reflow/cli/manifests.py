@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import click
 
 from reflow.api.helm import HelmRelease
+from reflow.api.helmsource import HelmRepository
 from reflow.api.kustomize import Kustomization
 from reflow.api.meta import Manifest
 from reflow.api.source import Bucket, GitRepository
@@ -111,6 +112,32 @@ def bucket(
     return {
         "apiVersion": Bucket.KIND.api_version,
         "kind": Bucket.KIND.kind,
+        "metadata": _metadata(name, namespace, labels or {}),
+        "spec": spec,
+    }
+
+
+def helm_repository(
+    name: str,
+    namespace: str,
+    *,
+    url: str,
+    interval: float,
+    labels: dict[str, str] | None = None,
+    secret_ref: str | None = None,
+    pass_credentials: bool = False,
+) -> Manifest:
+    """A HelmRepository manifest as `flux create source helm` makes it; an `oci://` URL sets `type: oci`."""
+    spec: Manifest = {"interval": go_duration(interval), "url": url}
+    if secret_ref:
+        spec["secretRef"] = {"name": secret_ref}
+    if pass_credentials:
+        spec["passCredentials"] = True
+    if url.startswith("oci://"):
+        spec["type"] = "oci"
+    return {
+        "apiVersion": HelmRepository.KIND.api_version,
+        "kind": HelmRepository.KIND.kind,
         "metadata": _metadata(name, namespace, labels or {}),
         "spec": spec,
     }

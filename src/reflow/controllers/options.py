@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from reflow.engines.artifact import StorageSettings
+from reflow.engines.helmrepo import HelmSettings
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -13,6 +14,8 @@ class ControllerOptions:
 
     storage: StorageSettings = field(default_factory=StorageSettings)
     """The source controller's artifact storage and server (`--storage-*`, `--artifact-retention-*`)."""
+    helm: HelmSettings = field(default_factory=HelmSettings)
+    """The source controller's Helm index limit and cache (`--helm-index-max-size`, `--helm-cache-*`)."""
     concurrent: int | None = None
     """`--concurrent` when it was given; otherwise each controller uses Flux's default for it."""
     concurrent_ssa: int = 4

@@ -244,7 +244,7 @@ class GitRepositoryReconciler(Reconciler[GitRepository]):
             raise StalledError(str(error), reason=error.reason) from error
 
     async def _secret(self, repo: GitRepository, name: str, purpose: str) -> dict[str, bytes]:
-        return await source_secret(self.kube, repo.metadata.namespace or "", name, purpose)
+        return await source_secret(self.kube, repo.metadata.namespace, name, purpose)
 
     async def _proxy(self, repo: GitRepository) -> Proxy | None:
         if repo.spec.proxy_secret_ref is None:

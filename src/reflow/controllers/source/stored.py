@@ -58,7 +58,7 @@ def storage_failed(error: StorageError) -> ReconcileError:
     return ReconcileError(str(error), reason=error.reason, conditions={STORAGE_OPERATION_FAILED: condition})
 
 
-async def source_secret(kube: Kube, namespace: str, name: str, purpose: str) -> dict[str, bytes]:
+async def source_secret(kube: Kube, namespace: str | None, name: str, purpose: str) -> dict[str, bytes]:
     """The decoded data of a Secret the source refers to; a missing one fails with AuthenticationFailed."""
     try:
         return secret_data(await kube.get(ObjectRef("v1", "Secret", name, namespace)))

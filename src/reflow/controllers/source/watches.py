@@ -1,4 +1,5 @@
-"""The source controller's wiring: the GitRepository and Bucket controllers, the artifact server, the include index."""
+"""The source controller's wiring: the GitRepository, Bucket and HelmRepository controllers, the artifact
+server, the include index, the Helm index cache."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from reflow.api.meta import Manifest
 from reflow.controllers.options import ControllerOptions
 from reflow.controllers.source.bucket import BucketReconciler
 from reflow.controllers.source.gitrepository import GitRepositoryReconciler
+from reflow.controllers.source.helmrepository import HelmRepositoryReconciler
 from reflow.engines.artifact import Storage, advertised_address, serve_artifacts
+from reflow.engines.helmrepo import IndexCache
 from reflow.kube.client import Kube
 from reflow.runtime.informer import Change
 from reflow.runtime.manager import Manager
@@ -22,7 +25,7 @@ DEFAULT_CONCURRENCY = 2
 
 
 def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: ControllerOptions) -> None:
-    """Add the GitRepository and Bucket controllers and the artifact server to the manager."""
+    """Add the GitRepository, Bucket and HelmRepository controllers and the artifact server to the manager."""
     storage_settings = options.storage
     storage_settings.storage_path.mkdir(parents=True, exist_ok=True)
     storage_ready = asyncio.Event()
@@ -42,12 +45,14 @@ def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: Cont
         ttl=storage_settings.artifact_retention_ttl,
         records=storage_settings.artifact_retention_records,
     )
+    helm_repositories = setup_helm_repositories(manager, kube, options, reconciler.storage, storage_ready)
 
     async def serve() -> None:
         host, port = split_address(storage_settings.storage_addr)
         async with serve_artifacts(storage_settings.storage_path, host=host, port=port) as server:
             address = advertised_address(storage_settings, server.port)
-            reconciler.storage = buckets.storage = Storage(storage_settings.storage_path, address)
+            storage = Storage(storage_settings.storage_path, address)
+            reconciler.storage = buckets.storage = helm_repositories.storage = storage
             storage_ready.set()
             await asyncio.Event().wait()
 
@@ -66,6 +71,35 @@ def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: Cont
             controller.enqueue(includer["metadata"].get("namespace"), includer["metadata"]["name"])
 
     repositories.add_handler(on_change)
+
+
+def setup_helm_repositories(
+    manager: Manager, kube: Kube, options: ControllerOptions, storage: Storage, storage_ready: asyncio.Event
+) -> HelmRepositoryReconciler:
+    """Add the HelmRepository controller and the purge of the Helm index cache it shares with HelmCharts."""
+    helm = options.helm
+    cache = IndexCache(helm.helm_cache_max_size, helm.helm_cache_ttl)
+    reconciler = HelmRepositoryReconciler(
+        kube,
+        storage,
+        storage_ready,
+        ttl=options.storage.artifact_retention_ttl,
+        records=options.storage.artifact_retention_records,
+        cache=cache,
+        max_index_size=helm.helm_index_max_size,
+    )
+
+    async def purge() -> None:
+        while True:
+            await asyncio.sleep(helm.helm_cache_purge_interval)
+            cache.purge()
+
+    if helm.helm_cache_max_size > 0:
+        manager.add_service("helm-index-cache", purge)
+    manager.add_controller(
+        "helmrepository", reconciler, concurrent=options.concurrent or DEFAULT_CONCURRENCY, component=COMPONENT
+    )
+    return reconciler
 
 
 def included_by(repo: Manifest) -> list[str]:
