@@ -14,9 +14,11 @@ from reflow.kube.client import Kube
 from reflow.kube.wait import wait_for
 from reflow.runtime.controller import REQUESTED_AT
 from tests.chartrepo import ChartRepo, make_repo, serve_repo
-from tests.controllers.conftest import StartControllers, events_until
-from tests.controllers.source.test_gitrepository import fetch, ready, secret
+from tests.controllers.events import events_until
+from tests.controllers.source.gitrepositories import fetch, secret
 from tests.gitservers import free_port, make_tls
+from tests.managers import StartControllers
+from tests.manifests import ready_is
 
 SOURCE = "source.toolkit.fluxcd.io/v1"
 HANDLED = "lastHandledReconcileAt"
@@ -70,7 +72,7 @@ async def test_index_becomes_an_artifact_and_only_a_new_index_a_new_one(
         await kube.create(helm_repository(namespace, "charts", server.url))
         first = repo.index
         digest = "sha256:" + hashlib.sha256(first).hexdigest()
-        obj = await until(kube, namespace, "charts", ready("True"))
+        obj = await until(kube, namespace, "charts", ready_is("True"))
         artifact = obj["status"]["artifact"]
         assert artifact["revision"] == digest
         assert artifact["digest"] == digest
@@ -89,7 +91,7 @@ async def test_index_becomes_an_artifact_and_only_a_new_index_a_new_one(
         repo.add_chart("web", "1.1.0")
         second = "sha256:" + hashlib.sha256(repo.index).hexdigest()
         await request(kube, namespace, "charts", "moved")
-        after = await until(kube, namespace, "charts", ready("True", second))
+        after = await until(kube, namespace, "charts", ready_is("True", second))
         assert await fetch(after["status"]["artifact"]["url"]) == repo.index
         assert b"version: 1.1.0" in repo.index
         recorded = await events_until(
@@ -112,29 +114,29 @@ async def test_bad_index_wrong_password_and_unreachable_keep_the_last_artifact(
         await start_controllers("source", controller_options={"helm": HelmSettings(helm_index_max_size=4096)})
         spec = {"secretRef": {"name": "creds"}, "certSecretRef": {"name": "ca"}}
         await kube.create(helm_repository(namespace, "charts", server.url, **spec))
-        good = (await until(kube, namespace, "charts", ready("True")))["status"]["artifact"]
+        good = (await until(kube, namespace, "charts", ready_is("True")))["status"]["artifact"]
 
         repo.write_index(b"apiVersion: v1\nentries: [\n")
         await request(kube, namespace, "charts", "malformed")
-        obj = await until(kube, namespace, "charts", ready("False", "not valid YAML"))
+        obj = await until(kube, namespace, "charts", ready_is("False", "not valid YAML"))
         assert condition(obj, "Ready")["reason"] == "IndexationFailed"  # type: ignore[index]
         assert condition(obj, "FetchFailed")["status"] == "True"  # type: ignore[index]
         assert obj["status"]["artifact"] == good
 
         repo.write_index(b"apiVersion: v1\n" + b"#" * 5000 + b"\n")
         await request(kube, namespace, "charts", "big")
-        obj = await until(kube, namespace, "charts", ready("False", "larger than the limit of 4096 bytes"))
+        obj = await until(kube, namespace, "charts", ready_is("False", "larger than the limit of 4096 bytes"))
         assert obj["status"]["artifact"] == good
 
         await kube.create(secret(namespace, "wrong", {"username": b"reader", "password": b"guess"}))
         await kube.patch(ref(namespace, "charts"), {"spec": {"secretRef": {"name": "wrong"}}})
-        obj = await until(kube, namespace, "charts", ready("False", "the credentials were refused"))
+        obj = await until(kube, namespace, "charts", ready_is("False", "the credentials were refused"))
         assert "guess" not in str(obj["status"])
         assert obj["status"]["artifact"] == good
 
     unreachable = f"http://127.0.0.1:{free_port()}/charts"
     await kube.patch(ref(namespace, "charts"), {"spec": {"url": unreachable, "secretRef": None, "certSecretRef": None}})
-    obj = await until(kube, namespace, "charts", ready("False", f"failed to fetch {unreachable}/index.yaml"))
+    obj = await until(kube, namespace, "charts", ready_is("False", f"failed to fetch {unreachable}/index.yaml"))
     assert condition(obj, "Ready")["reason"] == "Failed"  # type: ignore[index]
     assert obj["status"]["artifact"] == good
 
@@ -144,7 +146,7 @@ async def test_type_oci_is_ready_without_an_artifact(
 ) -> None:
     await start_controllers("source")
     await kube.create(helm_repository(namespace, "registry", "oci://ghcr.io/example/charts", type="oci"))
-    obj = await until(kube, namespace, "registry", ready("True", "type 'oci'"))
+    obj = await until(kube, namespace, "registry", ready_is("True", "type 'oci'"))
     assert "artifact" not in obj["status"]
 
 
@@ -155,7 +157,7 @@ async def test_the_stored_index_is_cached_for_helm_charts_when_the_cache_is_on(
     async with serve_repo(repo) as server:
         manager = await start_controllers("source", controller_options={"helm": HelmSettings(helm_cache_max_size=4)})
         await kube.create(helm_repository(namespace, "charts", server.url))
-        obj = await until(kube, namespace, "charts", ready("True"))
+        obj = await until(kube, namespace, "charts", ready_is("True"))
     reconciler = next(c.reconciler for c in manager.controllers if c.reconciler.kind == "HelmRepository")
     assert isinstance(reconciler, HelmRepositoryReconciler)
     cached = reconciler.cache.get(obj["status"]["artifact"]["path"])
