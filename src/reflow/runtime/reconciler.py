@@ -27,7 +27,10 @@ from collections.abc import Awaitable, Callable
 from typing import ClassVar, Generic, TypeVar
 
 from reflow.api.annotations import FINALIZER
+from reflow.api.conditions import INVALID_SPEC
 from reflow.api.meta import Manifest
+from reflow.api.wire import parse_object
+from reflow.runtime.errors import StalledError
 from reflow.runtime.result import Result
 
 T = TypeVar("T")
@@ -77,3 +80,11 @@ class Reconciler(abc.ABC, Generic[T]):
         """Seconds one reconcile may take (`spec.timeout`); ten minutes unless the kind says otherwise."""
         del obj
         return DEFAULT_TIMEOUT
+
+
+def parse_kind(model: type[T], obj: Manifest) -> T:
+    """`obj` as its kind's model; a manifest the model refuses stalls (InvalidSpec) until the spec changes."""
+    try:
+        return parse_object(model, obj)
+    except ValueError as error:
+        raise StalledError(f"invalid {model.__name__}: {error}", reason=INVALID_SPEC) from error

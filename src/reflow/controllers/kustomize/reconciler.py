@@ -26,7 +26,7 @@ from reflow.api.conditions import (
 from reflow.api.duration import format_duration, go_duration_string
 from reflow.api.kustomize import Kustomization
 from reflow.api.meta import Manifest, ObjectRef
-from reflow.api.wire import parse_object, render
+from reflow.api.wire import render
 from reflow.controllers.kustomize.clusters import Clusters
 from reflow.controllers.kustomize.decryptor import SopsDecryptor
 from reflow.controllers.kustomize.dependencies import dependency_problem, ready_expr_problem, same_source
@@ -64,7 +64,7 @@ from reflow.kube.client import Kube
 from reflow.runtime.errors import ReconcileError, StalledError, Waiting
 from reflow.runtime.events import COMMIT_STATUS, COMMIT_STATUS_UPDATE
 from reflow.runtime.features import FeatureGates
-from reflow.runtime.reconciler import Progress, Reconciler
+from reflow.runtime.reconciler import Progress, Reconciler, parse_kind
 from reflow.runtime.result import ConditionState, Notice, Result
 
 FIELD_MANAGER = Kustomization.KIND.controller
@@ -174,10 +174,7 @@ class KustomizationReconciler(Reconciler[Kustomization]):
         self.requeue_dependency = requeue_dependency
 
     def parse(self, obj: Manifest) -> Kustomization:
-        try:
-            return parse_object(Kustomization, obj)
-        except ValueError as error:
-            raise StalledError(f"invalid Kustomization: {error}", reason=INVALID_SPEC) from error
+        return parse_kind(Kustomization, obj)
 
     def interval(self, ks: Kustomization) -> float:
         return ks.spec.interval

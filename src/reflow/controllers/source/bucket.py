@@ -12,15 +12,15 @@ from reflow.api.conditions import (
     ARTIFACT_IN_STORAGE,
     ARTIFACT_OUTDATED,
     FETCH_FAILED,
-    INVALID_SPEC,
     NEW_ARTIFACT,
     STORAGE_OPERATION_FAILED,
     SUCCEEDED,
 )
 from reflow.api.meta import Manifest
 from reflow.api.source import Bucket
-from reflow.api.wire import parse_object, render
+from reflow.api.wire import render
 from reflow.controllers.source.stored import (
+    SourceReconciler,
     fetch_failed,
     intact,
     source_secret,
@@ -28,7 +28,7 @@ from reflow.controllers.source.stored import (
     unchanged,
     up_to_date,
 )
-from reflow.engines.artifact import Storage, artifact_path
+from reflow.engines.artifact import artifact_path
 from reflow.engines.artifact.storage import StorageError
 from reflow.engines.bucket import (
     SOURCEIGNORE,
@@ -45,33 +45,22 @@ from reflow.engines.bucket import (
 )
 from reflow.engines.git import GitError, Proxy, proxy_from_secret
 from reflow.engines.sourceignore import Pattern, read_patterns, source_matcher
-from reflow.kube.client import Kube
 from reflow.runtime.errors import ReconcileError, StalledError
-from reflow.runtime.reconciler import DEFAULT_TIMEOUT, Progress, Reconciler
+from reflow.runtime.reconciler import DEFAULT_TIMEOUT, Progress, parse_kind
 from reflow.runtime.result import ConditionState, Result
 
 S3_PROVIDERS = ("generic", "aws")
 """Providers served through the S3 API with static keys; `gcp` and `azure` need SDKs this build leaves out."""
 
 
-class BucketReconciler(Reconciler[Bucket]):
+class BucketReconciler(SourceReconciler[Bucket]):
     """Publishes a bucket's objects as a tar.gz artifact; an unchanged bucket costs one listing."""
 
     api_version = Bucket.KIND.api_version
     kind = "Bucket"
 
-    def __init__(self, kube: Kube, storage: Storage, storage_ready: asyncio.Event, *, ttl: float, records: int):
-        self.kube = kube
-        self.storage = storage
-        self.storage_ready = storage_ready
-        self.ttl = ttl
-        self.records = records
-
     def parse(self, obj: Manifest) -> Bucket:
-        try:
-            return parse_object(Bucket, obj)
-        except ValueError as error:
-            raise StalledError(f"invalid Bucket: {error}", reason=INVALID_SPEC) from error
+        return parse_kind(Bucket, obj)
 
     def interval(self, bucket: Bucket) -> float:
         return bucket.spec.interval

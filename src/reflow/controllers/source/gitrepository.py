@@ -15,7 +15,6 @@ from reflow.api.conditions import (
     ILLEGAL_PATH,
     INCLUDE_UNAVAILABLE,
     INVALID_PROVIDER_CONFIGURATION,
-    INVALID_SPEC,
     NEW_ARTIFACT,
     SOURCE_VERIFIED,
     STORAGE_OPERATION_FAILED,
@@ -23,8 +22,9 @@ from reflow.api.conditions import (
 )
 from reflow.api.meta import Manifest
 from reflow.api.source import GitRepository
-from reflow.api.wire import parse_object, render
+from reflow.api.wire import render
 from reflow.controllers.source.stored import (
+    SourceReconciler,
     fetch_failed,
     intact,
     source_secret,
@@ -64,7 +64,7 @@ from reflow.engines.git import (
 )
 from reflow.kube.client import Kube
 from reflow.runtime.errors import ReconcileError, StalledError
-from reflow.runtime.reconciler import DEFAULT_TIMEOUT, Progress, Reconciler
+from reflow.runtime.reconciler import DEFAULT_TIMEOUT, Progress, parse_kind
 from reflow.runtime.result import ConditionState, Result
 
 Lookup = Callable[[str, str], Manifest | None]
@@ -100,7 +100,7 @@ def include_path(path: str, what: str) -> tuple[str, ...]:
         raise StalledError(f"include {what} {error}", reason=ILLEGAL_PATH) from error
 
 
-class GitRepositoryReconciler(Reconciler[GitRepository]):
+class GitRepositoryReconciler(SourceReconciler[GitRepository]):
     """Publishes the tree of a Git ref as a tar.gz artifact, and does nothing while the remote is unchanged."""
 
     api_version = GitRepository.KIND.api_version
@@ -117,20 +117,13 @@ class GitRepositoryReconciler(Reconciler[GitRepository]):
         lookup: Lookup,
         tokens: TokenCache | None = None,
     ):
-        self.kube = kube
+        super().__init__(kube, storage, storage_ready, ttl=ttl, records=records)
         self.tokens = tokens or TokenCache()
         """GitHub App installation tokens, shared by every GitRepository of this controller."""
         self.lookup = lookup
-        self.storage = storage
-        self.storage_ready = storage_ready
-        self.ttl = ttl
-        self.records = records
 
     def parse(self, obj: Manifest) -> GitRepository:
-        try:
-            return parse_object(GitRepository, obj)
-        except ValueError as error:
-            raise StalledError(f"invalid GitRepository: {error}", reason=INVALID_SPEC) from error
+        return parse_kind(GitRepository, obj)
 
     def interval(self, repo: GitRepository) -> float:
         return repo.spec.interval

@@ -8,15 +8,14 @@ from reflow.api.conditions import (
     ARTIFACT_IN_STORAGE,
     ARTIFACT_OUTDATED,
     FETCH_FAILED,
-    INVALID_SPEC,
     NEW_ARTIFACT,
     STORAGE_OPERATION_FAILED,
     SUCCEEDED,
 )
 from reflow.api.helmsource import HelmRepository
 from reflow.api.meta import Manifest
-from reflow.api.wire import parse_object, render
-from reflow.controllers.source.stored import intact, source_secret, storage_failed
+from reflow.api.wire import render
+from reflow.controllers.source.stored import SourceReconciler, intact, source_secret, storage_failed
 from reflow.engines.artifact import Storage, StorageError, artifact_path
 from reflow.engines.helmrepo import (
     ClientOptions,
@@ -32,7 +31,7 @@ from reflow.engines.helmrepo import (
 )
 from reflow.kube.client import Kube
 from reflow.runtime.errors import ReconcileError, StalledError
-from reflow.runtime.reconciler import Progress, Reconciler
+from reflow.runtime.reconciler import Progress, parse_kind
 from reflow.runtime.result import ConditionState, Result
 
 DEFAULT_INTERVAL = 60.0
@@ -58,7 +57,7 @@ def fetch_failed(error: HelmRepoError, *, stalled: bool = False) -> ReconcileErr
     return kind(str(error), reason=error.reason, conditions=condition)
 
 
-class HelmRepositoryReconciler(Reconciler[HelmRepository]):
+class HelmRepositoryReconciler(SourceReconciler[HelmRepository]):
     """Publishes a Helm repository's `index.yaml` as an artifact; an unchanged index costs one request."""
 
     api_version = HelmRepository.KIND.api_version
@@ -75,20 +74,13 @@ class HelmRepositoryReconciler(Reconciler[HelmRepository]):
         cache: IndexCache,
         max_index_size: int,
     ):
-        self.kube = kube
-        self.storage = storage
-        self.storage_ready = storage_ready
-        self.ttl = ttl
-        self.records = records
+        super().__init__(kube, storage, storage_ready, ttl=ttl, records=records)
         self.cache = cache
         """Parsed indexes by artifact path, shared with the HelmChart controller."""
         self.max_index_size = max_index_size
 
     def parse(self, obj: Manifest) -> HelmRepository:
-        try:
-            return parse_object(HelmRepository, obj)
-        except ValueError as error:
-            raise StalledError(f"invalid HelmRepository: {error}", reason=INVALID_SPEC) from error
+        return parse_kind(HelmRepository, obj)
 
     def interval(self, repo: HelmRepository) -> float | None:
         """An OCI repository is only a pointer for HelmCharts: it is not polled."""

@@ -1,6 +1,9 @@
-"""What the source reconcilers share: the no-op check on the stored artifact, and their Secret and failure shapes."""
+"""What the source reconcilers share: their storage, the no-op check, their Secret and failure shapes."""
 
 from __future__ import annotations
+
+import asyncio
+from typing import TypeVar
 
 from reflow.api.artifact import Artifact
 from reflow.api.conditions import (
@@ -17,7 +20,25 @@ from reflow.kube.client import Kube
 from reflow.kube.errors import NotFound
 from reflow.kube.secret import secret_data
 from reflow.runtime.errors import ReconcileError
+from reflow.runtime.reconciler import Reconciler
 from reflow.runtime.result import ConditionState, Result
+
+S = TypeVar("S")
+
+
+class SourceReconciler(Reconciler[S]):
+    """A source kind's reconciler: it writes artifacts to `storage`, keeping `records` of them for `ttl` s.
+
+    `storage` is replaced once the artifact server listens (its address goes into artifact URLs);
+    reconciles wait for `storage_ready` first.
+    """
+
+    def __init__(self, kube: Kube, storage: Storage, storage_ready: asyncio.Event, *, ttl: float, records: int):
+        self.kube = kube
+        self.storage = storage
+        self.storage_ready = storage_ready
+        self.ttl = ttl
+        self.records = records
 
 
 def up_to_date(status: Manifest, revision: str, config: Manifest) -> bool:
