@@ -248,6 +248,11 @@ class Controller(Generic[T]):
         live = await self._write_status(key, live, wanted)
         ready = "True" if outcome.ready else "False"
         self.metrics.record_condition(self.reconciler.kind, key[0], key[1], READY, ready)
+        for condition, state in (outcome.conditions or {}).items():
+            if state is None:
+                self.metrics.forget_condition(self.reconciler.kind, key[0], key[1], condition)
+            else:
+                self.metrics.record_condition(self.reconciler.kind, key[0], key[1], condition, state.status)
         self.metrics.reconcile_total.labels(self.name, "success" if outcome.ready else "error").inc()
         if ended.failed:
             self.metrics.reconcile_errors.labels(self.name).inc()
@@ -257,7 +262,8 @@ class Controller(Generic[T]):
             )
             await self.recorder.emit(event)
         for notice in outcome.notices:
-            await self.recorder.emit(event_for(live, NORMAL, notice.reason, notice.message, notice.metadata))
+            kind = WARNING if notice.warning else NORMAL
+            await self.recorder.emit(event_for(live, kind, notice.reason, notice.message, notice.metadata))
         self._schedule(key, ended)
 
     def _schedule(self, key: Key, ended: Ended) -> None:
