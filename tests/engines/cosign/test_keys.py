@@ -47,8 +47,7 @@ def test_an_unusable_pub_entry_fails_the_secret_by_name(data: bytes, message: st
 
 
 def sign_ecdsa(private: ec.EllipticCurvePrivateKey, message: bytes) -> bytes:
-    hash_type = {256: hashes.SHA256, 384: hashes.SHA384, 521: hashes.SHA512}[private.curve.key_size]
-    return private.sign(message, ec.ECDSA(hash_type()))
+    return private.sign(message, ec.ECDSA(hashes.SHA256()))
 
 
 def sign_rsa(private: rsa.RSAPrivateKey, message: bytes) -> bytes:
@@ -61,7 +60,7 @@ def sign_ed25519(private: ed25519.Ed25519PrivateKey, message: bytes) -> bytes:
 
 SIGNERS = [
     pytest.param(ec.generate_private_key(ec.SECP256R1()), sign_ecdsa, id="ecdsa-p256"),
-    pytest.param(ec.generate_private_key(ec.SECP384R1()), sign_ecdsa, id="ecdsa-p384"),
+    pytest.param(ec.generate_private_key(ec.SECP384R1()), sign_ecdsa, id="ecdsa-p384-sha256"),
     pytest.param(rsa.generate_private_key(65537, 2048), sign_rsa, id="rsa-pkcs1v15-sha256"),
     pytest.param(ed25519.Ed25519PrivateKey.generate(), sign_ed25519, id="ed25519"),
 ]
@@ -77,3 +76,10 @@ def test_a_key_verifies_its_own_signature_and_nothing_else(
     assert not key.signed(signature, MESSAGE + b" ")
     assert not key.signed(b"\x00" + signature[1:], MESSAGE)
     assert not key.signed(b"", MESSAGE)
+
+
+def test_ecdsa_signatures_over_another_hash_than_sha256_do_not_verify_as_in_cosign() -> None:
+    private = ec.generate_private_key(ec.SECP384R1())
+    (key,) = public_keys({"p384.pub": pem(private)})
+    assert not key.signed(private.sign(MESSAGE, ec.ECDSA(hashes.SHA384())), MESSAGE)
+    assert key.unverifiable == "p384.pub is an ECDSA secp384r1 key (cosign 3 signs with SHA-384 or SHA-512)"

@@ -89,6 +89,9 @@ async def verify(subject: Subject, keys: Mapping[str, bytes], fetcher: Signature
     if not found and not unreadable:
         raise NoSignatures(f"{where}: no cosign signature found (neither a Sigstore bundle referrer nor a .sig tag)")
     detail = f"; {len(unreadable)} could not be read ({'; '.join(unreadable[:3])})" if unreadable else ""
+    hints = [hint for hint in (key.unverifiable for key in trusted) if hint]
+    if hints:
+        detail += f"; {', '.join(hints)}: cosign's own verification refuses such signatures too, use a P-256 or RSA key"
     raise NoMatchingKey(
         f"{where}: none of the {found} cosign signature(s) was made with a key of the Secret "
         f"({', '.join(key.name for key in trusted)}){detail}"
