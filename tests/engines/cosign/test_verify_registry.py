@@ -67,12 +67,17 @@ async def artifact(reader: RegistryReader, tag: str = "v1") -> Subject:
     return Subject(name=reader.registry.oci_url(reader.repository), digest=digest)
 
 
+async def signed_artifact(reader: RegistryReader, key: KeyPair, *, bundle: bool) -> Subject:
+    subject = await artifact(reader)
+    sign(key, reader.reference(subject.digest), bundle=bundle)
+    return subject
+
+
 @pytest.mark.parametrize(("bundle", "kind"), FORMATS)
 async def test_a_signed_artifact_is_verified_by_the_secret_entry_of_its_key(
     reader: RegistryReader, signing_key: KeyPair, other_key: KeyPair, bundle: bool, kind: SignatureFormat
 ) -> None:
-    subject = await artifact(reader)
-    sign(signing_key, reader.reference(subject.digest), bundle=bundle)
+    subject = await signed_artifact(reader, signing_key, bundle=bundle)
     keys = {"other.pub": other_key.public, "team.pub": signing_key.public, "cosign.key": b"ignored"}
     assert await verify(subject, keys, reader) == Verified(key="team.pub", format=kind)
     assert cosign_verifies(signing_key, reader.reference(subject.digest), bundle=bundle)
@@ -82,8 +87,7 @@ async def test_a_signed_artifact_is_verified_by_the_secret_entry_of_its_key(
 async def test_a_signature_made_with_another_key_is_refused(
     reader: RegistryReader, signing_key: KeyPair, other_key: KeyPair, bundle: bool, kind: SignatureFormat
 ) -> None:
-    subject = await artifact(reader)
-    sign(other_key, reader.reference(subject.digest), bundle=bundle)
+    subject = await signed_artifact(reader, other_key, bundle=bundle)
     with pytest.raises(
         NoMatchingKey, match=r"none of the 1 cosign signature\(s\) was made with a key .*\(cosign\.pub\)"
     ):
@@ -111,8 +115,7 @@ async def test_a_tampered_signature_is_refused(
     kind: SignatureFormat,
     doctoring: dict[str, Edit],
 ) -> None:
-    subject = await artifact(reader)
-    sign(signing_key, reader.reference(subject.digest), bundle=bundle)
+    subject = await signed_artifact(reader, signing_key, bundle=bundle)
     await rewrite_signature(reader, subject.digest, bundle=bundle, **doctoring)
     with pytest.raises(NoMatchingKey):
         await verify(subject, {"cosign.pub": signing_key.public}, reader)
@@ -147,8 +150,7 @@ async def test_keys_cosign_imports_verify_their_signatures_as_cosign_does(
     reader: RegistryReader, tmp_path: Path, private: PrivateKeyTypes, bundle: bool, kind: SignatureFormat
 ) -> None:
     imported = import_key_pair(tmp_path / "key", pkcs8(private))
-    subject = await artifact(reader)
-    sign(imported, reader.reference(subject.digest), bundle=bundle)
+    subject = await signed_artifact(reader, imported, bundle=bundle)
     assert await verify(subject, {"imported.pub": imported.public}, reader) == Verified("imported.pub", kind)
     assert cosign_verifies(imported, reader.reference(subject.digest), bundle=bundle)
 
@@ -166,8 +168,7 @@ async def test_keys_whose_signatures_cosign_cannot_verify_are_refused_as_cosign_
 ) -> None:
     """cosign 3.1.3 signs with Ed25519ph or SHA-384 here but verifies with pure Ed25519 or SHA-256."""
     imported = import_key_pair(tmp_path / "key", pkcs8(private))
-    subject = await artifact(reader)
-    sign(imported, reader.reference(subject.digest), bundle=bundle)
+    subject = await signed_artifact(reader, imported, bundle=bundle)
     assert not cosign_verifies(imported, reader.reference(subject.digest), bundle=bundle)
     with pytest.raises(
         NoMatchingKey, match=rf"imported\.pub is {hint} .*refuses such signatures too, use a P-256 or RSA key"

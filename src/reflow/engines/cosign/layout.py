@@ -79,7 +79,8 @@ def _descriptors(document: dict[str, Any], key: str) -> tuple[Descriptor, ...]:
     return tuple(found)
 
 
-def _document(data: bytes, what: str) -> dict[str, Any]:
+def json_object(data: bytes, what: str) -> dict[str, Any]:
+    """`data` parsed as a JSON object; `LayoutError` names `what` it should have been."""
     try:
         document = json.loads(data)
     except ValueError as err:
@@ -91,12 +92,12 @@ def _document(data: bytes, what: str) -> dict[str, Any]:
 
 def manifest_layers(data: bytes) -> tuple[Descriptor, ...]:
     """The layers of an OCI or Docker image manifest."""
-    return _descriptors(_document(data, "manifest"), "layers")
+    return _descriptors(json_object(data, "manifest"), "layers")
 
 
 def index_manifests(data: bytes) -> tuple[Descriptor, ...]:
     """The manifests an OCI image index (a referrers list) points to."""
-    return _descriptors(_document(data, "index"), "manifests")
+    return _descriptors(json_object(data, "index"), "manifests")
 
 
 def is_bundle(descriptor: Descriptor) -> bool:

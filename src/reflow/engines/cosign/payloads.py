@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
-from reflow.engines.cosign.layout import SIGNATURE_ANNOTATION, LayoutError
+from reflow.engines.cosign.layout import SIGNATURE_ANNOTATION, LayoutError, json_object
 
 IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"
 SIGN_PREDICATE_TYPE = "https://sigstore.dev/cosign/sign/v1"
@@ -51,21 +49,11 @@ def _b64(value: object, what: str) -> bytes:
         raise LayoutError(f"the {what} is not base64") from err
 
 
-def _json(data: bytes, what: str) -> dict[str, Any]:
-    try:
-        document = json.loads(data)
-    except ValueError as err:
-        raise LayoutError(f"the {what} is not JSON") from err
-    if not isinstance(document, dict):
-        raise LayoutError(f"the {what} is not a JSON object")
-    return document
-
-
 def simple_signing(payload: bytes, annotations: dict[str, str]) -> Signature:
     """The signature of one layer of a `.sig` manifest: its payload blob and the layer's annotations."""
     signature = _b64(annotations.get(SIGNATURE_ANNOTATION), f"{SIGNATURE_ANNOTATION} annotation")
     try:
-        digest = _json(payload, "simple-signing payload")["critical"]["image"]["docker-manifest-digest"]
+        digest = json_object(payload, "simple-signing payload")["critical"]["image"]["docker-manifest-digest"]
     except (KeyError, TypeError, LayoutError):
         digest = None
     subjects = (digest,) if isinstance(digest, str) else ()
@@ -80,7 +68,7 @@ def pre_authentication(payload_type: str, payload: bytes) -> bytes:
 
 def _statement_subjects(payload: bytes) -> tuple[str, ...]:
     try:
-        statement = _json(payload, "in-toto statement")
+        statement = json_object(payload, "in-toto statement")
     except LayoutError:
         return ()
     if statement.get("predicateType") != SIGN_PREDICATE_TYPE or not isinstance(statement.get("subject"), list):
@@ -95,7 +83,7 @@ def _statement_subjects(payload: bytes) -> tuple[str, ...]:
 
 def bundle_signatures(data: bytes) -> tuple[Signature, ...]:
     """The signatures of a Sigstore bundle's DSSE envelope (one per entry of its `signatures`)."""
-    envelope = _json(data, "Sigstore bundle").get("dsseEnvelope")
+    envelope = json_object(data, "Sigstore bundle").get("dsseEnvelope")
     if not isinstance(envelope, dict):
         raise LayoutError("the Sigstore bundle holds no DSSE envelope")
     payload_type = envelope.get("payloadType")
