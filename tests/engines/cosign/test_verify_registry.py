@@ -6,6 +6,7 @@ a doctored payload or signature, a signature copied from another artifact, no si
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -22,7 +23,9 @@ from reflow.engines.cosign import (
     NoSignatures,
     SignatureFormat,
     Subject,
+    VerificationError,
     Verified,
+    signature_tag,
     verify,
 )
 from tests.cosigner import (
@@ -174,3 +177,24 @@ async def test_keys_whose_signatures_cosign_cannot_verify_are_refused_as_cosign_
         NoMatchingKey, match=rf"imported\.pub is {hint} .*refuses such signatures too, use a P-256 or RSA key"
     ):
         await verify(subject, {"imported.pub": imported.public}, reader)
+
+
+async def test_a_signature_manifest_that_cannot_be_read_is_named_in_the_error(
+    reader: RegistryReader, signing_key: KeyPair
+) -> None:
+    subject = await artifact(reader)
+    payload = await reader.push_blob(b"{}")
+    config = await reader.push_blob(b"{}")
+    layer = {"mediaType": "application/vnd.dev.cosign.simplesigning.v1+json", "digest": payload, "size": 2}
+    manifest = {"schemaVersion": 2, "config": {"digest": config, "size": 2}, "layers": [layer]}
+    await reader.push_manifest(signature_tag(subject.digest), json.dumps(manifest).encode())
+    with pytest.raises(
+        NoMatchingKey, match=r"1 signature\(s\) could not be read: .*\.sig layer .*annotation is missing"
+    ):
+        await verify(subject, {"cosign.pub": signing_key.public}, reader)
+
+
+async def test_only_sha256_digests_can_be_verified(reader: RegistryReader, signing_key: KeyPair) -> None:
+    subject = Subject(name=reader.registry.oci_url(reader.repository), digest="sha512:" + "ab" * 64)
+    with pytest.raises(VerificationError, match="found by sha256 digest"):
+        await verify(subject, {"cosign.pub": signing_key.public}, reader)

@@ -14,7 +14,7 @@ from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Protocol
 
-from reflow.engines.cosign.errors import DigestMismatch, NoMatchingKey, NoSignatures
+from reflow.engines.cosign.errors import DigestMismatch, NoMatchingKey, NoSignatures, VerificationError
 from reflow.engines.cosign.keys import PublicKey, public_keys
 from reflow.engines.cosign.layout import (
     SIMPLE_SIGNING_MEDIA_TYPE,
@@ -64,7 +64,10 @@ class Verified:
 
 async def verify(subject: Subject, keys: Mapping[str, bytes], fetcher: SignatureFetcher) -> Verified:
     """The key that signed the artifact, or a `VerificationError` saying why none did."""
-    check_digest(subject.digest)
+    try:
+        check_digest(subject.digest)
+    except LayoutError as err:
+        raise VerificationError(f"{subject.name}: cosign signatures are found by sha256 digest: {err}") from err
     trusted = public_keys(keys)
     unreadable: list[str] = []
     misdirected: list[tuple[str, tuple[str, ...]]] = []
@@ -88,14 +91,16 @@ async def verify(subject: Subject, keys: Mapping[str, bytes], fetcher: Signature
         )
     if not found and not unreadable:
         raise NoSignatures(f"{where}: no cosign signature found (neither a Sigstore bundle referrer nor a .sig tag)")
-    detail = f"; {len(unreadable)} could not be read ({'; '.join(unreadable[:3])})" if unreadable else ""
+    names = ", ".join(key.name for key in trusted)
+    parts = [f"none of the {found} cosign signature(s) was made with a key of the Secret ({names})"] if found else []
+    if unreadable:
+        parts.append(f"{len(unreadable)} signature(s) could not be read: {'; '.join(unreadable[:3])}")
     hints = [hint for hint in (key.unverifiable for key in trusted) if hint]
     if hints:
-        detail += f"; {', '.join(hints)}: cosign's own verification refuses such signatures too, use a P-256 or RSA key"
-    raise NoMatchingKey(
-        f"{where}: none of the {found} cosign signature(s) was made with a key of the Secret "
-        f"({', '.join(key.name for key in trusted)}){detail}"
-    )
+        parts.append(
+            f"{', '.join(hints)}: cosign's own verification refuses such signatures too, use a P-256 or RSA key"
+        )
+    raise NoMatchingKey(f"{where}: {'; '.join(parts)}")
 
 
 def _signer(signature: Signature, keys: tuple[PublicKey, ...]) -> PublicKey | None:
