@@ -93,5 +93,7 @@ COSIGN = Component(
 )
 """The reference signer the OCI verification tests check reflow's verifier against."""
 
-COMPONENTS: tuple[Component, ...] = (ETCD, KUBERNETES, KWOK, HELM, COSIGN)
-"""Everything `reflow dev tools` builds, in build order."""
+PLANE: tuple[Component, ...] = (ETCD, KUBERNETES, KWOK)
+"""What the local control plane runs (all `reflow demo` needs)."""
+COMPONENTS: tuple[Component, ...] = (*PLANE, HELM, COSIGN)
+"""Everything `reflow dev tools` builds, in build order (the tests need all of it)."""
