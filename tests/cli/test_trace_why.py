@@ -68,6 +68,15 @@ async def test_trace_of_a_blocked_kustomization_names_the_unschedulable_pod_as_r
     assert root.startswith(f"Pod/{namespace}/web-")
     assert "didn't match Pod's node affinity/selector" in root
 
+    wide = await reflow("get", "kustomizations", "-o", "wide")
+
+    assert wide.code == 0, wide.stderr
+    header, *rows = wide.stdout.splitlines()
+    assert header.split()[-2:] == ["ROOT", "CAUSE"]
+    by_name = {line.split()[0]: line for line in rows}
+    assert f"Pod/{namespace}/web-" in by_name["apps"]
+    assert f"Pod/{namespace}/web-" in by_name["infra"]
+
 
 async def test_trace_of_a_ready_kustomization_has_no_why_section(reflow: Reflow, make: ObjectFactory) -> None:
     await make(git_repository("repo"), {"conditions": [ready_condition()], "artifact": artifact("main@sha1:9")})

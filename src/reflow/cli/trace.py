@@ -11,7 +11,8 @@ from reflow.cli.console import fail, out, run
 from reflow.cli.nouns import HELMRELEASE, KUSTOMIZATION, ready, revision
 from reflow.cli.options import GlobalOptions, global_options
 from reflow.cli.reconcile import source_of
-from reflow.engines.diagnose import Finding, PodSelector, why_not_ready
+from reflow.cli.why import diagnosis
+from reflow.engines.diagnose import Finding
 from reflow.engines.diagnose.chain import FLUX_VERSIONS
 from reflow.kube.client import Kube, connect
 from reflow.kube.errors import NotFound
@@ -92,23 +93,6 @@ def explain(chain: tuple[Finding, ...]) -> str:
     return "".join(lines)
 
 
-async def diagnosis(kube: Kube, ref: ObjectRef) -> str:
-    """Why the object is not Ready, read from the cluster; empty when it is."""
-
-    async def get(target: ObjectRef) -> Manifest | None:
-        try:
-            return await kube.get(target)
-        except NotFound:
-            return None
-
-    async def list_pods(selector: PodSelector) -> list[Manifest]:
-        labels = ",".join(f"{key}={value}" for key, value in sorted(selector.labels.items()))
-        listed = await kube.list_whole("v1", "Pod", selector.namespace, label_selector=labels)
-        return [{"apiVersion": "v1", "kind": "Pod", **pod} for pod in listed["items"]]
-
-    return explain(await why_not_ready(get, list_pods, ref))
-
-
 async def trace_object(options: GlobalOptions, name: str, kind: str, api_version: str) -> str:
     """The trace text: the object, its managing applier, the applier's source, and why it is not Ready."""
     async with connect(options.connection) as kube:
@@ -134,7 +118,7 @@ async def trace_object(options: GlobalOptions, name: str, kind: str, api_version
                 parts.append(
                     block([(source.kind, source.name), ("Namespace", source.namespace or ""), ("Status", "Not found")])
                 )
-        why = await diagnosis(kube, manager) or await diagnosis(kube, ref)
+        why = explain(await diagnosis(kube, manager)) or explain(await diagnosis(kube, ref))
         if why:
             parts.append(why)
     return "---\n".join(parts)
