@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+
+from click.testing import CliRunner
+
 from reflow.api.annotations import DRIFT_MODE, REQUESTED_AT
 from reflow.api.conditions import condition
 from reflow.api.meta import Manifest, ObjectRef
+from reflow.cli.main import cli
 from reflow.kube.client import Kube
 from reflow.kube.errors import NotFound
 from tests.controllers.events import events_until
@@ -45,7 +51,7 @@ async def handled(source: GitSource, token: str, annotations: dict[str, str | No
 
 
 async def test_detect_mode_reports_an_edit_and_a_deletion_without_reverting_and_the_default_mode_reverts(
-    kube: Kube, namespace: str, start_controllers: StartControllers, git_source: MakeSource
+    kube: Kube, kubeconfig: Path, namespace: str, start_controllers: StartControllers, git_source: MakeSource
 ) -> None:
     source, revision = await git_source(manifests(namespace))
     manager = await start_controllers("source", "kustomize")
@@ -83,6 +89,16 @@ async def test_detect_mode_reports_an_edit_and_a_deletion_without_reverting_and_
     assert "/spec/replicas" in warning["message"]
     labels = f'kind="Kustomization",name="app",namespace="{namespace}"'
     await metrics_until(manager, f'gotk_reconcile_condition{{{labels},status="True",type="Drifted"}} 1.0')
+
+    diff = await asyncio.to_thread(
+        CliRunner().invoke,
+        cli,
+        ["diff", "kustomization", "app", "--cluster", "--no-progress-bar", "--kubeconfig", str(kubeconfig),
+         "-n", namespace],
+    )  # fmt: skip
+    assert diff.exit_code == 1, diff.stderr
+    assert f"► Deployment/{namespace}/web drifted" in diff.stdout
+    assert f"► ConfigMap/{namespace}/settings created" in diff.stdout
 
     corrected = await handled(source, "correct-1", {DRIFT_MODE: None})
     assert condition(corrected, "Drifted") is None
