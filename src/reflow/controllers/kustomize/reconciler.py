@@ -48,7 +48,7 @@ from reflow.controllers.kustomize.inputs import decryption_keys, substitution_so
 from reflow.controllers.kustomize.run import Run
 from reflow.controllers.kustomize.sources import SourceArtifact, SourceKey, Sources
 from reflow.controllers.options import ControllerOptions
-from reflow.engines.artifact import ArtifactError, DigestMismatch, fetch_artifact
+from reflow.engines.artifact import ArtifactError, ArtifactUnavailable, DigestMismatch, fetch_artifact
 from reflow.engines.build import BuildFailed, BuildRequest, BuildSpec, Owner, Pipeline, Substitution
 from reflow.engines.health.cel import CELStatusReader, Expression, InvalidExpression, ready_expression, status_reader
 from reflow.engines.sops import SopsError
@@ -356,9 +356,12 @@ class KustomizationReconciler(Reconciler[Kustomization]):
             raise ReconcileError(f"build failed: {error}", reason=BUILD_FAILED, status=run.status()) from error
 
     async def _fetch(self, run: Run, root: Path) -> None:
+        """Download and extract the artifact. One that is being replaced (its digest does not match yet) or
+        cannot be had right now (the source controller restarting, re-storing it) is waited for, not failed:
+        the source's next artifact event or `--requeue-dependency` brings the run back, as in Flux."""
         try:
             await fetch_artifact(run.artifact.url, run.artifact.digest or "", root)
-        except DigestMismatch as error:
+        except (DigestMismatch, ArtifactUnavailable) as error:
             raise Waiting(str(error), reason=error.reason, requeue_after=self.requeue_dependency,
                           status=run.status()) from error  # fmt: skip
         except ArtifactError as error:

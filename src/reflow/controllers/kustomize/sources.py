@@ -48,22 +48,22 @@ class Sources:
             informer.add_handler(self._on_change)
 
     def on_new_artifact(self, listener: Callable[[SourceKey], None]) -> None:
-        """Call `listener` with the source's key whenever its artifact revision or digest changes."""
+        """Call `listener` with the source's key whenever its artifact revision, digest or URL changes (a new
+        URL for the same revision: the source controller restarted elsewhere and stored it again)."""
         self._listeners.append(listener)
 
     def _on_change(self, change: Change, old: Manifest | None, new: Manifest) -> None:
         before = ((old or {}).get("status") or {}).get("artifact") or {}
         after = (new.get("status") or {}).get("artifact") or {}
-        if change is not Change.DELETED and (before.get("revision"), before.get("digest")) == (
-            after.get("revision"),
-            after.get("digest"),
-        ):
+        moved = change is Change.DELETED or any(before.get(key) != after.get(key) for key in ("revision", "digest"))
+        if not moved and before.get("url") == after.get("url"):
             return
         key: SourceKey = (new["kind"], new["metadata"].get("namespace") or "", new["metadata"]["name"])
         for listener in self._listeners:
             listener(key)
-        for event in self._revision_events.get(key, ()):
-            event.set()
+        if moved:
+            for event in self._revision_events.get(key, ()):
+                event.set()
 
     def get(self, key: SourceKey) -> Manifest | None:
         """The cached source object."""
