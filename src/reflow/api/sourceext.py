@@ -112,7 +112,8 @@ class MetadataOperation:
         Prop("Reset clears then sets, Override overwrites keys, Merge adds only absent keys."),
     ]
     namespace: Annotated[
-        str, Prop("The namespace, or `*` for every one.", pattern=r"^(\*|[a-z0-9]([-a-z0-9]*[a-z0-9])?)$", max_length=63)
+        str,
+        Prop("The namespace, or `*` for every one.", pattern=r"^(\*|[a-z0-9]([-a-z0-9]*[a-z0-9])?)$", max_length=63),
     ]
     labels: Annotated[Mapping[str, str], Prop("Labels to set.")] = field(default_factory=dict)
     annotations: Annotated[Mapping[str, str], Prop("Annotations to set.")] = field(default_factory=dict)

@@ -115,7 +115,8 @@ class Controller(Generic[T]):
             self.queue.forget(key)
             self.metrics.forget_object(self.reconciler.kind, key[0], key[1])
             return
-        if wants_reconcile(change, old, new):
+        resumed = old is not None and self.reconciler.suspended(old) and not self.reconciler.suspended(new)
+        if wants_reconcile(change, old, new) or resumed:
             self.enqueue(*key)
 
     async def run_workers(self) -> None:
@@ -167,7 +168,7 @@ class Controller(Generic[T]):
             if obj["metadata"].get("deletionTimestamp"):
                 await self._finalize(key, obj)
                 return
-            suspended = bool((obj.get("spec") or {}).get("suspend"))
+            suspended = self.reconciler.suspended(obj)
             self.metrics.gotk_suspend.labels(kind, key[1], key[0]).set(1 if suspended else 0)
             if suspended:
                 log.info("reconciliation is suspended for this object")
@@ -328,7 +329,7 @@ class Controller(Generic[T]):
         present = obj["metadata"].get("finalizers") or []
         if finalizer is None or finalizer not in present:
             return
-        if not (obj.get("spec") or {}).get("suspend"):
+        if not self.reconciler.suspended(obj):
             try:
                 await self.reconciler.finalize(self.reconciler.parse(obj))
             except ReconcileError as error:

@@ -33,8 +33,8 @@ from reflow.controllers.kustomize.dependencies import dependency_problem, ready_
 from reflow.controllers.kustomize.history import manifests_digest
 from reflow.controllers.kustomize.inputs import decryption_keys, substitution_sources
 from reflow.controllers.kustomize.run import Run
-from reflow.controllers.kustomize.sources import SourceArtifact, SourceKey, Sources
 from reflow.controllers.options import ControllerOptions
+from reflow.controllers.sources import SourceArtifact, SourceKey, Sources
 from reflow.engines.artifact import ArtifactError, DigestMismatch, fetch_artifact
 from reflow.engines.build import BuildFailed, BuildRequest, BuildSpec, Owner, Pipeline, Substitution
 from reflow.engines.health.cel import CELStatusReader, Expression, InvalidExpression, ready_expression, status_reader

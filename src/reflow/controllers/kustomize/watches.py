@@ -5,8 +5,8 @@ from __future__ import annotations
 from reflow.api.meta import Manifest
 from reflow.controllers.kustomize.clusters import Clusters
 from reflow.controllers.kustomize.reconciler import KustomizationReconciler
-from reflow.controllers.kustomize.sources import SourceKey, Sources
 from reflow.controllers.options import ControllerOptions
+from reflow.controllers.sources import SourceKey, Sources
 from reflow.engines.build import BuildCache, BuildSettings, KustomizeBuilder, Pipeline
 from reflow.kube.client import Kube
 from reflow.runtime.informer import Change

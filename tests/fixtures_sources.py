@@ -1,4 +1,5 @@
-"""Fixtures for Kustomization tests: a git repository served over HTTP with a GitRepository pointing at it."""
+"""Source fixtures for consumer tests (Kustomizations, ArtifactGenerators): a git repository served over HTTP with a
+GitRepository pointing at it."""
 
 from __future__ import annotations
 
