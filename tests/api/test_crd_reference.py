@@ -181,23 +181,32 @@ DELTA_2_10: dict[str, tuple[Edit, ...]] = {
         add_field("spec.managedNamespaces.metadata", "obj"),
         add_field("spec.managedNamespaces.metadata.fromSource", "obj"),
         add_field("spec.managedNamespaces.metadata.fromSource.path", "str"),
-        change_field("spec.managedNamespaces.metadata.fromSource.path", required=True, pattern=ALIAS_PATH,
-                     max_length=1024),
+        change_field(
+            "spec.managedNamespaces.metadata.fromSource.path", required=True, pattern=ALIAS_PATH, max_length=1024
+        ),
         add_field("spec.managedNamespaces.metadata.fromSource.allowedAnnotations", "map"),
         add_field("spec.managedNamespaces.metadata.fromSource.allowedLabels", "map"),
         add_field("spec.managedNamespaces.metadata.from", "[]obj"),
         add_field("spec.managedNamespaces.metadata.from.strategy", "str"),
-        change_field("spec.managedNamespaces.metadata.from.strategy", required=True, enum=("Reset", "Override",
-                     "Merge")),
+        change_field(
+            "spec.managedNamespaces.metadata.from.strategy", required=True, enum=("Reset", "Override", "Merge")
+        ),
         add_field("spec.managedNamespaces.metadata.from.namespace", "str"),
-        change_field("spec.managedNamespaces.metadata.from.namespace", required=True,
-                     pattern=r"^(\*|[a-z0-9]([-a-z0-9]*[a-z0-9])?)$", max_length=63),
+        change_field(
+            "spec.managedNamespaces.metadata.from.namespace",
+            required=True,
+            pattern=r"^(\*|[a-z0-9]([-a-z0-9]*[a-z0-9])?)$",
+            max_length=63,
+        ),
         add_field("spec.managedNamespaces.metadata.from.labels", "map"),
         add_field("spec.managedNamespaces.metadata.from.annotations", "map"),
-        add_rules("spec.managedNamespaces.metadata", (
-            "has(self.fromSource) || (has(self.from) && size(self.from) > 0)",
-            "metadata needs fromSource or at least one from operation",
-        )),
+        add_rules(
+            "spec.managedNamespaces.metadata",
+            (
+                "has(self.fromSource) || (has(self.from) && size(self.from) > 0)",
+                "metadata needs fromSource or at least one from operation",
+            ),
+        ),
         change_field("spec.artifacts.name", max_length=1024),
         add_field("spec.artifacts.namespace", "str"),
         change_field("spec.artifacts.namespace", max_length=1024),
