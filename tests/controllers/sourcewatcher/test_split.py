@@ -8,7 +8,7 @@ from pathlib import Path
 from reflow.api.meta import ObjectRef
 from reflow.kube.client import Kube
 from reflow.kube.wait import wait_for
-from tests.controllers.kustomize.sources import KUSTOMIZE, MakeSource, ready_for
+from tests.controllers.kustomize.sources import KUSTOMIZE, MakeSource, failing, ready_for
 from tests.controllers.sourcewatcher.generators import (
     WITH_EXTERNAL_ARTIFACTS,
     artifact_ref,
@@ -95,3 +95,12 @@ async def test_example_layout_splits_and_each_part_moves_alone(
     for ref in (generator_ref(namespace), artifact_ref(namespace, "apps"), artifact_ref(namespace, "infrastructure")):
         assert await wait_for(kube, ref, lambda obj: obj is None, timeout=60, what="deleted") is None
     assert list(storage.iterdir()) == []
+
+
+async def test_kustomizations_read_external_artifacts_only_with_the_feature_gate(
+    kube: Kube, namespace: str, start_controllers: StartControllers
+) -> None:
+    await start_controllers("kustomize-controller")
+    await kube.create(consumer(namespace, "apps", "apps", "./staging"))
+    ks = await until(kube, ObjectRef(KUSTOMIZE, "Kustomization", "apps", namespace), failing("FeatureGateDisabled"))
+    assert "--feature-gates=ExternalArtifact=true" in ks["status"]["conditions"][0]["message"]

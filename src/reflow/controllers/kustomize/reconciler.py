@@ -14,6 +14,7 @@ from reflow.api.conditions import (
     ACCESS_DENIED,
     BUILD_FAILED,
     DEPENDENCY_NOT_READY,
+    FEATURE_GATE_DISABLED,
     HEALTH_CHECK_FAILED,
     HEALTHY,
     INVALID_CEL_EXPRESSION,
@@ -26,6 +27,7 @@ from reflow.api.conditions import (
 from reflow.api.duration import format_duration, go_duration_string
 from reflow.api.kustomize import Kustomization
 from reflow.api.meta import Manifest, ObjectRef
+from reflow.api.source import ExternalArtifact
 from reflow.api.wire import render
 from reflow.controllers.kustomize.clusters import Clusters
 from reflow.controllers.kustomize.decryptor import SopsDecryptor
@@ -68,6 +70,7 @@ from reflow.runtime.reconciler import Progress, Reconciler, parse_kind
 from reflow.runtime.result import ConditionState, Notice, Result
 
 FIELD_MANAGER = Kustomization.KIND.controller
+EXTERNAL_ARTIFACT_GATE = "ExternalArtifact"
 ALWAYS_CURRENT = frozenset(
     {"ConfigMap", "Secret", "ServiceAccount", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding",
      "NetworkPolicy", "LimitRange", "Namespace"}
@@ -223,6 +226,10 @@ class KustomizationReconciler(Reconciler[Kustomization]):
 
     def _ready_artifact(self, ks: Kustomization) -> SourceArtifact:
         key = self.source_key(ks)
+        if key[0] == ExternalArtifact.KIND.kind and not self.gates(EXTERNAL_ARTIFACT_GATE):
+            raise StalledError(f"source '{key[2]}' kind 'ExternalArtifact' not supported: start the controller "
+                               f"with --feature-gates={EXTERNAL_ARTIFACT_GATE}=true",
+                               reason=FEATURE_GATE_DISABLED)  # fmt: skip
         if self.options.no_cross_namespace_refs and key[1] != ks.metadata.namespace:
             raise StalledError(f"cannot access {key[0]}/{key[1]}/{key[2]}: cross-namespace references are disabled",
                                reason=ACCESS_DENIED)  # fmt: skip
