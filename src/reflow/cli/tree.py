@@ -1,4 +1,5 @@
-"""`reflow tree kustomization`: the objects a Kustomization applied, nested for the Flux appliers among them."""
+"""`reflow tree kustomization|artifactgenerator`: the objects a Kustomization applied, nested for the Flux appliers
+among them; for an ArtifactGenerator, its ExternalArtifacts and the appliers that read each one."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import click
 
 from reflow.api.meta import ObjectRef
 from reflow.cli.console import out, run
-from reflow.cli.nouns import KUSTOMIZATION
+from reflow.cli.nouns import GENERATOR, HELMRELEASE, KUSTOMIZATION
 from reflow.cli.options import GlobalOptions, global_options
+from reflow.cli.reconcile import source_of
 from reflow.cli.render import to_json, to_yaml
 from reflow.engines.inventory import Node, build_tree, draw, entries
 from reflow.kube.client import Kube, connect
@@ -36,6 +38,43 @@ async def inventories(kube: Kube, root: ObjectRef) -> dict[ObjectRef, list[Objec
     return found
 
 
+async def consumers(kube: Kube, artifact: ObjectRef) -> list[ObjectRef]:
+    """The Kustomizations and HelmReleases in the artifact's namespace that read it."""
+    found: list[ObjectRef] = []
+    for noun in (KUSTOMIZATION, HELMRELEASE):
+        for obj in await kube.list_all(noun.api_version, noun.kind, artifact.namespace):
+            if source_of(obj) == artifact:
+                found.append(ObjectRef(noun.api_version, noun.kind, obj["metadata"]["name"], artifact.namespace))
+    return sorted(found, key=str)
+
+
+async def generator_tree(options: GlobalOptions, name: str, compact: bool) -> Node:
+    """The tree under one ArtifactGenerator: its ExternalArtifacts, their consumers, and what those applied."""
+    root = ObjectRef(GENERATOR.api_version, GENERATOR.kind, name, options.namespace)
+    async with connect(options.connection) as kube:
+        generator = await kube.get(root)
+        children: dict[ObjectRef, list[ObjectRef]] = {root: []}
+        for entry in (generator.get("status") or {}).get("inventory") or []:
+            if entry.get("kind", "ExternalArtifact") != "ExternalArtifact":
+                continue
+            artifact = ObjectRef("source.toolkit.fluxcd.io/v1", "ExternalArtifact", entry["name"],
+                                 entry.get("namespace") or options.namespace)  # fmt: skip
+            children[root].append(artifact)
+            children[artifact] = await consumers(kube, artifact)
+            for applier in children[artifact]:
+                children.update(await inventories(kube, applier))
+        return build_tree(root, children, compact=compact)
+
+
+def print_tree(node: Node, output: str) -> None:
+    if output == "json":
+        out.out(to_json(node.as_dict()), end="", highlight=False)
+    elif output == "yaml":
+        out.out(to_yaml([node.as_dict()]), end="", highlight=False)
+    else:
+        out.out(draw(node), end="", highlight=False)
+
+
 async def tree_of(options: GlobalOptions, name: str, compact: bool) -> Node:
     """The tree under one Kustomization."""
     root = ObjectRef(KUSTOMIZATION.api_version, KUSTOMIZATION.kind, name, options.namespace)
@@ -61,13 +100,27 @@ def tree_kustomization(name: str, compact: bool, output: str, options: GlobalOpt
       reflow tree kustomization flux-system
       reflow tree ks apps --compact -o yaml
     """
-    node = run(tree_of(options, name, compact))
-    if output == "json":
-        out.out(to_json(node.as_dict()), end="", highlight=False)
-    elif output == "yaml":
-        out.out(to_yaml([node.as_dict()]), end="", highlight=False)
-    else:
-        out.out(draw(node), end="", highlight=False)
+    print_tree(run(tree_of(options, name, compact)), output)
 
 
 tree.add_command(tree_kustomization, "ks")
+
+
+@tree.command("artifactgenerator")
+@click.argument("name")
+@click.option("--compact", is_flag=True, help="Show only Flux's own objects.")
+@click.option("-o", "--output", type=click.Choice(["tree", "json", "yaml"]), default="tree", show_default=True)
+@global_options
+def tree_generator(name: str, compact: bool, output: str, options: GlobalOptions) -> None:
+    """Print an ArtifactGenerator's ExternalArtifacts, the Kustomizations and HelmReleases reading each, and what
+    they applied.
+
+    \b
+    Examples:
+      reflow tree artifactgenerator platform
+      reflow tree ag platform --compact -o yaml
+    """
+    print_tree(run(generator_tree(options, name, compact)), output)
+
+
+tree.add_command(tree_generator, "ag")
