@@ -3,6 +3,9 @@ among them; for an ArtifactGenerator, its ExternalArtifacts and the appliers tha
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import click
 
 from reflow.api.meta import ObjectRef
@@ -16,6 +19,7 @@ from reflow.kube.client import Kube, connect
 from reflow.kube.errors import NotFound
 
 APPLIERS = ("Kustomization", "HelmRelease")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 async def inventories(kube: Kube, root: ObjectRef) -> dict[ObjectRef, list[ObjectRef]]:
@@ -82,16 +86,23 @@ async def tree_of(options: GlobalOptions, name: str, compact: bool) -> Node:
         return build_tree(root, await inventories(kube, root), compact=compact)
 
 
+def _tree_flags(command: F) -> F:
+    """The name argument and the options every `tree` command takes."""
+    decorated: Any = global_options(command)
+    decorated = click.option(
+        "-o", "--output", type=click.Choice(["tree", "json", "yaml"]), default="tree", show_default=True
+    )(decorated)
+    decorated = click.option("--compact", is_flag=True, help="Show only Flux's own objects.")(decorated)
+    return click.argument("name")(decorated)
+
+
 @click.group()
 def tree() -> None:
     """Show the objects Flux appliers manage, as a tree."""
 
 
 @tree.command("kustomization")
-@click.argument("name")
-@click.option("--compact", is_flag=True, help="Show only Flux's own objects.")
-@click.option("-o", "--output", type=click.Choice(["tree", "json", "yaml"]), default="tree", show_default=True)
-@global_options
+@_tree_flags
 def tree_kustomization(name: str, compact: bool, output: str, options: GlobalOptions) -> None:
     """Print the objects a Kustomization applied, and under each Kustomization or HelmRelease its own.
 
@@ -107,10 +118,7 @@ tree.add_command(tree_kustomization, "ks")
 
 
 @tree.command("artifactgenerator")
-@click.argument("name")
-@click.option("--compact", is_flag=True, help="Show only Flux's own objects.")
-@click.option("-o", "--output", type=click.Choice(["tree", "json", "yaml"]), default="tree", show_default=True)
-@global_options
+@_tree_flags
 def tree_generator(name: str, compact: bool, output: str, options: GlobalOptions) -> None:
     """Print an ArtifactGenerator's ExternalArtifacts, the Kustomizations and HelmReleases reading each, and what
     they applied.
