@@ -93,7 +93,7 @@ def _tree_flags(command: F) -> F:
         "-o", "--output", type=click.Choice(["tree", "json", "yaml"]), default="tree", show_default=True
     )(decorated)
     decorated = click.option("--compact", is_flag=True, help="Show only Flux's own objects.")(decorated)
-    return click.argument("name")(decorated)
+    return click.argument("name")(decorated)  # type: ignore[no-any-return]
 
 
 @click.group()
