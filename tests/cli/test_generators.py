@@ -23,7 +23,7 @@ async def _split(make: ObjectFactory, kube: Kube, namespace: str) -> None:
         {"apiVersion": GENERATOR_API, "kind": "ArtifactGenerator", "metadata": {"name": "split"},
          "spec": {"sources": [{"alias": "repo", "kind": "GitRepository", "name": "repo"}],
                   "artifacts": [{"name": "apps", "copy": [{"from": "@repo/apps/**", "to": "@artifact/"}]}]}},
-        {"conditions": [ready_condition(message="reconciliation succeeded, generated 1 artifact(s)")],
+        {"conditions": [ready_condition(message="reconciliation succeeded, 1 artifact(s) published")],
          "observedSourcesDigest": "sha256:5",
          "inventory": [{"kind": "ExternalArtifact", "name": "apps", "namespace": namespace, "digest": "sha256:1",
                         "filename": "1.tar.gz"}]},

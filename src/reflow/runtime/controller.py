@@ -58,6 +58,16 @@ def wants_reconcile(change: Change, old: Manifest | None, new: Manifest) -> bool
     )
 
 
+def observed_generation(obj: Manifest) -> int | None:
+    """The generation the controller last acted on: `status.observedGeneration`, or for kinds whose status has no
+    such field (ArtifactGenerator) the Ready condition's."""
+    status = obj.get("status") or {}
+    if "observedGeneration" in status:
+        return int(status["observedGeneration"])
+    ready = conditions.find(list(status.get("conditions") or []), READY)
+    return None if ready is None or ready.get("observedGeneration") is None else int(ready["observedGeneration"])
+
+
 def jittered(interval: float, percentage: float) -> float:
     """The interval moved by a random amount within ± `percentage` percent."""
     spread = interval * percentage / 100
@@ -195,7 +205,7 @@ class Controller(Generic[T]):
             )
             current["obj"] = await self._write_status(key, live, wanted)
 
-        if (obj.get("status") or {}).get("observedGeneration") != generation:
+        if observed_generation(obj) != generation:
             await progress(IN_PROGRESS)
         parsed: T | None = None
         try:

@@ -3,6 +3,7 @@ sources are refused under --no-cross-namespace-refs."""
 
 from __future__ import annotations
 
+from reflow.api.meta import Manifest
 from reflow.kube.client import Kube
 from tests.controllers.kustomize.sources import MakeSource
 from tests.controllers.sourcewatcher.generators import (
@@ -49,3 +50,19 @@ async def test_cross_namespace_source_is_refused_when_disabled(
     obj["spec"]["sources"][0]["namespace"] = "elsewhere"
     await kube.create(obj)
     await until(kube, generator_ref(namespace), failed("source 'repo'", "'elsewhere/app'", "cross-namespace"))
+
+
+async def test_an_external_artifact_deleted_by_hand_comes_back(
+    kube: Kube, namespace: str, git_source: MakeSource, start_controllers: StartControllers
+) -> None:
+    await git_source({"apps/app.yaml": "v: 1\n"})
+    await start_controllers("source-controller", "source-watcher")
+    await kube.create(generator(namespace, [copy("apps", ("@repo/apps/", "@artifact/"))]))
+    first = await ready_artifact(kube, namespace, "apps")
+    await kube.delete(artifact_ref(namespace, "apps"))
+
+    def recreated(obj: Manifest | None) -> bool:
+        return obj is not None and obj["metadata"]["uid"] != first["metadata"]["uid"] and bool(obj.get("status"))
+
+    again = await until(kube, artifact_ref(namespace, "apps"), recreated)
+    assert again["status"]["artifact"]["digest"] == first["status"]["artifact"]["digest"]

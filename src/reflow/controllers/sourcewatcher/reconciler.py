@@ -53,6 +53,11 @@ RECONCILE_EVERY = 3600.0
 GENERATOR_FINALIZER = "source.extensions.fluxcd.io/finalizer"
 
 
+def published(count: int) -> str:
+    """The Ready message: the same whether this run built the artifacts or found them up to date."""
+    return f"reconciliation succeeded, {count} artifact(s) published"
+
+
 class ArtifactGeneratorReconciler(Reconciler[ArtifactGenerator]):
     """Builds content-addressed artifacts from the generator's sources and publishes each as an ExternalArtifact."""
 
@@ -103,8 +108,7 @@ class ArtifactGeneratorReconciler(Reconciler[ArtifactGenerator]):
         digest = sources_digest(observed)
         await self.served.ready.wait()
         if await self._up_to_date(generator, digest):
-            count = len(generator.status.inventory)
-            return Result(ready=f"reconciliation succeeded, {count} artifact(s) up to date")
+            return Result(ready=published(len(generator.status.inventory)))
         await progress(f"building artifacts from sources digest '{digest}'")
         workspace = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="reflow-generator-"))
         try:
@@ -115,14 +119,13 @@ class ArtifactGeneratorReconciler(Reconciler[ArtifactGenerator]):
         finally:
             await asyncio.to_thread(shutil.rmtree, workspace, True)
         removed = await self._prune(generator, inventory)
-        message = f"reconciliation succeeded, generated {len(inventory)} artifact(s)"
         event = None
         if changed or removed:
             parts = [f"{name}: {revision}" for name, revision in changed]
             parts += [f"deleted {name}" for name in removed]
             event = "; ".join(parts)
         return Result(
-            ready=message,
+            ready=published(len(inventory)),
             status={"inventory": [render(entry) for entry in inventory], "observedSourcesDigest": digest},
             event=event,
             event_reason=NEW_ARTIFACT,

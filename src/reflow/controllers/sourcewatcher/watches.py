@@ -14,6 +14,7 @@ from reflow.runtime.settings import RuntimeSettings
 COMPONENT = "source-watcher"
 DEFAULT_CONCURRENCY = 4
 SOURCES_INDEX = "sources"
+INVENTORY_INDEX = "inventory"
 
 
 def sources_index(generator: Manifest) -> list[str]:
@@ -25,8 +26,18 @@ def sources_index(generator: Manifest) -> list[str]:
     ]
 
 
+def inventory_index(generator: Manifest) -> list[str]:
+    """`ExternalArtifact/namespace/name` of every ExternalArtifact the generator made."""
+    own = generator["metadata"].get("namespace") or ""
+    return [
+        f"{entry.get('kind')}/{entry.get('namespace') or own}/{entry.get('name')}"
+        for entry in (generator.get("status") or {}).get("inventory") or []
+    ]
+
+
 def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: ControllerOptions) -> None:
-    """Add the ArtifactGenerator controller and its source watches; share (or add) the artifact server."""
+    """Add the ArtifactGenerator controller and its watches of sources and of the ExternalArtifacts it made; share
+    (or add) the artifact server."""
     sources = Sources(manager.cache, kube, settings.watch_namespace, GENERATOR_SOURCE_KINDS)
     served = served_storage(manager, options.storage)
     reconciler = ArtifactGeneratorReconciler(
@@ -43,9 +54,13 @@ def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: Cont
         "artifactgenerator", reconciler, concurrent=options.concurrent or DEFAULT_CONCURRENCY, component=COMPONENT
     )
     generators.add_index(SOURCES_INDEX, sources_index)
+    generators.add_index(INVENTORY_INDEX, inventory_index)
 
     def on_new_artifact(key: SourceKey) -> None:
-        for generator in generators.by_index(SOURCES_INDEX, "/".join(key)):
-            controller.enqueue(generator["metadata"].get("namespace"), generator["metadata"]["name"])
+        """A source moved, or one of the generated ExternalArtifacts was deleted or changed by someone else."""
+        wanted = "/".join(key)
+        for index in (SOURCES_INDEX, INVENTORY_INDEX):
+            for generator in generators.by_index(index, wanted):
+                controller.enqueue(generator["metadata"].get("namespace"), generator["metadata"]["name"])
 
     sources.on_new_artifact(on_new_artifact)
