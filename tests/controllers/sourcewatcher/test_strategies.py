@@ -19,22 +19,29 @@ from tests.engines.generator.trees import tarball
 from tests.managers import StartControllers
 
 
-async def test_extract_and_merge_compose_a_chart_with_environment_values(
+async def test_extract_and_merge_compose_a_chart_with_environment_values_and_source_revisions(
     kube: Kube, namespace: str, git_source: MakeSource, start_controllers: StartControllers
 ) -> None:
     chart = tarball(
         {"podinfo/Chart.yaml": "name: podinfo\n", "podinfo/values.yaml": "replicas: 1\nimage: {tag: '6.0'}\n"}
     )
-    await git_source({"charts/podinfo-6.0.0.tgz": chart, "values/production.yaml": "replicas: 3\nports: [443]\n"})  # type: ignore[dict-item]
+    files = {"charts/podinfo-6.0.0.tgz": chart, "values/production.yaml": "replicas: 3\nports: [443]\n"}
+    _, revision = await git_source(files)  # type: ignore[arg-type]
     await start_controllers("source-controller", "source-watcher")
-    spec = copy("podinfo", ("@repo/charts/*.tgz", "@artifact/"))
+    spec = copy("podinfo", ("@repo/charts/*.tgz", "@artifact/"), revision="@repo", originRevision="@repo",
+                inputsFrom="@artifact/podinfo/values.yaml")  # fmt: skip
     spec["copy"][0]["strategy"] = "Extract"
     spec["copy"].append({"from": "@repo/values/production.yaml", "to": "@artifact/podinfo/values.yaml",
                          "strategy": "Merge"})  # fmt: skip
     await kube.create(generator(namespace, [spec]))
-    files = await tarball_files(await ready_artifact(kube, namespace, "podinfo"))
+    published = await ready_artifact(kube, namespace, "podinfo")
+    files = await tarball_files(published)
+    merged = {"replicas": 3, "image": {"tag": "6.0"}, "ports": [443]}
     assert set(files) == {"podinfo/Chart.yaml", "podinfo/values.yaml"}
-    assert yaml.safe_load(files["podinfo/values.yaml"]) == {"replicas": 3, "image": {"tag": "6.0"}, "ports": [443]}
+    assert yaml.safe_load(files["podinfo/values.yaml"]) == merged
+    assert published["status"]["exportedInputs"] == merged
+    assert published["status"]["artifact"]["revision"] == revision
+    assert published["status"]["artifact"]["metadata"] == {"org.opencontainers.image.revision": revision}
 
 
 async def test_path_pattern_makes_one_artifact_per_directory(
