@@ -1,5 +1,4 @@
-"""Source fixtures for consumer tests (Kustomizations, ArtifactGenerators): a git repository served over HTTP with a
-GitRepository pointing at it."""
+"""Source fixtures for consumer tests: a git repository served over HTTP with a GitRepository pointing at it."""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""`reflow suspend` and `reflow resume`: stop and restart reconciliation by merge-patching `spec.suspend` (an
-ArtifactGenerator's `source.extensions.fluxcd.io/reconcile` annotation)."""
+"""`reflow suspend` and `reflow resume`: stop and restart reconciliation by merge-patching `spec.suspend`.
+
+An ArtifactGenerator has no `spec.suspend`; its `source.extensions.fluxcd.io/reconcile` annotation is patched instead.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""`reflow trace`: from any object to the Kustomization or HelmRelease that manages it, on to its source, and from
-an ExternalArtifact on to the ArtifactGenerator that made it."""
+"""`reflow trace`: from any object to the Kustomization or HelmRelease that manages it, and on to its source.
+
+An ExternalArtifact source is followed on to the ArtifactGenerator that made it.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""`reflow tree kustomization|artifactgenerator`: the objects a Kustomization applied, nested for the Flux appliers
-among them; for an ArtifactGenerator, its ExternalArtifacts and the appliers that read each one."""
+"""`reflow tree`: the objects a Kustomization applied, nested for the Flux appliers among them.
+
+`tree artifactgenerator` starts one level up: the generator's ExternalArtifacts and the appliers reading each one.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""Sources as one interface, whatever their kind: the artifact a consumer (a Kustomization, an ArtifactGenerator)
-should read, and its changes."""
+"""Sources as one interface, whatever their kind: the artifact a consumer should read, and its changes.
+
+Kustomizations and ArtifactGenerators both read their sources through it.
+"""
 
 from __future__ import annotations
 

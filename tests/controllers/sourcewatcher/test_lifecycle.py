@@ -1,5 +1,4 @@
-"""A generator pauses under `source.extensions.fluxcd.io/reconcile: Disabled` and resumes without it; cross-namespace
-sources are refused under --no-cross-namespace-refs."""
+"""A generator's life: paused by annotation, cross-namespace sources refused, hand-deleted artifacts restored."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The apps/infrastructure split of Flux's kustomize-helm example: two ExternalArtifacts whose content revisions
-move independently, consumed by Kustomizations, removed with the generator."""
+"""The apps/infrastructure split of Flux's kustomize-helm example, its consumers, and its removal."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The ArtifactGenerator reconciler: read the sources → build each artifact → store it → publish ExternalArtifacts
-→ remove the ones no longer generated."""
+"""The ArtifactGenerator reconciler: sources → build each artifact → store → publish ExternalArtifacts → prune."""
 
 from __future__ import annotations
 
