@@ -42,7 +42,9 @@ from reflow.engines.generator import (
     sources_digest,
 )
 from reflow.engines.generator.revision import ORIGIN_REVISION
+from reflow.kube.access import denied_verbs, service_account_user
 from reflow.kube.client import Kube
+from reflow.kube.errors import NotFound
 from reflow.runtime.errors import ReconcileError, StalledError
 from reflow.runtime.reconciler import Progress, Reconciler, parse_kind
 from reflow.runtime.result import Result
@@ -50,6 +52,9 @@ from reflow.runtime.result import Result
 RECONCILE_EVERY = 3600.0
 """Seconds between runs when nothing triggers one (Flux's one hour), unless `reconcileEvery` says otherwise."""
 GENERATOR_FINALIZER = "source.extensions.fluxcd.io/finalizer"
+SOURCE_GROUP = "source.toolkit.fluxcd.io"
+PUBLISH_VERBS = ("create", "patch", "delete")
+"""What publishing an ExternalArtifact in a namespace takes: server-side apply creates and patches; pruning deletes."""
 
 
 def published(count: int) -> str:
@@ -71,6 +76,7 @@ class ArtifactGeneratorReconciler(Reconciler[ArtifactGenerator]):
         sources: Sources,
         served: ServedStorage,
         no_cross_namespace_refs: bool,
+        default_service_account: str | None,
         ttl: float,
         records: int,
         requeue_dependency: float,
@@ -79,6 +85,7 @@ class ArtifactGeneratorReconciler(Reconciler[ArtifactGenerator]):
         self.sources = sources
         self.served = served
         self.no_cross_namespace_refs = no_cross_namespace_refs
+        self.default_service_account = default_service_account
         self.ttl = ttl
         self.records = records
         self.requeue_dependency = requeue_dependency
@@ -109,10 +116,12 @@ class ArtifactGeneratorReconciler(Reconciler[ArtifactGenerator]):
         if await self._up_to_date(generator, digest):
             return Result(ready=published(len(generator.status.inventory)))
         await progress(f"building artifacts from sources digest '{digest}'")
+        namespace = generator.metadata.namespace or ""
         workspace = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="reflow-generator-"))
         try:
             roots = await self._fetch(generator, observed, workspace)
             requests = await asyncio.to_thread(self._requests, generator, roots)
+            await self._authorize(generator, {request.artifact.namespace or namespace for request in requests})
             built = [await self._build(request, roots, workspace) for request in requests]
             inventory, changed = await self._publish(generator, built, observed)
         finally:
@@ -139,14 +148,10 @@ class ArtifactGeneratorReconciler(Reconciler[ArtifactGenerator]):
 
     def _validate(self, generator: ArtifactGenerator) -> None:
         spec, namespace = generator.spec, generator.metadata.namespace or ""
-        if spec.service_account_name or spec.managed_namespaces:
-            raise StalledError("spec.serviceAccountName and spec.managedNamespaces are not supported in this build",
-                               reason=VALIDATION_FAILED)  # fmt: skip
+        if spec.managed_namespaces:
+            raise StalledError("spec.managedNamespaces is not supported in this build; create the target namespaces "
+                               "and leave the field unset", reason=VALIDATION_FAILED)  # fmt: skip
         for artifact in spec.artifacts:
-            if artifact.namespace and artifact.namespace != namespace:
-                raise StalledError(f"artifact '{artifact.name}': artifacts in other namespaces "
-                                   f"('{artifact.namespace}') are not supported in this build",
-                                   reason=VALIDATION_FAILED)  # fmt: skip
             for alias in (artifact.revision, artifact.origin_revision):
                 if alias and alias.removeprefix("@") not in {source.alias for source in spec.sources}:
                     raise StalledError(f"artifact '{artifact.name}': '{alias}' is not a source alias",
@@ -159,6 +164,26 @@ class ArtifactGeneratorReconciler(Reconciler[ArtifactGenerator]):
                 raise StalledError(f"source '{source.alias}': cannot read {self._key(generator, source)[0]} "
                                    f"'{source.namespace}/{source.name}': cross-namespace references are disabled",
                                    reason=ACCESS_DENIED)  # fmt: skip
+
+    async def _authorize(self, generator: ArtifactGenerator, namespaces: set[str]) -> None:
+        """Each target namespace is checked against the generator's ServiceAccount (SubjectAccessReview); without
+        one, the generator's own namespace needs no check and other namespaces use --default-service-account."""
+        own = generator.metadata.namespace or ""
+        for namespace in sorted(namespaces):
+            account = generator.spec.service_account_name or (
+                self.default_service_account if namespace != own else None
+            )
+            if account is None:
+                if namespace != own:
+                    raise ReconcileError(f"artifacts in namespace '{namespace}' need spec.serviceAccountName (or the "
+                                         "controller's --default-service-account)", reason=ACCESS_DENIED)  # fmt: skip
+                continue
+            user = service_account_user(own, account)
+            denied = await denied_verbs(self.kube, user, namespace=namespace, group=SOURCE_GROUP,
+                                        resource="externalartifacts", verbs=PUBLISH_VERBS)  # fmt: skip
+            if denied:
+                raise ReconcileError(f"ServiceAccount '{own}/{account}' may not {', '.join(denied)} ExternalArtifacts "
+                                     f"in namespace '{namespace}'", reason=ACCESS_DENIED)  # fmt: skip
 
     def _key(self, generator: ArtifactGenerator, source: SourceReference) -> SourceKey:
         return source.kind, source.namespace or generator.metadata.namespace or "", source.name
@@ -245,11 +270,11 @@ class ArtifactGeneratorReconciler(Reconciler[ArtifactGenerator]):
     ) -> tuple[list[InventoryEntry], list[tuple[str, str]]]:
         """Store each built artifact (unless its file is already there) and apply its ExternalArtifact."""
         storage = self.served.storage
-        namespace = generator.metadata.namespace or ""
         inventory: list[InventoryEntry] = []
         changed: list[tuple[str, str]] = []
         for each in built:
             spec = each.request.artifact
+            namespace = spec.namespace or generator.metadata.namespace or ""
             revision = artifact_revision(spec, each.digest, observed)
             filename = f"{each.digest.partition(':')[2]}.tar.gz"
             try:
@@ -262,7 +287,12 @@ class ArtifactGeneratorReconciler(Reconciler[ArtifactGenerator]):
             if origin:
                 artifact = replace(artifact, metadata={ORIGIN_REVISION: origin})
             manifest = externalartifacts.external_artifact(generator, spec.name, namespace, each.labels)
-            _, moved = await externalartifacts.publish(self.kube, manifest, artifact, each.inputs)
+            try:
+                _, moved = await externalartifacts.publish(self.kube, manifest, artifact, each.inputs)
+            except NotFound as error:
+                raise ReconcileError(f"artifact '{spec.name}': namespace '{namespace}' does not exist",
+                                     reason=ACCESS_DENIED if namespace != generator.metadata.namespace else
+                                     VALIDATION_FAILED) from error  # fmt: skip
             if moved:
                 changed.append((spec.name, revision))
             inventory.append(InventoryEntry(kind="ExternalArtifact", name=spec.name, namespace=namespace,

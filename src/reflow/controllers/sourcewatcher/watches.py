@@ -45,6 +45,7 @@ def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: Cont
         sources=sources,
         served=served,
         no_cross_namespace_refs=options.no_cross_namespace_refs,
+        default_service_account=options.default_service_account,
         ttl=options.storage.artifact_retention_ttl,
         records=options.storage.artifact_retention_records,
         requeue_dependency=settings.requeue_dependency,
