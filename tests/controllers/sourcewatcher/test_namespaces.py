@@ -2,15 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import secrets
-from collections.abc import AsyncIterator
-
-import pytest
-
-from reflow.api.meta import ObjectRef
 from reflow.kube.client import Kube
-from reflow.kube.errors import NotFound
 from reflow.kube.wait import wait_for
 from tests.controllers.kustomize.sources import MakeSource
 from tests.controllers.sourcewatcher.generators import (
@@ -22,15 +14,6 @@ from tests.controllers.sourcewatcher.generators import (
     ready_artifact,
 )
 from tests.managers import StartControllers
-
-
-@pytest.fixture
-async def other_namespace(kube: Kube) -> AsyncIterator[str]:
-    name = f"t-{secrets.token_hex(4)}"
-    await kube.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
-    yield name
-    with contextlib.suppress(NotFound):
-        await kube.delete(ObjectRef("v1", "Namespace", name))
 
 
 def publisher_rbac(namespace: str, target: str) -> list[dict[str, object]]:
