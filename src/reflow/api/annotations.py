@@ -42,8 +42,9 @@ HELM_DRIFT_DETECTION = "helm.toolkit.fluxcd.io/driftDetection"
 EVENT_PREFIX = "event.toolkit.fluxcd.io/"
 # Label that assigns an object to a controller shard.
 SHARD_KEY = "sharding.fluxcd.io/key"
-# On an ArtifactGenerator: `Disabled` suspends it.
+# On an ArtifactGenerator: `Disabled` suspends it; `reconcileEvery` (a Go duration) sets its period.
 GENERATOR_RECONCILE = "source.extensions.fluxcd.io/reconcile"
+GENERATOR_RECONCILE_EVERY = "source.extensions.fluxcd.io/reconcileEvery"
 # Labels on the ExternalArtifacts an ArtifactGenerator makes.
 GENERATOR = "source.extensions.fluxcd.io/generator"
 MANAGED_BY = "app.kubernetes.io/managed-by"

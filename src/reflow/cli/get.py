@@ -284,7 +284,7 @@ def build() -> click.Group:
     """The `get` group with a command per noun, `get sources all` and `get all`."""
     group, sources = verb_group("get", "List Flux objects and their status.")
     add_noun_commands(group, sources, _get_command)
-    group.add_command(_get_many("all", ALL, "every source, Kustomization and HelmRelease"))
+    group.add_command(_get_many("all", ALL, "every source, Kustomization, HelmRelease and ArtifactGenerator"))
     sources.add_command(_get_many("sources all", SOURCES, "every source"))
     return group
 

@@ -8,13 +8,15 @@ from typing import Any
 
 import click
 
+from reflow.api.annotations import GENERATOR_RECONCILE
 from reflow.api.conditions import READY, condition
 from reflow.api.crds import kind_info
 from reflow.api.helm import HelmRelease
 from reflow.api.helmsource import HelmChart, HelmRepository
 from reflow.api.kustomize import Kustomization
 from reflow.api.meta import Manifest
-from reflow.api.source import Bucket, GitRepository, OCIRepository
+from reflow.api.source import Bucket, ExternalArtifact, GitRepository, OCIRepository
+from reflow.api.sourceext import ArtifactGenerator
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -28,6 +30,8 @@ class Noun:
     aliases: tuple[str, ...] = ()
     source: bool = False
     """True for the kinds listed by `get sources`."""
+    reconciled: bool = True
+    """False for a kind no reflow controller reconciles (ExternalArtifact): no reconcile, suspend or resume."""
 
     @property
     def phrase(self) -> str:
@@ -35,9 +39,11 @@ class Noun:
         return f"source {self.word}" if self.source else self.word
 
 
-def _noun(model: type, word: str, *aliases: str, source: bool = False) -> Noun:
+def _noun(model: type, word: str, *aliases: str, source: bool = False, reconciled: bool = True) -> Noun:
     info = kind_info(model)
-    return Noun(kind=info.kind, api_version=info.api_version, word=word, aliases=aliases, source=source)
+    return Noun(
+        kind=info.kind, api_version=info.api_version, word=word, aliases=aliases, source=source, reconciled=reconciled
+    )
 
 
 GIT = _noun(GitRepository, "git", source=True)
@@ -45,12 +51,16 @@ OCI = _noun(OCIRepository, "oci", source=True)
 BUCKET = _noun(Bucket, "bucket", source=True)
 HELM = _noun(HelmRepository, "helm", source=True)
 CHART = _noun(HelmChart, "chart", source=True)
+EXTERNAL = _noun(ExternalArtifact, "external", source=True, reconciled=False)
 KUSTOMIZATION = _noun(Kustomization, "kustomization", "kustomizations", "ks")
 HELMRELEASE = _noun(HelmRelease, "helmrelease", "helmreleases", "hr")
+GENERATOR = _noun(ArtifactGenerator, "artifactgenerator", "artifactgenerators", "ag")
 
-SOURCES: tuple[Noun, ...] = (GIT, OCI, BUCKET, HELM, CHART)
+SOURCES: tuple[Noun, ...] = (GIT, OCI, BUCKET, HELM, CHART, EXTERNAL)
 APPLIERS: tuple[Noun, ...] = (KUSTOMIZATION, HELMRELEASE)
-ALL: tuple[Noun, ...] = SOURCES + APPLIERS
+ALL: tuple[Noun, ...] = SOURCES + APPLIERS + (GENERATOR,)
+RECONCILED: tuple[Noun, ...] = tuple(noun for noun in ALL if noun.reconciled)
+"""The nouns of `reconcile`, `suspend` and `resume`."""
 BY_KIND: Mapping[str, Noun] = {noun.kind: noun for noun in ALL}
 
 
@@ -63,8 +73,18 @@ def ready(obj: Manifest) -> tuple[str, str]:
 
 
 def suspended(obj: Manifest) -> bool:
-    """Whether `spec.suspend` is set."""
+    """Whether `spec.suspend` is set, or for an ArtifactGenerator its reconcile annotation says `Disabled`."""
+    if obj.get("kind") == GENERATOR.kind:
+        annotations = (obj.get("metadata") or {}).get("annotations") or {}
+        return str(annotations.get(GENERATOR_RECONCILE, "")).lower() == "disabled"
     return bool((obj.get("spec") or {}).get("suspend"))
+
+
+def suspend_patch(kind: str, value: bool) -> Manifest:
+    """The merge patch that suspends (or resumes) an object of the kind: the annotation for ArtifactGenerators."""
+    if kind == GENERATOR.kind:
+        return {"metadata": {"annotations": {GENERATOR_RECONCILE: "Disabled" if value else None}}}
+    return {"spec": {"suspend": value}}
 
 
 def revision(obj: Manifest) -> str:
@@ -75,6 +95,8 @@ def revision(obj: Manifest) -> str:
     if obj.get("kind") == "HelmRelease":
         history = status.get("history") or []
         return str(history[0].get("chartVersion", "")) if history else str(status.get("lastAttemptedRevision") or "")
+    if obj.get("kind") == GENERATOR.kind:
+        return str(status.get("observedSourcesDigest") or "")
     return str((status.get("artifact") or {}).get("revision") or "")
 
 
@@ -116,7 +138,7 @@ def add_noun_commands(
 def verb_group(verb: str, help_text: str) -> tuple[AliasGroup, AliasGroup]:
     """A verb's group and its `source` subgroup (alias `sources`), wired together."""
     group = AliasGroup(name=verb, help=help_text)
-    sources = AliasGroup(name="source", help=f"{verb.capitalize()} sources: git, oci, bucket, helm, chart.")
+    sources = AliasGroup(name="source", help=f"{verb.capitalize()} sources: git, oci, bucket, helm, chart, external.")
     group.add_command(sources)
     group.add_alias("sources", "source")
     return group, sources

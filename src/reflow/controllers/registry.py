@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from reflow.controllers.kustomize.watches import setup as setup_kustomize
 from reflow.controllers.options import ControllerOptions
 from reflow.controllers.source.watches import setup as setup_source
+from reflow.controllers.sourcewatcher.watches import setup as setup_source_watcher
 from reflow.kube.client import Kube
 from reflow.runtime.manager import Manager
 from reflow.runtime.settings import RuntimeSettings
@@ -30,7 +31,11 @@ class UnknownController(ValueError):
     """A controller name reflow does not know or does not have yet."""
 
 
-_SETUPS: dict[str, Setup] = {"source-controller": setup_source, "kustomize-controller": setup_kustomize}
+_SETUPS: dict[str, Setup] = {
+    "source-controller": setup_source,
+    "kustomize-controller": setup_kustomize,
+    "source-watcher": setup_source_watcher,
+}
 """The controllers reflow has so far."""
 
 

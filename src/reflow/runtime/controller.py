@@ -58,6 +58,16 @@ def wants_reconcile(change: Change, old: Manifest | None, new: Manifest) -> bool
     )
 
 
+def observed_generation(obj: Manifest) -> int | None:
+    """The generation the controller last acted on: `status.observedGeneration`, or for kinds whose status has no
+    such field (ArtifactGenerator) the Ready condition's."""
+    status = obj.get("status") or {}
+    if "observedGeneration" in status:
+        return int(status["observedGeneration"])
+    ready = conditions.find(list(status.get("conditions") or []), READY)
+    return None if ready is None or ready.get("observedGeneration") is None else int(ready["observedGeneration"])
+
+
 def jittered(interval: float, percentage: float) -> float:
     """The interval moved by a random amount within ± `percentage` percent."""
     spread = interval * percentage / 100
@@ -120,7 +130,8 @@ class Controller(Generic[T]):
             self.queue.forget(key)
             self.metrics.forget_object(self.reconciler.kind, key[0], key[1])
             return
-        if wants_reconcile(change, old, new):
+        resumed = old is not None and self.reconciler.suspended(old) and not self.reconciler.suspended(new)
+        if wants_reconcile(change, old, new) or resumed:
             self.enqueue(*key)
 
     async def run_workers(self) -> None:
@@ -176,7 +187,7 @@ class Controller(Generic[T]):
             if obj["metadata"].get("deletionTimestamp"):
                 await self._finalize(key, obj)
                 return
-            suspended = bool((obj.get("spec") or {}).get("suspend"))
+            suspended = self.reconciler.suspended(obj)
             self.metrics.gotk_suspend.labels(kind, key[1], key[0]).set(1 if suspended else 0)
             if suspended:
                 log.info("reconciliation is suspended for this object")
@@ -203,7 +214,7 @@ class Controller(Generic[T]):
             )
             current["obj"] = await self._write_status(key, live, wanted)
 
-        if (obj.get("status") or {}).get("observedGeneration") != generation:
+        if observed_generation(obj) != generation:
             await progress(IN_PROGRESS)
         parsed: T | None = None
         try:
@@ -344,7 +355,7 @@ class Controller(Generic[T]):
         present = obj["metadata"].get("finalizers") or []
         if finalizer is None or finalizer not in present:
             return
-        if not (obj.get("spec") or {}).get("suspend"):
+        if not self.reconciler.suspended(obj):
             try:
                 await self.reconciler.finalize(self.reconciler.parse(obj))
             except ReconcileError as error:

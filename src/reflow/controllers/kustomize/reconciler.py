@@ -17,6 +17,7 @@ from reflow.api.conditions import (
     DEPENDENCY_NOT_READY,
     DRIFT_DETECTED,
     DRIFTED,
+    FEATURE_GATE_DISABLED,
     HEALTH_CHECK_FAILED,
     HEALTHY,
     INVALID_CEL_EXPRESSION,
@@ -30,6 +31,7 @@ from reflow.api.conditions import (
 from reflow.api.duration import format_duration, go_duration_string
 from reflow.api.kustomize import Kustomization
 from reflow.api.meta import Manifest, ObjectRef
+from reflow.api.source import ExternalArtifact
 from reflow.api.wire import render
 from reflow.controllers.kustomize.clusters import Clusters
 from reflow.controllers.kustomize.crosskind import DependencyObjects
@@ -46,8 +48,8 @@ from reflow.controllers.kustomize.dependencies import (
 from reflow.controllers.kustomize.history import manifests_digest
 from reflow.controllers.kustomize.inputs import decryption_keys, substitution_sources
 from reflow.controllers.kustomize.run import Run
-from reflow.controllers.kustomize.sources import SourceArtifact, SourceKey, Sources
 from reflow.controllers.options import ControllerOptions
+from reflow.controllers.sources import SourceArtifact, SourceKey, Sources
 from reflow.engines.artifact import ArtifactError, ArtifactUnavailable, DigestMismatch, fetch_artifact
 from reflow.engines.build import BuildFailed, BuildRequest, BuildSpec, Owner, Pipeline, Substitution
 from reflow.engines.health.cel import CELStatusReader, Expression, InvalidExpression, ready_expression, status_reader
@@ -84,6 +86,7 @@ from reflow.runtime.reconciler import Progress, Reconciler, parse_kind
 from reflow.runtime.result import ConditionState, Notice, Result
 
 FIELD_MANAGER = Kustomization.KIND.controller
+EXTERNAL_ARTIFACT_GATE = "ExternalArtifact"
 ALWAYS_CURRENT = frozenset(
     {"ConfigMap", "Secret", "ServiceAccount", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding",
      "NetworkPolicy", "LimitRange", "Namespace"}
@@ -277,6 +280,10 @@ class KustomizationReconciler(Reconciler[Kustomization]):
 
     def _ready_artifact(self, ks: Kustomization) -> SourceArtifact:
         key = self.source_key(ks)
+        if key[0] == ExternalArtifact.KIND.kind and not self.gates(EXTERNAL_ARTIFACT_GATE):
+            raise StalledError(f"source '{key[2]}' kind 'ExternalArtifact' not supported: start the controller "
+                               f"with --feature-gates={EXTERNAL_ARTIFACT_GATE}=true",
+                               reason=FEATURE_GATE_DISABLED)  # fmt: skip
         if self.options.no_cross_namespace_refs and key[1] != ks.metadata.namespace:
             raise StalledError(f"cannot access {key[0]}/{key[1]}/{key[2]}: cross-namespace references are disabled",
                                reason=ACCESS_DENIED)  # fmt: skip

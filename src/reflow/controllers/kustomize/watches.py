@@ -6,8 +6,8 @@ from reflow.api.meta import Manifest
 from reflow.controllers.kustomize.clusters import Clusters
 from reflow.controllers.kustomize.crosskind import DependencyObjects, dependency_key
 from reflow.controllers.kustomize.reconciler import KustomizationReconciler
-from reflow.controllers.kustomize.sources import SourceKey, Sources
 from reflow.controllers.options import ControllerOptions
+from reflow.controllers.sources import SourceKey, Sources
 from reflow.engines.build import BuildCache, BuildSettings, KustomizeBuilder, Pipeline
 from reflow.kube.client import Kube
 from reflow.runtime.informer import Change
