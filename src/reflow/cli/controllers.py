@@ -66,6 +66,9 @@ def default_log_file() -> Path | None:
 @click.option("--watch-all-namespaces", type=click.BOOL, default=True, show_default=True)
 @click.option("--watch-label-selector", default=None, help="Reconcile only matching objects (sharding).")
 @click.option("--enable-leader-election", type=click.BOOL, default=False, show_default=True)
+@click.option("--leader-election-lease-duration", type=Duration(), default="35s", show_default=True)
+@click.option("--leader-election-renew-deadline", type=Duration(), default="30s", show_default=True)
+@click.option("--leader-election-retry-period", type=Duration(), default="5s", show_default=True)
 @click.option("--events-addr", default=None, help="The notification controller's event URL.")
 @click.option("--metrics-addr", default=":8080", show_default=True)
 @click.option("--health-addr", default=":9440", show_default=True)
@@ -109,6 +112,9 @@ def controllers(  # one parameter per Flux controller flag
     watch_all_namespaces: bool,
     watch_label_selector: str | None,
     enable_leader_election: bool,
+    leader_election_lease_duration: float,
+    leader_election_renew_deadline: float,
+    leader_election_retry_period: float,
     events_addr: str | None,
     metrics_addr: str,
     health_addr: str,
@@ -164,6 +170,9 @@ def controllers(  # one parameter per Flux controller flag
         requeue_dependency=requeue_dependency,
         interval_jitter_percentage=interval_jitter_percentage,
         enable_leader_election=enable_leader_election,
+        lease_duration=leader_election_lease_duration,
+        renew_deadline=leader_election_renew_deadline,
+        retry_period=leader_election_retry_period,
         events_addr=events_addr or None,
         metrics_addr=metrics_addr,
         health_addr=health_addr,
