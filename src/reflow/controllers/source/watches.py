@@ -1,5 +1,5 @@
-"""The source controller's wiring: the GitRepository, Bucket and HelmRepository controllers, the artifact
-server, the include index, the Helm index cache."""
+"""The source controller's wiring: the GitRepository, OCIRepository, Bucket and HelmRepository controllers, the
+artifact server, the include index, the Helm index cache."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from reflow.controllers.options import ControllerOptions
 from reflow.controllers.source.bucket import BucketReconciler
 from reflow.controllers.source.gitrepository import GitRepositoryReconciler
 from reflow.controllers.source.helmrepository import HelmRepositoryReconciler
+from reflow.controllers.source.ocirepository import OCIRepositoryReconciler
 from reflow.engines.artifact import Storage, advertised_address, serve_artifacts
 from reflow.engines.helmrepo import IndexCache
 from reflow.kube.client import Kube
@@ -25,7 +26,7 @@ DEFAULT_CONCURRENCY = 2
 
 
 def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: ControllerOptions) -> None:
-    """Add the GitRepository, Bucket and HelmRepository controllers and the artifact server to the manager."""
+    """Add the GitRepository, OCIRepository, Bucket and HelmRepository controllers and the artifact server."""
     storage_settings = options.storage
     storage_settings.storage_path.mkdir(parents=True, exist_ok=True)
     storage_ready = asyncio.Event()
@@ -45,6 +46,14 @@ def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: Cont
         ttl=storage_settings.artifact_retention_ttl,
         records=storage_settings.artifact_retention_records,
     )
+    oci_repositories = OCIRepositoryReconciler(
+        kube,
+        reconciler.storage,
+        storage_ready,
+        ttl=storage_settings.artifact_retention_ttl,
+        records=storage_settings.artifact_retention_records,
+        max_layer_size=options.oci_layer_max_size,
+    )
     helm_repositories = setup_helm_repositories(manager, kube, options, reconciler.storage, storage_ready)
 
     async def serve() -> None:
@@ -52,7 +61,7 @@ def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: Cont
         async with serve_artifacts(storage_settings.storage_path, host=host, port=port) as server:
             address = advertised_address(storage_settings, server.port)
             storage = Storage(storage_settings.storage_path, address)
-            reconciler.storage = buckets.storage = helm_repositories.storage = storage
+            reconciler.storage = buckets.storage = helm_repositories.storage = oci_repositories.storage = storage
             storage_ready.set()
             await asyncio.Event().wait()
 
@@ -61,6 +70,9 @@ def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: Cont
         "gitrepository", reconciler, concurrent=options.concurrent or DEFAULT_CONCURRENCY, component=COMPONENT
     )
     manager.add_controller("bucket", buckets, concurrent=options.concurrent or DEFAULT_CONCURRENCY, component=COMPONENT)
+    manager.add_controller(
+        "ocirepository", oci_repositories, concurrent=options.concurrent or DEFAULT_CONCURRENCY, component=COMPONENT
+    )
     repositories.add_index(INCLUDE_INDEX, included_by)
 
     def on_change(change: Change, old: Manifest | None, new: Manifest) -> None:

@@ -17,7 +17,7 @@ from .artifact import (
     manifest_bytes,
 )
 from .auth import Credentials, KeyEntry, credentials_for, docker_config_entries, key_matches, parse_challenge
-from .client import RegistryClient, next_link
+from .client import MAX_LAYER_SIZE, RegistryClient, next_link
 from .errors import (
     AuthenticationFailed,
     InvalidReference,
@@ -42,6 +42,7 @@ __all__ = [
     "DEFAULT_IGNORE",
     "EMPTY_CONFIG",
     "EPOCH",
+    "MAX_LAYER_SIZE",
     "OCI_MANIFEST",
     "REVISION",
     "SOURCE",

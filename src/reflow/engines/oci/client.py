@@ -33,6 +33,8 @@ from reflow.engines.oci.reference import Reference, Repository
 from reflow.engines.oci.transport import DEFAULT_TOKEN_LIFE, AuthCache, Transport, fingerprint, tls_context
 
 CHUNK = 1 << 16
+MAX_LAYER_SIZE = 100 << 20
+"""Largest layer an OCIRepository downloads by default, bytes (100 MiB, the untar limit of artifact consumers)."""
 MAX_TAG_PAGES = 1000
 MAX_ERROR_BODY = 64 << 10
 _FALLBACK_ERRORS = (aiohttp.ClientSSLError, aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError)
