@@ -38,6 +38,7 @@ MAX_LAYER_SIZE = 100 << 20
 MAX_TAG_PAGES = 1000
 MAX_ERROR_BODY = 64 << 10
 _FALLBACK_ERRORS = (aiohttp.ClientSSLError, aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError)
+PROXY_REFUSED = "{where}: the proxy refused the request ({answer}); check the username and password of proxySecretRef"
 Body = Callable[[], Any]
 """Makes a request body afresh, so a request can be sent again after an authentication challenge."""
 
@@ -86,11 +87,16 @@ class RegistryClient:
 
     # --- requests and authentication ---
 
-    def _proxy_auth(self) -> aiohttp.BasicAuth | None:
+    def _proxy_headers(self) -> dict[str, str] | None:
         proxy = self.transport.proxy
         if proxy is None or not proxy.username:
             return None
-        return aiohttp.BasicAuth(proxy.username, proxy.password or "")
+        return {"Proxy-Authorization": aiohttp.encode_basic_auth(proxy.username, proxy.password or "")}
+
+    def _plain_proxy(self, url: str) -> dict[str, str]:
+        """The proxy credentials for a plain-HTTP request, which goes to the proxy as is (no CONNECT tunnel
+        whose `proxy_headers` would carry them); never added to an HTTPS request, which the registry reads."""
+        return (self._proxy_headers() or {}) if url.startswith("http:") else {}
 
     def _fallback(self) -> bool:
         return self.transport.insecure or self.repository.loopback
@@ -116,7 +122,7 @@ class RegistryClient:
         known = self.cache.schemes.get(registry)
         schemes = [known] if known else (["https", "http"] if self._fallback() else ["https"])
         proxy = self.transport.proxy
-        proxy_auth = self._proxy_auth()
+        proxy_headers = self._proxy_headers()
         for index, scheme in enumerate(schemes):
             url = self._url(scheme, path)
             same_origin = urlsplit(url).netloc == registry
@@ -124,11 +130,11 @@ class RegistryClient:
                 response = await self._session.request(
                     method,
                     url,
-                    headers={**headers, **(self._authorization() if same_origin else {})},
+                    headers={**headers, **(self._authorization() if same_origin else {}), **self._plain_proxy(url)},
                     data=body() if body is not None else None,
                     ssl=self._ssl if url.startswith("https:") else False,
                     proxy=proxy.address if proxy else None,
-                    proxy_auth=proxy_auth,
+                    proxy_headers=proxy_headers,
                     allow_redirects=redirects,
                 )
             except aiohttp.ClientConnectorCertificateError:
@@ -158,10 +164,10 @@ class RegistryClient:
         try:
             async with self._session.get(
                 f"{realm}{'&' if '?' in realm else '?'}{urlencode(query)}",
-                headers=headers,
+                headers={**headers, **self._plain_proxy(realm)},
                 ssl=self._ssl if realm.startswith("https:") else False,
                 proxy=proxy.address if proxy else None,
-                proxy_auth=self._proxy_auth(),
+                proxy_headers=self._proxy_headers(),
             ) as response:
                 if response.status in (401, 403):
                     raise AuthenticationFailed(self._refused(f"the token server at '{realm_host}'"))
@@ -219,6 +225,9 @@ class RegistryClient:
             if response.status == 403:
                 response.release()
                 raise AuthenticationFailed(f"{self._where}: access denied (403); check the credentials' permissions")
+            if response.status == 407:
+                response.release()
+                raise AuthenticationFailed(PROXY_REFUSED.format(where=self._where, answer="407"))
         except TimeoutError as error:
             raise Unreachable(f"{self._where}: no answer within {self.transport.timeout:g}s") from error
         except aiohttp.ClientSSLError as error:
@@ -226,6 +235,8 @@ class RegistryClient:
             raise Unreachable(f"{self._where}: TLS handshake failed: {said}; check certSecretRef's 'ca.crt'") from error
         except aiohttp.ClientHttpProxyError as error:
             answer = f"{error.status} {error.message}"
+            if error.status == 407:
+                raise AuthenticationFailed(PROXY_REFUSED.format(where=self._where, answer=answer)) from error
             raise Unreachable(f"{self._where}: the proxy refused the request: {answer}") from error
         except (aiohttp.ClientError, OSError) as error:
             raise Unreachable(f"{self._where}: cannot reach the registry at '{registry}': {error}") from error
