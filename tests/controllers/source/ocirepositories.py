@@ -6,6 +6,7 @@ import base64
 import hashlib
 import io
 import tarfile
+from collections.abc import Callable
 from pathlib import Path
 
 from reflow.api.meta import Manifest, ObjectRef
@@ -26,6 +27,8 @@ from reflow.engines.oci import (
     parse_repository,
     push_artifact,
 )
+from reflow.kube.client import Kube
+from reflow.kube.wait import wait_for
 from tests.registries import Registry
 
 SOURCE = "source.toolkit.fluxcd.io/v1"
@@ -109,3 +112,10 @@ def docker_secret(namespace: str, name: str, config: bytes) -> Manifest:
         "metadata": {"name": name, "namespace": namespace},
         "data": {".dockerconfigjson": base64.b64encode(config).decode()},
     }
+
+
+async def until(kube: Kube, namespace: str, name: str, check: Callable[[Manifest | None], bool]) -> Manifest:
+    """The OCIRepository once `check` holds for it (within a minute)."""
+    obj = await wait_for(kube, ref(namespace, name), check, timeout=60, what="as expected")
+    assert obj is not None
+    return obj

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from pathlib import Path
 
 from reflow.api.conditions import condition
-from reflow.api.meta import Manifest, ObjectRef
+from reflow.api.meta import ObjectRef
 from reflow.kube.client import Kube
 from reflow.kube.wait import wait_for
 from reflow.runtime.controller import REQUESTED_AT
@@ -18,19 +17,14 @@ from tests.controllers.source.ocirepositories import (
     oci_repository,
     push_configmap,
     ref,
+    until,
 )
 from tests.managers import StartControllers
-from tests.manifests import ready_is
+from tests.manifests import kustomization, ready_is
 from tests.registries import Registry
 from tests.registryproxy import counting_proxy
 
 KUSTOMIZE = "kustomize.toolkit.fluxcd.io/v1"
-
-
-async def until(kube: Kube, namespace: str, name: str, check: Callable[[Manifest | None], bool]) -> Manifest:
-    obj = await wait_for(kube, ref(namespace, name), check, timeout=60, what="as expected")
-    assert obj is not None
-    return obj
 
 
 async def test_tag_semver_and_digest_become_artifacts_that_a_kustomization_applies(
@@ -78,20 +72,7 @@ async def test_tag_semver_and_digest_become_artifacts_that_a_kustomization_appli
         f"origin source '{ORIGIN}', origin revision 'main@sha1:{'2' * 40}'"
     )
 
-    await kube.create(
-        {
-            "apiVersion": KUSTOMIZE,
-            "kind": "Kustomization",
-            "metadata": {"name": "app", "namespace": namespace},
-            "spec": {
-                "interval": "1h",
-                "prune": True,
-                "path": "./deploy",
-                "targetNamespace": namespace,
-                "sourceRef": {"kind": "OCIRepository", "name": "by-semver"},
-            },
-        }
-    )
+    await kube.create(kustomization(namespace, "app", "OCIRepository", "by-semver"))
     applied = await wait_for(
         kube,
         ObjectRef(KUSTOMIZE, "Kustomization", "app", namespace),

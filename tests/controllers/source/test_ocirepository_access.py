@@ -4,25 +4,16 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 from reflow.api.conditions import condition
-from reflow.api.meta import Manifest
 from reflow.kube.client import Kube
-from reflow.kube.wait import wait_for
 from tests.controllers.source.gitrepositories import secret
-from tests.controllers.source.ocirepositories import docker_secret, oci_repository, push_configmap, ref
+from tests.controllers.source.ocirepositories import docker_secret, oci_repository, push_configmap, ref, until
 from tests.managers import StartControllers
 from tests.manifests import ready_is
 from tests.proxyserver import ProxyServer
 from tests.registries import Registry
-
-
-async def until(kube: Kube, namespace: str, name: str, check: Callable[[Manifest | None], bool]) -> Manifest:
-    obj = await wait_for(kube, ref(namespace, name), check, timeout=60, what="as expected")
-    assert obj is not None
-    return obj
 
 
 def wrong_config(registry: Registry) -> bytes:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,20 +11,13 @@ import pytest
 from reflow.api.conditions import condition
 from reflow.api.meta import Manifest
 from reflow.kube.client import Kube
-from reflow.kube.wait import wait_for
 from tests.controllers.source.gitrepositories import fetch, members
-from tests.controllers.source.ocirepositories import oci_repository, push_configmap, push_layer, ref, tarball
+from tests.controllers.source.ocirepositories import oci_repository, push_configmap, push_layer, ref, tarball, until
 from tests.managers import StartControllers
 from tests.manifests import ready_is
 from tests.registries import Registry
 
 CONTENT = "application/vnd.cncf.flux.content.v1.tar+gzip"
-
-
-async def until(kube: Kube, namespace: str, name: str, check: Callable[[Manifest | None], bool]) -> Manifest:
-    obj = await wait_for(kube, ref(namespace, name), check, timeout=60, what="as expected")
-    assert obj is not None
-    return obj
 
 
 async def kept_the_last_artifact(good: Manifest, failed: Manifest, reason: str) -> None:

@@ -20,17 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from reflow.engines.sourceignore import Matcher, read_patterns
+from reflow.engines.sourceignore import EXTENSION_PATTERNS, VCS_PATTERNS, Matcher, read_patterns
 
 BLOCK = 512
 NAME_SIZE = 100
 PREFIX_SIZE = 155
 COMPRESS_LEVEL = 6
 _CHUNK = 1 << 20
-DEFAULT_IGNORE = (
-    *(".git/", ".gitignore", ".gitmodules", ".gitattributes"),
-    *("*.jpg", "*.jpeg", "*.gif", "*.png", "*.wmv", "*.flv", "*.tar.gz", "*.zip"),
-)
+DEFAULT_IGNORE = (*VCS_PATTERNS, *EXTENSION_PATTERNS)
 """`--ignore-paths` when none are given: Flux's VCS and extension excludes."""
 
 
