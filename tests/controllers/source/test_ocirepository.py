@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 from reflow.api.conditions import condition
@@ -14,6 +15,7 @@ from tests.controllers.events import events_until
 from tests.controllers.source.gitrepositories import fetch, members
 from tests.controllers.source.ocirepositories import (
     ORIGIN,
+    docker_secret,
     oci_repository,
     push_configmap,
     ref,
@@ -23,6 +25,7 @@ from tests.managers import StartControllers
 from tests.manifests import kustomization, ready_is
 from tests.registries import Registry
 from tests.registryproxy import counting_proxy
+from tests.tokenserver import TokenServer
 
 KUSTOMIZE = "kustomize.toolkit.fluxcd.io/v1"
 
@@ -116,3 +119,35 @@ async def test_an_unchanged_remote_costs_one_head_and_a_moved_tag_one_pull(
         assert proxy.requests[1] == ("GET", f"/v2/{registry_repository}/manifests/{moved.digest}")
         assert proxy.requests[2] == ("GET", f"/v2/{registry_repository}/blobs/{moved.layer.digest}")
         assert members(await fetch(changed["status"]["artifact"]["url"]))["deploy/config.yaml"].endswith(b"'two'\n")
+
+
+async def test_bearer_token_registries_cost_one_head_once_the_token_is_known(
+    kube: Kube,
+    namespace: str,
+    start_controllers: StartControllers,
+    token_registry: Registry,
+    token_server: TokenServer,
+    registry_repository: str,
+    tmp_path: Path,
+) -> None:
+    pushed = await push_configmap(token_registry, registry_repository, "v1", "one", tmp_path)
+    async with counting_proxy(token_registry.host) as proxy:
+        config = json.loads(token_registry.docker_config())
+        config["auths"] = {proxy.host: config["auths"][token_registry.host]}
+        await kube.create(docker_secret(namespace, "pull-via-proxy", json.dumps(config).encode()))
+        await start_controllers("source")
+        url = proxy.oci_url(registry_repository)
+        await kube.create(
+            oci_repository(namespace, "app", url, ref={"tag": "v1"}, secretRef={"name": "pull-via-proxy"})
+        )
+        first = await until(kube, namespace, "app", ready_is("True", f"v1@{pushed.digest}"))
+
+        proxy.requests.clear()
+        issued = token_server.issued
+        await kube.patch(ref(namespace, "app"), {"metadata": {"annotations": {REQUESTED_AT: "unchanged"}}})
+        handled = await until(
+            kube, namespace, "app", lambda o: (o or {}).get("status", {}).get("lastHandledReconcileAt") == "unchanged"
+        )
+        assert proxy.requests == [("HEAD", f"/v2/{registry_repository}/manifests/v1")]
+        assert token_server.issued == issued
+        assert handled["status"]["artifact"] == first["status"]["artifact"]

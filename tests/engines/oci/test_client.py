@@ -26,6 +26,7 @@ from reflow.engines.oci import (
     select_layer,
 )
 from tests.registries import Registry
+from tests.tokenserver import TokenServer
 
 NOTES = artifact_annotations(
     source="https://example.com/repo", revision="main@sha1:abc", created="2026-01-01T00:00:00Z", extra={}
@@ -141,3 +142,39 @@ async def test_tls_without_the_ca_and_unreachable_registries(auth_registry: Regi
     async with RegistryClient(parse_repository("oci://127.0.0.1:1/app"), transport=Transport(timeout=5)) as client:
         with pytest.raises(Unreachable, match=r"cannot reach the registry at '127\.0\.0\.1:1'"):
             await client.resolve(parse_reference("oci://127.0.0.1:1/app:v1"))
+
+
+async def test_bearer_tokens_from_the_realm_are_fetched_once_and_reused(
+    token_registry: Registry, token_server: TokenServer, registry_repository: str, tmp_path: Path
+) -> None:
+    cache = AuthCache()
+    repository = parse_repository(token_registry.oci_url(registry_repository))
+    credentials = Credentials(token_server.username, token_server.password)
+    async with RegistryClient(repository, credentials=credentials, cache=cache, actions="pull,push") as client:
+        pushed = await push_artifact(
+            client, "v1", source_tree(tmp_path / "src"), matcher=ignore_matcher([]), annotations=NOTES
+        )
+    reference = parse_reference(f"{token_registry.oci_url(registry_repository)}:v1")
+    issued = token_server.issued
+    async with RegistryClient(repository, credentials=credentials, cache=cache) as client:
+        assert await client.resolve(reference) == pushed.digest
+        assert client.requests == 2, "a pull scope needs its own token: one 401, then the HEAD"
+    assert token_server.issued == issued + 1
+    async with RegistryClient(repository, credentials=credentials, cache=cache) as client:
+        assert await client.resolve(reference) == pushed.digest
+        assert client.requests == 1, "the live pull token goes with the first request"
+    assert token_server.issued == issued + 1
+
+
+async def test_bearer_realms_refuse_wrong_and_missing_credentials(
+    token_registry: Registry, token_server: TokenServer, registry_repository: str
+) -> None:
+    repository = parse_repository(token_registry.oci_url(registry_repository))
+    reference = parse_reference(f"{token_registry.oci_url(registry_repository)}:v1")
+    wrong = Credentials(token_server.username, "not-the-password")
+    async with RegistryClient(repository, credentials=wrong) as client:
+        with pytest.raises(AuthenticationFailed, match=r"the token server at '127\.0\.0\.1:\d+' refused the cred"):
+            await client.resolve(reference)
+    async with RegistryClient(repository) as client:
+        with pytest.raises(AuthenticationFailed, match="the registry wants credentials and none were given"):
+            await client.resolve(reference)
