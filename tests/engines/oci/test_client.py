@@ -13,6 +13,7 @@ from reflow.engines.oci import (
     AuthCache,
     AuthenticationFailed,
     Credentials,
+    Descriptor,
     LayerFailed,
     ReferenceNotFound,
     RegistryClient,
@@ -178,3 +179,14 @@ async def test_bearer_realms_refuse_wrong_and_missing_credentials(
     async with RegistryClient(repository) as client:
         with pytest.raises(AuthenticationFailed, match="the registry wants credentials and none were given"):
             await client.resolve(reference)
+
+
+async def test_a_manifest_naming_a_malformed_layer_digest_sends_nothing(
+    registry: Registry, registry_repository: str, tmp_path: Path
+) -> None:
+    hostile = Descriptor(media_type="application/x", digest="sha256:../../../v2/other/blobs/x", size=10)
+    async with RegistryClient(parse_repository(registry.oci_url(registry_repository))) as client:
+        with pytest.raises(LayerFailed, match="is not 'sha256:' and 64 hex digits"):
+            await client.download_blob(hostile, tmp_path / "out", max_size=100)
+        assert client.requests == 0
+    assert not (tmp_path / "out").exists()

@@ -12,6 +12,7 @@ from reflow.engines.oci import (
     ReferenceNotFound,
     RefSpec,
     Repository,
+    candidate_schemes,
     digest_of,
     fixed_reference,
     next_link,
@@ -120,3 +121,19 @@ def test_layer_selection_defaults_to_the_first_and_matches_media_types() -> None
 )
 def test_the_next_page_of_tags_comes_from_the_link_header(header: str, expected: str | None) -> None:
     assert next_link(header, "https://r.io/v2/a/tags/list?n=2") == expected
+
+
+@pytest.mark.parametrize(
+    ("known", "fallback", "expected"),
+    [
+        pytest.param(None, False, ["https"], id="strict"),
+        pytest.param(None, True, ["https", "http"], id="insecure-or-loopback-tries-both"),
+        pytest.param("https", True, ["https"], id="known-https"),
+        pytest.param("http", True, ["http"], id="known-http-allowed"),
+        pytest.param("http", False, ["https"], id="no-downgrade-from-another-source"),
+    ],
+)
+def test_a_remembered_plain_http_answer_never_downgrades_a_strict_source(
+    known: str | None, fallback: bool, expected: list[str]
+) -> None:
+    assert candidate_schemes(known, fallback=fallback) == expected

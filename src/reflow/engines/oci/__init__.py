@@ -17,7 +17,7 @@ from .artifact import (
     manifest_bytes,
 )
 from .auth import Credentials, KeyEntry, credentials_for, docker_config_entries, key_matches, parse_challenge
-from .client import MAX_LAYER_SIZE, RegistryClient, next_link
+from .client import MAX_LAYER_SIZE, RegistryClient, candidate_schemes, next_link
 from .errors import (
     AuthenticationFailed,
     InvalidReference,
@@ -66,6 +66,7 @@ __all__ = [
     "Transport",
     "Unreachable",
     "artifact_annotations",
+    "candidate_schemes",
     "check_created",
     "config_descriptor",
     "created_now",

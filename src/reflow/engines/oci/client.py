@@ -29,7 +29,7 @@ from reflow.engines.oci.errors import (
     Unreachable,
 )
 from reflow.engines.oci.manifest import ACCEPT, MAX_MANIFEST_SIZE, Descriptor, Manifest, parse_manifest
-from reflow.engines.oci.reference import Reference, Repository
+from reflow.engines.oci.reference import DIGEST, Reference, Repository
 from reflow.engines.oci.transport import DEFAULT_TOKEN_LIFE, AuthCache, Transport, fingerprint, tls_context
 
 CHUNK = 1 << 16
@@ -119,8 +119,7 @@ class RegistryClient:
     ) -> aiohttp.ClientResponse:
         assert self._session is not None, "use RegistryClient as an async context manager"
         registry = self.repository.registry
-        known = self.cache.schemes.get(registry)
-        schemes = [known] if known else (["https", "http"] if self._fallback() else ["https"])
+        schemes = candidate_schemes(self.cache.schemes.get(registry), fallback=self._fallback())
         proxy = self.transport.proxy
         proxy_headers = self._proxy_headers()
         for index, scheme in enumerate(schemes):
@@ -269,7 +268,7 @@ class RegistryClient:
             if response.status == 404:
                 raise ReferenceNotFound(f"'{reference}' not found: no such tag or digest in the repository")
             digest = response.headers.get("Docker-Content-Digest", "")
-            if response.status != 200 or not digest.startswith("sha256:"):
+            if response.status != 200 or not DIGEST.match(digest):
                 return None
             return Descriptor(
                 media_type=response.headers.get("Content-Type", "").partition(";")[0].strip(),
@@ -328,10 +327,10 @@ class RegistryClient:
         """Stream a blob to `target`, refusing more than `max_size` bytes and checking its digest."""
         if descriptor.size > max_size:
             raise LayerFailed(too_big(descriptor, max_size))
+        if not DIGEST.match(descriptor.digest):
+            raise LayerFailed(f"layer digest '{descriptor.digest[:80]}' is not 'sha256:' and 64 hex digits")
         path = f"/v2/{self.repository.path}/blobs/{descriptor.digest}"
-        algorithm, _, expected = descriptor.digest.partition(":")
-        if algorithm != "sha256":
-            raise LayerFailed(f"layer digest '{descriptor.digest}' is not sha256")
+        expected = descriptor.digest.partition(":")[2]
         hashed, size = hashlib.sha256(), 0
         async with self.request("GET", path) as response:
             if response.status != 200:
@@ -375,6 +374,16 @@ class RegistryClient:
                 what = f"failed to push the manifest of '{self.repository}:{tag}'"
                 raise PushFailed(await self._failure(response, what))
         return "sha256:" + hashlib.sha256(body).hexdigest()
+
+
+def candidate_schemes(known: str | None, *, fallback: bool) -> list[str]:
+    """The schemes to try, in order: the one that answered before, else HTTPS, then plain HTTP if allowed.
+
+    A plain-HTTP answer remembered for a registry (because some source marked it `insecure`) is used only
+    by sources allowed to fall back themselves, so one tenant cannot downgrade another's requests."""
+    if known == "https" or (known == "http" and fallback):
+        return [known]
+    return ["https", "http"] if fallback else ["https"]
 
 
 def too_big(descriptor: Descriptor, max_size: int) -> str:

@@ -18,7 +18,7 @@ DOCKER_HUB_ALIASES = frozenset({"docker.io", "index.docker.io", "registry-1.dock
 DEFAULT_TAG = "latest"
 _REPOSITORY = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$")
 _TAG = re.compile(r"^\w[\w.-]{0,127}$")
-_DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
+DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
 _REGISTRY = re.compile(r"^(?:\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+)(?::[0-9]+)?$")
 FORMAT_HINT = "URL must be in format 'oci://<domain>/<org>/<repo>'"
 
@@ -129,6 +129,6 @@ def check_tag(tag: str) -> str:
 
 
 def check_digest(digest: str) -> str:
-    if not _DIGEST.match(digest):
+    if not DIGEST.match(digest):
         raise InvalidReference(f"digest '{digest}' is invalid: it must be 'sha256:' and 64 lowercase hex digits")
     return digest
