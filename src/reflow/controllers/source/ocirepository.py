@@ -8,9 +8,11 @@ the controller, so that one request needs no 401 round trip.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import shutil
 import tempfile
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from reflow.api.artifact import Artifact
@@ -27,6 +29,7 @@ from reflow.api.conditions import (
     STORAGE_OPERATION_FAILED,
     SUCCEEDED,
     VERIFICATION_ERROR,
+    condition,
 )
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.api.source import OCIRepository
@@ -42,6 +45,9 @@ from reflow.controllers.source.stored import (
 )
 from reflow.engines.artifact import ArtifactError, ExtractLimits, Storage, artifact_path, extract_tarball
 from reflow.engines.artifact.storage import StorageError
+from reflow.engines.cosign import KeylessUnsupported, Subject
+from reflow.engines.cosign import VerificationError as CosignError
+from reflow.engines.cosign import verify as cosign_verify
 from reflow.engines.git import GitError, Proxy, proxy_from_secret
 from reflow.engines.oci import (
     AuthCache,
@@ -74,10 +80,35 @@ from reflow.runtime.reconciler import DEFAULT_TIMEOUT, Progress, parse_kind
 from reflow.runtime.result import ConditionState, Result
 
 CLOUD_PROVIDERS = ("aws", "azure", "gcp")
-VERIFICATION_UNAVAILABLE = (
-    "signature verification (spec.verify) is not available in this build yet; the artifact is not served "
-    "until it can be verified: remove spec.verify to use it unverified"
-)
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """A SourceVerified verdict and the fingerprint of the keys it was reached with."""
+
+    condition: ConditionState | None
+    fingerprint: str | None
+
+
+def verification_fields(
+    required: bool, verification: Verification | None
+) -> tuple[Manifest, dict[str, ConditionState | None]]:
+    """The status fields and SourceVerified condition to write: a fresh verdict; nothing when the current one
+    stands; removed when `spec.verify` is gone."""
+    if verification is not None:
+        return {"sourceVerificationFingerprint": verification.fingerprint}, {SOURCE_VERIFIED: verification.condition}
+    if required:
+        return {}, {}
+    return {"sourceVerificationFingerprint": None}, {SOURCE_VERIFIED: None}
+
+
+def keys_fingerprint(keys: Mapping[str, bytes]) -> str:
+    """`sha256:<hex>` over the Secret's `*.pub` entries (name and content, in name order): when it changes,
+    an already verified revision is verified again."""
+    hashed = hashlib.sha256()
+    for name in sorted(key for key in keys if key.endswith(".pub")):
+        hashed.update(name.encode() + b"\0" + keys[name] + b"\0")
+    return f"sha256:{hashed.hexdigest()}"
 
 
 class OCIRepositoryReconciler(SourceReconciler[OCIRepository]):
@@ -140,14 +171,16 @@ class OCIRepositoryReconciler(SourceReconciler[OCIRepository]):
                 new_revision = revision(reference, await client.resolve(reference))
             except OCIError as error:
                 raise _pull_failed(f"failed to determine artifact digest: {error}", error) from error
-            verified = await self._verify(repo, client, reference, new_revision)
+            verification = await self._verify(repo, client, reference, new_revision)
             status = render(repo.status)
             config: Manifest = {
                 "observedIgnore": spec.ignore,
                 "observedLayerSelector": render(spec.layer_selector) if spec.layer_selector else None,
             }
             if up_to_date(status, new_revision, config) and await intact(self.storage, status.get("artifact") or {}):
-                return unchanged(new_revision, f"stored artifact for digest '{new_revision}'")
+                kept = unchanged(new_revision, f"stored artifact for digest '{new_revision}'")
+                fields, verdict = verification_fields(spec.verify is not None, verification)
+                return replace(kept, status=fields, conditions={**kept.conditions, **verdict}) if verdict else kept
             await progress(f"building artifact: new revision '{new_revision}' for '{reference}'")
             artifact = await self._pull_and_store(repo, client, reference, new_revision)
         stored = f"stored artifact for digest '{new_revision}'"
@@ -158,12 +191,13 @@ class OCIRepositoryReconciler(SourceReconciler[OCIRepository]):
             event += f", origin source '{origin['source']}', origin revision '{origin['revision']}'"
         if origin["revision"]:
             metadata["originRevision"] = origin["revision"]
+        fields, verdict = verification_fields(spec.verify is not None, verification)
         return Result(
             ready=stored,
-            status={**config, "artifact": render(artifact)},
+            status={**config, "artifact": render(artifact), **fields},
             conditions={
                 ARTIFACT_IN_STORAGE: ConditionState("True", SUCCEEDED, stored),
-                SOURCE_VERIFIED: verified,
+                **verdict,
                 FETCH_FAILED: None,
                 STORAGE_OPERATION_FAILED: None,
                 ARTIFACT_OUTDATED: None,
@@ -201,15 +235,40 @@ class OCIRepositoryReconciler(SourceReconciler[OCIRepository]):
 
     async def _verify(
         self, repo: OCIRepository, client: RegistryClient, reference: Reference, new_revision: str
-    ) -> ConditionState | None:
-        """The SourceVerified condition of `spec.verify` for this revision; None when nothing is to be verified.
-
-        This build has no signature verifier yet, so an artifact that must be verified is never served."""
-        if repo.spec.verify is None:
+    ) -> Verification | None:
+        """`spec.verify` for this revision: None without it; a fresh verdict, or None again when this revision
+        was verified with the same keys already. A failure raises with SourceVerified=False."""
+        verify, namespace = repo.spec.verify, repo.metadata.namespace or ""
+        if verify is None:
             return None
-        del client, reference, new_revision
-        condition = {SOURCE_VERIFIED: ConditionState("False", VERIFICATION_ERROR, VERIFICATION_UNAVAILABLE)}
-        raise StalledError(VERIFICATION_UNAVAILABLE, reason=VERIFICATION_ERROR, conditions=condition)
+        subject = Subject(name=str(reference.repository), digest=digest_of(new_revision))
+        if verify.provider != "cosign":
+            raise _unverified(f"verification provider '{verify.provider}' is not supported in this build; use cosign")
+        if verify.secret_ref is None:
+            raise _unverified(str(KeylessUnsupported(subject.name)))
+        try:
+            keys = await source_secret(self.kube, namespace, verify.secret_ref.name, "verification")
+        except ReconcileError as error:
+            raise _unverified(str(error)) from error
+        fingerprint = keys_fingerprint(keys)
+        status = repo.status
+        done = condition({"status": render(status)}, SOURCE_VERIFIED)
+        artifact = status.artifact
+        if (
+            artifact is not None
+            and artifact.revision == new_revision
+            and status.source_verification_fingerprint == fingerprint
+            and (done or {}).get("status") == "True"
+        ):
+            return None
+        try:
+            verified = await cosign_verify(subject, keys, client)
+        except CosignError as error:
+            raise _unverified(str(error)) from error
+        except OCIError as error:
+            raise _unverified(f"{subject.name}@{subject.digest}: cannot read the signatures: {error}") from error
+        message = f"verified signature of revision {new_revision} with key '{verified.key}'"
+        return Verification(ConditionState("True", SUCCEEDED, message), fingerprint)
 
     async def _pull_and_store(
         self, repo: OCIRepository, client: RegistryClient, reference: Reference, new_revision: str
@@ -293,6 +352,12 @@ class OCIRepositoryReconciler(SourceReconciler[OCIRepository]):
             return proxy_from_secret(data, f"{namespace}/{name}")
         except GitError as error:
             raise fetch_failed(f"failed to get proxy address: {error}", error.reason) from error
+
+
+def _unverified(message: str) -> ReconcileError:
+    """Ready=False and SourceVerified=False: the revision is not served (the last verified one stays)."""
+    condition = {SOURCE_VERIFIED: ConditionState("False", VERIFICATION_ERROR, message)}
+    return ReconcileError(message, reason=VERIFICATION_ERROR, conditions=condition)
 
 
 def _failed(message: str, reason: str) -> dict[str, ConditionState | None]:

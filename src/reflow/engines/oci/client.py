@@ -28,7 +28,7 @@ from reflow.engines.oci.errors import (
     ReferenceNotFound,
     Unreachable,
 )
-from reflow.engines.oci.manifest import ACCEPT, MAX_MANIFEST_SIZE, Descriptor, Manifest, parse_manifest
+from reflow.engines.oci.manifest import ACCEPT, MAX_MANIFEST_SIZE, OCI_INDEX, Descriptor, Manifest, parse_manifest
 from reflow.engines.oci.reference import DIGEST, Reference, Repository
 from reflow.engines.oci.transport import DEFAULT_TOKEN_LIFE, AuthCache, Transport, fingerprint, tls_context
 
@@ -344,6 +344,42 @@ class RegistryClient:
                     handle.write(chunk)
         if hashed.hexdigest() != expected or size != descriptor.size:
             raise LayerFailed(f"layer '{descriptor.digest}' arrived damaged: its bytes do not match the digest or size")
+
+    # --- what a signature verifier reads (engines/cosign's SignatureFetcher) ---
+
+    async def fetch_manifest(self, reference: str) -> tuple[bytes, str] | None:
+        """The manifest at a tag or digest of this repository and its media type; None when there is none."""
+        async with self.request("GET", self._manifest_path(reference), headers={"Accept": ACCEPT}) as response:
+            if response.status == 404:
+                return None
+            if response.status != 200:
+                raise OCIError(await self._failure(response, f"failed to get '{self.repository}:{reference}'"))
+            body = await response.content.read(MAX_MANIFEST_SIZE + 1)
+            if len(body) > MAX_MANIFEST_SIZE:
+                raise OCIError(f"'{self.repository}:{reference}' is larger than {MAX_MANIFEST_SIZE} bytes")
+            return body, response.headers.get("Content-Type", "").partition(";")[0].strip()
+
+    async def fetch_blob(self, digest: str) -> bytes:
+        """A small blob (a signature or its payload), at most `MAX_MANIFEST_SIZE` bytes."""
+        if not DIGEST.match(digest):
+            raise OCIError(f"blob digest '{digest[:80]}' is not 'sha256:' and 64 hex digits")
+        async with self.request("GET", f"/v2/{self.repository.path}/blobs/{digest}") as response:
+            if response.status != 200:
+                raise OCIError(await self._failure(response, f"failed to get blob '{digest}'"))
+            body = await response.content.read(MAX_MANIFEST_SIZE + 1)
+        if len(body) > MAX_MANIFEST_SIZE:
+            raise OCIError(f"blob '{digest}' is larger than {MAX_MANIFEST_SIZE} bytes")
+        return body
+
+    async def referrers(self, digest: str) -> bytes | None:
+        """The referrers API's index for `digest`; None when the registry has no such API (or nothing refers)."""
+        path = f"/v2/{self.repository.path}/referrers/{digest}"
+        async with self.request("GET", path, headers={"Accept": OCI_INDEX}) as response:
+            if response.status in (404, 405):
+                return None
+            if response.status != 200:
+                raise OCIError(await self._failure(response, f"failed to list the referrers of '{digest}'"))
+            return await response.content.read(MAX_MANIFEST_SIZE)
 
     # --- writing ---
 
