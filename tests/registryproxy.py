@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 import aiohttp
 from aiohttp import web
 
+from tests.loopback import loopback
+
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding"})
 
 
@@ -50,16 +52,9 @@ async def counting_proxy(upstream: str) -> AsyncIterator[CountingProxy]:
                 response.headers["Content-Length"] = str(answer.content_length)
             return response
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", forward)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    proxy.host = f"127.0.0.1:{port}"
     try:
-        yield proxy
+        async with loopback() as serve:
+            proxy.host = f"127.0.0.1:{await serve(forward, '127.0.0.1')}"
+            yield proxy
     finally:
-        await runner.cleanup()
         await session.close()

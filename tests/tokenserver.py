@@ -24,6 +24,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.x509.oid import NameOID
 
+from tests.loopback import loopback
+
 ISSUER = "reflow-token-server"
 SERVICE = "reflow-registry"
 LIFETIME = 300
@@ -103,15 +105,6 @@ async def serve_tokens(directory: Path, username: str) -> AsyncIterator[TokenSer
     """A token server on a free loopback port; its certificate is written to `directory/token-ca.pem`."""
     server = TokenServer(username=username, password=secrets.token_urlsafe(16), bundle=directory / "token-ca.pem")
     server.make_certificate()
-    app = web.Application()
-    app.router.add_get("/token", server.handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    server.realm = f"http://127.0.0.1:{port}/token"
-    try:
+    async with loopback() as serve:
+        server.realm = f"http://127.0.0.1:{await serve(server.handle, '127.0.0.1')}/token"
         yield server
-    finally:
-        await runner.cleanup()
