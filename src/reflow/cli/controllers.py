@@ -17,6 +17,7 @@ from reflow.controllers import registry
 from reflow.controllers.options import ControllerOptions
 from reflow.engines.artifact import StorageSettings
 from reflow.engines.helmrepo import MAX_INDEX_SIZE, HelmSettings
+from reflow.engines.oci import MAX_LAYER_SIZE
 from reflow.kube.client import connect
 from reflow.kube.kubeconfig import in_cluster
 from reflow.paths import state_dir
@@ -86,6 +87,8 @@ def default_log_file() -> Path | None:
 @click.option("--helm-cache-max-size", type=click.IntRange(0), default=0, show_default=True,
               help="Helm indexes kept in memory; 0 disables the cache.")  # fmt: skip
 @click.option("--helm-cache-ttl", type=Duration(), default="15m", show_default=True)
+@click.option("--oci-layer-max-size", type=click.IntRange(1), default=MAX_LAYER_SIZE, show_default=True,
+              help="Largest OCIRepository layer downloaded, bytes.")  # fmt: skip
 @click.option("--helm-cache-purge-interval", type=Duration(), default="1m", show_default=True)
 @click.option("--concurrent-ssa", type=click.IntRange(1, 256), default=4, show_default=True)
 @click.option("--no-cross-namespace-refs", type=click.BOOL, default=False, show_default=True)
@@ -131,6 +134,7 @@ def controllers(  # one parameter per Flux controller flag
     helm_cache_max_size: int,
     helm_cache_ttl: float,
     helm_cache_purge_interval: float,
+    oci_layer_max_size: int,
     concurrent_ssa: int,
     no_cross_namespace_refs: bool,
     no_remote_bases: bool,
@@ -193,6 +197,7 @@ def controllers(  # one parameter per Flux controller flag
             helm_cache_ttl=helm_cache_ttl,
             helm_cache_purge_interval=helm_cache_purge_interval,
         ),
+        oci_layer_max_size=oci_layer_max_size,
         concurrent=concurrent,
         concurrent_ssa=concurrent_ssa,
         no_cross_namespace_refs=no_cross_namespace_refs,

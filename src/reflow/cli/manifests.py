@@ -11,7 +11,7 @@ from reflow.api.helm import HelmRelease
 from reflow.api.helmsource import HelmRepository
 from reflow.api.kustomize import Kustomization
 from reflow.api.meta import Manifest
-from reflow.api.source import Bucket, GitRepository
+from reflow.api.source import Bucket, GitRepository, OCIRepository
 from reflow.cli.render import go_duration
 
 SOURCE_KINDS = ("GitRepository", "OCIRepository", "Bucket", "ExternalArtifact")
@@ -112,6 +112,48 @@ def bucket(
     return {
         "apiVersion": Bucket.KIND.api_version,
         "kind": Bucket.KIND.kind,
+        "metadata": _metadata(name, namespace, labels or {}),
+        "spec": spec,
+    }
+
+
+def oci_repository(
+    name: str,
+    namespace: str,
+    *,
+    url: str,
+    ref: dict[str, str],
+    interval: float,
+    labels: dict[str, str] | None = None,
+    provider: str | None = None,
+    secret_ref: str | None = None,
+    proxy_secret_ref: str | None = None,
+    service_account: str | None = None,
+    cert_ref: str | None = None,
+    insecure: bool = False,
+    layer_selector: dict[str, str] | None = None,
+    ignore_paths: Sequence[str] = (),
+    fetch_timeout: float | None = None,
+    verify: Manifest | None = None,
+) -> Manifest:
+    """An OCIRepository manifest as `flux create source oci` makes it from the same flags."""
+    spec: Manifest = {"interval": go_duration(interval), "ref": ref, "url": url}
+    optional: Manifest = {
+        "certSecretRef": {"name": cert_ref} if cert_ref else None,
+        "ignore": "\n".join(ignore_paths) if ignore_paths else None,
+        "insecure": True if insecure else None,
+        "layerSelector": layer_selector,
+        "provider": provider,
+        "proxySecretRef": {"name": proxy_secret_ref} if proxy_secret_ref else None,
+        "secretRef": {"name": secret_ref} if secret_ref else None,
+        "serviceAccountName": service_account,
+        "timeout": go_duration(fetch_timeout) if fetch_timeout is not None else None,
+        "verify": verify,
+    }
+    spec.update({key: value for key, value in optional.items() if value})
+    return {
+        "apiVersion": OCIRepository.KIND.api_version,
+        "kind": OCIRepository.KIND.kind,
         "metadata": _metadata(name, namespace, labels or {}),
         "spec": spec,
     }

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from reflow.engines.artifact import StorageSettings
 from reflow.engines.helmrepo import HelmSettings
+from reflow.engines.oci import MAX_LAYER_SIZE
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -16,6 +17,8 @@ class ControllerOptions:
     """The source controller's artifact storage and server (`--storage-*`, `--artifact-retention-*`)."""
     helm: HelmSettings = field(default_factory=HelmSettings)
     """The source controller's Helm index limit and cache (`--helm-index-max-size`, `--helm-cache-*`)."""
+    oci_layer_max_size: int = MAX_LAYER_SIZE
+    """Largest OCIRepository layer downloaded, bytes (`--oci-layer-max-size`; reflow's own, Flux has no limit)."""
     concurrent: int | None = None
     """`--concurrent` when it was given; otherwise each controller uses Flux's default for it."""
     concurrent_ssa: int = 4

@@ -1,5 +1,5 @@
-"""The source controller's wiring: the GitRepository, Bucket and HelmRepository controllers, the artifact
-server, the include index, the Helm index cache."""
+"""The source controller's wiring: the GitRepository, OCIRepository, Bucket and HelmRepository controllers, the
+artifact server, the include index, the Helm index cache."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from reflow.controllers.options import ControllerOptions
 from reflow.controllers.source.bucket import BucketReconciler
 from reflow.controllers.source.gitrepository import GitRepositoryReconciler
 from reflow.controllers.source.helmrepository import HelmRepositoryReconciler
+from reflow.controllers.source.ocirepository import OCIRepositoryReconciler
 from reflow.engines.artifact import Storage
 from reflow.engines.helmrepo import IndexCache
 from reflow.kube.client import Kube
@@ -25,7 +26,7 @@ DEFAULT_CONCURRENCY = 2
 
 
 def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: ControllerOptions) -> None:
-    """Add the GitRepository, Bucket and HelmRepository controllers and the artifact server to the manager."""
+    """Add the GitRepository, OCIRepository, Bucket and HelmRepository controllers and the artifact server."""
     storage_settings = options.storage
     served = served_storage(manager, storage_settings)
     repositories = manager.informer_for(GitRepositoryReconciler)
@@ -44,16 +45,27 @@ def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: Cont
         ttl=storage_settings.artifact_retention_ttl,
         records=storage_settings.artifact_retention_records,
     )
+    oci_repositories = OCIRepositoryReconciler(
+        kube,
+        served.storage,
+        served.ready,
+        ttl=storage_settings.artifact_retention_ttl,
+        records=storage_settings.artifact_retention_records,
+        max_layer_size=options.oci_layer_max_size,
+    )
     helm_repositories = setup_helm_repositories(manager, kube, options, served.storage, served.ready)
 
     def listening(storage: Storage) -> None:
-        reconciler.storage = buckets.storage = helm_repositories.storage = storage
+        reconciler.storage = buckets.storage = helm_repositories.storage = oci_repositories.storage = storage
 
     served.subscribe(listening)
     controller = manager.add_controller(
         "gitrepository", reconciler, concurrent=options.concurrent or DEFAULT_CONCURRENCY, component=COMPONENT
     )
     manager.add_controller("bucket", buckets, concurrent=options.concurrent or DEFAULT_CONCURRENCY, component=COMPONENT)
+    manager.add_controller(
+        "ocirepository", oci_repositories, concurrent=options.concurrent or DEFAULT_CONCURRENCY, component=COMPONENT
+    )
     repositories.add_index(INCLUDE_INDEX, included_by)
 
     def on_change(change: Change, old: Manifest | None, new: Manifest) -> None:
