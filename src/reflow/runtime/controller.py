@@ -18,7 +18,7 @@ from reflow.kube.errors import Conflict, NotFound
 from reflow.runtime import conditions
 from reflow.runtime.cache import Cache
 from reflow.runtime.errors import ReconcileError, Waiting
-from reflow.runtime.events import NORMAL, WARNING, EventRecorder, event_for
+from reflow.runtime.events import NORMAL, WARNING, EventRecorder, LocalEvents, event_for
 from reflow.runtime.informer import Change, Key, Scope
 from reflow.runtime.logs import bound
 from reflow.runtime.metrics import Metrics
@@ -89,6 +89,7 @@ class Controller(Generic[T]):
         metrics: Metrics | None = None,
         recorder: EventRecorder | None = None,
         component: str | None = None,
+        local_events: LocalEvents | None = None,
     ) -> None:
         self.name = name
         self.component = component or name
@@ -97,7 +98,9 @@ class Controller(Generic[T]):
         self.reconciler = reconciler
         self.settings = settings
         self.metrics = metrics or Metrics()
-        self.recorder = recorder or EventRecorder(kube, self.component, events_addr=settings.events_addr)
+        self.recorder = recorder or EventRecorder(
+            kube, self.component, events_addr=settings.events_addr, local=local_events
+        )
         self.informer = cache.informer(kube, controller_scope(reconciler, settings))
         """The cache's informer of the reconciled kind; other parts of the process may read it too."""
         self.informer.add_handler(self._on_change)
@@ -253,11 +256,13 @@ class Controller(Generic[T]):
             self.metrics.reconcile_errors.labels(self.name).inc()
         if outcome.event_type and outcome.event_reason and outcome.event_message:
             event = event_for(
-                live, outcome.event_type, outcome.event_reason, outcome.event_message, outcome.event_metadata
-            )
+                live, outcome.event_type, outcome.event_reason, outcome.event_message, outcome.event_metadata,
+                action=outcome.event_action,
+            )  # fmt: skip
             await self.recorder.emit(event)
         for notice in outcome.notices:
-            await self.recorder.emit(event_for(live, NORMAL, notice.reason, notice.message, notice.metadata))
+            notified = event_for(live, NORMAL, notice.reason, notice.message, notice.metadata, action=notice.action)
+            await self.recorder.emit(notified)
         self._schedule(key, ended)
 
     def _schedule(self, key: Key, ended: Ended) -> None:

@@ -68,6 +68,8 @@ from reflow.runtime.reconciler import Progress, Reconciler, parse_kind
 from reflow.runtime.result import ConditionState, Notice, Result
 
 FIELD_MANAGER = Kustomization.KIND.controller
+APPLY = "Apply"
+"""The event action of the change set (Flux 2.10's kustomize-controller actions; the rest are `Reconcile`)."""
 ALWAYS_CURRENT = frozenset(
     {"ConfigMap", "Secret", "ServiceAccount", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding",
      "NetworkPolicy", "LimitRange", "Namespace"}
@@ -218,6 +220,7 @@ class KustomizationReconciler(Reconciler[Kustomization]):
             event=change_event(run.changes),
             event_reason=RECONCILIATION_SUCCEEDED,
             event_metadata=run.event_metadata(),
+            event_action=APPLY,
             notices=(finished(run),),
         )
 
