@@ -1,0 +1,129 @@
+"""Each provider's request matches its golden file, made from the service's documented payload shape."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from pathlib import Path
+
+import pytest
+
+from reflow.engines.notify import BUILDERS, ProviderError, Target, build
+from tests.engines.notify.events import finished
+
+TESTDATA = Path(__file__).parent / "testdata"
+STATUS_KEY = "kustomization/apps/0c9c2e41"
+
+TARGETS = {
+    "generic": Target(type="generic", address="https://hooks.example.com/flux", headers={"X-Team": "web"}),
+    "generic-hmac": Target(type="generic-hmac", address="https://hooks.example.com/signed", token="hmac-key"),
+    "slack": Target(type="slack", address="https://hooks.slack.com/services/T000/B000/XXXX", channel="#ops",
+                    username="flux"),
+    "discord": Target(type="discord", address="https://discord.com/api/webhooks/1234/token-part"),
+    "rocket": Target(type="rocket", address="https://rocket.example.com/hooks/abc/def", channel="#ops",
+                     username="flux"),
+    "msteams": Target(type="msteams",
+                      address="https://prod-00.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke"),
+    "googlechat": Target(type="googlechat", address="https://chat.googleapis.com/v1/spaces/AAAA/messages?key=k&token=t"),
+    "webex": Target(type="webex", address="https://webexapis.com/v1/messages", channel="room-1", token="bot-token"),
+    "github": Target(type="github", address="https://github.com/org/app", token="gh-token", commit_status=STATUS_KEY),
+    "gitlab": Target(type="gitlab", address="https://gitlab.com/group/sub/app.git", token="gl-token",
+                     commit_status=STATUS_KEY),
+    "gitea": Target(type="gitea", address="https://gitea.example.com/org/app", token="gt-token",
+                    commit_status=STATUS_KEY),
+    "bitbucket": Target(type="bitbucket", address="https://bitbucket.org/org/app", token="bb-user:app-password",
+                        commit_status=STATUS_KEY),
+    "bitbucketserver": Target(type="bitbucketserver", address="https://bitbucket.example.com/context/scm/PROJ/app.git",
+                              token="bbs-token", commit_status=STATUS_KEY),
+    "azuredevops": Target(type="azuredevops", address="https://dev.azure.com/org/proj/_git/app", token="ado-pat",
+                          commit_status=STATUS_KEY),
+}  # fmt: skip
+
+
+def test_every_builder_has_a_golden_file() -> None:
+    assert sorted(TARGETS) == sorted(BUILDERS) == sorted(p.stem for p in TESTDATA.glob("*.json"))
+
+
+@pytest.mark.parametrize("kind", sorted(TARGETS))
+def test_request_matches_the_golden_file(kind: str) -> None:
+    golden = json.loads((TESTDATA / f"{kind}.json").read_text(encoding="utf-8"))
+    request = build(finished(), TARGETS[kind])
+    assert request is not None
+    headers = {k: v for k, v in request.headers.items() if k != "X-Signature"}
+    assert (request.method, request.url, headers) == ("POST", golden["url"], golden["headers"])
+    assert request.json() == golden["body"]
+    assert request.basic_auth == (tuple(golden["basic_auth"]) if "basic_auth" in golden else None)
+
+
+def test_generic_hmac_signs_the_exact_body_bytes_with_the_token() -> None:
+    request = build(finished(), TARGETS["generic-hmac"])
+    assert request is not None
+    expected = hmac.new(b"hmac-key", request.body, hashlib.sha256).hexdigest()
+    assert request.headers["X-Signature"] == f"sha256={expected}"
+
+
+@pytest.mark.parametrize(
+    ("kind", "state"),
+    [("github", "failure"), ("gitlab", "failed"), ("gitea", "failure"), ("bitbucket", "FAILED"),
+     ("bitbucketserver", "FAILED"), ("azuredevops", "error")],
+)  # fmt: skip
+def test_commit_status_of_an_error_event_is_the_failure_state(kind: str, state: str) -> None:
+    request = build(finished(severity="error", reason="HealthCheckFailed"), TARGETS[kind])
+    assert request is not None
+    assert request.json()["state"] == state
+    assert request.json()["description"] == "health check failed"
+
+
+@pytest.mark.parametrize("kind", ["github", "gitlab", "bitbucket", "bitbucketserver", "azuredevops"])
+def test_progressing_events_post_no_commit_status(kind: str) -> None:
+    assert build(finished(reason="Progressing"), TARGETS[kind]) is None
+
+
+def test_gitea_reports_progressing_as_pending() -> None:
+    request = build(finished(reason="Progressing"), TARGETS["gitea"])
+    assert request is not None
+    assert request.json()["state"] == "pending"
+
+
+def test_chat_messages_mark_errors() -> None:
+    error = finished(severity="error")
+    slack, teams = build(error, TARGETS["slack"]), build(error, TARGETS["msteams"])
+    assert slack is not None
+    assert slack.json()["attachments"][0]["color"] == "danger"
+    assert teams is not None
+    assert teams.json()["attachments"][0]["content"]["body"][0]["items"][1]["color"] == "attention"
+
+
+def test_slack_sends_the_token_as_bearer_for_the_web_api() -> None:
+    target = Target(type="slack", address="https://slack.com/api/chat.postMessage", channel="C1", token="xoxb-1")
+    request = build(finished(), target)
+    assert request is not None
+    assert request.headers["Authorization"] == "Bearer xoxb-1"
+
+
+@pytest.mark.parametrize(
+    ("target", "words"),
+    [
+        pytest.param(Target(type="generic-hmac", address="https://h.example.com"), "needs a `token`",
+                     id="hmac-no-token"),
+        pytest.param(Target(type="slack", address="hooks.slack.com/x"), "expected an http", id="address-not-a-url"),
+        pytest.param(Target(type="bitbucket", address="https://bitbucket.org/o/r", token="nocolon",
+                            commit_status="k"), "<user>:<password>", id="bitbucket-token-format"),
+        pytest.param(Target(type="github", address="https://github.com/only-owner", token="t", commit_status="k"),
+                     "<owner>/<repository>", id="github-repo-id"),
+        pytest.param(Target(type="bitbucketserver", address="https://bb.example.com/PROJ/app.git", token="t",
+                            commit_status="k"), "/scm/", id="bitbucketserver-not-a-clone-url"),
+        pytest.param(Target(type="sentry", address="https://sentry.example.com"), "cannot send to 'sentry'",
+                     id="type-not-supported-yet"),
+    ],
+)  # fmt: skip
+def test_bad_provider_configuration_is_a_clear_error(target: Target, words: str) -> None:
+    with pytest.raises(ProviderError) as caught:
+        build(finished(), target)
+    assert words in str(caught.value)
+
+
+def test_commit_status_needs_a_revision_in_the_event() -> None:
+    with pytest.raises(ProviderError, match="names no commit revision"):
+        build(finished(metadata={}), TARGETS["github"])
