@@ -13,12 +13,14 @@ async def test_all_controllers_in_one_process_watch_git_repositories_once(start_
     kinds = [key.scope.kind for key in manager.cache.informer_keys()]
     assert kinds.count("GitRepository") == 1
     assert sorted(kinds) == [
+        "Alert",
         "Bucket",
         "ExternalArtifact",
         "GitRepository",
         "HelmRepository",
         "Kustomization",
         "OCIRepository",
+        "Provider",
     ]
     git_repositories = next(c for c in manager.controllers if c.reconciler.kind == "GitRepository")
     assert manager.cache.informer(manager.kube, git_repositories.informer.scope) is git_repositories.informer

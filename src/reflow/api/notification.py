@@ -78,7 +78,7 @@ class ProviderSpec:
 class ProviderSpecV1Beta3(ProviderSpec):
     """The v1beta3 Provider spec: v1's fields, without `mastodon`, plus the deprecated `proxy` and `interval`."""
 
-    type: Annotated[ProviderType, Prop("The service notifications go to.")]  # type: ignore[assignment]
+    type: Annotated[ProviderType, Prop("The service notifications go to.")]
     proxy: Annotated[
         str | None, Prop("Deprecated: use `proxySecretRef`.", pattern=r"^(http|https)://.*$", max_length=2048)
     ] = None

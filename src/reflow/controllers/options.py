@@ -9,6 +9,17 @@ from reflow.engines.helmrepo import HelmSettings
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class NotificationSettings:
+    """The notification controller's event endpoint and rate limit."""
+
+    events_addr: str = ":9690"
+    """Where the event endpoint listens (Flux's `--events-addr`). Flux's `:9090` is the artifact server's port
+    when every controller runs in one process, so reflow's default is `:9690`."""
+    rate_limit_interval: float = 300.0
+    """Seconds in which a repeated event is sent once (`--rate-limit-interval`, Flux's 5 m)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ControllerOptions:
     """The flags of `reflow controllers` that belong to one controller or another."""
 
@@ -16,6 +27,8 @@ class ControllerOptions:
     """The source controller's artifact storage and server (`--storage-*`, `--artifact-retention-*`)."""
     helm: HelmSettings = field(default_factory=HelmSettings)
     """The source controller's Helm index limit and cache (`--helm-index-max-size`, `--helm-cache-*`)."""
+    notification: NotificationSettings = field(default_factory=NotificationSettings)
+    """The notification controller's event endpoint and rate limit (`--events-addr`, `--rate-limit-interval`)."""
     concurrent: int | None = None
     """`--concurrent` when it was given; otherwise each controller uses Flux's default for it."""
     concurrent_ssa: int = 4

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from reflow.controllers.kustomize.watches import setup as setup_kustomize
+from reflow.controllers.notification.watches import setup as setup_notification
 from reflow.controllers.options import ControllerOptions
 from reflow.controllers.source.watches import setup as setup_source
 from reflow.kube.client import Kube
@@ -30,7 +31,11 @@ class UnknownController(ValueError):
     """A controller name reflow does not know or does not have yet."""
 
 
-_SETUPS: dict[str, Setup] = {"source-controller": setup_source, "kustomize-controller": setup_kustomize}
+_SETUPS: dict[str, Setup] = {
+    "source-controller": setup_source,
+    "kustomize-controller": setup_kustomize,
+    "notification-controller": setup_notification,
+}
 """The controllers reflow has so far."""
 
 
