@@ -178,9 +178,10 @@ class Manager:
                     await self._stop.wait()
                     for controller in self.controllers:
                         controller.shut_down()
-                    _, unfinished = await asyncio.wait(working, timeout=self.settings.shutdown_grace)
-                    for task in unfinished:
-                        task.cancel()
+                    if working:  # a process may run services only (the notification controller's endpoints)
+                        _, unfinished = await asyncio.wait(working, timeout=self.settings.shutdown_grace)
+                        for task in unfinished:
+                            task.cancel()
                 for task in watching:
                     task.cancel()
             log.info("manager stopped", extra={"controllers": [c.name for c in self.controllers]})

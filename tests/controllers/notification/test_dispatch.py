@@ -129,3 +129,36 @@ async def test_a_repeated_failure_is_sent_once_and_a_failing_provider_becomes_a_
     hooked = [r for r in at(requests, "/hook") if json.loads(r.body)["involvedObject"]["name"] == "broken"]
     assert len(hooked) == 1
     assert json.loads(hooked[0].body)["severity"] == "error"
+
+
+def kustomization_event(namespace: str, message: str) -> dict[str, object]:
+    return {
+        "involvedObject": {"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization", "name": "apps",
+                           "namespace": namespace},
+        "severity": "info", "timestamp": "2026-10-24T10:00:00Z", "message": message, "reason": "Progressing",
+        "action": "Reconcile", "reportingController": "kustomize-controller",
+    }  # fmt: skip
+
+
+async def test_cross_namespace_events_are_refused_under_no_cross_namespace_refs(
+    kube: Kube, namespace: str, start_controllers: StartControllers, recorder: Recorder
+) -> None:
+    await kube.create(provider("hook", namespace, type="generic", address=f"{recorder.url}/hook"))
+    sources = [{"kind": "Kustomization", "name": "*", "namespace": "elsewhere"}, {"kind": "Kustomization", "name": "*"}]
+    await kube.create(alert("hook", namespace, "hook", eventSources=sources))
+    manager = await start_controllers("notification", controller_options={"no_cross_namespace_refs": True})
+    deliver = manager.local_events.deliver
+    assert deliver is not None
+    for key in manager.cache.informer_keys():
+        await manager.cache.informer(kube, key.scope).wait_synced()
+    assert await deliver(kustomization_event("elsewhere", "from another namespace")) == 202
+    assert await deliver(kustomization_event(namespace, "from the alert's namespace")) == 202
+
+    requests = await recorder.until(lambda got: bool(at(got, "/hook")))
+    assert [json.loads(r.body)["message"] for r in requests] == ["from the alert's namespace"]
+    events = await events_until(
+        kube, namespace, lambda items: any(e["reason"] == "NotificationDispatchFailed" for e in items)
+    )
+    [refused] = [e for e in events if e["reason"] == "NotificationDispatchFailed"]
+    assert refused["involvedObject"]["kind"] == "Alert"
+    assert "cross-namespace references have been blocked" in refused["message"]

@@ -85,8 +85,14 @@ async def send(
 
     Raises DeliveryFailed (secrets masked) when every attempt failed or the service refused the request.
     """
-    auth = aiohttp.BasicAuth(*request.basic_auth) if request.basic_auth else None
-    proxy_auth = aiohttp.BasicAuth(*transport.proxy_auth) if transport.proxy_auth else None
+    headers = dict(request.headers)
+    if request.basic_auth:
+        headers["Authorization"] = aiohttp.encode_basic_auth(*request.basic_auth)
+    proxy_headers: dict[str, str] = {}
+    if transport.proxy and transport.proxy_auth:
+        credentials = aiohttp.encode_basic_auth(*transport.proxy_auth)
+        # A tunnelled (https) request sends them on CONNECT; a plain one to the proxy with the request.
+        (proxy_headers if request.url.startswith("https:") else headers)["Proxy-Authorization"] = credentials
     context = tls_context(transport)
     connector = aiohttp.TCPConnector(ssl=context) if context is not None else aiohttp.TCPConnector()
     wait, ceiling = transport.backoff
@@ -97,7 +103,7 @@ async def send(
                 if attempt:
                     await sleep(min(wait * 2 ** (attempt - 1), ceiling))
                 try:
-                    status, text = await _attempt(session, request, auth, transport.proxy, proxy_auth)
+                    status, text = await _attempt(session, request, headers, transport.proxy, proxy_headers)
                 except aiohttp.ClientError as err:
                     problem = f"failed to execute request: {err}"
                     continue
@@ -114,12 +120,11 @@ async def send(
 async def _attempt(
     session: aiohttp.ClientSession,
     request: Request,
-    auth: aiohttp.BasicAuth | None,
+    headers: Mapping[str, str],
     proxy: str | None,
-    proxy_auth: aiohttp.BasicAuth | None,
+    proxy_headers: Mapping[str, str],
 ) -> tuple[int, str]:
-    headers: Mapping[str, str] = dict(request.headers)
     async with session.request(
-        request.method, request.url, data=request.body, headers=headers, auth=auth, proxy=proxy, proxy_auth=proxy_auth
+        request.method, request.url, data=request.body, headers=headers, proxy=proxy, proxy_headers=proxy_headers
     ) as answer:
         return answer.status, await answer.text(errors="replace")

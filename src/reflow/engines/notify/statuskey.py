@@ -33,6 +33,8 @@ def status_key(event: Event, alert: Manifest, provider: Manifest, expression: st
             f"failed to evaluate the spec.commitStatusExpr CEL expression for the event: {err}"
         ) from err
     result = value.value()
-    if value.type() == cel.Type.ERROR or not isinstance(result, str):
+    if value.type() == cel.Type.ERROR:
+        raise ProviderError(f"failed to evaluate the spec.commitStatusExpr CEL expression for the event: {result}")
+    if not isinstance(result, str):
         raise ProviderError(f"spec.commitStatusExpr must yield a string, got: {result!r}")
     return result
