@@ -1,4 +1,4 @@
-"""`reflow create`: Git, Bucket and Helm sources, Kustomizations and Git Secrets, applied or printed with `--export`."""
+"""`reflow create`: sources, Kustomizations, Git Secrets, Alerts and Providers, applied or printed with `--export`."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from reflow.cli.manifests import (
     safe_relative_path,
     split_list,
 )
+from reflow.cli.notifications import create_alert, create_alert_provider
 from reflow.cli.nouns import AliasGroup, ready, revision
 from reflow.cli.options import Duration, GlobalOptions, bool_flag, global_options
 from reflow.cli.progress import wait_reconciled
@@ -390,3 +391,5 @@ def create_kustomization(name: str, options: GlobalOptions, **flags: Any) -> Non
 
 
 create.add_alias("ks", "kustomization")
+create.add_command(create_alert)
+create.add_command(create_alert_provider)

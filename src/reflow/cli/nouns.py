@@ -14,6 +14,7 @@ from reflow.api.helm import HelmRelease
 from reflow.api.helmsource import HelmChart, HelmRepository
 from reflow.api.kustomize import Kustomization
 from reflow.api.meta import Manifest
+from reflow.api.notification import Alert, Provider
 from reflow.api.source import Bucket, GitRepository, OCIRepository
 
 
@@ -28,6 +29,8 @@ class Noun:
     aliases: tuple[str, ...] = ()
     source: bool = False
     """True for the kinds listed by `get sources`."""
+    static: bool = False
+    """True for kinds no controller reconciles (Alert, Provider): they are ready once they exist."""
 
     @property
     def phrase(self) -> str:
@@ -35,9 +38,9 @@ class Noun:
         return f"source {self.word}" if self.source else self.word
 
 
-def _noun(model: type, word: str, *aliases: str, source: bool = False) -> Noun:
+def _noun(model: type, word: str, *aliases: str, source: bool = False, static: bool = False) -> Noun:
     info = kind_info(model)
-    return Noun(kind=info.kind, api_version=info.api_version, word=word, aliases=aliases, source=source)
+    return Noun(kind=info.kind, api_version=info.api_version, word=word, aliases=aliases, source=source, static=static)
 
 
 GIT = _noun(GitRepository, "git", source=True)
@@ -47,16 +50,25 @@ HELM = _noun(HelmRepository, "helm", source=True)
 CHART = _noun(HelmChart, "chart", source=True)
 KUSTOMIZATION = _noun(Kustomization, "kustomization", "kustomizations", "ks")
 HELMRELEASE = _noun(HelmRelease, "helmrelease", "helmreleases", "hr")
+ALERT = _noun(Alert, "alert", "alerts", static=True)
+PROVIDER = _noun(Provider, "alert-provider", "alert-providers", static=True)
 
 SOURCES: tuple[Noun, ...] = (GIT, OCI, BUCKET, HELM, CHART)
 APPLIERS: tuple[Noun, ...] = (KUSTOMIZATION, HELMRELEASE)
 ALL: tuple[Noun, ...] = SOURCES + APPLIERS
+NOTIFICATIONS: tuple[Noun, ...] = (ALERT, PROVIDER)
+"""Static kinds: listed, suspended, resumed, deleted and exported, never reconciled."""
 BY_KIND: Mapping[str, Noun] = {noun.kind: noun for noun in ALL}
+
+
+STATIC_KINDS = frozenset(noun.kind for noun in NOTIFICATIONS)
 
 
 def ready(obj: Manifest) -> tuple[str, str]:
     """The Ready status (`True`, `False`, `Unknown`) and message, as `get` shows them."""
     found = condition(obj, READY)
+    if found is None and obj.get("kind") in STATIC_KINDS:
+        return "True", f"{obj['kind']} is Ready"
     if found is None:
         return "Unknown", "waiting to be reconciled"
     return str(found.get("status", "Unknown")), str(found.get("message", ""))
