@@ -155,6 +155,8 @@ DELTA_2_10: dict[str, tuple[Edit, ...]] = {
         ),
     ),
     "ExternalArtifact": (add_field("status.exportedInputs", "map"),),
+    # reflow's own additive field (alert message templates), in both served versions.
+    "Alert": (add_field("spec.messageTemplate", "str"), change_field("spec.messageTemplate", max_length=4096)),
     "Kustomization": (
         replace_rules("spec.kubeConfig", ("has(self.configMapRef) != has(self.secretRef)", KUBECONFIG_MESSAGE)),
     ),
@@ -176,7 +178,10 @@ NOTIFICATION_V1 = "notification.toolkit.fluxcd.io/v1"
 # Flux 2.10's v1 Alert and Provider: v1beta3 without the deprecated fields, `mastodon` added (the v1beta3 facts stay
 # those of the still-served v1beta3 version).
 V1_FROM_V1BETA3: dict[str, tuple[Edit, ...]] = {
-    "Alert": (promote(NOTIFICATION_V1), remove_field("spec.summary")),
+    "Alert": (
+        promote(NOTIFICATION_V1),
+        remove_field("spec.summary"),
+    ),
     "Provider": (
         promote(NOTIFICATION_V1),
         remove_field("spec.interval"),
@@ -189,10 +194,10 @@ V1_FROM_V1BETA3: dict[str, tuple[Edit, ...]] = {
 def reference(*, served_older: bool = False) -> dict[str, KindReference]:
     """Each kind's facts for its storage version, or for its older served version with `served_older`."""
     kinds = parse_reference(FIELDS_FILE.read_text(encoding="utf-8"))
-    deltas = DELTA_2_10 if served_older else {**DELTA_2_10, **V1_FROM_V1BETA3}
-    for name, edits in deltas.items():
-        for edit in edits:
-            edit(kinds[name])
+    for deltas in (DELTA_2_10,) if served_older else (DELTA_2_10, V1_FROM_V1BETA3):
+        for name, edits in deltas.items():
+            for edit in edits:
+                edit(kinds[name])
     return kinds
 
 

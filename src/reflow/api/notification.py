@@ -148,6 +148,14 @@ class AlertSpec:
     event_metadata: Annotated[Mapping[str, str], Prop("Metadata added to every event.")] = field(default_factory=dict)
     inclusion_list: Annotated[tuple[str, ...], Prop("Regular expressions; only matching messages are sent.")] = ()
     exclusion_list: Annotated[tuple[str, ...], Prop("Regular expressions; matching messages are dropped.")] = ()
+    message_template: Annotated[
+        str | None,
+        Prop(
+            "reflow: the message sent, as `${var}` substitution over the event (`message`, `reason`, `severity`, "
+            "`kind`, `name`, `namespace`, `action`, `controller`, `timestamp`) and its metadata keys.",
+            max_length=4096,
+        ),
+    ] = None
     suspend: Suspend = False
 
 

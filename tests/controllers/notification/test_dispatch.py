@@ -162,3 +162,18 @@ async def test_cross_namespace_events_are_refused_under_no_cross_namespace_refs(
     [refused] = [e for e in events if e["reason"] == "NotificationDispatchFailed"]
     assert refused["involvedObject"]["kind"] == "Alert"
     assert "cross-namespace references have been blocked" in refused["message"]
+
+
+async def test_an_alert_message_template_renders_what_the_provider_receives(
+    kube: Kube, namespace: str, start_controllers: StartControllers, recorder: Recorder
+) -> None:
+    await kube.create(provider("hook", namespace, type="generic", address=f"{recorder.url}/hook"))
+    await kube.create(alert("hook", namespace, "hook", messageTemplate="${kind}/${name} [${env:=dev}]: ${message}",
+                            eventMetadata={"env": "prod"}))  # fmt: skip
+    manager = await start_controllers("notification")
+    for key in manager.cache.informer_keys():
+        await manager.cache.informer(kube, key.scope).wait_synced()
+    assert manager.local_events.deliver is not None
+    assert await manager.local_events.deliver(kustomization_event(namespace, "applied")) == 202
+    [received] = await recorder.until(lambda got: bool(at(got, "/hook")))
+    assert json.loads(received.body)["message"] == "Kustomization/apps [prod]: applied"

@@ -13,6 +13,7 @@ from reflow.engines.notify.alerts import Labels
 from reflow.engines.notify.resolve import resolve
 from reflow.engines.notify.send import send
 from reflow.engines.notify.statuskey import status_key
+from reflow.engines.notify.template import render_message
 from reflow.kube.client import Kube
 from reflow.kube.errors import KubeError, NotFound
 from reflow.kube.secret import secret_data
@@ -139,7 +140,11 @@ class Dispatcher:
         combined = combine_metadata(event, alert)
         if combined.conflicts:
             await self._warn(alert_obj, METADATA_APPEND_FAILED, CONFLICTS)
-        notification = combined.event
+        try:
+            notification = render_message(combined.event, alert.spec.message_template)
+        except ProviderError as err:
+            await self._warn(alert_obj, INVALID_CONFIG, str(err))
+            notification = combined.event
         key = ""
         if provider.spec.type in COMMIT_STATUS_TYPES:
             key = status_key(notification, alert_obj, provider_obj, provider.spec.commit_status_expr)
