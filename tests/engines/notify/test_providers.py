@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import pytest
 
@@ -38,6 +39,24 @@ TARGETS = {
                               token="bbs-token", commit_status=STATUS_KEY),
     "azuredevops": Target(type="azuredevops", address="https://dev.azure.com/org/proj/_git/app", token="ado-pat",
                           commit_status=STATUS_KEY),
+    "githubdispatch": Target(type="githubdispatch", address="https://github.com/org/app", token="gh-token"),
+    "telegram": Target(type="telegram", address="", channel="-100200300:42", token="123:tg-token"),
+    "matrix": Target(type="matrix", address="https://matrix.example.com", channel="!room:example.com",
+                     token="mx-token"),
+    "lark": Target(type="lark", address="https://open.feishu.cn/open-apis/bot/v2/hook/abc"),
+    "zoom": Target(type="zoom", address="https://integrations.zoom.us/chat/webhooks/incomingwebhook/abc",
+                   token="zoom-verification"),
+    "zulip": Target(type="zulip", address="https://zulip.example.com", channel="deployments/flux",
+                    username="flux-bot@zulip.example.com", password="zulip-api-key"),
+    "opsgenie": Target(type="opsgenie", address="https://api.opsgenie.com/v2/alerts", token="og-key",
+                       provider_uid="p-uid"),
+    "pagerduty": Target(type="pagerduty", address="https://events.pagerduty.com", channel="pd-routing-key"),
+    "alertmanager": Target(type="alertmanager", address="https://alertmanager.example.com/api/v2/alerts",
+                           token="am-token"),
+    "incident.io": Target(type="incident.io", address="https://api.incident.io/v2/alert_events/http/01ABC",
+                          token="io-token"),
+    "grafana": Target(type="grafana", address="https://grafana.example.com/api/annotations", token="gf-token"),
+    "datadog": Target(type="datadog", address="https://api.datadoghq.eu", token="dd-key"),
 }  # fmt: skip
 
 
@@ -47,18 +66,26 @@ def test_every_builder_has_a_golden_file() -> None:
 
 @pytest.mark.parametrize("kind", sorted(TARGETS))
 def test_request_matches_the_golden_file(kind: str) -> None:
-    golden = json.loads((TESTDATA / f"{kind}.json").read_text(encoding="utf-8"))
-    request = build(finished(), TARGETS[kind])
-    assert request is not None
-    headers = {k: v for k, v in request.headers.items() if k != "X-Signature"}
-    assert (request.method, request.url, headers) == ("POST", golden["url"], golden["headers"])
-    assert request.json() == golden["body"]
-    assert request.basic_auth == (tuple(golden["basic_auth"]) if "basic_auth" in golden else None)
+    loaded = json.loads((TESTDATA / f"{kind}.json").read_text(encoding="utf-8"))
+    goldens = loaded if isinstance(loaded, list) else [loaded]
+    requests = build(finished(), TARGETS[kind])
+    assert len(requests) == len(goldens)
+    for request, golden in zip(requests, goldens, strict=True):
+        headers = {k: v for k, v in request.headers.items() if k != "X-Signature"}
+        assert (request.method, request.url, headers) == (
+            golden.get("method", "POST"),
+            golden["url"],
+            golden["headers"],
+        )
+        if "form" in golden:
+            assert dict(parse_qsl(request.body.decode())) == golden["form"]
+        else:
+            assert request.json() == golden["body"]
+        assert request.basic_auth == (tuple(golden["basic_auth"]) if "basic_auth" in golden else None)
 
 
 def test_generic_hmac_signs_the_exact_body_bytes_with_the_token() -> None:
-    request = build(finished(), TARGETS["generic-hmac"])
-    assert request is not None
+    [request] = build(finished(), TARGETS["generic-hmac"])
     expected = hmac.new(b"hmac-key", request.body, hashlib.sha256).hexdigest()
     assert request.headers["X-Signature"] == f"sha256={expected}"
 
@@ -69,36 +96,33 @@ def test_generic_hmac_signs_the_exact_body_bytes_with_the_token() -> None:
      ("bitbucketserver", "FAILED"), ("azuredevops", "error")],
 )  # fmt: skip
 def test_commit_status_of_an_error_event_is_the_failure_state(kind: str, state: str) -> None:
-    request = build(finished(severity="error", reason="HealthCheckFailed"), TARGETS[kind])
-    assert request is not None
+    [request] = build(finished(severity="error", reason="HealthCheckFailed"), TARGETS[kind])
     assert request.json()["state"] == state
     assert request.json()["description"] == "health check failed"
 
 
-@pytest.mark.parametrize("kind", ["github", "gitlab", "bitbucket", "bitbucketserver", "azuredevops"])
-def test_progressing_events_post_no_commit_status(kind: str) -> None:
-    assert build(finished(reason="Progressing"), TARGETS[kind]) is None
+@pytest.mark.parametrize(
+    "kind", ["github", "gitlab", "bitbucket", "bitbucketserver", "azuredevops", "pagerduty", "incident.io"]
+)
+def test_progressing_events_are_not_sent_where_flux_skips_them(kind: str) -> None:
+    assert build(finished(reason="Progressing"), TARGETS[kind]) == ()
 
 
 def test_gitea_reports_progressing_as_pending() -> None:
-    request = build(finished(reason="Progressing"), TARGETS["gitea"])
-    assert request is not None
+    [request] = build(finished(reason="Progressing"), TARGETS["gitea"])
     assert request.json()["state"] == "pending"
 
 
 def test_chat_messages_mark_errors() -> None:
     error = finished(severity="error")
-    slack, teams = build(error, TARGETS["slack"]), build(error, TARGETS["msteams"])
-    assert slack is not None
+    [slack], [teams] = build(error, TARGETS["slack"]), build(error, TARGETS["msteams"])
     assert slack.json()["attachments"][0]["color"] == "danger"
-    assert teams is not None
     assert teams.json()["attachments"][0]["content"]["body"][0]["items"][1]["color"] == "attention"
 
 
 def test_slack_sends_the_token_as_bearer_for_the_web_api() -> None:
     target = Target(type="slack", address="https://slack.com/api/chat.postMessage", channel="C1", token="xoxb-1")
-    request = build(finished(), target)
-    assert request is not None
+    [request] = build(finished(), target)
     assert request.headers["Authorization"] == "Bearer xoxb-1"
 
 
@@ -127,3 +151,11 @@ def test_bad_provider_configuration_is_a_clear_error(target: Target, words: str)
 def test_commit_status_needs_a_revision_in_the_event() -> None:
     with pytest.raises(ProviderError, match="names no commit revision"):
         build(finished(metadata={}), TARGETS["github"])
+
+
+def test_pagerduty_triggers_an_incident_for_an_error() -> None:
+    [request] = build(finished(severity="error", reason="HealthCheckFailed"), TARGETS["pagerduty"])
+    body = request.json()
+    assert (body["event_action"], body["dedup_key"]) == ("trigger", "0c9c2e41-58c4-4b39-9c6a-0b1f7c5d6e7f")
+    assert body["payload"]["summary"] == "health check failed: kustomization/apps"
+    assert (body["payload"]["severity"], body["payload"]["group"]) == ("error", "Kustomization")

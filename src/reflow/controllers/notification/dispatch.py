@@ -156,8 +156,7 @@ class Dispatcher:
             proxy=await self._secret(namespace, spec.proxy_secret_ref.name if spec.proxy_secret_ref else None),
             commit_status=key,
         )
-        request = build(notification, resolved.target)
-        if request is not None:
+        for request in build(notification, resolved.target):
             await send(request, resolved.transport, secrets=resolved.secrets)
 
     async def _secret(self, namespace: str, name: str | None) -> dict[str, bytes] | None:

@@ -9,10 +9,13 @@ from reflow.engines.notify.target import ProviderError, Request, Target
 
 from .chat import discord, googlechat, msteams, rocket, slack, webex
 from .commitstatus import azuredevops, bitbucket, bitbucketserver, gitea, github, gitlab
+from .incidents import alertmanager, datadog, grafana, incidentio, opsgenie, pagerduty
+from .messages import githubdispatch, lark, matrix, telegram, zoom, zulip
 from .webhooks import generic, generic_hmac
 
-Builder = Callable[[Event, Target], "Request | None"]
-"""Builds the request for an event; None when the provider has nothing to send for it (a Progressing status)."""
+Built = Request | tuple[Request, ...] | None
+Builder = Callable[[Event, Target], Built]
+"""Builds the request(s) for an event; None when the provider has nothing to send for it (a Progressing status)."""
 
 BUILDERS: dict[str, Builder] = {
     "generic": generic,
@@ -29,12 +32,28 @@ BUILDERS: dict[str, Builder] = {
     "bitbucket": bitbucket,
     "bitbucketserver": bitbucketserver,
     "azuredevops": azuredevops,
+    "githubdispatch": githubdispatch,
+    "telegram": telegram,
+    "matrix": matrix,
+    "lark": lark,
+    "zoom": zoom,
+    "zulip": zulip,
+    "opsgenie": opsgenie,
+    "pagerduty": pagerduty,
+    "alertmanager": alertmanager,
+    "incident.io": incidentio,
+    "grafana": grafana,
+    "datadog": datadog,
 }
 
 
-def build(event: Event, target: Target) -> Request | None:
-    """The request the Provider's type sends for the event; ProviderError for a type reflow cannot send to yet."""
+def build(event: Event, target: Target) -> tuple[Request, ...]:
+    """The requests the Provider's type sends for the event, in order (none for an event it skips);
+    ProviderError for a type reflow cannot send to yet."""
     builder = BUILDERS.get(target.type)
     if builder is None:
         raise ProviderError(f"reflow cannot send to {target.type!r} providers yet; supported: {', '.join(BUILDERS)}")
-    return builder(event, target)
+    built = builder(event, target)
+    if built is None:
+        return ()
+    return built if isinstance(built, tuple) else (built,)
