@@ -57,6 +57,7 @@ TARGETS = {
                           token="io-token"),
     "grafana": Target(type="grafana", address="https://grafana.example.com/api/annotations", token="gf-token"),
     "datadog": Target(type="datadog", address="https://api.datadoghq.eu", token="dd-key"),
+    "mastodon": Target(type="mastodon", address="https://mastodon.example.com/", token="md-token"),
 }  # fmt: skip
 
 
@@ -159,3 +160,11 @@ def test_pagerduty_triggers_an_incident_for_an_error() -> None:
     assert (body["event_action"], body["dedup_key"]) == ("trigger", "0c9c2e41-58c4-4b39-9c6a-0b1f7c5d6e7f")
     assert body["payload"]["summary"] == "health check failed: kustomization/apps"
     assert (body["payload"]["severity"], body["payload"]["group"]) == ("error", "Kustomization")
+
+
+def test_mastodon_cuts_long_statuses_and_sends_the_event_key_for_idempotency() -> None:
+    [request] = build(finished(message="x" * 600, key="k1"), TARGETS["mastodon"])
+    status = request.json()["status"]
+    assert len(status) == 500
+    assert status.endswith("x…")
+    assert request.headers["Idempotency-Key"] == "k1"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
 from aiohttp import web
 
@@ -35,10 +36,11 @@ class EventIngest:
         except InvalidEvent as err:
             log.info("event refused", extra={"error": str(err)})
             return BAD_REQUEST, f"invalid event: {err}"
-        if not self.limiter.allow(rate_key(event)):
+        key = rate_key(event)
+        if not self.limiter.allow(key):
             log.debug("duplicate event discarded", extra={"kind": event.kind, "name": event.name})
             return TOO_MANY, "duplicate event within the rate limit interval"
-        self.dispatch(without_token(event))
+        self.dispatch(replace(without_token(event), key=key))
         return ACCEPTED, "accepted"
 
     async def deliver(self, body: Manifest) -> int:

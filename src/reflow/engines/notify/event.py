@@ -44,6 +44,8 @@ class Event:
     reporting_controller: str
     reporting_instance: str = ""
     related: Manifest | None = None
+    key: str = ""
+    """The event's identity for the rate limit (set at ingest); providers that deduplicate send it."""
 
     @property
     def kind(self) -> str:

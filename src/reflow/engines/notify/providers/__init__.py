@@ -10,7 +10,7 @@ from reflow.engines.notify.target import ProviderError, Request, Target
 from .chat import discord, googlechat, msteams, rocket, slack, webex
 from .commitstatus import azuredevops, bitbucket, bitbucketserver, gitea, github, gitlab
 from .incidents import alertmanager, datadog, grafana, incidentio, opsgenie, pagerduty
-from .messages import githubdispatch, lark, matrix, telegram, zoom, zulip
+from .messages import githubdispatch, lark, mastodon, matrix, telegram, zoom, zulip
 from .webhooks import generic, generic_hmac
 
 Built = Request | tuple[Request, ...] | None
@@ -38,6 +38,7 @@ BUILDERS: dict[str, Builder] = {
     "lark": lark,
     "zoom": zoom,
     "zulip": zulip,
+    "mastodon": mastodon,
     "opsgenie": opsgenie,
     "pagerduty": pagerduty,
     "alertmanager": alertmanager,

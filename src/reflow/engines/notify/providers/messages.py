@@ -1,4 +1,4 @@
-"""Message providers that are not Slack-shaped: Telegram, Matrix, Lark, Zoom, Zulip, and GitHub's
+"""Message providers that are not Slack-shaped: Telegram, Matrix, Lark, Zoom, Zulip, Mastodon, and GitHub's
 repository_dispatch, each in the shape its API documents."""
 
 from __future__ import annotations
@@ -12,6 +12,9 @@ from reflow.engines.notify.providers.commitstatus import Repository
 from reflow.engines.notify.target import ProviderError, Request, Target, http_url, json_request, object_name
 
 TELEGRAM_API = "https://api.telegram.org"
+MASTODON_STATUSES = "/api/v1/statuses"
+MASTODON_LIMIT = 500
+"""A Mastodon server's default status length, in characters; longer statuses are cut with `…`."""
 TELEGRAM_SPECIAL = "\\.-_[]()~>`#+=|{}!*"
 
 
@@ -108,3 +111,24 @@ def githubdispatch(event: Event, target: Target) -> Request:
     payload = {"event_type": f"{event.kind}/{event.name}.{event.namespace}", "client_payload": event.body()}
     headers = {"Authorization": f"Bearer {target.token}", "Accept": "application/vnd.github+json"}
     return json_request(f"{api}/repos/{owner}/{name}/dispatches", payload, headers)
+
+
+def mastodon(event: Event, target: Target) -> Request:
+    """A status (`POST /api/v1/statuses`) on the account of the access token, cut to 500 characters; the
+    event's rate-limit key as `Idempotency-Key`, so a retried post does not appear twice."""
+    if not target.token:
+        raise ProviderError("mastodon needs an access `token` in the Provider's Secret")
+    parts = urlsplit(http_url(target.address, "Mastodon"))
+    path = parts.path.rstrip("/")
+    if not path.endswith(MASTODON_STATUSES):
+        path += MASTODON_STATUSES
+    lines = "".join(f"{k}: {v}\n" for k, v in sorted(event.metadata.items()))
+    status = (
+        f"{_emoji(event)} {object_name(event.kind, event.name, event.namespace)}\n{event.message}\n\n{lines}".strip()
+    )
+    if len(status) > MASTODON_LIMIT:
+        status = status[: MASTODON_LIMIT - 1] + "…"
+    headers = {"Authorization": f"Bearer {target.token}"}
+    if event.key:
+        headers["Idempotency-Key"] = event.key
+    return json_request(urlunsplit(parts._replace(path=path)), {"status": status}, headers)
