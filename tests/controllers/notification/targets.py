@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
@@ -30,6 +31,8 @@ class Recorder:
     requests: list[Received] = field(default_factory=list)
     status: int = 200
     """What the target answers (set 500 to play a failing service)."""
+    echo: bool = False
+    """Answer with the request's headers, as services that echo a bad request do."""
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     async def until(self, check: Callable[[list[Received]], bool], timeout: float = 60) -> list[Received]:
@@ -49,7 +52,8 @@ async def recorder() -> AsyncIterator[Recorder]:
         async with record.changed:
             record.requests.append(Received(request.method, request.path_qs, dict(request.headers), body))
             record.changed.notify_all()
-        return web.Response(status=record.status, text="{}")
+        text = json.dumps(dict(request.headers)) if record.echo else "{}"
+        return web.Response(status=record.status, text=text)
 
     async with loopback() as serve:
         port = await serve(handle, "127.0.0.1")

@@ -177,3 +177,28 @@ async def test_an_alert_message_template_renders_what_the_provider_receives(
     assert await manager.local_events.deliver(kustomization_event(namespace, "applied")) == 202
     [received] = await recorder.until(lambda got: bool(at(got, "/hook")))
     assert json.loads(received.body)["message"] == "Kustomization/apps [prod]: applied"
+
+
+async def test_a_provider_answering_500_is_retried_then_reported_on_the_alert_without_its_token(
+    kube: Kube, namespace: str, start_controllers: StartControllers, recorder: Recorder
+) -> None:
+    recorder.status, recorder.echo = 500, True
+    await kube.create(secret("hook", namespace, token="very-secret-token"))
+    await kube.create(provider("hook", namespace, type="slack", address=f"{recorder.url}/hook",
+                               secretRef={"name": "hook"}, timeout="3s"))  # fmt: skip
+    await kube.create(alert("hook", namespace, "hook"))
+    manager = await start_controllers("notification")
+    for key in manager.cache.informer_keys():
+        await manager.cache.informer(kube, key.scope).wait_synced()
+    assert manager.local_events.deliver is not None
+    assert await manager.local_events.deliver(kustomization_event(namespace, "applied")) == 202
+
+    events = await events_until(
+        kube, namespace, lambda items: any(e["reason"] == "NotificationDispatchFailed" for e in items)
+    )
+    [failed] = [e for e in events if e["reason"] == "NotificationDispatchFailed"]
+    assert failed["involvedObject"]["name"] == "hook"
+    assert "status code 500" in failed["message"]
+    assert "Bearer *****" in failed["message"], "the service echoed the token; the event shows it masked"
+    assert "very-secret-token" not in failed["message"]
+    assert len(at(recorder.requests, "/hook")) >= 2, "retried before giving up"
