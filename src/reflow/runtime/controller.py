@@ -255,9 +255,10 @@ class Controller(Generic[T]):
         if ended.failed:
             self.metrics.reconcile_errors.labels(self.name).inc()
         if outcome.event_type and outcome.event_reason and outcome.event_message:
+            action = outcome.event_action if outcome.ready else self.reconciler.event_action(outcome.event_reason)
             event = event_for(
                 live, outcome.event_type, outcome.event_reason, outcome.event_message, outcome.event_metadata,
-                action=outcome.event_action,
+                action=action,
             )  # fmt: skip
             await self.recorder.emit(event)
         for notice in outcome.notices:

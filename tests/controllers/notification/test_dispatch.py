@@ -202,3 +202,21 @@ async def test_a_provider_answering_500_is_retried_then_reported_on_the_alert_wi
     assert "Bearer *****" in failed["message"], "the service echoed the token; the event shows it masked"
     assert "very-secret-token" not in failed["message"]
     assert len(at(recorder.requests, "/hook")) >= 2, "retried before giving up"
+
+
+async def test_events_carry_the_kustomize_controller_action_of_the_step(
+    kube: Kube, namespace: str, start_controllers: StartControllers, git_source: MakeSource, recorder: Recorder
+) -> None:
+    source, _ = await git_source({"app/a.yaml": config_map("a", namespace)})
+    await kube.create(provider("hook", namespace, type="generic", address=f"{recorder.url}/hook"))
+    await kube.create(alert("hook", namespace, "hook"))
+    await start_controllers("source", "kustomize", "notification")
+    await kube.create(source.kustomization("waits", path="./app", dependsOn=[{"name": "missing"}]))
+
+    def waiting(requests: list[Received]) -> list[dict[str, object]]:
+        bodies = [json.loads(r.body) for r in at(requests, "/hook")]
+        return [b for b in bodies if b["reason"] == "DependencyNotReady"]
+
+    [first, *_] = waiting(await recorder.until(lambda got: bool(waiting(got))))
+    assert first["action"] == "CheckDependencies"
+    assert first["severity"] == "info"

@@ -14,6 +14,7 @@ from reflow.api.conditions import (
     ACCESS_DENIED,
     BUILD_FAILED,
     DEPENDENCY_NOT_READY,
+    HEALTH_CHECK_CANCELED,
     HEALTH_CHECK_FAILED,
     HEALTHY,
     INVALID_CEL_EXPRESSION,
@@ -62,7 +63,7 @@ from reflow.engines.ssa.inventory import refs as inventory_refs
 from reflow.engines.ssa.prune import waits_for_termination
 from reflow.kube.client import Kube
 from reflow.runtime.errors import ReconcileError, StalledError, Waiting
-from reflow.runtime.events import COMMIT_STATUS, COMMIT_STATUS_UPDATE
+from reflow.runtime.events import COMMIT_STATUS, COMMIT_STATUS_UPDATE, RECONCILE
 from reflow.runtime.features import FeatureGates
 from reflow.runtime.reconciler import Progress, Reconciler, parse_kind
 from reflow.runtime.result import ConditionState, Notice, Result
@@ -70,6 +71,15 @@ from reflow.runtime.result import ConditionState, Notice, Result
 FIELD_MANAGER = Kustomization.KIND.controller
 APPLY = "Apply"
 """The event action of the change set (Flux 2.10's kustomize-controller actions; the rest are `Reconcile`)."""
+FAILURE_ACTIONS = {
+    DEPENDENCY_NOT_READY: "CheckDependencies",
+    ACCESS_DENIED: "ResolveSource",
+    HEALTH_CHECK_FAILED: "HealthCheck",
+    HEALTH_CHECK_CANCELED: "HealthCheck",
+    INVALID_CEL_EXPRESSION: "HealthCheck",
+    PRUNE_FAILED: "Prune",
+}
+"""The action of a failure event by its reason, as kustomize-controller 1.10 names them."""
 ALWAYS_CURRENT = frozenset(
     {"ConfigMap", "Secret", "ServiceAccount", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding",
      "NetworkPolicy", "LimitRange", "Namespace"}
@@ -190,6 +200,9 @@ class KustomizationReconciler(Reconciler[Kustomization]):
 
     def timeout(self, ks: Kustomization) -> float:
         return self.apply_timeout(ks) + 60.0
+
+    def event_action(self, reason: str) -> str:
+        return FAILURE_ACTIONS.get(reason, RECONCILE)
 
     def source_key(self, ks: Kustomization) -> SourceKey:
         ref = ks.spec.source_ref
