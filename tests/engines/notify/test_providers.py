@@ -58,6 +58,7 @@ TARGETS = {
     "grafana": Target(type="grafana", address="https://grafana.example.com/api/annotations", token="gf-token"),
     "datadog": Target(type="datadog", address="https://api.datadoghq.eu", token="dd-key"),
     "mastodon": Target(type="mastodon", address="https://mastodon.example.com/", token="md-token"),
+    "sentry": Target(type="sentry", address="https://pubkey@o1.ingest.sentry.io/42", channel="production"),
 }  # fmt: skip
 
 
@@ -80,6 +81,10 @@ def test_request_matches_the_golden_file(kind: str) -> None:
         )
         if "form" in golden:
             assert dict(parse_qsl(request.body.decode())) == golden["form"]
+        elif "envelope" in golden:
+            header, item, payload = request.body.split(b"\n")
+            assert item == json.dumps({**golden["envelope"][1], "length": len(payload)}).encode()
+            assert [json.loads(header), json.loads(payload)] == [golden["envelope"][0], golden["envelope"][2]]
         else:
             assert request.json() == golden["body"]
         assert request.basic_auth == (tuple(golden["basic_auth"]) if "basic_auth" in golden else None)
@@ -139,7 +144,9 @@ def test_slack_sends_the_token_as_bearer_for_the_web_api() -> None:
                      "<owner>/<repository>", id="github-repo-id"),
         pytest.param(Target(type="bitbucketserver", address="https://bb.example.com/PROJ/app.git", token="t",
                             commit_status="k"), "/scm/", id="bitbucketserver-not-a-clone-url"),
-        pytest.param(Target(type="sentry", address="https://sentry.example.com"), "cannot send to 'sentry'",
+        pytest.param(Target(type="sentry", address="https://sentry.example.com"), "invalid Sentry DSN",
+                     id="sentry-dsn"),
+        pytest.param(Target(type="nats", address="nats://nats.example.com"), "cannot send to 'nats'",
                      id="type-not-supported-yet"),
     ],
 )  # fmt: skip
@@ -168,3 +175,13 @@ def test_mastodon_cuts_long_statuses_and_sends_the_event_key_for_idempotency() -
     assert len(status) == 500
     assert status.endswith("x…")
     assert request.headers["Idempotency-Key"] == "k1"
+
+
+def test_sentry_sends_an_error_event_for_errors() -> None:
+    [request] = build(finished(severity="error"), TARGETS["sentry"])
+    _, item, payload = request.body.split(b"\n")
+    assert json.loads(item)["type"] == "event"
+    event = json.loads(payload)
+    assert (event["level"], event["server_name"], event["transaction"]) == (
+        "error", "kustomize-controller", "Kustomization: flux-system/apps")  # fmt: skip
+    assert event["contexts"]["metadata"]["summary"] == "Production cluster"

@@ -11,6 +11,7 @@ from .chat import discord, googlechat, msteams, rocket, slack, webex
 from .commitstatus import azuredevops, bitbucket, bitbucketserver, gitea, github, gitlab
 from .incidents import alertmanager, datadog, grafana, incidentio, opsgenie, pagerduty
 from .messages import githubdispatch, lark, mastodon, matrix, telegram, zoom, zulip
+from .sentry import sentry
 from .webhooks import generic, generic_hmac
 
 Built = Request | tuple[Request, ...] | None
@@ -39,6 +40,7 @@ BUILDERS: dict[str, Builder] = {
     "zoom": zoom,
     "zulip": zulip,
     "mastodon": mastodon,
+    "sentry": sentry,
     "opsgenie": opsgenie,
     "pagerduty": pagerduty,
     "alertmanager": alertmanager,
