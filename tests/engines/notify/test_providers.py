@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl
 import pytest
 
 from reflow.engines.notify import BUILDERS, ProviderError, Target, build
+from reflow.engines.notify.target import AlertRef
 from tests.engines.notify.events import finished
 
 TESTDATA = Path(__file__).parent / "testdata"
@@ -59,6 +60,9 @@ TARGETS = {
     "datadog": Target(type="datadog", address="https://api.datadoghq.eu", token="dd-key"),
     "mastodon": Target(type="mastodon", address="https://mastodon.example.com/", token="md-token"),
     "sentry": Target(type="sentry", address="https://pubkey@o1.ingest.sentry.io/42", channel="production"),
+    "otel": Target(type="otel", address="https://otel-collector.example.com:4318/v1/traces",
+                   headers={"X-Scope-OrgID": "team-a"}, password="otel-token",
+                   alert=AlertRef("flux-system", "on-call", "a1b2c3d4-alert-uid")),
 }  # fmt: skip
 
 
@@ -185,3 +189,11 @@ def test_sentry_sends_an_error_event_for_errors() -> None:
     assert (event["level"], event["server_name"], event["transaction"]) == (
         "error", "kustomize-controller", "Kustomization: flux-system/apps")  # fmt: skip
     assert event["contexts"]["metadata"]["summary"] == "Production cluster"
+
+
+def test_otel_marks_error_spans_and_skips_helm_repositories() -> None:
+    [request] = build(finished(severity="error"), TARGETS["otel"])
+    [span] = request.json()["resourceSpans"][0]["scopeSpans"][0]["spans"]
+    assert span["status"]["code"] == 2
+    helm = {**finished().involved, "kind": "HelmRepository", "apiVersion": "source.toolkit.fluxcd.io/v1"}
+    assert build(finished(involved=helm), TARGETS["otel"]) == ()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.api.notification import COMMIT_STATUS_TYPES, Alert, Provider
@@ -13,6 +14,7 @@ from reflow.engines.notify.alerts import Labels
 from reflow.engines.notify.resolve import resolve
 from reflow.engines.notify.send import send
 from reflow.engines.notify.statuskey import status_key
+from reflow.engines.notify.target import AlertRef
 from reflow.engines.notify.template import render_message
 from reflow.kube.client import Kube
 from reflow.kube.errors import KubeError, NotFound
@@ -156,7 +158,9 @@ class Dispatcher:
             proxy=await self._secret(namespace, spec.proxy_secret_ref.name if spec.proxy_secret_ref else None),
             commit_status=key,
         )
-        for request in build(notification, resolved.target):
+        meta = alert.metadata
+        target = replace(resolved.target, alert=AlertRef(namespace, meta.name, meta.uid or ""))
+        for request in build(notification, target):
             await send(request, resolved.transport, secrets=resolved.secrets)
 
     async def _secret(self, namespace: str, name: str | None) -> dict[str, bytes] | None:

@@ -15,6 +15,15 @@ class ProviderError(ValueError):
     """A Provider whose configuration cannot make a request (bad address, missing token); never holds the token."""
 
 
+@dataclass(frozen=True, slots=True)
+class AlertRef:
+    """The namespace, name and uid of an Alert."""
+
+    namespace: str = ""
+    name: str = ""
+    uid: str = ""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Target:
     """A Provider resolved from its spec and Secrets: where to send, as whom, and with which credentials."""
@@ -29,6 +38,8 @@ class Target:
     commit_status: str = ""
     """The commit status key (commit-status providers only)."""
     provider_uid: str = ""
+    alert: AlertRef = field(default_factory=lambda: AlertRef())
+    """The Alert the event came through (OpenTelemetry names its service after it)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -11,6 +11,7 @@ from .chat import discord, googlechat, msteams, rocket, slack, webex
 from .commitstatus import azuredevops, bitbucket, bitbucketserver, gitea, github, gitlab
 from .incidents import alertmanager, datadog, grafana, incidentio, opsgenie, pagerduty
 from .messages import githubdispatch, lark, mastodon, matrix, telegram, zoom, zulip
+from .otel import otel
 from .sentry import sentry
 from .webhooks import generic, generic_hmac
 
@@ -41,6 +42,7 @@ BUILDERS: dict[str, Builder] = {
     "zulip": zulip,
     "mastodon": mastodon,
     "sentry": sentry,
+    "otel": otel,
     "opsgenie": opsgenie,
     "pagerduty": pagerduty,
     "alertmanager": alertmanager,
