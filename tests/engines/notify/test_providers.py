@@ -63,6 +63,7 @@ TARGETS = {
     "otel": Target(type="otel", address="https://otel-collector.example.com:4318/v1/traces",
                    headers={"X-Scope-OrgID": "team-a"}, password="otel-token",
                    alert=AlertRef("flux-system", "on-call", "a1b2c3d4-alert-uid")),
+    "nats": Target(type="nats", address="nats://nats.example.com:4222", channel="flux.events"),
 }  # fmt: skip
 
 
@@ -92,6 +93,7 @@ def test_request_matches_the_golden_file(kind: str) -> None:
         else:
             assert request.json() == golden["body"]
         assert request.basic_auth == (tuple(golden["basic_auth"]) if "basic_auth" in golden else None)
+        assert request.subject == golden.get("subject")
 
 
 def test_generic_hmac_signs_the_exact_body_bytes_with_the_token() -> None:
@@ -150,7 +152,7 @@ def test_slack_sends_the_token_as_bearer_for_the_web_api() -> None:
                             commit_status="k"), "/scm/", id="bitbucketserver-not-a-clone-url"),
         pytest.param(Target(type="sentry", address="https://sentry.example.com"), "invalid Sentry DSN",
                      id="sentry-dsn"),
-        pytest.param(Target(type="nats", address="nats://nats.example.com"), "cannot send to 'nats'",
+        pytest.param(Target(type="googlepubsub", address="https://pubsub.example.com"), "cannot send to 'googlepubsub'",
                      id="type-not-supported-yet"),
     ],
 )  # fmt: skip

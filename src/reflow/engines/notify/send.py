@@ -14,6 +14,7 @@ import aiohttp
 
 from reflow.kube.privatefile import write_private
 
+from .nats import PublishFailed, publish
 from .target import ProviderError, Request
 
 RETRIES = 4
@@ -85,6 +86,8 @@ async def send(
 
     Raises DeliveryFailed (secrets masked) when every attempt failed or the service refused the request.
     """
+    if request.subject is not None:
+        return await _publish(request, transport, secrets)
     headers = dict(request.headers)
     if request.basic_auth:
         headers["Authorization"] = aiohttp.encode_basic_auth(*request.basic_auth)
@@ -128,3 +131,16 @@ async def _attempt(
         request.method, request.url, data=request.body, headers=headers, proxy=proxy, proxy_headers=proxy_headers
     ) as answer:
         return answer.status, await answer.text(errors="replace")
+
+
+async def _publish(request: Request, transport: Transport, secrets: tuple[str, ...]) -> int:
+    """A NATS publish within the transport's timeout; 200 once the server confirmed it."""
+    user, password = request.basic_auth or ("", "")
+    try:
+        async with asyncio.timeout(transport.timeout):
+            await publish(request.url, request.subject or "", request.body, user=user, password=password,
+                          token=request.headers.get("token", ""))  # fmt: skip
+    except (OSError, PublishFailed, TimeoutError) as err:
+        problem = str(err) or f"no answer within {transport.timeout:g}s"
+        raise DeliveryFailed(mask(f"NATS publish to {request.subject}: {problem}", secrets)) from None
+    return 200

@@ -51,6 +51,8 @@ class Request:
     headers: Mapping[str, str] = field(default_factory=dict)
     method: str = "POST"
     basic_auth: tuple[str, str] | None = field(default=None, repr=False)
+    subject: str | None = None
+    """Set for a NATS publish to this subject at `url` (`nats://…`) instead of an HTTP request."""
 
     def json(self) -> Manifest:
         """The body parsed as JSON (for tests and logs of the payload shape)."""

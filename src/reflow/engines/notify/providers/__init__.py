@@ -10,7 +10,7 @@ from reflow.engines.notify.target import ProviderError, Request, Target
 from .chat import discord, googlechat, msteams, rocket, slack, webex
 from .commitstatus import azuredevops, bitbucket, bitbucketserver, gitea, github, gitlab
 from .incidents import alertmanager, datadog, grafana, incidentio, opsgenie, pagerduty
-from .messages import githubdispatch, lark, mastodon, matrix, telegram, zoom, zulip
+from .messages import githubdispatch, lark, mastodon, matrix, nats, telegram, zoom, zulip
 from .otel import otel
 from .sentry import sentry
 from .webhooks import generic, generic_hmac
@@ -43,6 +43,7 @@ BUILDERS: dict[str, Builder] = {
     "mastodon": mastodon,
     "sentry": sentry,
     "otel": otel,
+    "nats": nats,
     "opsgenie": opsgenie,
     "pagerduty": pagerduty,
     "alertmanager": alertmanager,

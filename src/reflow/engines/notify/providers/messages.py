@@ -1,4 +1,4 @@
-"""Message providers that are not Slack-shaped: Telegram, Matrix, Lark, Zoom, Zulip, Mastodon, and GitHub's
+"""Message providers that are not Slack-shaped: Telegram, Matrix, Lark, Zoom, Zulip, Mastodon, NATS, and GitHub's
 repository_dispatch, each in the shape its API documents."""
 
 from __future__ import annotations
@@ -132,3 +132,13 @@ def mastodon(event: Event, target: Target) -> Request:
     if event.key:
         headers["Idempotency-Key"] = event.key
     return json_request(urlunsplit(parts._replace(path=path)), {"status": status}, headers)
+
+
+def nats(event: Event, target: Target) -> Request:
+    """The event JSON published on the subject in `channel` of the NATS server in the address."""
+    if not target.channel:
+        raise ProviderError("nats needs the subject as spec.channel")
+    body = json.dumps(event.body(), separators=(",", ":"), ensure_ascii=False).encode()
+    auth = (target.username, target.password) if target.username else None
+    return Request(url=target.address, body=body, subject=target.channel, basic_auth=auth,
+                   headers={"token": target.token} if target.token else {})  # fmt: skip
