@@ -8,6 +8,7 @@ import random
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, Generic, TypeVar, assert_never
 
 from reflow.api.annotations import REQUESTED_AT
@@ -254,16 +255,17 @@ class Controller(Generic[T]):
         self.metrics.reconcile_total.labels(self.name, "success" if outcome.ready else "error").inc()
         if ended.failed:
             self.metrics.reconcile_errors.labels(self.name).inc()
+        related = self.reconciler.related_object(live)
         if outcome.event_type and outcome.event_reason and outcome.event_message:
             action = outcome.event_action if outcome.ready else self.reconciler.event_action(outcome.event_reason)
             event = event_for(
                 live, outcome.event_type, outcome.event_reason, outcome.event_message, outcome.event_metadata,
                 action=action,
             )  # fmt: skip
-            await self.recorder.emit(event)
+            await self.recorder.emit(replace(event, related=related))
         for notice in outcome.notices:
             notified = event_for(live, NORMAL, notice.reason, notice.message, notice.metadata, action=notice.action)
-            await self.recorder.emit(notified)
+            await self.recorder.emit(replace(notified, related=related))
         self._schedule(key, ended)
 
     def _schedule(self, key: Key, ended: Ended) -> None:

@@ -83,6 +83,11 @@ class Reconciler(abc.ABC, Generic[T]):
         del reason
         return RECONCILE
 
+    def related_object(self, obj: Manifest) -> Manifest | None:
+        """The object reference sent as the events' `relatedObject` (a Kustomization's source); None by default."""
+        del obj
+        return None
+
     def timeout(self, obj: T) -> float:
         """Seconds one reconcile may take (`spec.timeout`); ten minutes unless the kind says otherwise."""
         del obj

@@ -87,6 +87,9 @@ async def test_kustomization_events_reach_generic_hmac_signed_and_github_as_a_co
     assert body["message"] == f"ConfigMap/{namespace}/a created"
     assert body["metadata"] == {"revision": revision, "env": "test"}
     assert body["reportingController"] == "kustomize-controller"
+    related = {"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository", "name": source.name,
+               "namespace": namespace}  # fmt: skip
+    assert body["relatedObject"] == related
 
     uid = github["metadata"]["uid"].split("-")[0]
     posted = {json.loads(r.body)["context"]: (r.path, json.loads(r.body), r.headers) for r in at(requests, statuses)}

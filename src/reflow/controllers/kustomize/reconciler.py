@@ -34,7 +34,7 @@ from reflow.controllers.kustomize.dependencies import dependency_problem, ready_
 from reflow.controllers.kustomize.history import manifests_digest
 from reflow.controllers.kustomize.inputs import decryption_keys, substitution_sources
 from reflow.controllers.kustomize.run import Run
-from reflow.controllers.kustomize.sources import SourceArtifact, SourceKey, Sources
+from reflow.controllers.kustomize.sources import SOURCE_KINDS, SourceArtifact, SourceKey, Sources
 from reflow.controllers.options import ControllerOptions
 from reflow.engines.artifact import ArtifactError, DigestMismatch, fetch_artifact
 from reflow.engines.build import BuildFailed, BuildRequest, BuildSpec, Owner, Pipeline, Substitution
@@ -203,6 +203,15 @@ class KustomizationReconciler(Reconciler[Kustomization]):
 
     def event_action(self, reason: str) -> str:
         return FAILURE_ACTIONS.get(reason, RECONCILE)
+
+    def related_object(self, obj: Manifest) -> Manifest | None:
+        """The source, as kustomize-controller 1.10 sends it with every event."""
+        ref = (obj.get("spec") or {}).get("sourceRef") or {}
+        info = next((kind for kind in SOURCE_KINDS if kind.kind == ref.get("kind")), None)
+        if info is None or not ref.get("name"):
+            return None
+        namespace = ref.get("namespace") or obj["metadata"].get("namespace") or ""
+        return {"apiVersion": info.api_version, "kind": info.kind, "name": ref["name"], "namespace": namespace}
 
     def source_key(self, ks: Kustomization) -> SourceKey:
         ref = ks.spec.source_ref
