@@ -199,3 +199,12 @@ def test_otel_marks_error_spans_and_skips_helm_repositories() -> None:
     assert span["status"]["code"] == 2
     helm = {**finished().involved, "kind": "HelmRepository", "apiVersion": "source.toolkit.fluxcd.io/v1"}
     assert build(finished(involved=helm), TARGETS["otel"]) == ()
+
+
+def test_msteams_sends_the_legacy_message_card_to_office_365_connectors() -> None:
+    target = Target(type="msteams", address="https://example.webhook.office.com/webhookb2/abc")
+    [request] = build(finished(severity="error"), target)
+    card = request.json()
+    assert (card["@type"], card["themeColor"], card["summary"]) == ("MessageCard", "FF0000",
+                                                                    "kustomization/apps.flux-system")  # fmt: skip
+    assert card["sections"][0]["facts"][0] == {"name": "summary", "value": "Production cluster"}

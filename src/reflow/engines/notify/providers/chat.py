@@ -70,7 +70,19 @@ def rocket(event: Event, target: Target) -> Request:
 
 
 def msteams(event: Event, target: Target) -> Request:
-    """A Teams workflow webhook message holding an Adaptive Card: title, message (red for errors), metadata facts."""
+    """A Teams workflow webhook message holding an Adaptive Card: title, message (red for errors), metadata facts;
+    an Office 365 connector address (`*.webhook.office.com`) gets the legacy MessageCard instead."""
+    address = http_url(target.address, "MS Teams")
+    if (urlsplit(address).hostname or "").endswith(".webhook.office.com"):
+        card = {
+            "@type": "MessageCard",
+            "@context": "http://schema.org/extensions",
+            "themeColor": "FF0000" if event.severity == "error" else "0076D7",
+            "summary": _title(event),
+            "sections": [{"activityTitle": event.message, "activitySubtitle": _title(event),
+                          "facts": [{"name": key, "value": value} for key, value in _fields(event)]}],
+        }  # fmt: skip
+        return json_request(address, card)
     message: Manifest = {"type": "TextBlock", "text": event.message, "wrap": True}
     if event.severity == "error":
         message["color"] = "attention"
@@ -95,7 +107,7 @@ def msteams(event: Event, target: Target) -> Request:
         "type": "message",
         "attachments": [{"contentType": "application/vnd.microsoft.card.adaptive", "content": card}],
     }
-    return json_request(http_url(target.address, "MS Teams"), payload)
+    return json_request(address, payload)
 
 
 def googlechat(event: Event, target: Target) -> Request:
