@@ -74,7 +74,7 @@ def msteams(event: Event, target: Target) -> Request:
     an Office 365 connector address (`*.webhook.office.com`) gets the legacy MessageCard instead."""
     address = http_url(target.address, "MS Teams")
     if (urlsplit(address).hostname or "").endswith(".webhook.office.com"):
-        card = {
+        legacy = {
             "@type": "MessageCard",
             "@context": "http://schema.org/extensions",
             "themeColor": "FF0000" if event.severity == "error" else "0076D7",
@@ -82,7 +82,7 @@ def msteams(event: Event, target: Target) -> Request:
             "sections": [{"activityTitle": event.message, "activitySubtitle": _title(event),
                           "facts": [{"name": key, "value": value} for key, value in _fields(event)]}],
         }  # fmt: skip
-        return json_request(address, card)
+        return json_request(address, legacy)
     message: Manifest = {"type": "TextBlock", "text": event.message, "wrap": True}
     if event.severity == "error":
         message["color"] = "attention"
