@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from reflow.controllers import registry
-from reflow.controllers.options import ControllerOptions
+from reflow.controllers.options import ControllerOptions, NotificationSettings
 from reflow.engines.artifact import StorageSettings
 from reflow.kube.client import Kube
 from reflow.runtime.manager import Manager
@@ -32,10 +32,11 @@ async def start_controllers(
         *names: str, controller_options: Mapping[str, Any] | None = None, client: Kube | None = None, **overrides: Any
     ) -> Manager:
         settings = settings_for(namespace, min_retry_delay=0.2, max_retry_delay=5, **overrides)
-        options = ControllerOptions(
-            storage=StorageSettings(storage_path=tmp_path / "artifacts", storage_addr="127.0.0.1:0"),
-            **(controller_options or {}),
-        )
+        loopback: dict[str, Any] = {
+            "storage": StorageSettings(storage_path=tmp_path / "artifacts", storage_addr="127.0.0.1:0"),
+            "notification": NotificationSettings(events_addr="127.0.0.1:0"),
+        }
+        options = ControllerOptions(**{**loopback, **(controller_options or {})})
         connection = client or kube
         manager = Manager(connection, settings)
         for name in registry.resolve(names):

@@ -31,15 +31,31 @@ def test_write_replaces_stale_files(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("model", KINDS, ids=NAMES)
-def test_crd_serves_and_stores_one_version_with_substitution_disabled(model: type) -> None:
+def test_crd_stores_its_first_version_and_serves_older_ones_deprecated_with_substitution_disabled(
+    model: type,
+) -> None:
     manifest = yaml.safe_load(crd_yaml(model))
     assert manifest["metadata"]["annotations"] == {SUBSTITUTE: "disabled"}
-    assert [(v["served"], v["storage"]) for v in manifest["spec"]["versions"]] == [(True, True)]
+    versions = manifest["spec"]["versions"]
+    assert [(v["served"], v["storage"]) for v in versions] == [(True, True)] + [(True, False)] * (len(versions) - 1)
+    assert [bool(v.get("deprecated")) for v in versions] == [False] + [True] * (len(versions) - 1)
+
+
+def test_alert_and_provider_store_v1_and_serve_v1beta3_with_flux_warnings() -> None:
+    served = {
+        kind_info(model).kind: [(v["name"], v.get("deprecationWarning")) for v in crd(model)["spec"]["versions"]]
+        for model in KINDS
+        if kind_info(model).kind in ("Alert", "Provider")
+    }
+    assert served == {
+        "Alert": [("v1", None), ("v1beta3", "v1beta3 Alert is deprecated, upgrade to v1")],
+        "Provider": [("v1", None), ("v1beta3", "v1beta3 Provider is deprecated, upgrade to v1")],
+    }
 
 
 @pytest.mark.parametrize("model", KINDS, ids=NAMES)
 def test_status_defaults_observed_generation_and_has_subresource_when_present(model: type) -> None:
-    (version,) = crd(model)["spec"]["versions"]
+    version = crd(model)["spec"]["versions"][0]
     properties = version["schema"]["openAPIV3Schema"]["properties"]
     status = properties.get("status")
     assert ("subresources" in version) == (status is not None)

@@ -220,6 +220,8 @@ DELTA_2_10: dict[str, tuple[Edit, ...]] = {
         change_field("status.inventory.filename", required=False),
         replace_rules("spec", *AG_RULES),
     ),
+    # reflow's own additive field (alert message templates), in both served versions.
+    "Alert": (add_field("spec.messageTemplate", "str"), change_field("spec.messageTemplate", max_length=4096)),
     "Kustomization": (
         replace_rules("spec.kubeConfig", ("has(self.configMapRef) != has(self.secretRef)", KUBECONFIG_MESSAGE)),
     ),
@@ -238,10 +240,39 @@ BEYOND_FLUX: dict[str, tuple[Edit, ...]] = {
 """Fields reflow serves ahead of Flux, named as Flux's open design names them (flux2#5879)."""
 
 
-def reference() -> dict[str, KindReference]:
+def remove_field(path: str) -> Edit:
+    return lambda kind: kind.fields.__delitem__(path)
+
+
+def promote(api_version: str) -> Edit:
+    def edit(kind: KindReference) -> None:
+        kind.api_version = api_version
+
+    return edit
+
+
+NOTIFICATION_V1 = "notification.toolkit.fluxcd.io/v1"
+# Flux 2.10's v1 Alert and Provider: v1beta3 without the deprecated fields, `mastodon` added (the v1beta3 facts stay
+# those of the still-served v1beta3 version).
+V1_FROM_V1BETA3: dict[str, tuple[Edit, ...]] = {
+    "Alert": (
+        promote(NOTIFICATION_V1),
+        remove_field("spec.summary"),
+    ),
+    "Provider": (
+        promote(NOTIFICATION_V1),
+        remove_field("spec.interval"),
+        remove_field("spec.proxy"),
+        lambda kind: change_field("spec.type", enum=(*kind.fields["spec.type"].enum, "mastodon"))(kind),
+    ),
+}
+
+
+def reference(*, served_older: bool = False) -> dict[str, KindReference]:
+    """Each kind's facts for its storage version, or for its older served version with `served_older`."""
     kinds = parse_reference(FIELDS_FILE.read_text(encoding="utf-8"))
-    for delta in (DELTA_2_10, BEYOND_FLUX):
-        for name, edits in delta.items():
+    for deltas in (DELTA_2_10, BEYOND_FLUX) if served_older else (DELTA_2_10, BEYOND_FLUX, V1_FROM_V1BETA3):
+        for name, edits in deltas.items():
             for edit in edits:
                 edit(kinds[name])
     return kinds
@@ -323,7 +354,7 @@ def test_crd_names_columns_and_scope_match_reference(kind: str) -> None:
     expected = reference()[kind]
     generated = crd(KINDS_BY_NAME[kind])
     spec = generated["spec"]
-    (version,) = spec["versions"]
+    version = spec["versions"][0]
     assert f"{spec['group']}/{version['name']}" == expected.api_version
     assert spec["names"]["plural"] == expected.plural
     assert tuple(spec["names"].get("shortNames", ())) == expected.short_names
@@ -349,6 +380,18 @@ def test_crd_fields_match_reference(kind: str) -> None:
 def test_crd_cel_rules_match_reference(kind: str) -> None:
     schema = crd(KINDS_BY_NAME[kind])["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
     assert generated_rules(schema) == reference()[kind].rules
+
+
+@pytest.mark.parametrize("kind", ["Alert", "Provider"])
+def test_older_served_version_matches_the_v1beta3_reference(kind: str) -> None:
+    expected = reference(served_older=True)[kind]
+    (older,) = crd(KINDS_BY_NAME[kind])["spec"]["versions"][1:]
+    assert f"{crd(KINDS_BY_NAME[kind])['spec']['group']}/{older['name']}" == expected.api_version
+    schema = older["schema"]["openAPIV3Schema"]
+    facts, problems = generated_facts(schema, expected.fields)
+    assert problems == []
+    assert facts == expected.fields
+    assert generated_rules(schema) == expected.rules
 
 
 def test_reference_parser_reads_escaped_pipes_defaults_and_rules() -> None:

@@ -117,7 +117,7 @@ SAMPLES: list[tuple[Manifest, Manifest]] = [
     ),
     (
         sample(
-            "notification.toolkit.fluxcd.io/v1beta3",
+            "notification.toolkit.fluxcd.io/v1",
             "Provider",
             {"type": "slack", "channel": "general", "address": "https://slack.com/api/chat.postMessage"},
         ),
@@ -125,7 +125,7 @@ SAMPLES: list[tuple[Manifest, Manifest]] = [
     ),
     (
         sample(
-            "notification.toolkit.fluxcd.io/v1beta3",
+            "notification.toolkit.fluxcd.io/v1",
             "Alert",
             {"providerRef": {"name": "slack"}, "eventSources": [{"kind": "Kustomization", "name": "*"}]},
         ),
@@ -279,3 +279,17 @@ def test_kubectl_explain_shows_reflow_description(flux_crds: list[Manifest], kub
     assert explained.returncode == 0, explained.stderr
     assert "GROUP:      source.toolkit.fluxcd.io" in explained.stdout
     assert " ".join(description.split()) in " ".join(explained.stdout.split())
+
+
+async def test_v1beta3_alert_is_served_as_v1_and_its_deprecated_summary_is_pruned_at_storage(
+    flux_crds: list[Manifest], kube: Kube, namespace: str
+) -> None:
+    spec = {"providerRef": {"name": "slack"}, "eventSources": [{"kind": "GitRepository", "name": "*"}]}
+    old = sample("notification.toolkit.fluxcd.io/v1beta3", "Alert", {**spec, "summary": "prod"}, name="old")
+    old["metadata"]["namespace"] = namespace
+    await kube.create(old)
+    as_v1 = await kube.get(ObjectRef("notification.toolkit.fluxcd.io/v1", "Alert", "old", namespace))
+    as_v1beta3 = await kube.get(ObjectRef("notification.toolkit.fluxcd.io/v1beta3", "Alert", "old", namespace))
+    assert as_v1["apiVersion"] == "notification.toolkit.fluxcd.io/v1"
+    assert as_v1["spec"] == {**spec, "eventSeverity": "info"}
+    assert as_v1beta3["spec"] == as_v1["spec"]

@@ -126,7 +126,7 @@ RECEIVER: Manifest = {
     },
 }
 ALERT: Manifest = {
-    "apiVersion": "notification.toolkit.fluxcd.io/v1beta3",
+    "apiVersion": "notification.toolkit.fluxcd.io/v1",
     "kind": "Alert",
     "metadata": {"name": "on-call-webapp", "namespace": "flux-system"},
     "spec": {

@@ -14,6 +14,7 @@ async def test_all_controllers_in_one_process_watch_git_repositories_once(start_
     assert kinds.count("GitRepository") == 1
     assert sorted(kinds) == [
         "ArtifactGenerator",
+        "Alert",
         "Bucket",
         "ExternalArtifact",
         "GitRepository",
@@ -21,6 +22,7 @@ async def test_all_controllers_in_one_process_watch_git_repositories_once(start_
         "HelmRepository",
         "Kustomization",
         "OCIRepository",
+        "Provider",
     ]
     git_repositories = next(c for c in manager.controllers if c.reconciler.kind == "GitRepository")
     assert manager.cache.informer(manager.kube, git_repositories.informer.scope) is git_repositories.informer

@@ -242,6 +242,7 @@ async def test_events_look_as_flux_writes_them_and_reach_the_events_address(
 
     assert body["severity"] == "info"
     assert body["reason"] == "WidgetReady"
+    assert body["action"] == "Reconcile"
     assert body["message"] == "widget reconciled (run 1)"
     assert body["reportingController"] == "widget"
     assert body["metadata"] == {"test.reflow.dev/revision": "run-1"}

@@ -65,21 +65,32 @@ def root_schema(model: type) -> Manifest:
     return schema
 
 
-def crd(model: type) -> Manifest:
-    """The apiextensions.k8s.io/v1 CustomResourceDefinition of a kind: one version, served and stored."""
+def version_entry(model: type, *, storage: bool) -> Manifest:
+    """One entry of a CRD's `versions`: the model's schema, served, and whether it is the storage version."""
     info = kind_info(model)
     schema = root_schema(model)
-    version: Manifest = {
-        "name": info.version,
-        "served": True,
-        "storage": True,
-        "schema": {"openAPIV3Schema": schema},
-        "additionalPrinterColumns": [
-            {"name": column.name, "type": column.type, "jsonPath": column.json_path} for column in info.columns
-        ],
-    }
+    version: Manifest = {"name": info.version, "served": True, "storage": storage}
+    if info.deprecation:
+        version["deprecated"] = True
+        version["deprecationWarning"] = info.deprecation
+    version["schema"] = {"openAPIV3Schema": schema}
+    version["additionalPrinterColumns"] = [
+        {"name": column.name, "type": column.type, "jsonPath": column.json_path} for column in info.columns
+    ]
     if "status" in schema["properties"]:
         version["subresources"] = {"status": {}}
+    return version
+
+
+def crd(model: type) -> Manifest:
+    """The apiextensions.k8s.io/v1 CustomResourceDefinition of a kind: its version stored, older ones served.
+
+    No conversion webhook: the API server converts between versions by changing `apiVersion` alone
+    (strategy None), which holds because each older version is the newer one plus deprecated fields;
+    those fields are pruned when an object is stored.
+    """
+    info = kind_info(model)
+    versions = [version_entry(model, storage=True), *(version_entry(old, storage=False) for old in info.served_also)]
     names: Manifest = {
         "kind": info.kind,
         "listKind": f"{info.kind}List",
@@ -97,7 +108,7 @@ def crd(model: type) -> Manifest:
             "annotations": {SUBSTITUTE: DISABLED},
             "labels": {"app.kubernetes.io/component": info.controller},
         },
-        "spec": {"group": info.group, "names": names, "scope": "Namespaced", "versions": [version]},
+        "spec": {"group": info.group, "names": names, "scope": "Namespaced", "versions": versions},
     }
 
 

@@ -1,4 +1,5 @@
-"""Models of Provider and Alert (`notification.toolkit.fluxcd.io/v1beta3`) and Receiver (`…/v1`)."""
+"""Models of Provider, Alert and Receiver (`notification.toolkit.fluxcd.io/v1`), and the deprecated v1beta3 Provider
+and Alert that Flux 2.10 still serves (v1 dropped `summary`, `interval` and `proxy`)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,13 @@ ProviderType = Literal[
     "githubpullrequestcomment", "gitlabmergerequestcomment", "pagerduty", "datadog", "nats", "zulip", "otel", "zoom",
     "incident.io",
 ]  # fmt: skip
+ProviderTypeV1 = Literal[
+    "slack", "discord", "msteams", "rocket", "generic", "generic-hmac", "github", "gitlab", "gitea",
+    "giteapullrequestcomment", "bitbucketserver", "bitbucket", "azuredevops", "googlechat", "googlepubsub", "webex",
+    "sentry", "azureeventhub", "telegram", "lark", "matrix", "opsgenie", "alertmanager", "grafana", "githubdispatch",
+    "githubpullrequestcomment", "gitlabmergerequestcomment", "pagerduty", "datadog", "nats", "zulip", "otel", "zoom",
+    "incident.io", "mastodon",
+]  # fmt: skip
 ReceiverType = Literal[
     "generic", "generic-hmac", "generic-oidc", "github", "gitlab", "bitbucket", "harbor", "dockerhub", "quay", "gcr",
     "nexus", "acr", "cdevents",
@@ -49,13 +57,10 @@ COMMIT_STATUS_RULE = Rule(
 class ProviderSpec:
     """Where and how to deliver notifications."""
 
-    type: Annotated[ProviderType, Prop("The service notifications go to.")]
+    type: Annotated[ProviderTypeV1, Prop("The service notifications go to.")]
     address: Annotated[str | None, Prop("Webhook or API address.", max_length=2048)] = None
     channel: Annotated[str | None, Prop("Channel, topic or room to post to.", max_length=2048)] = None
     username: Annotated[str | None, Prop("Name to post as.", max_length=2048)] = None
-    proxy: Annotated[
-        str | None, Prop("Deprecated: use `proxySecretRef`.", pattern=r"^(http|https)://.*$", max_length=2048)
-    ] = None
     proxy_secret_ref: Annotated[
         LocalObjectReference | None, Prop("Secret with the proxy `address`, `username` and `password`.")
     ] = None
@@ -65,14 +70,24 @@ class ProviderSpec:
     cert_secret_ref: Annotated[LocalObjectReference | None, Prop("Secret with `ca.crt`, `tls.crt`, `tls.key`.")] = None
     service_account_name: Annotated[str | None, Prop("ServiceAccount whose identity authenticates.")] = None
     commit_status_expr: Annotated[str | None, Prop("CEL expression making the commit status key.")] = None
-    interval: Annotated[float | None, Prop("Deprecated and unused.", duration="h")] = None
     timeout: Annotated[float | None, Prop("Time limit for one delivery.", duration="m")] = None
     suspend: Suspend = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Provider:
-    """A notification target: chat, webhook, Git commit status, incident or telemetry service."""
+class ProviderSpecV1Beta3(ProviderSpec):
+    """The v1beta3 Provider spec: v1's fields, without `mastodon`, plus the deprecated `proxy` and `interval`."""
+
+    type: Annotated[ProviderType, Prop("The service notifications go to.")]
+    proxy: Annotated[
+        str | None, Prop("Deprecated: use `proxySecretRef`.", pattern=r"^(http|https)://.*$", max_length=2048)
+    ] = None
+    interval: Annotated[float | None, Prop("Deprecated and unused.", duration="h")] = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProviderV1Beta3:
+    """A notification target (deprecated version: use v1)."""
 
     KIND: ClassVar[KindInfo] = KindInfo(
         group=GROUP,
@@ -82,6 +97,25 @@ class Provider:
         categories=CATEGORIES,
         columns=(AGE,),
         controller=CONTROLLER,
+        deprecation="v1beta3 Provider is deprecated, upgrade to v1",
+    )
+    metadata: Annotated[ObjectMeta, Prop("Standard object metadata.")]
+    spec: Annotated[ProviderSpecV1Beta3, Prop("Desired state of the Provider.", rules=(COMMIT_STATUS_RULE,))]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Provider:
+    """A notification target: chat, webhook, Git commit status, incident or telemetry service."""
+
+    KIND: ClassVar[KindInfo] = KindInfo(
+        group=GROUP,
+        version="v1",
+        kind="Provider",
+        plural="providers",
+        categories=CATEGORIES,
+        columns=(AGE,),
+        controller=CONTROLLER,
+        served_also=(ProviderV1Beta3,),
     )
     metadata: Annotated[ObjectMeta, Prop("Standard object metadata.")]
     spec: Annotated[ProviderSpec, Prop("Desired state of the Provider.", rules=(COMMIT_STATUS_RULE,))]
@@ -114,13 +148,27 @@ class AlertSpec:
     event_metadata: Annotated[Mapping[str, str], Prop("Metadata added to every event.")] = field(default_factory=dict)
     inclusion_list: Annotated[tuple[str, ...], Prop("Regular expressions; only matching messages are sent.")] = ()
     exclusion_list: Annotated[tuple[str, ...], Prop("Regular expressions; matching messages are dropped.")] = ()
-    summary: Annotated[str | None, Prop("Deprecated: use `eventMetadata.summary`.", max_length=255)] = None
+    message_template: Annotated[
+        str | None,
+        Prop(
+            "reflow: the message sent, as `${var}` substitution over the event (`message`, `reason`, `severity`, "
+            "`kind`, `name`, `namespace`, `action`, `controller`, `timestamp`) and its metadata keys.",
+            max_length=4096,
+        ),
+    ] = None
     suspend: Suspend = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Alert:
-    """Routes events of selected Flux objects to a Provider."""
+class AlertSpecV1Beta3(AlertSpec):
+    """The v1beta3 Alert spec: v1's fields plus the deprecated `summary`."""
+
+    summary: Annotated[str | None, Prop("Deprecated: use `eventMetadata.summary`.", max_length=255)] = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AlertV1Beta3:
+    """Routes events of selected Flux objects to a Provider (deprecated version: use v1)."""
 
     KIND: ClassVar[KindInfo] = KindInfo(
         group=GROUP,
@@ -130,6 +178,25 @@ class Alert:
         categories=CATEGORIES,
         columns=(AGE,),
         controller=CONTROLLER,
+        deprecation="v1beta3 Alert is deprecated, upgrade to v1",
+    )
+    metadata: Annotated[ObjectMeta, Prop("Standard object metadata.")]
+    spec: Annotated[AlertSpecV1Beta3, Prop("Desired state of the Alert.")]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Alert:
+    """Routes events of selected Flux objects to a Provider."""
+
+    KIND: ClassVar[KindInfo] = KindInfo(
+        group=GROUP,
+        version="v1",
+        kind="Alert",
+        plural="alerts",
+        categories=CATEGORIES,
+        columns=(AGE,),
+        controller=CONTROLLER,
+        served_also=(AlertV1Beta3,),
     )
     metadata: Annotated[ObjectMeta, Prop("Standard object metadata.")]
     spec: Annotated[AlertSpec, Prop("Desired state of the Alert.")]

@@ -100,6 +100,8 @@ class KindInfo:
     columns: tuple[Column, ...]
     controller: str  # the controller that reconciles (or, for ExternalArtifact, reads) the kind
     rules: tuple[Rule, ...] = ()  # CEL rules on the whole object (`self` is the object)
+    served_also: tuple[type, ...] = ()  # older versions' models, still served beside this (the storage) version
+    deprecation: str | None = None  # the API server's warning when this version is used
 
     @property
     def api_version(self) -> str:

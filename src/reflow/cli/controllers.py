@@ -14,7 +14,7 @@ import click
 from reflow.cli.console import fail, run
 from reflow.cli.options import Duration, GlobalOptions, global_options
 from reflow.controllers import registry
-from reflow.controllers.options import ControllerOptions
+from reflow.controllers.options import ControllerOptions, NotificationSettings
 from reflow.engines.artifact import StorageSettings
 from reflow.engines.helmrepo import MAX_INDEX_SIZE, HelmSettings
 from reflow.engines.oci import MAX_LAYER_SIZE
@@ -101,6 +101,14 @@ def default_log_file() -> Path | None:
 @click.option("--override-manager", "override_managers", multiple=True, help="Field manager to take over (repeat).")
 @click.option("--override-manager-before-dry-run", "override_managers_before_dry_run", multiple=True)
 @click.option("--custom-apply-stage-kinds", default="", help="Comma-separated group/Kind applied in their own stage.")
+@click.option(
+    "--events-listen-addr",
+    default=":9690",
+    show_default=True,
+    help="Where the notification controller takes events (Flux's notification-controller --events-addr).",
+)
+@click.option("--rate-limit-interval", type=Duration(), default="5m", show_default=True,
+              help="A repeated event is sent once per interval.")  # fmt: skip
 @global_options
 def controllers(  # one parameter per Flux controller flag
     options: GlobalOptions,
@@ -144,11 +152,14 @@ def controllers(  # one parameter per Flux controller flag
     override_managers: tuple[str, ...],
     override_managers_before_dry_run: tuple[str, ...],
     custom_apply_stage_kinds: str,
+    events_listen_addr: str,
+    rate_limit_interval: float,
 ) -> None:
     """Run reflow's controllers in this process until interrupted.
 
     In one process the controllers share the metrics (:8080) and health (:9440) endpoints; the
-    artifact server listens on --storage-addr (:9090).
+    artifact server listens on --storage-addr (:9090) and the notification controller's event
+    endpoint on --events-listen-addr (:9690); the other controllers hand it their events in process.
 
     \b
     Example:
@@ -201,6 +212,7 @@ def controllers(  # one parameter per Flux controller flag
         concurrent=concurrent,
         concurrent_ssa=concurrent_ssa,
         no_cross_namespace_refs=no_cross_namespace_refs,
+        notification=NotificationSettings(events_addr=events_listen_addr, rate_limit_interval=rate_limit_interval),
         no_remote_bases=no_remote_bases,
         default_service_account=default_service_account or None,
         allow_unconfined_builds=allow_unconfined_builds,

@@ -1,5 +1,4 @@
-"""`reflow create`: Git, OCI, Bucket and Helm sources, Kustomizations and Git Secrets, applied or printed with
-`--export`."""
+"""`reflow create`: sources, Kustomizations, Git Secrets, Alerts and Providers, applied or printed with `--export`."""
 
 from __future__ import annotations
 
@@ -24,6 +23,7 @@ from reflow.cli.manifests import (
     safe_relative_path,
     split_list,
 )
+from reflow.cli.notifications import create_alert, create_alert_provider
 from reflow.cli.nouns import AliasGroup, ready, revision
 from reflow.cli.options import Duration, GlobalOptions, bool_flag, global_options
 from reflow.cli.progress import wait_reconciled
@@ -486,3 +486,5 @@ def create_kustomization(name: str, options: GlobalOptions, **flags: Any) -> Non
 
 
 create.add_alias("ks", "kustomization")
+create.add_command(create_alert)
+create.add_command(create_alert_provider)

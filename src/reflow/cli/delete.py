@@ -6,7 +6,7 @@ import click
 
 from reflow.api.meta import ObjectRef
 from reflow.cli.console import fail, run, step, success
-from reflow.cli.nouns import Noun, add_noun_commands, verb_group
+from reflow.cli.nouns import ALL, NOTIFICATIONS, Noun, add_noun_commands, verb_group
 from reflow.cli.options import GlobalOptions, global_options
 from reflow.kube.client import connect
 from reflow.kube.wait import WaitTimeout, wait_deleted
@@ -44,4 +44,4 @@ def _command(noun: Noun) -> click.Command:
 
 
 delete, _sources = verb_group("delete", "Delete Flux objects.")
-add_noun_commands(delete, _sources, _command)
+add_noun_commands(delete, _sources, _command, ALL + NOTIFICATIONS)

@@ -6,7 +6,7 @@ import click
 
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.cli.console import fail, out, run
-from reflow.cli.nouns import Noun, add_noun_commands, verb_group
+from reflow.cli.nouns import ALL, NOTIFICATIONS, Noun, add_noun_commands, verb_group
 from reflow.cli.options import GlobalOptions, global_options
 from reflow.cli.render import to_yaml
 from reflow.kube.client import connect
@@ -60,4 +60,4 @@ def _command(noun: Noun) -> click.Command:
 
 
 export, _sources = verb_group("export", "Export Flux objects as YAML.")
-add_noun_commands(export, _sources, _command)
+add_noun_commands(export, _sources, _command, ALL + NOTIFICATIONS)

@@ -12,7 +12,17 @@ import click
 
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.cli.console import err, fail, out, run
-from reflow.cli.nouns import ALL, SOURCES, Noun, add_noun_commands, ready, revision, suspended, verb_group
+from reflow.cli.nouns import (
+    ALL,
+    NOTIFICATIONS,
+    SOURCES,
+    Noun,
+    add_noun_commands,
+    ready,
+    revision,
+    suspended,
+    verb_group,
+)
 from reflow.cli.options import GlobalOptions, global_options
 from reflow.cli.render import table, to_json, to_yaml
 from reflow.cli.why import diagnosis
@@ -283,7 +293,7 @@ def _get_many(phrase: str, nouns: tuple[Noun, ...], what: str) -> click.Command:
 def build() -> click.Group:
     """The `get` group with a command per noun, `get sources all` and `get all`."""
     group, sources = verb_group("get", "List Flux objects and their status.")
-    add_noun_commands(group, sources, _get_command)
+    add_noun_commands(group, sources, _get_command, ALL + NOTIFICATIONS)
     group.add_command(_get_many("all", ALL, "every source, Kustomization, HelmRelease and ArtifactGenerator"))
     sources.add_command(_get_many("sources all", SOURCES, "every source"))
     return group

@@ -15,6 +15,7 @@ from reflow.api.helm import HelmRelease
 from reflow.api.helmsource import HelmChart, HelmRepository
 from reflow.api.kustomize import Kustomization
 from reflow.api.meta import Manifest
+from reflow.api.notification import Alert, Provider
 from reflow.api.source import Bucket, ExternalArtifact, GitRepository, OCIRepository
 from reflow.api.sourceext import ArtifactGenerator
 
@@ -32,6 +33,8 @@ class Noun:
     """True for the kinds listed by `get sources`."""
     reconciled: bool = True
     """False for a kind no reflow controller reconciles (ExternalArtifact): no reconcile, suspend or resume."""
+    static: bool = False
+    """True for kinds no controller reconciles (Alert, Provider): they are ready once they exist."""
 
     @property
     def phrase(self) -> str:
@@ -39,10 +42,18 @@ class Noun:
         return f"source {self.word}" if self.source else self.word
 
 
-def _noun(model: type, word: str, *aliases: str, source: bool = False, reconciled: bool = True) -> Noun:
+def _noun(
+    model: type, word: str, *aliases: str, source: bool = False, reconciled: bool = True, static: bool = False
+) -> Noun:
     info = kind_info(model)
     return Noun(
-        kind=info.kind, api_version=info.api_version, word=word, aliases=aliases, source=source, reconciled=reconciled
+        kind=info.kind,
+        api_version=info.api_version,
+        word=word,
+        aliases=aliases,
+        source=source,
+        reconciled=reconciled,
+        static=static,
     )
 
 
@@ -55,18 +66,27 @@ EXTERNAL = _noun(ExternalArtifact, "external", source=True, reconciled=False)
 KUSTOMIZATION = _noun(Kustomization, "kustomization", "kustomizations", "ks")
 HELMRELEASE = _noun(HelmRelease, "helmrelease", "helmreleases", "hr")
 GENERATOR = _noun(ArtifactGenerator, "artifactgenerator", "artifactgenerators", "ag")
+ALERT = _noun(Alert, "alert", "alerts", static=True)
+PROVIDER = _noun(Provider, "alert-provider", "alert-providers", static=True)
 
 SOURCES: tuple[Noun, ...] = (GIT, OCI, BUCKET, HELM, CHART, EXTERNAL)
 APPLIERS: tuple[Noun, ...] = (KUSTOMIZATION, HELMRELEASE)
 ALL: tuple[Noun, ...] = SOURCES + APPLIERS + (GENERATOR,)
 RECONCILED: tuple[Noun, ...] = tuple(noun for noun in ALL if noun.reconciled)
 """The nouns of `reconcile`, `suspend` and `resume`."""
+NOTIFICATIONS: tuple[Noun, ...] = (ALERT, PROVIDER)
+"""Static kinds: listed, suspended, resumed, deleted and exported, never reconciled."""
 BY_KIND: Mapping[str, Noun] = {noun.kind: noun for noun in ALL}
+
+
+STATIC_KINDS = frozenset(noun.kind for noun in NOTIFICATIONS)
 
 
 def ready(obj: Manifest) -> tuple[str, str]:
     """The Ready status (`True`, `False`, `Unknown`) and message, as `get` shows them."""
     found = condition(obj, READY)
+    if found is None and obj.get("kind") in STATIC_KINDS:
+        return "True", f"{obj['kind']} is Ready"
     if found is None:
         return "Unknown", "waiting to be reconciled"
     return str(found.get("status", "Unknown")), str(found.get("message", ""))

@@ -12,7 +12,7 @@ import click
 
 from reflow.api.meta import ObjectRef
 from reflow.cli.console import err, fail, run, step, success
-from reflow.cli.nouns import RECONCILED, Noun, add_noun_commands, revision, suspend_patch, verb_group
+from reflow.cli.nouns import NOTIFICATIONS, RECONCILED, Noun, add_noun_commands, revision, suspend_patch, verb_group
 from reflow.cli.options import GlobalOptions, global_options
 from reflow.cli.progress import wait_reconciled
 from reflow.kube.client import Kube, connect
@@ -56,7 +56,7 @@ async def resume_all(options: GlobalOptions, noun: Noun, names: Sequence[str], e
             step(f"resuming {ref.kind} {ref.name} in {ref.namespace} namespace")
             await set_suspend(kube, ref, False)
             success(f"{ref.kind} resumed")
-        if not wait:
+        if not wait or noun.static:
             return
         started = time.monotonic()
         failed = []
@@ -114,6 +114,6 @@ def _resume(noun: Noun) -> click.Command:
 
 
 suspend, _suspend_sources = verb_group("suspend", "Suspend reconciliation of Flux objects.")
-add_noun_commands(suspend, _suspend_sources, _suspend, RECONCILED)
+add_noun_commands(suspend, _suspend_sources, _suspend, RECONCILED + NOTIFICATIONS)
 resume, _resume_sources = verb_group("resume", "Resume reconciliation of suspended Flux objects.")
-add_noun_commands(resume, _resume_sources, _resume, RECONCILED)
+add_noun_commands(resume, _resume_sources, _resume, RECONCILED + NOTIFICATIONS)

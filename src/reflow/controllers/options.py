@@ -10,6 +10,17 @@ from reflow.engines.oci import MAX_LAYER_SIZE
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class NotificationSettings:
+    """The notification controller's event endpoint and rate limit."""
+
+    events_addr: str = ":9690"
+    """Where the event endpoint listens (Flux's `--events-addr`). Flux's `:9090` is the artifact server's port
+    when every controller runs in one process, so reflow's default is `:9690`."""
+    rate_limit_interval: float = 300.0
+    """Seconds in which a repeated event is sent once (`--rate-limit-interval`, Flux's 5 m)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ControllerOptions:
     """The flags of `reflow controllers` that belong to one controller or another."""
 
@@ -19,6 +30,8 @@ class ControllerOptions:
     """The source controller's Helm index limit and cache (`--helm-index-max-size`, `--helm-cache-*`)."""
     oci_layer_max_size: int = MAX_LAYER_SIZE
     """Largest OCIRepository layer downloaded, bytes (`--oci-layer-max-size`; reflow's own, Flux has no limit)."""
+    notification: NotificationSettings = field(default_factory=NotificationSettings)
+    """The notification controller's event endpoint and rate limit (`--events-addr`, `--rate-limit-interval`)."""
     concurrent: int | None = None
     """`--concurrent` when it was given; otherwise each controller uses Flux's default for it."""
     concurrent_ssa: int = 4

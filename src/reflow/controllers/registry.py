@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from reflow.controllers.kustomize.watches import setup as setup_kustomize
+from reflow.controllers.notification.watches import setup as setup_notification
 from reflow.controllers.options import ControllerOptions
 from reflow.controllers.source.watches import setup as setup_source
 from reflow.controllers.sourcewatcher.watches import setup as setup_source_watcher
@@ -35,6 +36,7 @@ _SETUPS: dict[str, Setup] = {
     "source-controller": setup_source,
     "kustomize-controller": setup_kustomize,
     "source-watcher": setup_source_watcher,
+    "notification-controller": setup_notification,
 }
 """The controllers reflow has so far."""
 

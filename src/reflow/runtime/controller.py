@@ -8,6 +8,7 @@ import random
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, Generic, TypeVar, assert_never
 
 from reflow.api.annotations import REQUESTED_AT
@@ -18,7 +19,7 @@ from reflow.kube.errors import Conflict, NotFound
 from reflow.runtime import conditions
 from reflow.runtime.cache import Cache
 from reflow.runtime.errors import ReconcileError, Waiting
-from reflow.runtime.events import NORMAL, WARNING, EventRecorder, event_for
+from reflow.runtime.events import NORMAL, WARNING, EventRecorder, LocalEvents, event_for
 from reflow.runtime.informer import Change, Key, Scope
 from reflow.runtime.logs import bound
 from reflow.runtime.metrics import Metrics
@@ -104,6 +105,7 @@ class Controller(Generic[T]):
         metrics: Metrics | None = None,
         recorder: EventRecorder | None = None,
         component: str | None = None,
+        local_events: LocalEvents | None = None,
     ) -> None:
         self.name = name
         self.component = component or name
@@ -112,7 +114,9 @@ class Controller(Generic[T]):
         self.reconciler = reconciler
         self.settings = settings
         self.metrics = metrics or Metrics()
-        self.recorder = recorder or EventRecorder(kube, self.component, events_addr=settings.events_addr)
+        self.recorder = recorder or EventRecorder(
+            kube, self.component, events_addr=settings.events_addr, local=local_events
+        )
         self.informer = cache.informer(kube, controller_scope(reconciler, settings))
         """The cache's informer of the reconciled kind; other parts of the process may read it too."""
         self.informer.add_handler(self._on_change)
@@ -276,14 +280,18 @@ class Controller(Generic[T]):
         self.metrics.reconcile_total.labels(self.name, "success" if outcome.ready else "error").inc()
         if ended.failed:
             self.metrics.reconcile_errors.labels(self.name).inc()
+        related = self.reconciler.related_object(live)
         if outcome.event_type and outcome.event_reason and outcome.event_message:
+            action = outcome.event_action if outcome.ready else self.reconciler.event_action(outcome.event_reason)
             event = event_for(
-                live, outcome.event_type, outcome.event_reason, outcome.event_message, outcome.event_metadata
-            )
-            await self.recorder.emit(event)
+                live, outcome.event_type, outcome.event_reason, outcome.event_message, outcome.event_metadata,
+                action=action,
+            )  # fmt: skip
+            await self.recorder.emit(replace(event, related=related))
         for notice in outcome.notices:
             kind = WARNING if notice.warning else NORMAL
-            await self.recorder.emit(event_for(live, kind, notice.reason, notice.message, notice.metadata))
+            notified = event_for(live, kind, notice.reason, notice.message, notice.metadata, action=notice.action)
+            await self.recorder.emit(replace(notified, related=related))
         self._schedule(key, ended)
 
     def _schedule(self, key: Key, ended: Ended) -> None:

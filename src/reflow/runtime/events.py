@@ -1,4 +1,6 @@
-"""Events as Flux emits them: a Kubernetes Event for each outcome, and the same event POSTed to `--events-addr`."""
+"""Events as Flux emits them: a Kubernetes Event for each outcome, and the same event, in Flux's
+`event.toolkit.fluxcd.io/v1` shape, POSTed to `--events-addr` or handed to the notification controller running in
+the same process."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ import asyncio
 import logging
 import secrets
 import socket
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -21,6 +23,10 @@ log = logging.getLogger("reflow.runtime.events")
 
 NORMAL = "Normal"
 WARNING = "Warning"
+TRACE = "Trace"
+"""Recorded as a Normal Kubernetes Event only; never sent to the notification controller."""
+RECONCILE = "Reconcile"
+"""The `action` of an event about a whole run, the one every Flux controller has."""
 MESSAGE_LIMIT = 39000
 """The notification controller's limit on an event message."""
 COMMIT_STATUS = "commit_status"
@@ -40,19 +46,32 @@ class Event:
     metadata: Mapping[str, str] = field(default_factory=dict)
     """Keys are prefixed with the object's API group, as `kustomize.toolkit.fluxcd.io/revision`."""
     timestamp: str
+    action: str = RECONCILE
+    """What the controller was doing (Flux 2.10's per-controller action names: `Reconcile`, `Apply`, …)."""
+    related: Manifest | None = None
+    """A secondary object (a Kustomization's source), sent as `relatedObject`."""
+
+    @property
+    def severity(self) -> str:
+        """`error` for Warnings, `trace` for Trace events, `info` for the rest."""
+        return {WARNING: "error", TRACE: "trace"}.get(self.type, "info")
 
     def notification(self, controller: str, instance: str) -> Manifest:
-        """The JSON body the notification controller's event endpoint takes."""
-        return {
+        """The `event.toolkit.fluxcd.io/v1` JSON body the notification controller's event endpoint takes."""
+        body: Manifest = {
             "involvedObject": self.involved,
-            "severity": "error" if self.type == WARNING else "info",
+            "severity": self.severity,
             "timestamp": self.timestamp,
             "message": self.message[:MESSAGE_LIMIT],
             "reason": self.reason,
+            "action": self.action,
             "metadata": dict(self.metadata),
             "reportingController": controller,
             "reportingInstance": instance,
         }
+        if self.related is not None:
+            body["relatedObject"] = self.related
+        return body
 
     def kubernetes_event(self, controller: str, instance: str) -> Manifest:
         """The core/v1 Event written to the object's namespace."""
@@ -66,7 +85,7 @@ class Event:
                 "annotations": dict(self.metadata),
             },
             "involvedObject": self.involved,
-            "type": self.type,
+            "type": NORMAL if self.type == TRACE else self.type,
             "reason": self.reason,
             "message": self.message[:MESSAGE_LIMIT],
             "source": {"component": controller},
@@ -78,7 +97,15 @@ class Event:
         }
 
 
-def event_for(obj: Manifest, type_: str, reason: str, message: str, metadata: Mapping[str, str] | None = None) -> Event:
+def event_for(
+    obj: Manifest,
+    type_: str,
+    reason: str,
+    message: str,
+    metadata: Mapping[str, str] | None = None,
+    *,
+    action: str = RECONCILE,
+) -> Event:
     """An event about `obj`: metadata keys get the object's group prefix, and its event annotations are copied."""
     meta = obj.get("metadata") or {}
     group = group_of(obj["apiVersion"])
@@ -95,39 +122,81 @@ def event_for(obj: Manifest, type_: str, reason: str, message: str, metadata: Ma
         "resourceVersion": meta.get("resourceVersion", ""),
     }
     timestamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return Event(involved=involved, type=type_, reason=reason, message=message, metadata=keyed, timestamp=timestamp)
+    return Event(
+        involved=involved,
+        type=type_,
+        reason=reason,
+        message=message,
+        metadata=keyed,
+        timestamp=timestamp,
+        action=action,
+    )
+
+
+Deliver = Callable[[Manifest], Awaitable[object]]
+"""Takes an event body as the notification controller's endpoint would, in the same process."""
+
+
+class LocalEvents:
+    """Where a process's recorders hand events when the notification controller runs in the same process.
+
+    One per manager; the notification controller's setup sets `deliver`, so recorders created before it
+    (the source and kustomize controllers) use it too. Without it, recorders POST to `--events-addr`.
+    """
+
+    def __init__(self) -> None:
+        self.deliver: Deliver | None = None
 
 
 class EventRecorder:
     """Writes events to the API server and forwards them to the notification controller in the background."""
 
-    def __init__(self, kube: Kube, controller: str, *, events_addr: str | None = None, backlog: int = 1000) -> None:
+    def __init__(
+        self,
+        kube: Kube,
+        controller: str,
+        *,
+        events_addr: str | None = None,
+        local: LocalEvents | None = None,
+        backlog: int = 1000,
+    ) -> None:
         self.kube = kube
         self.controller = controller
         self.events_addr = events_addr
+        self.local = local or LocalEvents()
         self.instance = socket.gethostname()
         self._outbox: asyncio.Queue[Event] = asyncio.Queue(maxsize=backlog)
 
+    @property
+    def forwarding(self) -> bool:
+        """Whether events go anywhere beside the Kubernetes Events: the in-process controller or `--events-addr`."""
+        return self.local.deliver is not None or bool(self.events_addr)
+
     async def emit(self, event: Event) -> None:
-        """Record the event as a Kubernetes Event now; queue it for `--events-addr` (Warnings and Normals)."""
+        """Record the event as a Kubernetes Event now; queue it for the notification controller (not Trace ones)."""
         try:
             await self.kube.create(event.kubernetes_event(self.controller, self.instance))
         except KubeError as error:
             log.warning("event could not be recorded", extra={"error": str(error), "reason": event.reason})
-        if self.events_addr:
+        if self.forwarding and event.type != TRACE:
             try:
                 self._outbox.put_nowait(event)
             except asyncio.QueueFull:
                 log.warning("event dropped: notification backlog full", extra={"reason": event.reason})
 
     async def run(self) -> None:
-        """Forward queued events to `--events-addr` until cancelled (a no-op without an address)."""
-        if not self.events_addr:
+        """Forward queued events until cancelled: in process when the notification controller runs here,
+        else to `--events-addr` (a no-op without either)."""
+        if not self.forwarding:
             return
         async with aiohttp.ClientSession() as session:
             while True:
                 event = await self._outbox.get()
-                await self._post(session, event.notification(self.controller, self.instance))
+                body = event.notification(self.controller, self.instance)
+                if self.local.deliver is not None:
+                    await self.local.deliver(body)
+                elif self.events_addr:
+                    await self._post(session, body)
 
     async def _post(self, session: aiohttp.ClientSession, body: Manifest) -> None:
         assert self.events_addr is not None

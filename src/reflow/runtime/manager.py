@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from reflow.kube.client import Kube
 from reflow.runtime.cache import Cache
 from reflow.runtime.controller import Controller, controller_scope
+from reflow.runtime.events import LocalEvents
 from reflow.runtime.informer import Informer
 from reflow.runtime.leader import LeaderElector, LeadershipLost, default_identity
 from reflow.runtime.metrics import Metrics
@@ -51,6 +52,8 @@ class Manager:
         self.cache = Cache()
         """The process's informers, shared by cluster, identity, kind and scope."""
         self.watches = DynamicWatches(self.cache)
+        self.local_events = LocalEvents()
+        """Where every controller's recorder hands events when the notification controller runs in this process."""
         self.identity = identity or default_identity()
         """This manager's candidate name in every lease it competes for."""
         self.controllers: list[Controller[Any]] = []
@@ -79,8 +82,9 @@ class Manager:
         """
         settings = self.settings if concurrent is None else replace(self.settings, concurrent=concurrent)
         controller = Controller(
-            name, self.kube, reconciler, settings, cache=self.cache, metrics=self.metrics, component=component
-        )
+            name, self.kube, reconciler, settings, cache=self.cache, metrics=self.metrics, component=component,
+            local_events=self.local_events,
+        )  # fmt: skip
         self.controllers.append(controller)
         return controller
 
@@ -174,9 +178,10 @@ class Manager:
                     await self._stop.wait()
                     for controller in self.controllers:
                         controller.shut_down()
-                    _, unfinished = await asyncio.wait(working, timeout=self.settings.shutdown_grace)
-                    for task in unfinished:
-                        task.cancel()
+                    if working:  # a process may run services only (the notification controller's endpoints)
+                        _, unfinished = await asyncio.wait(working, timeout=self.settings.shutdown_grace)
+                        for task in unfinished:
+                            task.cancel()
                 for task in watching:
                     task.cancel()
             log.info("manager stopped", extra={"controllers": [c.name for c in self.controllers]})

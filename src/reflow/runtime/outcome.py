@@ -7,7 +7,7 @@ from typing import Any
 
 from reflow.api.meta import Manifest
 from reflow.runtime.errors import ReconcileError
-from reflow.runtime.events import NORMAL
+from reflow.runtime.events import NORMAL, RECONCILE
 from reflow.runtime.result import Conditions, Notice, Result
 
 
@@ -25,6 +25,7 @@ class Outcome:
     event_reason: str | None = None
     event_message: str | None = None
     event_metadata: dict[str, str] | None = None
+    event_action: str = RECONCILE
     notices: tuple[Notice, ...] = ()
     """Normal events emitted after the outcome's event."""
 
@@ -41,6 +42,7 @@ def success(result: Result) -> Outcome:
         event_reason=result.event_reason or result.reason,
         event_message=result.event,
         event_metadata=dict(result.event_metadata),
+        event_action=result.event_action,
         notices=result.notices,
     )
 

@@ -31,6 +31,7 @@ from reflow.api.conditions import INVALID_SPEC
 from reflow.api.meta import Manifest
 from reflow.api.wire import parse_object
 from reflow.runtime.errors import StalledError
+from reflow.runtime.events import RECONCILE
 from reflow.runtime.result import Result
 
 T = TypeVar("T")
@@ -77,6 +78,17 @@ class Reconciler(abc.ABC, Generic[T]):
 
     def retry_interval(self, obj: T) -> float | None:
         """Seconds before retrying a failure; None: the queue's exponential backoff (sources)."""
+        del obj
+        return None
+
+    def event_action(self, reason: str) -> str:
+        """The `action` of the event a failure with this reason emits (Flux 2.10 names an action per
+        controller); `Reconcile` unless the kind says otherwise."""
+        del reason
+        return RECONCILE
+
+    def related_object(self, obj: Manifest) -> Manifest | None:
+        """The object reference sent as the events' `relatedObject` (a Kustomization's source); None by default."""
         del obj
         return None
 

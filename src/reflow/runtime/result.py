@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reflow.api.conditions import SUCCEEDED
+from reflow.runtime.events import RECONCILE
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,7 @@ class Notice:
     message: str
     metadata: Mapping[str, str] = field(default_factory=dict)
     warning: bool = False
+    action: str = RECONCILE
 
 
 """Condition type → its new state, or None to remove it."""
@@ -41,7 +43,7 @@ class Result:
     `ready` becomes the Ready=True message; `requeue_after` is in seconds (None: wait for the next
     event); `status` holds kind-specific status fields to merge (None values delete a field);
     `conditions` sets or removes kind-specific conditions; `event`, when set, is emitted as a Normal
-    event with `event_reason`, for runs that changed something; then each of `notices`, in order.
+    event with `event_reason` and `event_action`, for runs that changed something; then each of `notices`, in order.
     """
 
     ready: str
@@ -52,4 +54,5 @@ class Result:
     event: str | None = None
     event_reason: str | None = None
     event_metadata: Mapping[str, str] = field(default_factory=dict)
+    event_action: str = RECONCILE
     notices: tuple[Notice, ...] = ()

@@ -18,6 +18,7 @@ from reflow.api.conditions import (
     DRIFT_DETECTED,
     DRIFTED,
     FEATURE_GATE_DISABLED,
+    HEALTH_CHECK_CANCELED,
     HEALTH_CHECK_FAILED,
     HEALTHY,
     INVALID_CEL_EXPRESSION,
@@ -49,7 +50,7 @@ from reflow.controllers.kustomize.history import manifests_digest
 from reflow.controllers.kustomize.inputs import decryption_keys, substitution_sources
 from reflow.controllers.kustomize.run import Run
 from reflow.controllers.options import ControllerOptions
-from reflow.controllers.sources import SourceArtifact, SourceKey, Sources
+from reflow.controllers.sources import SOURCE_KINDS, SourceArtifact, SourceKey, Sources
 from reflow.engines.artifact import ArtifactError, ArtifactUnavailable, DigestMismatch, fetch_artifact
 from reflow.engines.build import BuildFailed, BuildRequest, BuildSpec, Owner, Pipeline, Substitution
 from reflow.engines.health.cel import CELStatusReader, Expression, InvalidExpression, ready_expression, status_reader
@@ -80,13 +81,24 @@ from reflow.engines.ssa.inventory import refs as inventory_refs
 from reflow.engines.ssa.prune import waits_for_termination
 from reflow.kube.client import Kube
 from reflow.runtime.errors import ReconcileError, StalledError, Waiting
-from reflow.runtime.events import COMMIT_STATUS, COMMIT_STATUS_UPDATE
+from reflow.runtime.events import COMMIT_STATUS, COMMIT_STATUS_UPDATE, RECONCILE
 from reflow.runtime.features import FeatureGates
 from reflow.runtime.reconciler import Progress, Reconciler, parse_kind
 from reflow.runtime.result import ConditionState, Notice, Result
 
 FIELD_MANAGER = Kustomization.KIND.controller
 EXTERNAL_ARTIFACT_GATE = "ExternalArtifact"
+APPLY = "Apply"
+"""The event action of the change set (Flux 2.10's kustomize-controller actions; the rest are `Reconcile`)."""
+FAILURE_ACTIONS = {
+    DEPENDENCY_NOT_READY: "CheckDependencies",
+    ACCESS_DENIED: "ResolveSource",
+    HEALTH_CHECK_FAILED: "HealthCheck",
+    HEALTH_CHECK_CANCELED: "HealthCheck",
+    INVALID_CEL_EXPRESSION: "HealthCheck",
+    PRUNE_FAILED: "Prune",
+}
+"""The action of a failure event by its reason, as kustomize-controller 1.10 names them."""
 ALWAYS_CURRENT = frozenset(
     {"ConfigMap", "Secret", "ServiceAccount", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding",
      "NetworkPolicy", "LimitRange", "Namespace"}
@@ -235,6 +247,18 @@ class KustomizationReconciler(Reconciler[Kustomization]):
     def timeout(self, ks: Kustomization) -> float:
         return self.apply_timeout(ks) + 60.0
 
+    def event_action(self, reason: str) -> str:
+        return FAILURE_ACTIONS.get(reason, RECONCILE)
+
+    def related_object(self, obj: Manifest) -> Manifest | None:
+        """The source, as kustomize-controller 1.10 sends it with every event."""
+        ref = (obj.get("spec") or {}).get("sourceRef") or {}
+        info = next((kind for kind in SOURCE_KINDS if kind.kind == ref.get("kind")), None)
+        if info is None or not ref.get("name"):
+            return None
+        namespace = ref.get("namespace") or obj["metadata"].get("namespace") or ""
+        return {"apiVersion": info.api_version, "kind": info.kind, "name": ref["name"], "namespace": namespace}
+
     def source_key(self, ks: Kustomization) -> SourceKey:
         ref = ks.spec.source_ref
         return ref.kind, ref.namespace or ks.metadata.namespace or "", ref.name
@@ -275,6 +299,7 @@ class KustomizationReconciler(Reconciler[Kustomization]):
             event=change_event(run.changes),
             event_reason=RECONCILIATION_SUCCEEDED,
             event_metadata=run.event_metadata(),
+            event_action=APPLY,
             notices=(*warnings, finished(run)),
         )
 

@@ -1,0 +1,1 @@
+"""The notification controller: event ingest, Alerts and Providers (and, beside them, Receivers)."""
