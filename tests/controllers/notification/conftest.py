@@ -1,8 +1,7 @@
-"""Fixtures for notification tests: the Kustomization tests' git source, and a recording notification target."""
+"""Fixtures for notification tests: a recording target (the git source is in tests/fixtures_sources)."""
 
 from __future__ import annotations
 
-from tests.controllers.kustomize.conftest import git_source
 from tests.controllers.notification.targets import recorder
 
-__all__ = ["git_source", "recorder"]
+__all__ = ["recorder"]
