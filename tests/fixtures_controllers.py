@@ -11,6 +11,7 @@ import pytest
 
 from reflow.controllers import registry
 from reflow.controllers.options import ControllerOptions
+from reflow.dev.gobuild import binary
 from reflow.engines.artifact import StorageSettings
 from reflow.kube.client import Kube
 from reflow.runtime.manager import Manager
@@ -23,6 +24,7 @@ async def start_controllers(
 ) -> AsyncIterator[StartControllers]:
     """Run reflow controllers (by Flux name) watching only the test's namespace; stopped afterwards.
 
+    Charts are packaged with the helm `reflow dev tools` builds.
     Keyword arguments override the runtime settings; `controller_options` the controllers' flags; `client`
     the connection the controllers use (e.g. one with its own user agent, to find its requests in the audit log).
     """
@@ -34,7 +36,7 @@ async def start_controllers(
         settings = settings_for(namespace, min_retry_delay=0.2, max_retry_delay=5, **overrides)
         options = ControllerOptions(
             storage=StorageSettings(storage_path=tmp_path / "artifacts", storage_addr="127.0.0.1:0"),
-            **(controller_options or {}),
+            **{"helm_binary": binary("helm"), **(controller_options or {})},
         )
         connection = client or kube
         manager = Manager(connection, settings)

@@ -97,7 +97,7 @@ class HelmRepositoryReconciler(SourceReconciler[HelmRepository]):
             index_url(spec.url)
         except InvalidURL as error:
             raise fetch_failed(error, stalled=True) from error
-        options = await self._options(repo)
+        options = await client_options(self.kube, repo)
         name = f"{meta.namespace}/{meta.name}"
         try:
             data = await fetch_index(spec.url, options, max_size=self.max_index_size, name=name)
@@ -157,21 +157,23 @@ class HelmRepositoryReconciler(SourceReconciler[HelmRepository]):
             conditions={FETCH_FAILED: None, STORAGE_OPERATION_FAILED: None, ARTIFACT_OUTDATED: None},
         )
 
-    async def _options(self, repo: HelmRepository) -> ClientOptions:
-        """Credentials from `secretRef`, TLS from `certSecretRef`, the timeout and `passCredentials`."""
-        spec, namespace = repo.spec, repo.metadata.namespace
-        auth = tls = None
-        try:
-            if spec.secret_ref is not None:
-                name = spec.secret_ref.name
-                auth = basic_auth_from_secret(
-                    await source_secret(self.kube, namespace, name, "authentication"), f"{namespace}/{name}"
-                )
-            if spec.cert_secret_ref is not None:
-                name = spec.cert_secret_ref.name
-                tls = tls_from_secret(await source_secret(self.kube, namespace, name, "TLS"), f"{namespace}/{name}")
-        except HelmRepoError as error:
-            raise fetch_failed(error) from error
-        return ClientOptions(
-            auth=auth, tls=tls, pass_credentials=spec.pass_credentials, timeout=spec.timeout or DEFAULT_TIMEOUT
-        )
+
+async def client_options(kube: Kube, repo: HelmRepository) -> ClientOptions:
+    """How to reach the repository: credentials from `secretRef`, TLS from `certSecretRef`, the timeout and
+    `passCredentials`; a missing or unusable Secret fails with FetchFailed (AuthenticationFailed)."""
+    spec, namespace = repo.spec, repo.metadata.namespace
+    auth = tls = None
+    try:
+        if spec.secret_ref is not None:
+            name = spec.secret_ref.name
+            auth = basic_auth_from_secret(
+                await source_secret(kube, namespace, name, "authentication"), f"{namespace}/{name}"
+            )
+        if spec.cert_secret_ref is not None:
+            name = spec.cert_secret_ref.name
+            tls = tls_from_secret(await source_secret(kube, namespace, name, "TLS"), f"{namespace}/{name}")
+    except HelmRepoError as error:
+        raise fetch_failed(error) from error
+    return ClientOptions(
+        auth=auth, tls=tls, pass_credentials=spec.pass_credentials, timeout=spec.timeout or DEFAULT_TIMEOUT
+    )

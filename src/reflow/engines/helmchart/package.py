@@ -1,0 +1,94 @@
+"""Package a chart folder with the real helm (`helm package`), in a clean environment.
+
+helm runs with nothing of the controller's environment: its HOME, config, cache and data folders are an
+empty scratch folder, there is no proxy setting and no credential, and it is given only the folder to
+package. `helm package` without `--dependency-update` opens no connection; dependencies are put into
+`charts/` before (see `dependencies.py`), and helm refuses a chart whose declared dependencies are
+missing there. What it reads is a private copy made without following links (see `tree.py`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import signal
+import sysconfig
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from reflow.engines.helmchart.errors import ChartPackageError
+
+PACKAGE_TIMEOUT = 120.0
+"""Seconds one `helm package` may take."""
+STDERR_SHOWN = 2000
+
+
+def helm_path() -> Path | None:
+    """helm beside this Python (a packaged install), else the first on PATH; None when there is none."""
+    beside = Path(sysconfig.get_path("scripts")) / "helm"
+    if beside.is_file():
+        return beside
+    found = shutil.which("helm")
+    return Path(found) if found else None
+
+
+@dataclass(frozen=True, slots=True)
+class Packager:
+    """Runs `helm package` with the helm binary at `helm`."""
+
+    helm: Path
+
+    async def package(self, chart: Path, version: str, *, max_size: int, timeout: float = PACKAGE_TIMEOUT) -> bytes:
+        """The packaged chart of the folder `chart`, its version set to `version`; at most `max_size` bytes."""
+        scratch = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="reflow-helm-"))
+        try:
+            out = scratch / "out"
+            out.mkdir()
+            argv = [str(self.helm), "package", str(chart), "--version", version, "--destination", str(out)]
+            code, stderr = await _run(argv, scratch, timeout)
+            if code != 0:
+                said = stderr.decode(errors="replace").strip().replace(f"{chart.parent}/", "")
+                raise ChartPackageError(f"helm package failed: {said[:STDERR_SHOWN]}")
+            packaged = sorted(out.glob("*.tgz"))
+            if len(packaged) != 1:
+                raise ChartPackageError("helm package wrote no chart archive")
+            size = packaged[0].stat().st_size
+            if size > max_size:
+                raise ChartPackageError(
+                    f"the packaged chart is {size} bytes, more than the limit of {max_size} (--helm-chart-max-size)"
+                )
+            return packaged[0].read_bytes()
+        finally:
+            await asyncio.to_thread(shutil.rmtree, scratch, True)
+
+
+async def _run(argv: list[str], scratch: Path, timeout: float) -> tuple[int, bytes]:
+    """Run helm with `scratch` as its only home; its exit code and stderr. The process group dies on timeout."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(scratch), "TMPDIR": str(scratch)}
+    env |= {f"HELM_{part}_HOME": str(scratch / part.lower()) for part in ("CACHE", "CONFIG", "DATA")}
+    try:
+        process = await asyncio.create_subprocess_exec(
+            *argv,
+            cwd=scratch,
+            env=env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,
+        )
+    except OSError as error:
+        raise ChartPackageError(f"cannot run helm at {argv[0]}: {error.strerror or error}") from error
+    try:
+        async with asyncio.timeout(timeout):
+            _, stderr = await process.communicate()
+    except TimeoutError:
+        raise ChartPackageError(f"helm package did not finish within {timeout:g}s") from None
+    finally:
+        if process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            await process.communicate()
+    return process.returncode or 0, stderr
