@@ -28,6 +28,7 @@ def chart_parts(path: str) -> tuple[str, ...]:
 def private_copy(root: Path, parts: Sequence[str], target: Path, *, max_file_size: int) -> None:
     """Copy the folder `root/parts` into `target` without passing through a link; check each file's size."""
     try:
+        target.mkdir(mode=0o700)
         copy_include(root, parts, target, ())
     except (UnsafeInclude, OSError) as error:
         raise ChartPackageError(f"the chart folder '{'/'.join(parts)}' cannot be copied safely: {error}") from error
