@@ -20,6 +20,7 @@ PACKAGES=(
     "ca-certificates  /etc/ssl/certs/ca-certificates.crt  test demo"  # TLS to the Go module proxy
     "util-linux       setpriv                             test"       # tests that drop privileges
     "python3-venv     python3:ensurepip                   test demo"  # `python3 -m venv` for .venv
+    "docker-registry  docker-registry                     test"       # the tests' OCI registry
 )
 
 purpose=${1:-}

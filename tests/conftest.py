@@ -19,7 +19,7 @@ from reflow.kube.options import ConnectionOptions
 from reflow.kube.wait import wait_for
 from tests.manifests import established
 
-pytest_plugins = ["tests.fixtures_git", "tests.fixtures_controllers"]
+pytest_plugins = ["tests.fixtures_git", "tests.fixtures_controllers", "tests.fixtures_registry"]
 
 
 def _start(plane: LocalPlane, **options: Any) -> LocalPlane:

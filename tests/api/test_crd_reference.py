@@ -161,11 +161,24 @@ DELTA_2_10: dict[str, tuple[Edit, ...]] = {
 }
 
 
+CROSS_KIND_DEPENDS_ON = (
+    add_field("spec.dependsOn.apiVersion", "str"),
+    add_field("spec.dependsOn.kind", "str"),
+    add_field("spec.dependsOn.ready", "bool"),
+)
+BEYOND_FLUX: dict[str, tuple[Edit, ...]] = {
+    "Kustomization": CROSS_KIND_DEPENDS_ON,
+    "HelmRelease": CROSS_KIND_DEPENDS_ON,
+}
+"""Fields reflow serves ahead of Flux, named as Flux's open design names them (flux2#5879)."""
+
+
 def reference() -> dict[str, KindReference]:
     kinds = parse_reference(FIELDS_FILE.read_text(encoding="utf-8"))
-    for name, edits in DELTA_2_10.items():
-        for edit in edits:
-            edit(kinds[name])
+    for delta in (DELTA_2_10, BEYOND_FLUX):
+        for name, edits in delta.items():
+            for edit in edits:
+                edit(kinds[name])
     return kinds
 
 

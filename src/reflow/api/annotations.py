@@ -53,5 +53,8 @@ CREDENTIAL_PROVIDER = "credential.auth.fluxcd.io/provider"
 CREDENTIAL_AUDIENCES = "credential.auth.fluxcd.io/audiences"
 CREDENTIAL_USERNAME = "credential.auth.fluxcd.io/username"
 
+# reflow's own, beyond Flux: on a Kustomization, `detect` reports drift instead of correcting it.
+DRIFT_MODE = "reflow.dev/drift-mode"
+
 FINALIZER = "finalizers.fluxcd.io"
 GENERATOR_FINALIZER = "source.extensions.fluxcd.io/finalizer"

@@ -54,7 +54,11 @@ def default_log_file() -> Path | None:
 @click.command("controllers", cls=GoFlags)
 @click.option("--all", "run_all", is_flag=True, help="Run every controller reflow has.")
 @click.option("--controllers", "names", default="", help="Comma-separated: source,kustomize,… (Flux names also work).")
-@click.option("--concurrent", type=click.IntRange(1, 256), help="Workers per kind (Flux: source 2, others 4).")
+@click.option(
+    "--concurrent",
+    type=click.IntRange(1, 256),
+    help="Workers per kind (Flux: source 2, others 4), plus half as many for objects whose last run failed.",
+)
 @click.option("--min-retry-delay", type=Duration(), default="750ms", show_default=True)
 @click.option("--max-retry-delay", type=Duration(), default="15m", show_default=True)
 @click.option("--requeue-dependency", type=Duration(), default="30s", show_default=True)

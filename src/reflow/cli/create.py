@@ -346,7 +346,12 @@ async def _apply_secret(options: GlobalOptions, manifest: Manifest) -> None:
 @bool_flag("--wait", help="Wait for every applied object to become ready (--wait or --wait=true|false).")
 @click.option("--health-check", multiple=True, help="Object to wait for: Kind/name[.namespace] (repeatable).")
 @click.option("--health-check-timeout", type=Duration(), help="Time limit for apply and health checks.")
-@click.option("--depends-on", multiple=True, help="Kustomization that must be ready first: [namespace/]name.")
+@click.option(
+    "--depends-on",
+    multiple=True,
+    help="What must be ready first: a Kustomization ([namespace/]name) or any object "
+    "(apiVersion/Kind/[namespace/]name[:true|false][@readyExpr]).",
+)
 @click.option("--service-account", help="ServiceAccount to impersonate when applying.")
 @click.option("--target-namespace", help="Namespace for every namespaced object.")
 @click.option("--decryption-provider", type=click.Choice(["sops"]), help="Decrypt SOPS-encrypted manifests.")

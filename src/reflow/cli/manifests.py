@@ -196,7 +196,7 @@ def kustomization(
     if health_check_timeout is not None:
         spec["timeout"] = go_duration(health_check_timeout)
     if depends_on:
-        spec["dependsOn"] = [_dependency(item) for item in depends_on]
+        spec["dependsOn"] = [dependency_entry(item) for item in depends_on]
     if service_account:
         spec["serviceAccountName"] = service_account
     if target_namespace:
@@ -232,8 +232,27 @@ def _health_check(text: str, namespace: str) -> Manifest:
     return check
 
 
-def _dependency(text: str) -> Manifest:
-    namespace, _, name = text.rpartition("/")
-    if not name:
-        raise click.BadParameter(f"{text!r} is not name or namespace/name", param_hint="--depends-on")
-    return {"name": name, "namespace": namespace} if namespace else {"name": name}
+DEPENDENCY_FORMS = "[namespace/]name, or apiVersion/Kind/[namespace/]name[:true|false][@readyExpr]"
+
+
+def dependency_entry(text: str) -> Manifest:
+    """A dependsOn entry from `[namespace/]name`, or the cross-kind form of Flux's open design (flux2#5879):
+    `apiVersion/Kind/[namespace/]name[:ready][@readyExpr]` (`ready` true or false)."""
+    body, at, ready_expr = text.partition("@")
+    entry: Manifest = {}
+    head, colon, ready = body.rpartition(":")
+    if colon and ready in ("true", "false", "ready"):
+        body, entry["ready"] = head, ready != "false"
+    parts = body.split("/")
+    kind_at = next((i for i, part in enumerate(parts) if i > 0 and part[:1].isupper()), None)
+    if kind_at is not None:
+        entry = {"apiVersion": "/".join(parts[:kind_at]), "kind": parts[kind_at], **entry}
+        parts = parts[kind_at + 1 :]
+    elif "ready" in entry:
+        raise click.BadParameter(f"{text!r}: `:ready` needs apiVersion/Kind/", param_hint="--depends-on")
+    if len(parts) not in (1, 2) or not all(parts) or (at and not ready_expr):
+        raise click.BadParameter(f"{text!r} is not {DEPENDENCY_FORMS}", param_hint="--depends-on")
+    found: Manifest = {"name": parts[-1]}
+    if len(parts) == 2:
+        found["namespace"] = parts[0]
+    return {**found, **entry, **({"readyExpr": ready_expr} if at else {})}

@@ -11,6 +11,9 @@ from reflow.cli.console import fail, out, run
 from reflow.cli.nouns import HELMRELEASE, KUSTOMIZATION, ready, revision
 from reflow.cli.options import GlobalOptions, global_options
 from reflow.cli.reconcile import source_of
+from reflow.cli.why import diagnosis
+from reflow.engines.diagnose import Finding
+from reflow.engines.diagnose.chain import FLUX_VERSIONS
 from reflow.kube.client import Kube, connect
 from reflow.kube.errors import NotFound
 
@@ -79,19 +82,33 @@ def owner(obj: Manifest) -> ObjectRef | None:
     return None
 
 
+def explain(chain: tuple[Finding, ...]) -> str:
+    """The "why not Ready" block: each link of the chain, then the root cause."""
+    if not chain:
+        return ""
+    first, *rest = chain
+    lines = [f"{'Why not Ready:'.ljust(WIDTH)}{first}\n"]
+    lines += [f"{'':<{WIDTH}}→ {finding}\n" for finding in rest]
+    lines.append(f"{'Root cause:'.ljust(WIDTH)}{chain[-1]}\n")
+    return "".join(lines)
+
+
 async def trace_object(options: GlobalOptions, name: str, kind: str, api_version: str) -> str:
-    """The trace text: the object, its managing applier, and the applier's source."""
+    """The trace text: the object, its managing applier, the applier's source, and why it is not Ready."""
     async with connect(options.connection) as kube:
         kind = await resolve_kind(kube, api_version, kind)
-        obj = await kube.get(ObjectRef(api_version, kind, name, options.namespace))
+        ref = ObjectRef(api_version, kind, name, options.namespace)
+        obj = await kube.get(ref)
         manager = owner(obj)
-        if manager is None:
+        if manager is None and kind not in FLUX_VERSIONS:
             fail(f"{kind}/{name} in {options.namespace} is not managed by Flux", "it carries no Flux owner labels")
-        header = block(
-            [("Object", f"{kind.lower()}/{name}"), ("Namespace", options.namespace), ("Status", "Managed by Flux")]
-        )
-        parts = ["\n" + header]
-        applier = await kube.get(manager)
+        parts = []
+        if manager is not None:
+            header = [("Object", f"{kind.lower()}/{name}"), ("Namespace", options.namespace)]
+            parts.append("\n" + block([*header, ("Status", "Managed by Flux")]))
+            applier = await kube.get(manager)
+        else:
+            applier, manager = obj, ref
         parts.append(describe(applier))
         source = source_of(applier)
         if source is not None:
@@ -101,6 +118,9 @@ async def trace_object(options: GlobalOptions, name: str, kind: str, api_version
                 parts.append(
                     block([(source.kind, source.name), ("Namespace", source.namespace or ""), ("Status", "Not found")])
                 )
+        why = explain(await diagnosis(kube, manager)) or explain(await diagnosis(kube, ref))
+        if why:
+            parts.append(why)
     return "---\n".join(parts)
 
 
@@ -110,7 +130,11 @@ async def trace_object(options: GlobalOptions, name: str, kind: str, api_version
 @click.option("--api-version", required=True, help="API version of the object, e.g. apps/v1.")
 @global_options
 def trace(name: str, kind: str, api_version: str, options: GlobalOptions) -> None:
-    """Show which Kustomization or HelmRelease manages an object, and from which source.
+    """Show which Kustomization or HelmRelease manages an object, from which source, and why it is not Ready.
+
+    The object may also be a Flux object itself (a Kustomization, a source, …). When something is not
+    Ready, the trace follows its dependencies, its source and the workloads a health check waits for down
+    to the root cause (a Pod that cannot be scheduled, an image that cannot be pulled, …).
 
     \b
     Example:

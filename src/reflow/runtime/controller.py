@@ -23,7 +23,7 @@ from reflow.runtime.informer import Change, Key, Scope
 from reflow.runtime.logs import bound
 from reflow.runtime.metrics import Metrics
 from reflow.runtime.outcome import Crashed, Ended, Failed, Stalled, Succeeded, Waited, failure, success
-from reflow.runtime.queue import Backoff, ShutDown, WorkQueue
+from reflow.runtime.queue import Backoff, Lane, ShutDown, WorkQueue
 from reflow.runtime.reconciler import Reconciler
 from reflow.runtime.settings import RuntimeSettings
 
@@ -74,6 +74,11 @@ def controller_scope(reconciler: type[Reconciler[Any]] | Reconciler[Any], settin
     )
 
 
+def failing_workers(steady: int) -> int:
+    """Workers for the failing lane beside `steady` steady ones: half as many, at least one."""
+    return max(1, steady // 2)
+
+
 class Controller(Generic[T]):
     """Runs one reconciler: follows its kind through the cache's informer, queues keys and reconciles them
     with N workers."""
@@ -119,19 +124,23 @@ class Controller(Generic[T]):
             self.enqueue(*key)
 
     async def run_workers(self) -> None:
-        """Reconcile queued keys with `settings.concurrent` workers until the queue shuts down."""
+        """Reconcile queued keys until the queue shuts down: `settings.concurrent` workers for the steady lane,
+        and half as many (at least one) for keys whose last run failed, so failures never hold up the rest."""
+        steady = max(1, self.settings.concurrent)
         async with asyncio.TaskGroup() as workers:
-            for _ in range(max(1, self.settings.concurrent)):
-                workers.create_task(self._work())
+            for _ in range(steady):
+                workers.create_task(self._work(Lane.STEADY))
+            for _ in range(failing_workers(steady)):
+                workers.create_task(self._work(Lane.FAILING))
 
     def shut_down(self) -> None:
         """Stop taking keys; workers finish what they are reconciling, then return."""
         self.queue.shut_down()
 
-    async def _work(self) -> None:
+    async def _work(self, lane: Lane) -> None:
         while True:
             try:
-                key, waited = await self.queue.get()
+                key, waited = await self.queue.get(lane)
             except ShutDown:
                 return
             self.metrics.queue_latency.labels(self.name).observe(waited)
@@ -248,6 +257,11 @@ class Controller(Generic[T]):
         live = await self._write_status(key, live, wanted)
         ready = "True" if outcome.ready else "False"
         self.metrics.record_condition(self.reconciler.kind, key[0], key[1], READY, ready)
+        for condition, state in (outcome.conditions or {}).items():
+            if state is None:
+                self.metrics.forget_condition(self.reconciler.kind, key[0], key[1], condition)
+            else:
+                self.metrics.record_condition(self.reconciler.kind, key[0], key[1], condition, state.status)
         self.metrics.reconcile_total.labels(self.name, "success" if outcome.ready else "error").inc()
         if ended.failed:
             self.metrics.reconcile_errors.labels(self.name).inc()
@@ -257,7 +271,8 @@ class Controller(Generic[T]):
             )
             await self.recorder.emit(event)
         for notice in outcome.notices:
-            await self.recorder.emit(event_for(live, NORMAL, notice.reason, notice.message, notice.metadata))
+            kind = WARNING if notice.warning else NORMAL
+            await self.recorder.emit(event_for(live, kind, notice.reason, notice.message, notice.metadata))
         self._schedule(key, ended)
 
     def _schedule(self, key: Key, ended: Ended) -> None:
@@ -277,6 +292,7 @@ class Controller(Generic[T]):
                 if delay is None:
                     self._schedule_backoff(key, "failed")
                 else:
+                    self.queue.mark_failing(key)
                     self._schedule_after(key, delay, "failed")
             case Crashed():
                 self._schedule_backoff(key, "error")
