@@ -23,12 +23,14 @@ from reflow.api.conditions import (
     CHART_PACKAGE_SUCCEEDED,
     CHART_PULL_SUCCEEDED,
     FETCH_FAILED,
+    SOURCE_VERIFIED,
     STORAGE_OPERATION_FAILED,
+    VERIFICATION_ERROR,
 )
 from reflow.api.helmsource import HelmChart, HelmRepository
 from reflow.api.meta import Manifest
 from reflow.api.wire import parse, parse_object, render
-from reflow.controllers.source.helmrepository import DEFAULT_TIMEOUT, client_options
+from reflow.controllers.source.helmrepository import DEFAULT_TIMEOUT, client_options, registry_access
 from reflow.controllers.source.stored import SourceReconciler, intact, storage_failed
 from reflow.engines.artifact import ArtifactError, Storage, artifact_path, extract_tarball
 from reflow.engines.artifact.storage import StorageError
@@ -44,13 +46,23 @@ from reflow.engines.helmchart import (
     build_pulled,
     chart_parts,
     download_chart,
+    exact_version,
     plan_local,
+    read_chart_archive,
     select_version,
     values_files_in_effect,
     version_metadata,
     with_metadata,
 )
-from reflow.engines.helmrepo import ClientOptions, HelmRepoError, Index, IndexCache, fetch_index, load_index
+from reflow.engines.helmchart.oci import chart_reference, pull_chart
+from reflow.engines.helmrepo import (
+    ClientOptions,
+    HelmRepoError,
+    Index,
+    IndexCache,
+    fetch_index,
+    load_index,
+)
 from reflow.kube.client import Kube
 from reflow.runtime.errors import ReconcileError, StalledError, Waiting
 from reflow.runtime.reconciler import Progress, parse_kind
@@ -60,7 +72,10 @@ Lookup = Callable[[str, str, str], Manifest | None]
 """The cached source of a kind, namespace and name (None when there is none)."""
 ByURL = Callable[[str, str], list[Manifest]]
 """The cached HelmRepositories of a namespace with a URL (trailing slashes dropped)."""
-OCI_UNSUPPORTED = "charts from HelmRepositories of type 'oci' are not supported yet"
+VERIFY_UNAVAILABLE = (
+    "spec.verify: verifying the signatures of OCI charts is not available in this build; "
+    "remove spec.verify to use the chart unverified"
+)
 CHART_CONDITIONS = (FETCH_FAILED, BUILD_FAILED_CONDITION, STORAGE_OPERATION_FAILED, ARTIFACT_OUTDATED)
 
 
@@ -129,23 +144,26 @@ class HelmChartReconciler(SourceReconciler[HelmChart]):
             condition = {FETCH_FAILED: ConditionState("True", "SourceUnavailable", message)}
             raise ReconcileError(message, reason="SourceUnavailable", conditions=condition)
         repository = self._repository(source) if ref.kind == "HelmRepository" else None
-        if repository is not None and repository.spec.type == "oci":
-            raise StalledError(OCI_UNSUPPORTED, reason="InvalidChartReference")
-        artifact = await self._source_artifact(chart, source)
-        observed = {"observedSourceArtifactRevision": artifact.revision}
         values_files = values_files_in_effect(spec.values_files)
+        oci = repository is not None and repository.spec.type == "oci"
+        artifact = None if oci else await self._source_artifact(chart, source)
+        observed = {"observedSourceArtifactRevision": artifact.revision} if artifact else {}
         metadata = version_metadata(
             kind=ref.kind,
             strategy=spec.reconcile_strategy,
-            source_revision=artifact.revision,
+            source_revision=artifact.revision if artifact else "",
             values_files=values_files,
             generation=meta.generation or 0,
         )
+        plan = Plan(values_files, metadata, observed)
         try:
-            if repository is not None:
-                built = await self._pull(chart, repository, artifact, Plan(values_files, metadata, observed), progress)
+            if repository is not None and artifact is None:
+                built = await self._pull_oci(chart, repository, plan, progress)
+            elif repository is not None and artifact is not None:
+                built = await self._pull(chart, repository, artifact, plan, progress)
             else:
-                built = await self._package(chart, artifact, Plan(values_files, metadata, observed), progress)
+                assert artifact is not None
+                built = await self._package(chart, artifact, plan, progress)
         except ChartError as error:
             raise chart_failed(error, observed) from error
         if isinstance(built, Result):
@@ -259,7 +277,7 @@ class HelmChartReconciler(SourceReconciler[HelmChart]):
                 raise ReconcileError(f"artifact untar error: {error}") from error
             found = await asyncio.to_thread(plan_local, source, spec.chart, self.limits)
             version = with_metadata(found.version, metadata)
-            packaged = bool(metadata or values_files) or source.joinpath(*chart_parts(spec.chart)).is_dir()
+            packaged = bool(plan.metadata or plan.values_files) or source.joinpath(*chart_parts(spec.chart)).is_dir()
             cached = await self._cached(chart, found.name, version, packaged=packaged, observed=observed)
             if cached is not None:
                 return cached
@@ -273,6 +291,45 @@ class HelmChartReconciler(SourceReconciler[HelmChart]):
                 self.limits,
                 repository_for=lambda url: self._dependency_repository(chart, url),
             )
+
+    async def _pull_oci(
+        self, chart: HelmChart, repository: HelmRepository, plan: Plan, progress: Progress
+    ) -> Built | Result:
+        """A chart from an OCI registry, pulled by helm; an exact version already stored is not pulled again."""
+        spec = chart.spec
+        if repository.spec.provider != "generic":
+            message = f"provider '{repository.spec.provider}' is not supported in this build; use 'generic'"
+            raise StalledError(message, reason="InvalidProviderConfiguration")
+        if spec.verify is not None:
+            condition = ConditionState("False", VERIFICATION_ERROR, VERIFY_UNAVAILABLE)
+            raise StalledError(VERIFY_UNAVAILABLE, reason=VERIFICATION_ERROR, conditions={SOURCE_VERIFIED: condition})
+        reference = chart_reference(repository.spec.url, spec.chart)
+        if exact_version(spec.version):
+            version = with_metadata(spec.version, plan.metadata)
+            packaged = bool(plan.metadata or plan.values_files)
+            cached = await self._cached(chart, spec.chart, version, packaged=packaged, observed=plan.observed)
+            if cached is not None:
+                return cached
+        access = await registry_access(self.kube, repository)
+        pulled = await pull_chart(
+            self.packager,
+            reference,
+            spec.version,
+            access,
+            max_size=self.limits.max_chart_size,
+            max_file_size=self.limits.max_file_size,
+        )
+        found = read_chart_archive(pulled.data, max_file_size=self.limits.max_file_size)
+        version = with_metadata(found.version, plan.metadata)
+        packaged = bool(plan.metadata or plan.values_files)
+        cached = await self._cached(chart, found.name, version, packaged=packaged, observed=plan.observed)
+        if cached is not None:
+            return cached
+        await progress(f"building artifact: new '{found.name}' chart with version '{version}'")
+        recipe = Recipe(
+            version=version, values_files=plan.values_files, ignore_missing=spec.ignore_missing_values_files
+        )
+        return await build_pulled(pulled.data, found.name, recipe, self.packager, self.limits)
 
     async def _dependency_repository(self, chart: HelmChart, url: str) -> DependencyRepository:
         """The repository of a dependency: a HelmRepository in the chart's namespace with that URL (its index

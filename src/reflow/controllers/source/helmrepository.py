@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import urlsplit
 
 from reflow.api.conditions import (
     ARTIFACT_IN_STORAGE,
@@ -17,6 +18,7 @@ from reflow.api.meta import Manifest
 from reflow.api.wire import render
 from reflow.controllers.source.stored import SourceReconciler, intact, source_secret, storage_failed
 from reflow.engines.artifact import Storage, StorageError, artifact_path
+from reflow.engines.helmchart.oci import RegistryAccess, docker_config
 from reflow.engines.helmrepo import (
     ClientOptions,
     HelmRepoError,
@@ -176,4 +178,23 @@ async def client_options(kube: Kube, repo: HelmRepository) -> ClientOptions:
         raise fetch_failed(error) from error
     return ClientOptions(
         auth=auth, tls=tls, pass_credentials=spec.pass_credentials, timeout=spec.timeout or DEFAULT_TIMEOUT
+    )
+
+
+async def registry_access(kube: Kube, repository: HelmRepository) -> RegistryAccess:
+    """How to reach an OCI repository: credentials from `secretRef` (a docker config, or username and
+    password), TLS from `certSecretRef`, plain HTTP with `insecure`, the timeout."""
+    spec, namespace = repository.spec, repository.metadata.namespace
+    config = tls = None
+    try:
+        if spec.secret_ref is not None:
+            data = await source_secret(kube, namespace, spec.secret_ref.name, "authentication")
+            config = docker_config(data, urlsplit(spec.url).netloc)
+        if spec.cert_secret_ref is not None:
+            name = spec.cert_secret_ref.name
+            tls = tls_from_secret(await source_secret(kube, namespace, name, "TLS"), f"{namespace}/{name}")
+    except HelmRepoError as error:
+        raise fetch_failed(error) from error
+    return RegistryAccess(
+        docker_config=config, tls=tls, plain_http=spec.insecure, timeout=spec.timeout or DEFAULT_TIMEOUT
     )

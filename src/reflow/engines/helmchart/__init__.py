@@ -19,7 +19,7 @@ from .package import Packager, helm_path
 from .remote import MAX_CHART_SIZE, ChartVersion, download_chart, select_version
 from .tree import chart_parts
 from .values import merge_maps, values_files_in_effect
-from .version import version_metadata, with_metadata
+from .version import exact_version, version_metadata, with_metadata
 
 __all__ = [
     "MAX_CHART_SIZE",
@@ -44,6 +44,7 @@ __all__ = [
     "build_pulled",
     "chart_parts",
     "download_chart",
+    "exact_version",
     "helm_path",
     "merge_maps",
     "plan_local",

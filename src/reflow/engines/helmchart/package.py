@@ -48,9 +48,9 @@ class Packager:
             out = scratch / "out"
             out.mkdir()
             argv = [str(self.helm), "package", str(chart), "--version", version, "--destination", str(out)]
-            code, stderr = await _run(argv, scratch, timeout)
-            if code != 0:
-                said = stderr.decode(errors="replace").strip().replace(f"{chart.parent}/", "")
+            run = await run_helm(argv, scratch, timeout, what="helm package")
+            if run.code != 0:
+                said = run.stderr.decode(errors="replace").strip().replace(f"{chart.parent}/", "")
                 raise ChartPackageError(f"helm package failed: {said[:STDERR_SHOWN]}")
             packaged = sorted(out.glob("*.tgz"))
             if len(packaged) != 1:
@@ -65,17 +65,33 @@ class Packager:
             await asyncio.to_thread(shutil.rmtree, scratch, True)
 
 
-async def _run(argv: list[str], scratch: Path, timeout: float) -> tuple[int, bytes]:
-    """Run helm with `scratch` as its only home; its exit code and stderr. The process group dies on timeout."""
+@dataclass(frozen=True, slots=True)
+class HelmRun:
+    """How a helm command ended: its exit code, standard output and standard error."""
+
+    code: int
+    stdout: bytes
+    stderr: bytes
+
+
+PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "https_proxy", "http_proxy", "no_proxy")
+
+
+async def run_helm(argv: list[str], scratch: Path, timeout: float, *, what: str, network: bool = False) -> HelmRun:
+    """Run helm with `scratch` as its only home; the process group dies on timeout.
+
+    With `network`, the controller's own proxy settings are passed on (pulls need them)."""
     env = {"PATH": "/usr/bin:/bin", "HOME": str(scratch), "TMPDIR": str(scratch)}
     env |= {f"HELM_{part}_HOME": str(scratch / part.lower()) for part in ("CACHE", "CONFIG", "DATA")}
+    if network:
+        env |= {name: value for name in PROXY_VARIABLES if (value := os.environ.get(name))}
     try:
         process = await asyncio.create_subprocess_exec(
             *argv,
             cwd=scratch,
             env=env,
             stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             start_new_session=True,
         )
@@ -83,12 +99,12 @@ async def _run(argv: list[str], scratch: Path, timeout: float) -> tuple[int, byt
         raise ChartPackageError(f"cannot run helm at {argv[0]}: {error.strerror or error}") from error
     try:
         async with asyncio.timeout(timeout):
-            _, stderr = await process.communicate()
+            stdout, stderr = await process.communicate()
     except TimeoutError:
-        raise ChartPackageError(f"helm package did not finish within {timeout:g}s") from None
+        raise ChartPackageError(f"{what} did not finish within {timeout:g}s") from None
     finally:
         if process.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
             await process.communicate()
-    return process.returncode or 0, stderr
+    return HelmRun(process.returncode or 0, stdout, stderr)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reflow.engines.helmchart.errors import MetadataPatchError
-from reflow.engines.semver import InvalidVersion, parse_version
+from reflow.engines.semver import InvalidVersion, parse_strict, parse_version
 
 SHORT_DIGEST = 12
 """Hex characters of the source digest kept (a label value holds 63 characters)."""
@@ -49,3 +49,12 @@ def with_metadata(version: str, metadata: str) -> str:
     except InvalidVersion as error:
         message = f"chart version '{version}' cannot take build metadata '{metadata}': {error}"
         raise MetadataPatchError(message) from error
+
+
+def exact_version(version: str) -> bool:
+    """Whether `version` names one version rather than a range."""
+    try:
+        parse_strict(version)
+    except InvalidVersion:
+        return False
+    return True
