@@ -24,6 +24,7 @@ from reflow.engines.helmrepo import (
     HelmRepoError,
     IndexCache,
     InvalidURL,
+    TLSConfig,
     basic_auth_from_secret,
     fetch_index,
     index_url,
@@ -160,41 +161,43 @@ class HelmRepositoryReconciler(SourceReconciler[HelmRepository]):
         )
 
 
-async def client_options(kube: Kube, repo: HelmRepository) -> ClientOptions:
-    """How to reach the repository: credentials from `secretRef`, TLS from `certSecretRef`, the timeout and
-    `passCredentials`; a missing or unusable Secret fails with FetchFailed (AuthenticationFailed)."""
+async def repository_secrets(kube: Kube, repo: HelmRepository) -> tuple[dict[str, bytes] | None, TLSConfig | None]:
+    """The decoded `secretRef` data and the TLS settings of `certSecretRef`; a missing or unusable Secret fails
+    with FetchFailed (AuthenticationFailed)."""
     spec, namespace = repo.spec, repo.metadata.namespace
-    auth = tls = None
+    data = tls = None
     try:
         if spec.secret_ref is not None:
-            name = spec.secret_ref.name
-            auth = basic_auth_from_secret(
-                await source_secret(kube, namespace, name, "authentication"), f"{namespace}/{name}"
-            )
+            data = await source_secret(kube, namespace, spec.secret_ref.name, "authentication")
         if spec.cert_secret_ref is not None:
             name = spec.cert_secret_ref.name
             tls = tls_from_secret(await source_secret(kube, namespace, name, "TLS"), f"{namespace}/{name}")
     except HelmRepoError as error:
         raise fetch_failed(error) from error
+    return data, tls
+
+
+async def client_options(kube: Kube, repo: HelmRepository) -> ClientOptions:
+    """How to reach an HTTP repository: basic auth, TLS, the timeout and `passCredentials`."""
+    data, tls = await repository_secrets(kube, repo)
+    auth = None
+    if data is not None and repo.spec.secret_ref is not None:
+        try:
+            auth = basic_auth_from_secret(data, f"{repo.metadata.namespace}/{repo.spec.secret_ref.name}")
+        except HelmRepoError as error:
+            raise fetch_failed(error) from error
+    spec = repo.spec
     return ClientOptions(
         auth=auth, tls=tls, pass_credentials=spec.pass_credentials, timeout=spec.timeout or DEFAULT_TIMEOUT
     )
 
 
-async def registry_access(kube: Kube, repository: HelmRepository) -> RegistryAccess:
-    """How to reach an OCI repository: credentials from `secretRef` (a docker config, or username and
-    password), TLS from `certSecretRef`, plain HTTP with `insecure`, the timeout."""
-    spec, namespace = repository.spec, repository.metadata.namespace
-    config = tls = None
-    try:
-        if spec.secret_ref is not None:
-            data = await source_secret(kube, namespace, spec.secret_ref.name, "authentication")
-            config = docker_config(data, urlsplit(spec.url).netloc)
-        if spec.cert_secret_ref is not None:
-            name = spec.cert_secret_ref.name
-            tls = tls_from_secret(await source_secret(kube, namespace, name, "TLS"), f"{namespace}/{name}")
-    except HelmRepoError as error:
-        raise fetch_failed(error) from error
+async def registry_access(kube: Kube, repo: HelmRepository) -> RegistryAccess:
+    """How to reach an OCI repository: a docker config or username and password from `secretRef`, TLS,
+    plain HTTP with `insecure`, the timeout."""
+    data, tls = await repository_secrets(kube, repo)
+    spec = repo.spec
+    config = docker_config(data, urlsplit(spec.url).netloc) if data is not None else None
     return RegistryAccess(
         docker_config=config, tls=tls, plain_http=spec.insecure, timeout=spec.timeout or DEFAULT_TIMEOUT
     )
