@@ -210,3 +210,25 @@ async def test_paths_leaving_the_source_unresolvable_dependencies_and_big_files_
     obj = await until(kube, "HelmChart", namespace, "app", ready_is("False", "--helm-chart-file-max-size"))
     assert condition(obj, "Ready")["reason"] == "ChartPackageError"  # type: ignore[index]
     assert obj["status"]["artifact"] == good
+
+
+async def test_a_missing_source_is_named_and_the_chart_is_built_once_the_source_has_an_artifact(
+    kube: Kube,
+    namespace: str,
+    start_controllers: StartControllers,
+    git_http: GitHttpServer,
+    make_repo: Callable[[], Repo],
+) -> None:
+    repo = make_repo()
+    helm_create(repo.work / "app")
+    repo.commit({}, "an app chart")
+    await start_controllers("source")
+    await kube.create(helm_chart(namespace, "app", "app", "GitRepository", "repo"))
+    obj = await until(kube, "HelmChart", namespace, "app", ready_is("False", "not found"))
+    ready = condition(obj, "Ready")
+    assert ready is not None
+    assert ready["reason"] == "SourceUnavailable"
+    assert ready["message"] == f"failed to get source: GitRepository '{namespace}/repo' not found"
+    await git_source(kube, namespace, git_http, repo)
+    built = await until(kube, "HelmChart", namespace, "app", ready_is("True"))
+    assert built["status"]["artifact"]["revision"] == "0.1.0"
