@@ -96,7 +96,8 @@ async def run_helm(argv: list[str], scratch: Path, timeout: float, *, what: str,
             start_new_session=True,
         )
     except OSError as error:
-        raise ChartPackageError(f"cannot run helm at {argv[0]}: {error.strerror or error}") from error
+        said = f"cannot run helm at {argv[0]}: {error.strerror or error}"
+        raise ChartPackageError(f"{said}; install helm v4 or set --helm-binary") from error
     try:
         async with asyncio.timeout(timeout):
             stdout, stderr = await process.communicate()
