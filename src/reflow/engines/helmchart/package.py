@@ -2,15 +2,17 @@
 
 helm runs with nothing of the controller's environment: its HOME, config, cache and data folders are an
 empty scratch folder, there is no proxy setting and no credential, and it is given only the folder to
-package. `helm package` without `--dependency-update` opens no connection; dependencies are put into
-`charts/` before (see `dependencies.py`), and helm refuses a chart whose declared dependencies are
-missing there. What it reads is a private copy made without following links (see `tree.py`).
+package. `helm package` without `--dependency-update` needs no connection, and in bubblewrap it has none;
+dependencies are put into `charts/` before (see `dependencies.py`), and helm refuses a chart whose
+declared dependencies are missing there. What it reads is a private copy made without following links
+(see `tree.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import shutil
 import signal
@@ -20,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reflow.engines.helmchart.errors import ChartPackageError
+
+log = logging.getLogger(__name__)
 
 PACKAGE_TIMEOUT = 120.0
 """Seconds one `helm package` may take."""
@@ -35,11 +39,20 @@ def helm_path() -> Path | None:
     return Path(found) if found else None
 
 
-@dataclass(frozen=True, slots=True)
 class Packager:
-    """Runs `helm package` with the helm binary at `helm`."""
+    """Runs `helm package` with the helm binary at `helm`, in bubblewrap when it works here.
 
-    helm: Path
+    In bubblewrap helm sees only the chart (read-only), the output folder and an empty /tmp, in new
+    namespaces without network; `confined` tells, after the first package, whether that was so. Where
+    bubblewrap cannot start, helm runs with the clean environment alone (it needs no network to package).
+    """
+
+    def __init__(self, helm: Path, *, bwrap: Path | None = None) -> None:
+        self.helm = helm
+        found = shutil.which("bwrap")
+        self.bwrap = bwrap or (Path(found) if found else None)
+        self.confined: bool | None = None
+        self._lock = asyncio.Lock()
 
     async def package(self, chart: Path, version: str, *, max_size: int, timeout: float = PACKAGE_TIMEOUT) -> bytes:
         """The packaged chart of the folder `chart`, its version set to `version`; at most `max_size` bytes."""
@@ -47,7 +60,11 @@ class Packager:
         try:
             out = scratch / "out"
             out.mkdir()
-            argv = [str(self.helm), "package", str(chart), "--version", version, "--destination", str(out)]
+            if await self._confine(scratch):
+                argv = [*self._bwrap_prefix(chart, out), "package", "/chart", "--destination", "/out"]
+            else:
+                argv = [str(self.helm), "package", str(chart), "--destination", str(out)]
+            argv += ["--version", version]
             run = await run_helm(argv, scratch, timeout, what="helm package")
             if run.code != 0:
                 said = run.stderr.decode(errors="replace").strip().replace(f"{chart.parent}/", "")
@@ -63,6 +80,29 @@ class Packager:
             return packaged[0].read_bytes()
         finally:
             await asyncio.to_thread(shutil.rmtree, scratch, True)
+
+    def _bwrap_prefix(self, chart: Path | None, out: Path | None) -> list[str]:
+        """bubblewrap running helm (at /helm) with the chart at /chart and the output at /out, no network."""
+        assert self.bwrap is not None
+        argv = [str(self.bwrap), "--ro-bind", str(self.helm), "/helm"]
+        argv += ["--ro-bind", str(chart), "/chart"] if chart is not None else []
+        argv += ["--bind", str(out), "/out"] if out is not None else []
+        argv += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--unshare-all", "--die-with-parent"]
+        argv += ["--clearenv", "--setenv", "HOME", "/tmp", "--chdir", "/tmp", "/helm"]
+        return argv
+
+    async def _confine(self, scratch: Path) -> bool:
+        """Whether helm runs in bubblewrap here (probed once with `helm version`)."""
+        async with self._lock:
+            if self.confined is None:
+                works = False
+                if self.bwrap is not None and self.bwrap.is_file():
+                    probe = await run_helm([*self._bwrap_prefix(None, None), "version"], scratch, 30, what="helm")
+                    works = probe.code == 0
+                if not works:
+                    log.warning("helm packages charts without bubblewrap here: only a clean environment confines it")
+                self.confined = works
+            return self.confined
 
 
 @dataclass(frozen=True, slots=True)
