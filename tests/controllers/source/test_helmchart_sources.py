@@ -179,7 +179,10 @@ async def test_paths_leaving_the_source_unresolvable_dependencies_and_big_files_
     await kube.patch(ref("HelmChart", namespace, "app"), {"spec": {"valuesFiles": ["../../../victim/values.yaml"]}})
     obj = await until(kube, "HelmChart", namespace, "app", ready_is("False", "points outside the source"))
     assert obj["status"]["artifact"] == good
-    await kube.patch(ref("HelmChart", namespace, "app"), {"spec": {"valuesFiles": None}})
+    await kube.patch(ref("HelmChart", namespace, "app"), {"spec": {"valuesFiles": None, "chart": "../../victim"}})
+    obj = await until(kube, "HelmChart", namespace, "app", ready_is("False", "'../../victim' points outside"))
+    assert condition(obj, "Stalled")["status"] == "True"  # type: ignore[index]
+    await kube.patch(ref("HelmChart", namespace, "app"), {"spec": {"chart": "app"}})
     good = (await until(kube, "HelmChart", namespace, "app", ready_is("True")))["status"]["artifact"]
 
     # A dependency outside the source is not packaged (a new chart version: unchanged ones are not rebuilt).
