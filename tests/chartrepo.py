@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,11 +26,13 @@ class ChartRepo:
     root: Path
     scratch: Path
 
-    def add_chart(self, name: str, version: str) -> None:
-        """`helm create` a chart, `helm package` it at `version` and re-index the repository."""
+    def add_chart(self, name: str, version: str, files: Mapping[str, bytes] | None = None) -> None:
+        """`helm create` a chart, add `files` to it, `helm package` it at `version` and re-index the repository."""
         chart = self.scratch / version / name
         chart.parent.mkdir(parents=True, exist_ok=True)
         run(binary("helm"), "create", chart)
+        for path, data in (files or {}).items():
+            (chart / path).write_bytes(data)
         run(binary("helm"), "package", chart, "--version", version, "--destination", self.root)
         run(binary("helm"), "repo", "index", self.root)
 
@@ -48,6 +50,8 @@ class ChartServer:
 
     url: str
     index_requests: int = 0
+    requests: list[str] = field(default_factory=list)
+    """The file asked for by each request, in order."""
     statuses: list[int] = field(default_factory=list)
 
 
@@ -67,6 +71,7 @@ async def serve_repo(
 
     async def handle(request: web.Request) -> web.StreamResponse:
         name = request.match_info["tail"]
+        server.requests.append(name)
         if name == "index.yaml":
             server.index_requests += 1
         if expected is not None and request.headers.get("Authorization") != expected:

@@ -11,6 +11,7 @@ import pytest
 
 from reflow.controllers import registry
 from reflow.controllers.options import ControllerOptions, NotificationSettings
+from reflow.dev.gobuild import binary
 from reflow.engines.artifact import StorageSettings
 from reflow.kube.client import Kube
 from reflow.runtime.manager import Manager
@@ -23,6 +24,7 @@ async def start_controllers(
 ) -> AsyncIterator[StartControllers]:
     """Run reflow controllers (by Flux name) watching only the test's namespace; stopped afterwards.
 
+    Charts are packaged with the helm `reflow dev tools` builds.
     Keyword arguments override the runtime settings; `controller_options` the controllers' flags; `client`
     the connection the controllers use (e.g. one with its own user agent, to find its requests in the audit log).
     """
@@ -35,6 +37,7 @@ async def start_controllers(
         loopback: dict[str, Any] = {
             "storage": StorageSettings(storage_path=tmp_path / "artifacts", storage_addr="127.0.0.1:0"),
             "notification": NotificationSettings(events_addr="127.0.0.1:0"),
+            "helm_binary": binary("helm"),
         }
         options = ControllerOptions(**{**loopback, **(controller_options or {})})
         connection = client or kube

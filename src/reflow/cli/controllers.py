@@ -90,6 +90,12 @@ def default_log_file() -> Path | None:
 @click.option("--oci-layer-max-size", type=click.IntRange(1), default=MAX_LAYER_SIZE, show_default=True,
               help="Largest OCIRepository layer downloaded, bytes.")  # fmt: skip
 @click.option("--helm-cache-purge-interval", type=Duration(), default="1m", show_default=True)
+@click.option("--helm-chart-max-size", type=click.IntRange(1), default=10 << 20, show_default=True,
+              help="Largest Helm chart downloaded or packaged, bytes.")  # fmt: skip
+@click.option("--helm-chart-file-max-size", type=click.IntRange(1), default=5 << 20, show_default=True,
+              help="Largest file in a Helm chart, bytes.")  # fmt: skip
+@click.option("--helm-binary", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="helm packaging charts [default: beside reflow, else on PATH].")  # fmt: skip
 @click.option("--concurrent-ssa", type=click.IntRange(1, 256), default=4, show_default=True)
 @click.option("--no-cross-namespace-refs", type=click.BOOL, default=False, show_default=True)
 @click.option("--no-remote-bases", type=click.BOOL, default=False, show_default=True)
@@ -143,6 +149,9 @@ def controllers(  # one parameter per Flux controller flag
     helm_cache_ttl: float,
     helm_cache_purge_interval: float,
     oci_layer_max_size: int,
+    helm_chart_max_size: int,
+    helm_chart_file_max_size: int,
+    helm_binary: Path | None,
     concurrent_ssa: int,
     no_cross_namespace_refs: bool,
     no_remote_bases: bool,
@@ -207,8 +216,11 @@ def controllers(  # one parameter per Flux controller flag
             helm_cache_max_size=helm_cache_max_size,
             helm_cache_ttl=helm_cache_ttl,
             helm_cache_purge_interval=helm_cache_purge_interval,
+            helm_chart_max_size=helm_chart_max_size,
+            helm_chart_file_max_size=helm_chart_file_max_size,
         ),
         oci_layer_max_size=oci_layer_max_size,
+        helm_binary=helm_binary,
         concurrent=concurrent,
         concurrent_ssa=concurrent_ssa,
         no_cross_namespace_refs=no_cross_namespace_refs,

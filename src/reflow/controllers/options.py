@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from reflow.engines.artifact import StorageSettings
 from reflow.engines.helmrepo import HelmSettings
@@ -32,6 +33,9 @@ class ControllerOptions:
     """Largest OCIRepository layer downloaded, bytes (`--oci-layer-max-size`; reflow's own, Flux has no limit)."""
     notification: NotificationSettings = field(default_factory=NotificationSettings)
     """The notification controller's event endpoint and rate limit (`--events-addr`, `--rate-limit-interval`)."""
+    helm_binary: Path | None = None
+    """The helm that packages charts from Git and Bucket sources (`--helm-binary`); None: helm beside this
+    Python, else the first on PATH."""
     concurrent: int | None = None
     """`--concurrent` when it was given; otherwise each controller uses Flux's default for it."""
     concurrent_ssa: int = 4

@@ -223,3 +223,19 @@ def test_names_with_control_characters_are_refused(tmp_path: Path, members: list
     assert "\n" not in str(raised.value)
     assert "\x1b" not in str(raised.value)
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_files_whose_folders_the_archive_does_not_list_get_their_folders(tmp_path: Path) -> None:
+    """Go's tar writers (helm's charts) list no folder entries; the folders are made, still inside."""
+    archive = _tarball(tmp_path / "chart.tgz", [("file", "web/templates/a.yaml", b"a"), ("file", "web/b", b"b")])
+    extract_tarball(archive, tmp_path / "out")
+    assert (tmp_path / "out/web/templates/a.yaml").read_bytes() == b"a"
+    assert (tmp_path / "out/web/b").read_bytes() == b"b"
+
+
+def test_a_missing_folder_behind_a_link_out_is_not_made(tmp_path: Path) -> None:
+    (tmp_path / "elsewhere").mkdir()
+    archive = _tarball(tmp_path / "a.tgz", [("symlink", "l", "../elsewhere"), ("file", "l/new/x", b"x")])
+    with pytest.raises(UnsafeArchive):
+        extract_tarball(archive, tmp_path / "out")
+    assert not (tmp_path / "elsewhere/new").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import urlsplit
 
 from reflow.api.conditions import (
     ARTIFACT_IN_STORAGE,
@@ -17,11 +18,13 @@ from reflow.api.meta import Manifest
 from reflow.api.wire import render
 from reflow.controllers.source.stored import SourceReconciler, intact, source_secret, storage_failed
 from reflow.engines.artifact import Storage, StorageError, artifact_path
+from reflow.engines.helmchart.oci import RegistryAccess, docker_config
 from reflow.engines.helmrepo import (
     ClientOptions,
     HelmRepoError,
     IndexCache,
     InvalidURL,
+    TLSConfig,
     basic_auth_from_secret,
     fetch_index,
     index_url,
@@ -97,7 +100,7 @@ class HelmRepositoryReconciler(SourceReconciler[HelmRepository]):
             index_url(spec.url)
         except InvalidURL as error:
             raise fetch_failed(error, stalled=True) from error
-        options = await self._options(repo)
+        options = await client_options(self.kube, repo)
         name = f"{meta.namespace}/{meta.name}"
         try:
             data = await fetch_index(spec.url, options, max_size=self.max_index_size, name=name)
@@ -157,21 +160,44 @@ class HelmRepositoryReconciler(SourceReconciler[HelmRepository]):
             conditions={FETCH_FAILED: None, STORAGE_OPERATION_FAILED: None, ARTIFACT_OUTDATED: None},
         )
 
-    async def _options(self, repo: HelmRepository) -> ClientOptions:
-        """Credentials from `secretRef`, TLS from `certSecretRef`, the timeout and `passCredentials`."""
-        spec, namespace = repo.spec, repo.metadata.namespace
-        auth = tls = None
+
+async def repository_secrets(kube: Kube, repo: HelmRepository) -> tuple[dict[str, bytes] | None, TLSConfig | None]:
+    """The decoded `secretRef` data and the TLS settings of `certSecretRef`; a missing or unusable Secret fails
+    with FetchFailed (AuthenticationFailed)."""
+    spec, namespace = repo.spec, repo.metadata.namespace
+    data = tls = None
+    try:
+        if spec.secret_ref is not None:
+            data = await source_secret(kube, namespace, spec.secret_ref.name, "authentication")
+        if spec.cert_secret_ref is not None:
+            name = spec.cert_secret_ref.name
+            tls = tls_from_secret(await source_secret(kube, namespace, name, "TLS"), f"{namespace}/{name}")
+    except HelmRepoError as error:
+        raise fetch_failed(error) from error
+    return data, tls
+
+
+async def client_options(kube: Kube, repo: HelmRepository) -> ClientOptions:
+    """How to reach an HTTP repository: basic auth, TLS, the timeout and `passCredentials`."""
+    data, tls = await repository_secrets(kube, repo)
+    auth = None
+    if data is not None and repo.spec.secret_ref is not None:
         try:
-            if spec.secret_ref is not None:
-                name = spec.secret_ref.name
-                auth = basic_auth_from_secret(
-                    await source_secret(self.kube, namespace, name, "authentication"), f"{namespace}/{name}"
-                )
-            if spec.cert_secret_ref is not None:
-                name = spec.cert_secret_ref.name
-                tls = tls_from_secret(await source_secret(self.kube, namespace, name, "TLS"), f"{namespace}/{name}")
+            auth = basic_auth_from_secret(data, f"{repo.metadata.namespace}/{repo.spec.secret_ref.name}")
         except HelmRepoError as error:
             raise fetch_failed(error) from error
-        return ClientOptions(
-            auth=auth, tls=tls, pass_credentials=spec.pass_credentials, timeout=spec.timeout or DEFAULT_TIMEOUT
-        )
+    spec = repo.spec
+    return ClientOptions(
+        auth=auth, tls=tls, pass_credentials=spec.pass_credentials, timeout=spec.timeout or DEFAULT_TIMEOUT
+    )
+
+
+async def registry_access(kube: Kube, repo: HelmRepository) -> RegistryAccess:
+    """How to reach an OCI repository: a docker config or username and password from `secretRef`, TLS,
+    plain HTTP with `insecure`, the timeout."""
+    data, tls = await repository_secrets(kube, repo)
+    spec = repo.spec
+    config = docker_config(data, urlsplit(spec.url).netloc) if data is not None else None
+    return RegistryAccess(
+        docker_config=config, tls=tls, plain_http=spec.insecure, timeout=spec.timeout or DEFAULT_TIMEOUT
+    )

@@ -1,18 +1,22 @@
-"""The source controller's wiring: the GitRepository, OCIRepository, Bucket and HelmRepository controllers, the
-artifact server, the include index, the Helm index cache."""
+"""The source controller's wiring: the GitRepository, OCIRepository, Bucket, HelmRepository and HelmChart
+controllers, the artifact server, the include index, the Helm index cache, and the source watches that wake
+HelmCharts."""
 
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from reflow.api.meta import Manifest
 from reflow.controllers.artifactstorage import served_storage
 from reflow.controllers.options import ControllerOptions
 from reflow.controllers.source.bucket import BucketReconciler
 from reflow.controllers.source.gitrepository import GitRepositoryReconciler
+from reflow.controllers.source.helmchart import HelmChartReconciler
 from reflow.controllers.source.helmrepository import HelmRepositoryReconciler
 from reflow.controllers.source.ocirepository import OCIRepositoryReconciler
 from reflow.engines.artifact import Storage
+from reflow.engines.helmchart import ChartLimits, Packager, helm_path
 from reflow.engines.helmrepo import IndexCache
 from reflow.kube.client import Kube
 from reflow.runtime.informer import Change
@@ -21,6 +25,8 @@ from reflow.runtime.settings import RuntimeSettings
 
 COMPONENT = "source-controller"
 INCLUDE_INDEX = "include"
+SOURCE_INDEX = "source"
+URL_INDEX = "url"
 DEFAULT_CONCURRENCY = 2
 """Flux's source-controller runs two workers per kind."""
 
@@ -54,9 +60,11 @@ def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: Cont
         max_layer_size=options.oci_layer_max_size,
     )
     helm_repositories = setup_helm_repositories(manager, kube, options, served.storage, served.ready)
+    helm_charts = setup_helm_charts(manager, kube, options, helm_repositories, served.ready)
 
     def listening(storage: Storage) -> None:
         reconciler.storage = buckets.storage = helm_repositories.storage = oci_repositories.storage = storage
+        helm_charts.storage = storage
 
     served.subscribe(listening)
     controller = manager.add_controller(
@@ -107,6 +115,77 @@ def setup_helm_repositories(
     return reconciler
 
 
+def setup_helm_charts(
+    manager: Manager,
+    kube: Kube,
+    options: ControllerOptions,
+    helm_repositories: HelmRepositoryReconciler,
+    storage_ready: asyncio.Event,
+) -> HelmChartReconciler:
+    """Add the HelmChart controller, woken when the artifact of a chart's source moves."""
+    informers = {
+        "HelmRepository": manager.informer_for(HelmRepositoryReconciler),
+        "GitRepository": manager.informer_for(GitRepositoryReconciler),
+        "Bucket": manager.informer_for(BucketReconciler),
+    }
+    informers["HelmRepository"].add_index(URL_INDEX, repository_url)
+
+    def lookup(kind: str, namespace: str, name: str) -> Manifest | None:
+        informer = informers.get(kind)
+        return informer.get(namespace, name) if informer is not None else None
+
+    def by_url(namespace: str, url: str) -> list[Manifest]:
+        return informers["HelmRepository"].by_index(URL_INDEX, f"{namespace}/{url}")
+
+    helm = options.helm
+    reconciler = HelmChartReconciler(
+        kube,
+        helm_repositories.storage,
+        storage_ready,
+        ttl=options.storage.artifact_retention_ttl,
+        records=options.storage.artifact_retention_records,
+        cache=helm_repositories.cache,
+        lookup=lookup,
+        by_url=by_url,
+        packager=Packager(options.helm_binary or helm_path() or Path("helm")),
+        limits=ChartLimits(max_chart_size=helm.helm_chart_max_size, max_file_size=helm.helm_chart_file_max_size),
+        max_index_size=helm.helm_index_max_size,
+    )
+    charts = manager.informer_for(HelmChartReconciler)
+    charts.add_index(SOURCE_INDEX, chart_source)
+    controller = manager.add_controller(
+        "helmchart", reconciler, concurrent=options.concurrent or DEFAULT_CONCURRENCY, component=COMPONENT
+    )
+
+    def watch(kind: str) -> None:
+        def on_change(change: Change, old: Manifest | None, new: Manifest) -> None:
+            revision, _ = artifact_of(new)
+            if change is Change.DELETED or revision is None or artifact_of(old) == artifact_of(new):
+                return
+            key = f"{kind}/{new['metadata'].get('namespace') or ''}/{new['metadata']['name']}"
+            for chart in charts.by_index(SOURCE_INDEX, key):
+                if (chart.get("status") or {}).get("observedSourceArtifactRevision") != revision:
+                    controller.enqueue(chart["metadata"].get("namespace"), chart["metadata"]["name"])
+
+        informers[kind].add_handler(on_change)
+
+    for kind in informers:
+        watch(kind)
+    return reconciler
+
+
+def chart_source(chart: Manifest) -> list[str]:
+    """`Kind/namespace/name` of a HelmChart's source (always in the chart's namespace)."""
+    ref = (chart.get("spec") or {}).get("sourceRef") or {}
+    return [f"{ref.get('kind')}/{chart['metadata'].get('namespace') or ''}/{ref.get('name')}"]
+
+
+def repository_url(repo: Manifest) -> list[str]:
+    """`namespace/url` of a HelmRepository, the URL without trailing slashes (to find dependency repositories)."""
+    url = str((repo.get("spec") or {}).get("url") or "").rstrip("/")
+    return [f"{repo['metadata'].get('namespace') or ''}/{url}"] if url else []
+
+
 def included_by(repo: Manifest) -> list[str]:
     """`namespace/name` of each GitRepository this one includes."""
     namespace = repo["metadata"].get("namespace") or ""
@@ -114,6 +193,6 @@ def included_by(repo: Manifest) -> list[str]:
 
 
 def artifact_of(repo: Manifest | None) -> tuple[object, object]:
-    """The revision and digest of a GitRepository's artifact."""
+    """The revision and digest of a source's artifact."""
     artifact = ((repo or {}).get("status") or {}).get("artifact") or {}
     return artifact.get("revision"), artifact.get("digest")

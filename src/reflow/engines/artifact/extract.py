@@ -1,7 +1,8 @@
 """Unpack an artifact tarball into a directory without letting it write anywhere else.
 
 Every member name must be relative, free of `..` and of control characters; directories and regular
-files are created, and symlinks and hard links only when they resolve inside the directory. Before each
+files are created (and missing parent folders, which archives written by Go leave out), and symlinks and
+hard links only when they resolve inside the directory. Before each
 write the real path of the parent is checked, so no earlier link can redirect a later member, and once
 everything is unpacked every symlink is resolved again against the final tree, so a chain that only
 points out after a later link exists is refused too. Sizes are counted as bytes are written (headers can
@@ -127,6 +128,8 @@ def _unpack_member(
     """Create one member below `root`; the bytes of file content written so far (`used` before it)."""
     size = used
     target = _target(root, relative)
+    if not target.parent.exists():  # archives written by Go (helm's charts) list no folders: make them
+        target.parent.mkdir(mode=0o750, parents=True)
     if target.is_symlink() or (target.exists() and not target.is_dir()):
         target.unlink()
     if member.isdir():

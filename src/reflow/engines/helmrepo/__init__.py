@@ -5,7 +5,7 @@ from __future__ import annotations
 from .cache import HelmSettings, IndexCache
 from .client import BasicAuth, ClientOptions, TLSConfig, basic_auth_from_secret, ssl_context, tls_from_secret
 from .errors import AuthenticationFailed, FetchFailed, HelmRepoError, InvalidIndex, InvalidURL
-from .fetch import fetch_index
+from .fetch import Limit, fetch_file, fetch_index
 from .index import INDEX_FILE, MAX_INDEX_SIZE, Index, index_url, load_index, revision
 
 __all__ = [
@@ -21,8 +21,10 @@ __all__ = [
     "IndexCache",
     "InvalidIndex",
     "InvalidURL",
+    "Limit",
     "TLSConfig",
     "basic_auth_from_secret",
+    "fetch_file",
     "fetch_index",
     "index_url",
     "load_index",

@@ -22,7 +22,7 @@ CACHE_PURGE_INTERVAL = 60.0
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HelmSettings:
-    """Flux's Helm index flags, under the same names."""
+    """Flux's Helm index and chart flags, under the same names."""
 
     helm_index_max_size: int = MAX_INDEX_SIZE
     """Largest index accepted, bytes (`--helm-index-max-size`)."""
@@ -32,6 +32,10 @@ class HelmSettings:
     """Seconds an index stays cached (`--helm-cache-ttl`)."""
     helm_cache_purge_interval: float = CACHE_PURGE_INTERVAL
     """Seconds between purges of expired indexes (`--helm-cache-purge-interval`)."""
+    helm_chart_max_size: int = 10 << 20
+    """Largest chart downloaded or packaged, bytes (`--helm-chart-max-size`, Flux's 10 MiB)."""
+    helm_chart_file_max_size: int = 5 << 20
+    """Largest file in a chart, bytes (`--helm-chart-file-max-size`, Flux's 5 MiB)."""
 
 
 class IndexCache:

@@ -1,4 +1,4 @@
-"""Download a repository's `index.yaml` over HTTP(S), bounded in size and time.
+"""Download a repository's `index.yaml` (or a chart) over HTTP(S), bounded in size and time.
 
 Every run downloads the whole index, as Flux does: Helm repositories (GitHub Pages, S3, ChartMuseum)
 rarely answer `If-None-Match` reliably, and the revision is the digest of the bytes, so an unchanged
@@ -8,6 +8,8 @@ environment applies (HelmRepository has no proxy field of its own).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import aiohttp
 
@@ -20,9 +22,26 @@ CHUNK = 64 * 1024
 
 async def fetch_index(url: str, options: ClientOptions, *, max_size: int = MAX_INDEX_SIZE, name: str = "") -> bytes:
     """The bytes of the index of the repository at `url`; FetchFailed says why they could not be had."""
-    address = index_url(url)
+    limit = Limit(max_size, "the index", "--helm-index-max-size")
+    return await fetch_file(index_url(url), url, options, limit=limit, name=name)
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """The largest body accepted, bytes, with what the body is and the flag that sets the limit (for messages)."""
+
+    size: int
+    what: str
+    flag: str
+
+
+async def fetch_file(
+    address: str, repository_url: str, options: ClientOptions, *, limit: Limit, name: str = ""
+) -> bytes:
+    """The bytes at `address`, a file of the repository at `repository_url` (which decides where the
+    credentials go); FetchFailed says why they could not be had. `name` names the Secret in TLS errors."""
     context = ssl_context(options.tls, name)
-    auth = options.auth_for(address, url)
+    auth = options.auth_for(address, repository_url)
     headers = {"Authorization": aiohttp.encode_basic_auth(auth.username, auth.password)} if auth else {}
     timeout = aiohttp.ClientTimeout(total=options.timeout)
     try:
@@ -35,9 +54,9 @@ async def fetch_index(url: str, options: ClientOptions, *, max_size: int = MAX_I
                 raise FetchFailed(f"failed to fetch {address}: {response.status} {response.reason} ({said})")
             if response.status != 200:
                 raise FetchFailed(f"failed to fetch {address}: {response.status} {response.reason}")
-            if (response.content_length or 0) > max_size:
-                raise FetchFailed(too_big(address, max_size))
-            return await _read(response, address, max_size)
+            if (response.content_length or 0) > limit.size:
+                raise FetchFailed(too_big(address, limit))
+            return await _read(response, address, limit)
     except TimeoutError as error:
         raise FetchFailed(f"failed to fetch {address}: no answer within {options.timeout:g}s") from error
     except aiohttp.ClientSSLError as error:
@@ -46,15 +65,15 @@ async def fetch_index(url: str, options: ClientOptions, *, max_size: int = MAX_I
         raise FetchFailed(f"failed to fetch {address}: {error}") from error
 
 
-def too_big(address: str, max_size: int) -> str:
-    return f"failed to fetch {address}: the index is larger than the limit of {max_size} bytes (--helm-index-max-size)"
+def too_big(address: str, limit: Limit) -> str:
+    return f"failed to fetch {address}: {limit.what} is larger than the limit of {limit.size} bytes ({limit.flag})"
 
 
-async def _read(response: aiohttp.ClientResponse, address: str, max_size: int) -> bytes:
-    """The body, refused as soon as it passes `max_size` (a server may not announce its length)."""
+async def _read(response: aiohttp.ClientResponse, address: str, limit: Limit) -> bytes:
+    """The body, refused as soon as it passes the limit (a server may not announce its length)."""
     body = bytearray()
     async for chunk in response.content.iter_chunked(CHUNK):
         body += chunk
-        if len(body) > max_size:
-            raise FetchFailed(too_big(address, max_size))
+        if len(body) > limit.size:
+            raise FetchFailed(too_big(address, limit))
     return bytes(body)
