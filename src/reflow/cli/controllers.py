@@ -15,6 +15,7 @@ from reflow.cli.console import fail, run
 from reflow.cli.options import Duration, GlobalOptions, global_options
 from reflow.controllers import registry
 from reflow.controllers.options import ControllerOptions
+from reflow.dev.gobuild import binary
 from reflow.engines.artifact import StorageSettings
 from reflow.engines.helmrepo import MAX_INDEX_SIZE, HelmSettings
 from reflow.kube.client import connect
@@ -91,6 +92,8 @@ def default_log_file() -> Path | None:
 @click.option("--override-manager", "override_managers", multiple=True, help="Field manager to take over (repeat).")
 @click.option("--override-manager-before-dry-run", "override_managers_before_dry_run", multiple=True)
 @click.option("--custom-apply-stage-kinds", default="", help="Comma-separated group/Kind applied in their own stage.")
+@click.option("--helm-binary", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The helm v4 CLI to release with; `reflow dev tools`' build, else helm on PATH.")  # fmt: skip
 @global_options
 def controllers(  # one parameter per Flux controller flag
     options: GlobalOptions,
@@ -130,6 +133,7 @@ def controllers(  # one parameter per Flux controller flag
     override_managers: tuple[str, ...],
     override_managers_before_dry_run: tuple[str, ...],
     custom_apply_stage_kinds: str,
+    helm_binary: Path | None,
 ) -> None:
     """Run reflow's controllers in this process until interrupted.
 
@@ -190,9 +194,16 @@ def controllers(  # one parameter per Flux controller flag
         override_managers=override_managers,
         override_managers_before_dry_run=override_managers_before_dry_run,
         custom_apply_stage_kinds=tuple(filter(None, custom_apply_stage_kinds.split(","))),
+        helm_binary=helm_binary or default_helm(),
     )
     logs.configure(log_level, log_encoding, file=log_file or default_log_file())
     run(_serve(options, settings, controller_options, chosen))
+
+
+def default_helm() -> Path | None:
+    """The helm `reflow dev tools` built, when there is one; else the controller looks on PATH."""
+    built = binary("helm")
+    return built if built.is_file() else None
 
 
 async def _serve(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from reflow.engines.artifact import StorageSettings
 from reflow.engines.helmrepo import HelmSettings
@@ -37,3 +38,5 @@ class ControllerOptions:
     """Field managers taken over before the dry-run (`--override-manager-before-dry-run`, Flux 2.10)."""
     custom_apply_stage_kinds: tuple[str, ...] = ()
     """`group/Kind` entries applied in their own stage after the class kinds (`--custom-apply-stage-kinds`)."""
+    helm_binary: Path | None = None
+    """The helm v4 CLI the helm controller releases with (`--helm-binary`); `helm` on PATH when unset."""

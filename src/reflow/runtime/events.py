@@ -40,6 +40,8 @@ class Event:
     metadata: Mapping[str, str] = field(default_factory=dict)
     """Keys are prefixed with the object's API group, as `kustomize.toolkit.fluxcd.io/revision`."""
     timestamp: str
+    action: str | None = None
+    """What the controller was doing (Flux 2.10's `action`, e.g. `HelmInstall`); kept on the Kubernetes Event."""
 
     def notification(self, controller: str, instance: str) -> Manifest:
         """The JSON body the notification controller's event endpoint takes."""
@@ -75,10 +77,19 @@ class Event:
             "firstTimestamp": self.timestamp,
             "lastTimestamp": self.timestamp,
             "count": 1,
+            **({"action": self.action} if self.action else {}),
         }
 
 
-def event_for(obj: Manifest, type_: str, reason: str, message: str, metadata: Mapping[str, str] | None = None) -> Event:
+def event_for(
+    obj: Manifest,
+    type_: str,
+    reason: str,
+    message: str,
+    metadata: Mapping[str, str] | None = None,
+    *,
+    action: str | None = None,
+) -> Event:
     """An event about `obj`: metadata keys get the object's group prefix, and its event annotations are copied."""
     meta = obj.get("metadata") or {}
     group = group_of(obj["apiVersion"])
@@ -95,7 +106,15 @@ def event_for(obj: Manifest, type_: str, reason: str, message: str, metadata: Ma
         "resourceVersion": meta.get("resourceVersion", ""),
     }
     timestamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return Event(involved=involved, type=type_, reason=reason, message=message, metadata=keyed, timestamp=timestamp)
+    return Event(
+        involved=involved,
+        type=type_,
+        reason=reason,
+        message=message,
+        metadata=keyed,
+        timestamp=timestamp,
+        action=action,
+    )
 
 
 class EventRecorder:

@@ -1,0 +1,250 @@
+"""One HelmRelease's release loop: ask the state machine for the next action, run it with helm, record it, repeat.
+
+The loop ends when the release is in sync (success), after a remediation (a failure, retried after the
+retry interval), or when retries are exhausted (stalled until the spec or values change).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reflow.api.conditions import (
+    INSTALL_FAILED,
+    INSTALL_SUCCEEDED,
+    RELEASED,
+    REMEDIATED,
+    RETRIES_EXCEEDED,
+    ROLLBACK_FAILED,
+    ROLLBACK_SUCCEEDED,
+    STALLED,
+    TEST_FAILED,
+    TEST_SUCCEEDED,
+    TEST_SUCCESS,
+    UNINSTALL_FAILED,
+    UNINSTALL_SUCCEEDED,
+    UPGRADE_FAILED,
+    UPGRADE_SUCCEEDED,
+)
+from reflow.api.duration import format_duration
+from reflow.api.helm import HelmRelease, ReleaseSnapshot
+from reflow.controllers.helm.ledger import Ledger
+from reflow.engines.helm import actions
+from reflow.engines.helm.chart import ChartMetadata
+from reflow.engines.helm.release import StoredRelease, has_test_hooks, latest, snapshot, tests_failed
+from reflow.engines.helm.run import Helm, HelmFailed, Target
+from reflow.engines.helm.state import Action, Desired, Observed, Step, next_step
+from reflow.engines.helm.storage import mark_failed, releases
+from reflow.kube.client import Kube
+from reflow.runtime.errors import ReconcileError, StalledError
+from reflow.runtime.events import NORMAL, WARNING
+from reflow.runtime.reconciler import Progress
+from reflow.runtime.result import ConditionState
+
+MAX_STEPS = 10
+"""Actions one reconcile runs at most; the state machine needs four at worst (unlock, upgrade, test, remediate)."""
+
+Emit = Callable[[str, str, str, str], Awaitable[None]]
+"""Records an event: (type, reason, message, Flux 2.10 action name)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Plan:
+    """What to release where: the chart package and its metadata, the values and their digest."""
+
+    hr: HelmRelease
+    release: str
+    target: Target
+    chart_path: Path
+    chart: ChartMetadata
+    values: Mapping[str, Any]
+    config_digest: str
+
+    @property
+    def chart_ref(self) -> str:
+        return f"{self.chart.name}@{self.chart.version}"
+
+    def full_name(self, version: int | None) -> str:
+        return f"{self.target.namespace}/{self.release}.v{version or 0}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finished:
+    """The release is in sync: Ready mirrors the last action's condition (or the recorded one when none ran)."""
+
+    reason: str
+    message: str
+
+
+class ReleaseLoop:
+    """Runs the state machine's actions for one plan with one helm and one storage client."""
+
+    def __init__(self, helm: Helm, storage: Kube, plan: Plan, ledger: Ledger, emit: Emit, progress: Progress) -> None:
+        self.helm = helm
+        self.progress = progress
+        self.storage = storage
+        self.plan = plan
+        self.ledger = ledger
+        self.emit = emit
+        self.stored: StoredRelease | None = None
+
+    async def observe(self) -> Observed:
+        self.stored = latest(await releases(self.storage, self.plan.target.namespace, self.plan.release))
+        if self.stored is None:
+            return Observed(current=None)
+        action = self.ledger.history[0].action if self.ledger.history else None
+        return Observed(current=snapshot(self.stored, action=action), testable=has_test_hooks(self.stored))
+
+    async def run(self) -> Finished | None:
+        """Act until the release is in sync (returns how) or a step must stop the reconcile (raises)."""
+        desired = Desired(
+            chart_name=self.plan.chart.name, chart_version=self.plan.chart.version,
+            config_digest=self.plan.config_digest,
+        )  # fmt: skip
+        for _ in range(MAX_STEPS):
+            observed = await self.observe()
+            step = next_step(observed, self.ledger.history, desired, self.plan.hr.spec, self.ledger.counters())
+            match step.action:
+                case Action.NONE:
+                    test = self.plan.hr.spec.test
+                    outcome = self.ledger.outcome or self.ledger.summary(bool(test and test.enable))
+                    return Finished(reason=outcome.reason, message=outcome.message) if outcome else None
+                case Action.STALL:
+                    self._stall(step)
+                case Action.INSTALL | Action.UPGRADE:
+                    await self._release(step)
+                case Action.TEST:
+                    await self._test()
+                case Action.UNLOCK:
+                    await self._unlock()
+                case Action.ROLLBACK:
+                    await self._rollback(step)
+                case Action.UNINSTALL:
+                    await self._uninstall_remediation()
+        raise ReconcileError(f"release {self.plan.full_name(None)} did not settle after {MAX_STEPS} actions")
+
+    async def _running(self, action: str, timeout: float) -> None:
+        await self.progress(f"Running '{action}' action with timeout of {format_duration(timeout)}")
+
+    def _last_failure(self) -> ConditionState:
+        return self.ledger.last_failure() or ConditionState("False", RETRIES_EXCEEDED, "retries exhausted")
+
+    def _stall(self, step: Step) -> None:
+        failure = self._last_failure()
+        raise StalledError(failure.message, reason=failure.reason,
+                           conditions={STALLED: ConditionState("True", RETRIES_EXCEEDED, step.reason)})  # fmt: skip
+
+    async def _release(self, step: Step) -> None:
+        plan, spec = self.plan, self.plan.hr.spec
+        upgrade = step.action is Action.UPGRADE
+        name = "upgrade" if upgrade else "install"
+        command = (actions.upgrade if upgrade else actions.install)(plan.release, str(plan.chart_path), spec)
+        await self._running(name, command.timeout)
+        if not step.retry:
+            self.ledger.last_action = name
+        self.ledger.conditions[TEST_SUCCESS] = None
+        try:
+            await self.helm.run(command.args, plan.target, values=plan.values, timeout=command.timeout + 30)
+        except HelmFailed as error:
+            self.ledger.failed(name)
+            await self._record(name, fresh=False)
+            reason = UPGRADE_FAILED if upgrade else INSTALL_FAILED
+            message = (f"Helm {name} failed for release {plan.target.namespace}/{plan.release} with chart "
+                       f"{plan.chart_ref}: {error.message}")  # fmt: skip
+            self.ledger.set(RELEASED, ConditionState("False", reason, message))
+            await self.emit(WARNING, reason, message, "HelmUpgrade" if upgrade else "HelmInstall")
+            return
+        current = await self._record(name, fresh=not upgrade or step.state.value == "Unmanaged")
+        reason = UPGRADE_SUCCEEDED if upgrade else INSTALL_SUCCEEDED
+        message = f"Helm {name} succeeded for release {plan.full_name(current)} with chart {plan.chart_ref}"
+        self.ledger.set(RELEASED, ConditionState("True", reason, message))
+        self.ledger.conditions[TEST_SUCCESS] = None
+        self.ledger.conditions[REMEDIATED] = None
+        await self.emit(NORMAL, reason, message, "HelmUpgrade" if upgrade else "HelmInstall")
+
+    async def _record(self, action: str | None, *, fresh: bool = False) -> int | None:
+        """Snapshot the newest stored revision into the history; its version."""
+        await self.observe()
+        if self.stored is None:
+            return None
+        self.ledger.record(snapshot(self.stored, action=action), fresh=fresh)
+        return self.stored.version
+
+    async def _test(self) -> None:
+        plan = self.plan
+        command = actions.test(plan.release, plan.hr.spec)
+        action = self.ledger.history[0].action if self.ledger.history else None
+        await self._running("test", command.timeout)
+        error: HelmFailed | None = None
+        try:
+            await self.helm.run(command.args, plan.target, timeout=command.timeout + 30)
+        except HelmFailed as failed:
+            error = failed
+        version = await self._record(action)
+        current: ReleaseSnapshot | None = self.ledger.history[0] if self.ledger.history else None
+        full = plan.full_name(version)
+        if error is None and current is not None and not tests_failed(current):
+            count = len(current.test_hooks)
+            message = (f"Helm test succeeded for release {full} with chart {plan.chart_ref}: "
+                       f"{count} test hook(s) completed successfully")  # fmt: skip
+            self.ledger.set(TEST_SUCCESS, ConditionState("True", TEST_SUCCEEDED, message))
+            await self.emit(NORMAL, TEST_SUCCEEDED, message, "HelmTest")
+            return
+        reason = error.message if error else "a test hook failed"
+        message = f"Helm test failed for release {full} with chart {plan.chart_ref}: {reason}"
+        test = plan.hr.spec.test
+        if not (test and test.ignore_failures):
+            self.ledger.failed(self.ledger.last_action or "install")
+        self.ledger.set(TEST_SUCCESS, ConditionState("False", TEST_FAILED, message))
+        await self.emit(WARNING, TEST_FAILED, message, "HelmTest")
+
+    async def _unlock(self) -> None:
+        assert self.stored is not None
+        status = self.stored.status
+        description = f"Release unlocked from stale '{status}' state"
+        unlocked = await mark_failed(self.storage, self.stored, description)
+        self.ledger.record(snapshot(unlocked, action=self.ledger.last_action))
+        message = (f"Unlocked Helm release {self.plan.full_name(unlocked.version)} with chart "
+                   f"{self.plan.chart_ref} in '{status}' state")  # fmt: skip
+        await self.emit(NORMAL, "Unlocked", message, "Unlock")
+
+    async def _rollback(self, step: Step) -> None:
+        plan = self.plan
+        assert step.rollback_to is not None
+        command = actions.rollback(plan.release, step.rollback_to, plan.hr.spec)
+        target = plan.full_name(step.rollback_to)
+        await self._running("rollback", command.timeout)
+        try:
+            await self.helm.run(command.args, plan.target, timeout=command.timeout + 30)
+        except HelmFailed as error:
+            message = f"Helm rollback to previous release {target} with chart {plan.chart_ref} failed: {error.message}"
+            self.ledger.set(REMEDIATED, ConditionState("False", ROLLBACK_FAILED, message))
+            await self.emit(WARNING, ROLLBACK_FAILED, message, "HelmRollback")
+            await self._record("rollback")
+            raise ReconcileError(message, reason=ROLLBACK_FAILED) from error
+        await self._record("rollback")
+        message = f"Helm rollback to previous release {target} with chart {plan.chart_ref} succeeded"
+        failure = self._last_failure()
+        self.ledger.conditions[REMEDIATED] = ConditionState("True", ROLLBACK_SUCCEEDED, message)
+        await self.emit(NORMAL, ROLLBACK_SUCCEEDED, message, "HelmRollback")
+        raise ReconcileError(failure.message, reason=failure.reason)
+
+    async def _uninstall_remediation(self) -> None:
+        plan = self.plan
+        full = plan.full_name(self.stored.version if self.stored else None)
+        failure = self._last_failure()
+        command = actions.uninstall(plan.release, plan.hr.spec)
+        await self._running("uninstall", command.timeout)
+        try:
+            await self.helm.run(command.args, plan.target, timeout=command.timeout + 30)
+        except HelmFailed as error:
+            message = f"Helm uninstall failed for release {full} with chart {plan.chart_ref}: {error.message}"
+            self.ledger.set(REMEDIATED, ConditionState("False", UNINSTALL_FAILED, message))
+            await self.emit(WARNING, UNINSTALL_FAILED, message, "HelmUninstall")
+            raise ReconcileError(message, reason=UNINSTALL_FAILED) from error
+        message = f"Helm uninstall remediation for release {full} with chart {plan.chart_ref} succeeded"
+        self.ledger.conditions[REMEDIATED] = ConditionState("True", UNINSTALL_SUCCEEDED, message)
+        await self.emit(NORMAL, UNINSTALL_SUCCEEDED, message, "HelmUninstall")
+        raise ReconcileError(failure.message, reason=failure.reason)

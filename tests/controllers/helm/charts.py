@@ -1,0 +1,151 @@
+"""Charts for HelmRelease tests: `helm create` with its templates replaced by ones whose behaviour values choose,
+stored as artifacts of ExternalArtifacts, as an ArtifactGenerator publishes them."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from reflow.api.artifact import Artifact
+from reflow.api.conditions import condition
+from reflow.api.meta import Manifest, ObjectRef
+from reflow.api.wire import render
+from reflow.dev.gobuild import binary
+from reflow.engines.artifact import Storage, artifact_path
+from reflow.kube.client import Kube
+from reflow.kube.errors import AlreadyExists
+from reflow.kube.wait import wait_for
+from tests.gitservers import run
+
+SOURCE = "source.toolkit.fluxcd.io/v1"
+HELM = "helm.toolkit.fluxcd.io/v2"
+
+VALUES = """greeting: hello
+replicas: 1
+unschedulable: false
+failTest: false
+"""
+
+TEMPLATES = {
+    "configmap.yaml": """apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}-config
+data:
+  greeting: {{ .Values.greeting | quote }}
+""",
+    "deployment.yaml": """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}-app
+spec:
+  replicas: {{ .Values.replicas }}
+  selector:
+    matchLabels: {app: {{ .Release.Name }}}
+  template:
+    metadata:
+      labels: {app: {{ .Release.Name }}}
+    spec:
+      {{- if .Values.unschedulable }}
+      nodeSelector: {reflow.test/none: nowhere}
+      {{- end }}
+      containers:
+        - name: web
+          image: registry.local/app:1.0
+""",
+    # Helm records a ConfigMap hook as run at once; an invalid name makes the API server refuse it: a failed test.
+    "tests/check.yaml": """apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ if .Values.failTest }}Not_A_Valid_Name{{ else }}{{ .Release.Name }}-check{{ end }}
+  annotations:
+    helm.sh/hook: test
+    helm.sh/hook-delete-policy: before-hook-creation
+data:
+  greeting: {{ .Values.greeting | quote }}
+""",
+}
+
+
+def make_chart(scratch: Path, name: str, version: str) -> Path:
+    """`helm create` a chart, replace its templates with `TEMPLATES` and its values with `VALUES`, and package it."""
+    folder = scratch / f"{name}-{version}"
+    folder.mkdir(parents=True)
+    chart = folder / name
+    run(binary("helm"), "create", chart)
+    shutil.rmtree(chart / "templates")
+    for relative, text in TEMPLATES.items():
+        path = chart / "templates" / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    (chart / "values.yaml").write_text(VALUES)
+    run(binary("helm"), "package", chart, "--version", version, "--destination", folder)
+    return folder / f"{name}-{version}.tgz"
+
+
+@dataclass
+class ChartArtifacts:
+    """Charts published as ExternalArtifacts in the test namespace, served by an artifact server."""
+
+    kube: Kube
+    namespace: str
+    storage: Storage
+    scratch: Path
+
+    async def publish(self, name: str, version: str, source: str = "app") -> Artifact:
+        """Package chart `name` at `version` and point the ExternalArtifact `source` at it."""
+        package = make_chart(self.scratch, name, version)
+        path = artifact_path("ExternalArtifact", self.namespace, source, package.name)
+        artifact = await self.storage.store_bytes(path, package.read_bytes(), version)
+        manifest = {"apiVersion": SOURCE, "kind": "ExternalArtifact",
+                    "metadata": {"name": source, "namespace": self.namespace}, "spec": {}}  # fmt: skip
+        with contextlib.suppress(AlreadyExists):
+            await self.kube.create(manifest)
+        ready = {"type": "Ready", "status": "True", "reason": "Succeeded", "message": f"chart {version}",
+                 "lastTransitionTime": artifact.last_update_time}  # fmt: skip
+        ref = ObjectRef(SOURCE, "ExternalArtifact", source, self.namespace)
+        await self.kube.patch(ref, {"status": {"artifact": render(artifact), "conditions": [ready]}},
+                              subresource="status")  # fmt: skip
+        return artifact
+
+
+def helm_release(namespace: str, name: str, source: str = "app", **spec: object) -> Manifest:
+    return {
+        "apiVersion": HELM,
+        "kind": "HelmRelease",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"interval": "1h", "chartRef": {"kind": "ExternalArtifact", "name": source}, **spec},
+    }
+
+
+def ready_with(reason: str, status: str = "True") -> Callable[[Manifest | None], bool]:
+    """Ready has this status and reason, for the object's current generation."""
+
+    def check(obj: Manifest | None) -> bool:
+        found = condition(obj, "Ready")
+        generation = (obj or {}).get("metadata", {}).get("generation")
+        return (
+            found is not None
+            and found["status"] == status
+            and found["reason"] == reason
+            and (obj or {}).get("status", {}).get("observedGeneration") == generation
+        )
+
+    return check
+
+
+def helm_cli(kubeconfig: Path, namespace: str, *args: str) -> str:
+    """The real helm CLI, reading what reflow stored."""
+    return run(binary("helm"), *args, "--namespace", namespace, "--kubeconfig", kubeconfig)
+
+
+async def until(kube: Kube, namespace: str, name: str, check: Callable[[Manifest | None], bool],
+                timeout: float = 90) -> Manifest:  # fmt: skip
+    obj = await wait_for(
+        kube, ObjectRef(HELM, "HelmRelease", name, namespace), check, timeout=timeout, what="as expected"
+    )
+    assert obj is not None
+    return obj
