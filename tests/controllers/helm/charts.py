@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from reflow.api.artifact import Artifact
@@ -94,10 +94,13 @@ class ChartArtifacts:
     namespace: str
     storage: Storage
     scratch: Path
+    packages: dict[str, Path] = field(default_factory=dict)
+    """The chart package of each published version."""
 
     async def publish(self, name: str, version: str, source: str = "app") -> Artifact:
         """Package chart `name` at `version` and point the ExternalArtifact `source` at it."""
         package = make_chart(self.scratch, name, version)
+        self.packages[version] = package
         path = artifact_path("ExternalArtifact", self.namespace, source, package.name)
         artifact = await self.storage.store_bytes(path, package.read_bytes(), version)
         manifest = {"apiVersion": SOURCE, "kind": "ExternalArtifact",

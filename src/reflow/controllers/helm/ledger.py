@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from reflow.api.conditions import RELEASED, REMEDIATED, TEST_SUCCESS
 from reflow.api.helm import HelmRelease, ReleaseSnapshot
 from reflow.api.wire import render
+from reflow.engines.helm.release import StoredRelease, snapshot
 from reflow.engines.helm.state import Counters
 from reflow.runtime.result import ConditionState
 
@@ -85,6 +87,15 @@ class Ledger:
             self.history = []
         self.history = [snapshot, *(s for s in self.history if (s.name, s.namespace, s.version) != (
             snapshot.name, snapshot.namespace, snapshot.version))]  # fmt: skip
+
+    def refresh(self, revisions: Sequence[StoredRelease]) -> None:
+        """Re-snapshot the older history entries Helm rewrote (a deployed revision becomes superseded)."""
+        stored = {(r.name, r.namespace, r.version): r for r in revisions}
+        refreshed = []
+        for old in self.history:
+            found = stored.get((old.name, old.namespace, old.version))
+            refreshed.append(old if found is None or found.digest == old.digest else snapshot(found, action=old.action))
+        self.history = refreshed
 
     def set(self, kind: str, state: ConditionState) -> None:
         self.conditions[kind] = state

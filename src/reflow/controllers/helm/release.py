@@ -89,9 +89,11 @@ class ReleaseLoop:
         self.ledger = ledger
         self.emit = emit
         self.stored: StoredRelease | None = None
+        self.revisions: list[StoredRelease] = []
 
     async def observe(self) -> Observed:
-        self.stored = latest(await releases(self.storage, self.plan.target.namespace, self.plan.release))
+        self.revisions = await releases(self.storage, self.plan.target.namespace, self.plan.release)
+        self.stored = latest(self.revisions)
         if self.stored is None:
             return Observed(current=None)
         action = self.ledger.history[0].action if self.ledger.history else None
@@ -110,6 +112,9 @@ class ReleaseLoop:
                 case Action.NONE:
                     test = self.plan.hr.spec.test
                     outcome = self.ledger.outcome or self.ledger.summary(bool(test and test.enable))
+                    if outcome is not None and outcome.status != "True":
+                        # Remediated back to the desired chart and values: in sync, though the last action failed.
+                        return self._in_sync()
                     return Finished(reason=outcome.reason, message=outcome.message) if outcome else None
                 case Action.STALL:
                     self._stall(step)
@@ -124,6 +129,12 @@ class ReleaseLoop:
                 case Action.UNINSTALL:
                     await self._uninstall_remediation()
         raise ReconcileError(f"release {self.plan.full_name(None)} did not settle after {MAX_STEPS} actions")
+
+    def _in_sync(self) -> Finished:
+        current = self.ledger.history[0] if self.ledger.history else None
+        full = self.plan.full_name(current.version if current else None)
+        return Finished(reason=ROLLBACK_SUCCEEDED if current and current.action == "rollback" else UPGRADE_SUCCEEDED,
+                        message=f"Helm release {full} with chart {self.plan.chart_ref} is in sync")  # fmt: skip
 
     async def _running(self, action: str, timeout: float) -> None:
         await self.progress(f"Running '{action}' action with timeout of {format_duration(timeout)}")
@@ -170,6 +181,7 @@ class ReleaseLoop:
         if self.stored is None:
             return None
         self.ledger.record(snapshot(self.stored, action=action), fresh=fresh)
+        self.ledger.refresh(self.revisions)
         return self.stored.version
 
     async def _test(self) -> None:
@@ -205,9 +217,15 @@ class ReleaseLoop:
         status = self.stored.status
         description = f"Release unlocked from stale '{status}' state"
         unlocked = await mark_failed(self.storage, self.stored, description)
-        self.ledger.record(snapshot(unlocked, action=self.ledger.last_action))
-        message = (f"Unlocked Helm release {self.plan.full_name(unlocked.version)} with chart "
-                   f"{self.plan.chart_ref} in '{status}' state")  # fmt: skip
+        # The action the killed helm ran: a first revision was an install, any later one an upgrade or rollback.
+        action = "install" if unlocked.version == 1 else "upgrade"
+        self.ledger.last_action = action
+        self.ledger.record(snapshot(unlocked, action=action))
+        full = self.plan.full_name(unlocked.version)
+        message = f"Unlocked Helm release {full} with chart {self.plan.chart_ref} in '{status}' state"
+        reason = INSTALL_FAILED if action == "install" else UPGRADE_FAILED
+        left = f"Helm release {full} was left in '{status}' state by an interrupted Helm action; unlocked as failed"
+        self.ledger.set(RELEASED, ConditionState("False", reason, left))
         await self.emit(NORMAL, "Unlocked", message, "Unlock")
 
     async def _rollback(self, step: Step) -> None:
