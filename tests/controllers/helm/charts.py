@@ -35,7 +35,7 @@ kind: ConfigMap
 metadata:
   name: {{ .Release.Name }}-config
 data:
-  greeting: {{ .Values.greeting | quote }}
+  greeting: {{ required "greeting is required" .Values.greeting | quote }}
 """,
     "deployment.yaml": """apiVersion: apps/v1
 kind: Deployment

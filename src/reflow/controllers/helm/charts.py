@@ -11,13 +11,12 @@ from reflow.api.meta import Manifest, ObjectRef
 from reflow.api.source import ExternalArtifact, OCIRepository
 from reflow.controllers.kustomize.sources import SourceKey
 from reflow.engines.helm.names import chart_object_name
+from reflow.engines.helm.release import OWNER_NAME, OWNER_NAMESPACE
 from reflow.kube.client import Kube
 from reflow.kube.errors import NotFound
 
 CHART_KINDS = (OCIRepository.KIND, HelmChart.KIND, ExternalArtifact.KIND)
 """The kinds whose artifact a HelmRelease installs from."""
-OWNER_NAME = "helm.toolkit.fluxcd.io/name"
-OWNER_NAMESPACE = "helm.toolkit.fluxcd.io/namespace"
 FIELD_MANAGER = "helm-controller"
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from reflow.api.conditions import (
     INSTALL_FAILED,
     INSTALL_SUCCEEDED,
+    INVALID_SPEC,
     RELEASED,
     REMEDIATED,
     RETRIES_EXCEEDED,
@@ -96,6 +97,11 @@ class ReleaseLoop:
         self.stored = latest(self.revisions)
         if self.stored is None:
             return Observed(current=None)
+        owner, this = self.stored.owner, (self.plan.hr.metadata.namespace or "", self.plan.hr.metadata.name)
+        if owner is not None and owner != this:
+            raise StalledError(f"Helm release {self.plan.target.namespace}/{self.plan.release} belongs to HelmRelease "
+                               f"'{owner[0]}/{owner[1]}'; give this HelmRelease another releaseName",
+                               reason=INVALID_SPEC)  # fmt: skip
         action = self.ledger.history[0].action if self.ledger.history else None
         return Observed(current=snapshot(self.stored, action=action), testable=has_test_hooks(self.stored))
 
@@ -151,7 +157,8 @@ class ReleaseLoop:
         plan, spec = self.plan, self.plan.hr.spec
         upgrade = step.action is Action.UPGRADE
         name = "upgrade" if upgrade else "install"
-        command = (actions.upgrade if upgrade else actions.install)(plan.release, str(plan.chart_path), spec)
+        owner = (plan.hr.metadata.namespace or "", plan.hr.metadata.name)
+        command = (actions.upgrade if upgrade else actions.install)(plan.release, str(plan.chart_path), spec, owner)
         await self._running(name, command.timeout)
         if not step.retry:
             self.ledger.last_action = name

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from reflow.api.helm import HelmReleaseSpec
 from reflow.api.helmactions import Install, Rollback, Test, Uninstall, Upgrade
+from reflow.engines.helm.release import OWNER_NAME, OWNER_NAMESPACE
 
 DEFAULT_TIMEOUT = 300.0
 """Seconds per Helm action when the HelmRelease sets no `timeout` (Flux's 5m)."""
@@ -50,7 +51,13 @@ class Command:
     timeout: float
 
 
-def install(release: str, chart: str, spec: HelmReleaseSpec) -> Command:
+def owner_labels(owner: tuple[str, str]) -> list[str]:
+    """`--labels` naming the HelmRelease (namespace, name) on the release, so another one cannot take it over."""
+    namespace, name = owner
+    return ["--labels", f"{OWNER_NAME}={name},{OWNER_NAMESPACE}={namespace}"]
+
+
+def install(release: str, chart: str, spec: HelmReleaseSpec, owner: tuple[str, str]) -> Command:
     options = spec.install or Install()
     timeout = action_timeout(spec, options.timeout)
     crds = options.crds or ("Skip" if options.skip_crds else "Create")
@@ -65,11 +72,12 @@ def install(release: str, chart: str, spec: HelmReleaseSpec) -> Command:
         *_flag(crds == "Skip", "--skip-crds"),
         *_flag(options.create_namespace, "--create-namespace"),
         f"--server-side={'false' if options.server_side_apply is False else 'true'}",
+        *owner_labels(owner),
     ]  # fmt: skip
     return Command(args=tuple(args), timeout=timeout)
 
 
-def upgrade(release: str, chart: str, spec: HelmReleaseSpec) -> Command:
+def upgrade(release: str, chart: str, spec: HelmReleaseSpec, owner: tuple[str, str]) -> Command:
     options = spec.upgrade or Upgrade()
     timeout = action_timeout(spec, options.timeout)
     server_side = {"enabled": "true", "disabled": "false"}.get(options.server_side_apply or "auto", "auto")
@@ -85,6 +93,7 @@ def upgrade(release: str, chart: str, spec: HelmReleaseSpec) -> Command:
         *_flag(options.force, "--force-replace"),
         *_flag(options.cleanup_on_fail, "--cleanup-on-fail"),
         f"--server-side={server_side}",
+        *owner_labels(owner),
     ]  # fmt: skip
     return Command(args=tuple(args), timeout=timeout)
 

@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +21,8 @@ from reflow.api.helm import ReleaseSnapshot, TestHookStatus
 from reflow.engines.helm.values import digest_values
 
 SECRET_TYPE = "helm.sh/release.v1"
+OWNER_NAME = "helm.toolkit.fluxcd.io/name"
+OWNER_NAMESPACE = "helm.toolkit.fluxcd.io/namespace"
 PENDING = frozenset({"pending-install", "pending-upgrade", "pending-rollback"})
 _GZIP_MAGIC = b"\x1f\x8b"
 _FRACTION = re.compile(r"\.\d+")
@@ -36,6 +38,8 @@ class StoredRelease:
 
     raw: bytes
     release: Mapping[str, Any]
+    labels: Mapping[str, str] = field(default_factory=dict)
+    """The storage Secret's labels: Helm keeps a release's own labels (`--labels`) there, not in the JSON."""
 
     @property
     def name(self) -> str:
@@ -62,6 +66,12 @@ class StoredRelease:
         return str(((self.release.get("chart") or {}).get("metadata") or {}).get("version") or "")
 
     @property
+    def owner(self) -> tuple[str, str] | None:
+        """(namespace, name) of the HelmRelease its release labels name, if any."""
+        name, namespace = self.labels.get(OWNER_NAME), self.labels.get(OWNER_NAMESPACE)
+        return (str(namespace), str(name)) if name and namespace else None
+
+    @property
     def manifest(self) -> str:
         return str(self.release.get("manifest") or "")
 
@@ -71,7 +81,7 @@ class StoredRelease:
         return "sha256:" + hashlib.sha256(self.raw + b"\n").hexdigest()
 
 
-def decode_release(data: str) -> StoredRelease:
+def decode_release(data: str, labels: Mapping[str, str] | None = None) -> StoredRelease:
     """The release in a storage Secret's `release` value (base64 as in `data`, then Helm's base64 of gzip)."""
     try:
         inner = base64.b64decode(base64.b64decode(data))
@@ -81,7 +91,7 @@ def decode_release(data: str) -> StoredRelease:
         raise ReleaseDecodeError(f"not a Helm release: {error}") from error
     if not isinstance(release, dict):
         raise ReleaseDecodeError("not a Helm release: the JSON is not an object")
-    return StoredRelease(raw, release)
+    return StoredRelease(raw, release, dict(labels or {}))
 
 
 def encode_release(release: Mapping[str, Any]) -> tuple[str, bytes]:

@@ -16,7 +16,7 @@ async def releases(kube: Kube, namespace: str, name: str) -> list[StoredRelease]
         if secret.get("type") != SECRET_TYPE or not data:
             continue
         try:
-            found.append(decode_release(data))
+            found.append(decode_release(data, secret["metadata"].get("labels")))
         except ReleaseDecodeError:
             continue
     return sorted(found, key=lambda stored: stored.version)
@@ -33,4 +33,4 @@ async def mark_failed(kube: Kube, stored: StoredRelease, description: str) -> St
     data, raw = encode_release(release)
     ref = ObjectRef("v1", "Secret", secret_name(stored.name, stored.version), stored.namespace)
     await kube.patch(ref, {"metadata": {"labels": {"status": "failed"}}, "data": {"release": data}})
-    return StoredRelease(raw, release)
+    return StoredRelease(raw, release, stored.labels)
