@@ -128,7 +128,11 @@ class HelmReleaseReconciler(Reconciler[HelmRelease]):
         fields: dict[str, object] = {"storageNamespace": storage}
         if hr.spec.chart is not None:
             fields["helmChart"] = await charts.ensure_chart(self.kube, hr)
-        artifact = self.sources.ready_artifact(charts.chart_key(hr), requeue_after=self.requeue_dependency)
+        try:
+            artifact = self.sources.ready_artifact(charts.chart_key(hr), requeue_after=self.requeue_dependency)
+        except Waiting as waiting:
+            waiting.status = {**fields, **waiting.status}
+            raise
         try:
             values = await release_values(self.kube, hr)
         except ValuesError as error:
