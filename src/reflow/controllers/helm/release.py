@@ -39,6 +39,7 @@ from reflow.engines.helm.run import Helm, HelmFailed, Target
 from reflow.engines.helm.state import Action, Desired, Observed, Step, next_step
 from reflow.engines.helm.storage import mark_failed, releases
 from reflow.kube.client import Kube
+from reflow.kube.errors import KubeError
 from reflow.runtime.errors import ReconcileError, StalledError
 from reflow.runtime.events import NORMAL, WARNING
 from reflow.runtime.reconciler import Progress
@@ -93,7 +94,11 @@ class ReleaseLoop:
         self.revisions: list[StoredRelease] = []
 
     async def observe(self) -> Observed:
-        self.revisions = await releases(self.storage, self.plan.target.namespace, self.plan.release)
+        try:
+            self.revisions = await releases(self.storage, self.plan.target.namespace, self.plan.release)
+        except KubeError as error:
+            raise ReconcileError(f"unable to read the Helm storage of release {self.plan.target.namespace}/"
+                                 f"{self.plan.release}: {error}") from error  # fmt: skip
         self.stored = latest(self.revisions)
         if self.stored is None:
             return Observed(current=None)
