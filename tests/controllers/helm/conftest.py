@@ -13,7 +13,7 @@ from tests.controllers.helm.charts import ChartArtifacts
 
 
 @pytest.fixture
-async def charts(kube: Kube, namespace: str, tmp_path: Path) -> AsyncIterator[ChartArtifacts]:
+async def charts(kube: Kube, namespace: str, tmp_path: Path, flux_crds: object) -> AsyncIterator[ChartArtifacts]:
     """Publish charts as ExternalArtifacts of the test namespace; their files are served on loopback."""
     root = tmp_path / "served"
     root.mkdir()

@@ -19,7 +19,8 @@ async def test_the_helmchart_of_a_chart_template_is_created_released_and_deleted
 ) -> None:
     await start_controllers("helm", controller_options=OPTIONS)
     chart = {"metadata": {"labels": {"team": "web"}},
-             "spec": {"chart": "app", "version": "0.1.x", "sourceRef": {"kind": "HelmRepository", "name": "repo"}}}  # fmt: skip
+             "spec": {"chart": "app", "version": "0.1.x",
+                      "sourceRef": {"kind": "HelmRepository", "name": "repo"}}}  # fmt: skip
     hr = {"apiVersion": HELM, "kind": "HelmRelease", "metadata": {"name": "web", "namespace": namespace},
           "spec": {"interval": "10m", "chart": chart}}  # fmt: skip
     await kube.create(hr)

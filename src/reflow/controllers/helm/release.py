@@ -244,37 +244,36 @@ class ReleaseLoop:
         plan = self.plan
         assert step.rollback_to is not None
         command = actions.rollback(plan.release, step.rollback_to, plan.hr.spec)
-        target = plan.full_name(step.rollback_to)
-        await self._running("rollback", command.timeout)
-        try:
-            await self.helm.run(command.args, plan.target, timeout=command.timeout + 30)
-        except HelmFailed as error:
-            message = f"Helm rollback to previous release {target} with chart {plan.chart_ref} failed: {error.message}"
-            self.ledger.set(REMEDIATED, ConditionState("False", ROLLBACK_FAILED, message))
-            await self.emit(WARNING, ROLLBACK_FAILED, message, "HelmRollback")
-            await self._record("rollback")
-            raise ReconcileError(message, reason=ROLLBACK_FAILED) from error
-        await self._record("rollback")
-        message = f"Helm rollback to previous release {target} with chart {plan.chart_ref} succeeded"
-        failure = self._last_failure()
-        self.ledger.conditions[REMEDIATED] = ConditionState("True", ROLLBACK_SUCCEEDED, message)
-        await self.emit(NORMAL, ROLLBACK_SUCCEEDED, message, "HelmRollback")
-        raise ReconcileError(failure.message, reason=failure.reason)
+        done = f"Helm rollback to previous release {plan.full_name(step.rollback_to)} with chart {plan.chart_ref}"
+        await self._remediate("rollback", command, f"{done} failed", f"{done} succeeded",
+                              (ROLLBACK_SUCCEEDED, ROLLBACK_FAILED))  # fmt: skip
 
     async def _uninstall_remediation(self) -> None:
         plan = self.plan
         full = plan.full_name(self.stored.version if self.stored else None)
-        failure = self._last_failure()
         command = actions.uninstall(plan.release, plan.hr.spec)
-        await self._running("uninstall", command.timeout)
+        await self._remediate("uninstall", command,
+                              f"Helm uninstall failed for release {full} with chart {plan.chart_ref}",
+                              f"Helm uninstall remediation for release {full} with chart {plan.chart_ref} succeeded",
+                              (UNINSTALL_SUCCEEDED, UNINSTALL_FAILED))  # fmt: skip
+
+    async def _remediate(
+        self, kind: str, command: actions.Command, failed: str, succeeded: str, reasons: tuple[str, str]
+    ) -> None:
+        """Run a remediation; either way the reconcile ends with an error, retried after the retry interval."""
+        failure = self._last_failure()
+        event_action = "HelmRollback" if kind == "rollback" else "HelmUninstall"
+        await self._running(kind, command.timeout)
         try:
-            await self.helm.run(command.args, plan.target, timeout=command.timeout + 30)
+            await self.helm.run(command.args, self.plan.target, timeout=command.timeout + 30)
         except HelmFailed as error:
-            message = f"Helm uninstall failed for release {full} with chart {plan.chart_ref}: {error.message}"
-            self.ledger.set(REMEDIATED, ConditionState("False", UNINSTALL_FAILED, message))
-            await self.emit(WARNING, UNINSTALL_FAILED, message, "HelmUninstall")
-            raise ReconcileError(message, reason=UNINSTALL_FAILED) from error
-        message = f"Helm uninstall remediation for release {full} with chart {plan.chart_ref} succeeded"
-        self.ledger.conditions[REMEDIATED] = ConditionState("True", UNINSTALL_SUCCEEDED, message)
-        await self.emit(NORMAL, UNINSTALL_SUCCEEDED, message, "HelmUninstall")
+            message = f"{failed}: {error.message}"
+            self.ledger.set(REMEDIATED, ConditionState("False", reasons[1], message))
+            await self.emit(WARNING, reasons[1], message, event_action)
+            raise ReconcileError(message, reason=reasons[1]) from error
+        finally:
+            if kind == "rollback":
+                await self._record("rollback")
+        self.ledger.conditions[REMEDIATED] = ConditionState("True", reasons[0], succeeded)
+        await self.emit(NORMAL, reasons[0], succeeded, event_action)
         raise ReconcileError(failure.message, reason=failure.reason)

@@ -10,6 +10,7 @@ from reflow.controllers.helm.charts import CHART_KINDS
 from reflow.controllers.helm.reconciler import HelmReleaseReconciler
 from reflow.controllers.helm.values import WATCH_LABEL, values_refs
 from reflow.controllers.kustomize.sources import SourceKey, Sources
+from reflow.controllers.kustomize.watches import depends_on_index, readiness
 from reflow.controllers.options import ControllerOptions
 from reflow.engines.helm.names import chart_object_name
 from reflow.engines.helm.run import Helm
@@ -35,17 +36,6 @@ def chart_index(hr: Manifest) -> list[str]:
     template = ((spec.get("chart") or {}).get("spec") or {}).get("sourceRef") or {}
     source_namespace = template.get("namespace") or namespace
     return [f"HelmChart/{source_namespace}/{chart_object_name(namespace, hr['metadata']['name'])}"]
-
-
-def depends_on_index(hr: Manifest) -> list[str]:
-    own = hr["metadata"].get("namespace") or ""
-    return [f"{dep.get('namespace') or own}/{dep['name']}" for dep in (hr.get("spec") or {}).get("dependsOn") or []]
-
-
-def readiness(hr: Manifest | None) -> tuple[object, ...]:
-    status = (hr or {}).get("status") or {}
-    ready = next((c.get("status") for c in status.get("conditions") or [] if c.get("type") == "Ready"), None)
-    return status.get("observedGeneration"), ready
 
 
 def helm_binary(options: ControllerOptions) -> Path:

@@ -179,27 +179,26 @@ def next_step(
     state, why = state_of(observed, history, desired, spec)
     match state:
         case State.ABSENT:
-            if exhausted(spec, counters, "install"):
-                return Step(
-                    action=Action.STALL, state=state, reason=stall_message("install", counters.install_failures)
-                )
-            return Step(action=Action.INSTALL, state=state, reason=why)
+            return _unless_exhausted(Action.INSTALL, state, why, spec, counters)
         case State.LOCKED:
             return Step(action=Action.UNLOCK, state=state, reason=why)
         case State.UNMANAGED:
             return Step(action=Action.UPGRADE, state=state, reason=why)
         case State.OUT_OF_SYNC:
-            if exhausted(spec, counters, "upgrade"):
-                return Step(
-                    action=Action.STALL, state=state, reason=stall_message("upgrade", counters.upgrade_failures)
-                )
-            return Step(action=Action.UPGRADE, state=state, reason=why)
+            return _unless_exhausted(Action.UPGRADE, state, why, spec, counters)
         case State.UNTESTED:
             return Step(action=Action.TEST, state=state, reason=why)
         case State.FAILED:
             return _remediation(state, why, history, spec, counters)
         case State.IN_SYNC:
             return Step(action=Action.NONE, state=state, reason=why)
+
+
+def _unless_exhausted(action: Action, state: State, why: str, spec: HelmReleaseSpec, counters: Counters) -> Step:
+    """Install or upgrade, unless that action already failed more often than its retries allow."""
+    if exhausted(spec, counters, action.value):
+        return Step(action=Action.STALL, state=state, reason=stall_message(action.value, failures(counters, action)))
+    return Step(action=action, state=state, reason=why)
 
 
 def _remediation(
