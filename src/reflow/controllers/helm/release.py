@@ -6,12 +6,16 @@ retry interval), or when retries are exhausted (stalled until the spec or values
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from reflow.api.conditions import (
+    DRIFT_CORRECTION_FAILED,
+    DRIFT_DETECTED,
+    DRIFTED,
     INSTALL_FAILED,
     INSTALL_SUCCEEDED,
     INVALID_SPEC,
@@ -32,12 +36,14 @@ from reflow.api.conditions import (
 from reflow.api.duration import format_duration
 from reflow.api.helm import HelmRelease, ReleaseSnapshot
 from reflow.controllers.helm.ledger import Ledger
-from reflow.engines.helm import actions
+from reflow.engines.helm import actions, drift
 from reflow.engines.helm.chart import ChartMetadata
+from reflow.engines.helm.drift import manifest_objects
 from reflow.engines.helm.release import StoredRelease, has_test_hooks, latest, snapshot, tests_failed
 from reflow.engines.helm.run import Helm, HelmFailed, Target
 from reflow.engines.helm.state import Action, Desired, Observed, Step, next_step
 from reflow.engines.helm.storage import mark_failed, releases
+from reflow.engines.ssa.ignore import IgnoreRules
 from reflow.kube.client import Kube
 from reflow.kube.errors import KubeError
 from reflow.runtime.errors import ReconcileError, StalledError
@@ -123,6 +129,7 @@ class ReleaseLoop:
                 case Action.NONE:
                     test = self.plan.hr.spec.test
                     outcome = self.ledger.outcome or self.ledger.summary(bool(test and test.enable))
+                    await self._drift()
                     if outcome is not None and outcome.status != "True":
                         # Remediated back to the desired chart and values: in sync, though the last action failed.
                         return self._in_sync()
@@ -140,6 +147,41 @@ class ReleaseLoop:
                 case Action.UNINSTALL:
                     await self._uninstall_remediation()
         raise ReconcileError(f"release {self.plan.full_name(None)} did not settle after {MAX_STEPS} actions")
+
+    async def _drift(self) -> None:
+        """Compare the cluster with the release manifest (`driftDetection`); report, and correct when enabled."""
+        settings = self.plan.hr.spec.drift_detection
+        mode = settings.mode if settings else None
+        if mode not in ("enabled", "warn") or self.stored is None or settings is None:
+            return
+        try:
+            ignore = IgnoreRules.compile(settings.ignore)
+        except ValueError as error:
+            raise StalledError(f"invalid drift detection ignore rule: {error}", reason=INVALID_SPEC) from error
+        objects = await asyncio.to_thread(manifest_objects, self.stored.manifest)
+        try:
+            drifts = await drift.detect(self.storage, objects, self.plan.release, self.plan.target.namespace, ignore)
+        except KubeError as error:
+            raise ReconcileError(f"drift detection failed: {error}", reason=DRIFT_DETECTED) from error
+        if not drifts:
+            self.ledger.conditions[DRIFTED] = None
+            return
+        full, lines = self.plan.full_name(self.stored.version), "\n".join(str(found) for found in drifts)
+        if mode == "warn":
+            message = f"Cluster state of release {full} has drifted from the desired state:\n{lines}"
+            self.ledger.conditions[DRIFTED] = ConditionState("True", DRIFT_DETECTED, message)
+            await self.emit(WARNING, DRIFT_DETECTED, message, "DriftDetection")
+            return
+        try:
+            await drift.correct(self.storage, drifts)
+        except KubeError as error:
+            message = f"Failed to partially correct cluster state of release {full}:\n{lines}\n{error}"
+            self.ledger.conditions[DRIFTED] = ConditionState("True", DRIFT_CORRECTION_FAILED, message)
+            await self.emit(WARNING, DRIFT_CORRECTION_FAILED, message, "DriftDetection")
+            raise ReconcileError(message, reason=DRIFT_CORRECTION_FAILED) from error
+        self.ledger.conditions[DRIFTED] = None
+        await self.emit(NORMAL, DRIFT_DETECTED, f"Cluster state of release {full} has been corrected:\n{lines}",
+                        "DriftDetection")  # fmt: skip
 
     def _in_sync(self) -> Finished:
         current = self.ledger.history[0] if self.ledger.history else None
