@@ -25,6 +25,8 @@ class Ledger:
     last_action: str | None
     conditions: dict[str, ConditionState | None] = field(default_factory=dict)
     fields: dict[str, Any] = field(default_factory=dict)
+    post_renderers_digest: str | None = None
+    """`observedPostRenderersDigest`: the post-renderers of the last successful install or upgrade."""
     recorded: dict[str, ConditionState] = field(default_factory=dict)
     """Released, TestSuccess and Remediated as the status held them before this reconcile."""
     outcome: ConditionState | None = None
@@ -40,6 +42,7 @@ class Ledger:
             install_failures=0 if reset else status.install_failures,
             upgrade_failures=0 if reset else status.upgrade_failures,
             last_action=status.last_attempted_release_action,
+            post_renderers_digest=status.observed_post_renderers_digest,
             recorded={
                 c.type: ConditionState(c.status, c.reason, c.message)
                 for c in status.conditions
@@ -112,4 +115,5 @@ class Ledger:
             "installFailures": self.install_failures or None,
             "upgradeFailures": self.upgrade_failures or None,
             "lastAttemptedReleaseAction": self.last_action,
+            "observedPostRenderersDigest": self.post_renderers_digest,
         }

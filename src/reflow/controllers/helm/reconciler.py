@@ -31,7 +31,7 @@ from reflow.controllers.kustomize.dependencies import dependency_problem, ready_
 from reflow.controllers.kustomize.sources import SourceArtifact, Sources
 from reflow.engines.artifact import ArtifactError, DigestMismatch, FetchOptions, download
 from reflow.engines.health.cel import InvalidExpression, ready_expression
-from reflow.engines.helm import actions
+from reflow.engines.helm import actions, postrender
 from reflow.engines.helm.chart import ChartError, ChartMetadata, chart_metadata
 from reflow.engines.helm.cluster import kubeconfig_for
 from reflow.engines.helm.names import release_name
@@ -155,6 +155,7 @@ class HelmReleaseReconciler(Reconciler[HelmRelease]):
             plan = Plan(
                 hr=hr, release=name, target=Target(kubeconfig=await kubeconfig_for(client, target), namespace=target),
                 chart_path=package, chart=chart, values=values, config_digest=config_digest,
+                post_renderers_digest=postrender.digest(hr.spec.post_renderers) if hr.spec.post_renderers else None,
             )  # fmt: skip
             loop = ReleaseLoop(self.helm, client, plan, ledger, self._emitter(hr, chart, config_digest), progress)
             try:

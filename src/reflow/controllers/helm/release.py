@@ -39,6 +39,7 @@ from reflow.controllers.helm.ledger import Ledger
 from reflow.engines.helm import actions, drift
 from reflow.engines.helm.chart import ChartMetadata
 from reflow.engines.helm.drift import manifest_objects
+from reflow.engines.helm.postrender import kustomizations
 from reflow.engines.helm.release import StoredRelease, has_test_hooks, latest, snapshot, tests_failed
 from reflow.engines.helm.run import Helm, HelmFailed, Target
 from reflow.engines.helm.state import Action, Desired, Observed, Step, next_step
@@ -69,6 +70,7 @@ class Plan:
     chart: ChartMetadata
     values: Mapping[str, Any]
     config_digest: str
+    post_renderers_digest: str | None = None
 
     @property
     def chart_ref(self) -> str:
@@ -114,13 +116,14 @@ class ReleaseLoop:
                                f"'{owner[0]}/{owner[1]}'; give this HelmRelease another releaseName",
                                reason=INVALID_SPEC)  # fmt: skip
         action = self.ledger.history[0].action if self.ledger.history else None
-        return Observed(current=snapshot(self.stored, action=action), testable=has_test_hooks(self.stored))
+        return Observed(current=snapshot(self.stored, action=action), testable=has_test_hooks(self.stored),
+                        post_renderers_digest=self.ledger.post_renderers_digest)  # fmt: skip
 
     async def run(self) -> Finished | None:
         """Act until the release is in sync (returns how) or a step must stop the reconcile (raises)."""
         desired = Desired(
             chart_name=self.plan.chart.name, chart_version=self.plan.chart.version,
-            config_digest=self.plan.config_digest,
+            config_digest=self.plan.config_digest, post_renderers_digest=self.plan.post_renderers_digest,
         )  # fmt: skip
         for _ in range(MAX_STEPS):
             observed = await self.observe()
@@ -146,7 +149,9 @@ class ReleaseLoop:
                     await self._rollback(step)
                 case Action.UNINSTALL:
                     await self._uninstall_remediation()
-        raise ReconcileError(f"release {self.plan.full_name(None)} did not settle after {MAX_STEPS} actions")
+        raise ReconcileError(
+            f"release {self.plan.target.namespace}/{self.plan.release} did not settle after {MAX_STEPS} actions"
+        )
 
     async def _drift(self) -> None:
         """Compare the cluster with the release manifest (`driftDetection`); report, and correct when enabled."""
@@ -211,7 +216,9 @@ class ReleaseLoop:
             self.ledger.last_action = name
         self.ledger.conditions[TEST_SUCCESS] = None
         try:
-            await self.helm.run(command.args, plan.target, values=plan.values, timeout=command.timeout + 30)
+            steps = kustomizations(spec.post_renderers)
+            await self.helm.run(command.args, plan.target, values=plan.values, post_render=steps,
+                                timeout=command.timeout + 30)  # fmt: skip
         except HelmFailed as error:
             self.ledger.failed(name)
             await self._record(name, fresh=False)
@@ -222,6 +229,7 @@ class ReleaseLoop:
             await self.emit(WARNING, reason, message, "HelmUpgrade" if upgrade else "HelmInstall")
             return
         current = await self._record(name, fresh=not upgrade or step.state.value == "Unmanaged")
+        self.ledger.post_renderers_digest = plan.post_renderers_digest
         reason = UPGRADE_SUCCEEDED if upgrade else INSTALL_SUCCEEDED
         message = f"Helm {name} succeeded for release {plan.full_name(current)} with chart {plan.chart_ref}"
         self.ledger.set(RELEASED, ConditionState("True", reason, message))

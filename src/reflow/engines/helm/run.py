@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reflow.engines.helm.postrender import PLUGIN, install_plugin
 from reflow.kube.privatefile import write_private
 
 _STDERR_LIMIT = 4000
@@ -76,9 +77,11 @@ class Helm:
         target: Target,
         *,
         values: Mapping[str, Any] | None = None,
+        post_render: Sequence[Mapping[str, Any]] = (),
         timeout: float,
     ) -> Finished:
-        """`helm <args>` against `target`, with `values` passed as a file (`--values`); raises HelmFailed."""
+        """`helm <args>` against `target`, with `values` passed as a file (`--values`) and the kustomization
+        steps of `post_render` run by a post-render plugin; raises HelmFailed."""
         folder = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="reflow-helm-"))
         try:
             kubeconfig = await asyncio.to_thread(write_private, folder / "kubeconfig", target.kubeconfig)
@@ -86,12 +89,17 @@ class Helm:
             if values is not None:
                 path = await asyncio.to_thread(write_private, folder / "values.yaml", json.dumps(values))
                 command += ["--values", str(path)]
+            plugins = folder / "plugins"
+            if post_render:
+                await asyncio.to_thread(install_plugin, plugins, post_render)
+                command += ["--post-renderer", PLUGIN]
             env = {
                 "HOME": str(folder),
                 "HELM_CACHE_HOME": str(folder / "cache"),
                 "HELM_CONFIG_HOME": str(folder / "config"),
                 "HELM_DATA_HOME": str(folder / "data"),
                 "HELM_DRIVER": "secret",
+                "HELM_PLUGINS": str(plugins),
                 "NO_COLOR": "1",
             }
             return await self._exec(command, env, folder, timeout)

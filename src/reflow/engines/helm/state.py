@@ -51,6 +51,8 @@ class Desired:
     chart_name: str
     chart_version: str
     config_digest: str
+    post_renderers_digest: str | None = None
+    """Flux's digest of `spec.postRenderers`; None when there are none."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -59,6 +61,8 @@ class Observed:
 
     current: ReleaseSnapshot | None
     testable: bool = False
+    post_renderers_digest: str | None = None
+    """The post-renderers the release was last made with (`status.observedPostRenderersDigest`)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -106,6 +110,8 @@ def state_of(
         return State.OUT_OF_SYNC, f"chart {current.chart_name}@{current.chart_version} differs from the desired one"
     if current.config_digest != desired.config_digest:
         return State.OUT_OF_SYNC, "values differ from the desired ones"
+    if observed.post_renderers_digest != desired.post_renderers_digest:
+        return State.OUT_OF_SYNC, "post-renderers differ from the ones the release was made with"
     test = spec.test
     if test is not None and test.enable:
         if observed.testable and not current.test_hooks:
