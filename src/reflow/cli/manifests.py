@@ -33,7 +33,7 @@ def split_list(values: Sequence[str]) -> list[str]:
     return [item.strip() for value in values for item in value.split(",") if item.strip()]
 
 
-def _metadata(name: str, namespace: str, labels: dict[str, str]) -> Manifest:
+def object_metadata(name: str, namespace: str, labels: dict[str, str]) -> Manifest:
     metadata: Manifest = {"name": name, "namespace": namespace}
     if labels:
         metadata["labels"] = labels
@@ -72,7 +72,7 @@ def git_repository(
     return {
         "apiVersion": GitRepository.KIND.api_version,
         "kind": GitRepository.KIND.kind,
-        "metadata": _metadata(name, namespace, labels or {}),
+        "metadata": object_metadata(name, namespace, labels or {}),
         "spec": spec,
     }
 
@@ -112,7 +112,7 @@ def bucket(
     return {
         "apiVersion": Bucket.KIND.api_version,
         "kind": Bucket.KIND.kind,
-        "metadata": _metadata(name, namespace, labels or {}),
+        "metadata": object_metadata(name, namespace, labels or {}),
         "spec": spec,
     }
 
@@ -138,7 +138,7 @@ def helm_repository(
     return {
         "apiVersion": HelmRepository.KIND.api_version,
         "kind": HelmRepository.KIND.kind,
-        "metadata": _metadata(name, namespace, labels or {}),
+        "metadata": object_metadata(name, namespace, labels or {}),
         "spec": spec,
     }
 
@@ -196,7 +196,7 @@ def kustomization(
     if health_check_timeout is not None:
         spec["timeout"] = go_duration(health_check_timeout)
     if depends_on:
-        spec["dependsOn"] = [_dependency(item) for item in depends_on]
+        spec["dependsOn"] = [dependency(item) for item in depends_on]
     if service_account:
         spec["serviceAccountName"] = service_account
     if target_namespace:
@@ -214,7 +214,7 @@ def kustomization(
     return {
         "apiVersion": Kustomization.KIND.api_version,
         "kind": Kustomization.KIND.kind,
-        "metadata": _metadata(name, namespace, labels or {}),
+        "metadata": object_metadata(name, namespace, labels or {}),
         "spec": spec,
     }
 
@@ -232,7 +232,7 @@ def _health_check(text: str, namespace: str) -> Manifest:
     return check
 
 
-def _dependency(text: str) -> Manifest:
+def dependency(text: str) -> Manifest:
     namespace, _, name = text.rpartition("/")
     if not name:
         raise click.BadParameter(f"{text!r} is not name or namespace/name", param_hint="--depends-on")
