@@ -16,6 +16,7 @@ from reflow.cli.diff import diff
 from reflow.cli.events import events
 from reflow.cli.export import export
 from reflow.cli.get import get
+from reflow.cli.helmbuild import build_helmrelease, diff_helmrelease
 from reflow.cli.install import install, uninstall
 from reflow.cli.logs import logs
 from reflow.cli.reconcile import reconcile
@@ -40,6 +41,8 @@ cli.add_command(install)
 cli.add_command(uninstall)
 cli.add_command(build)
 cli.add_command(diff)
+build.add_command(build_helmrelease)
+diff.add_command(diff_helmrelease)
 cli.add_command(create)
 cli.add_command(get)
 cli.add_command(reconcile)

@@ -133,3 +133,14 @@ def uninstall(release: str, spec: HelmReleaseSpec) -> Command:
         *_flag(options.disable_hooks, "--no-hooks"),
     ]  # fmt: skip
     return Command(args=tuple(args), timeout=timeout)
+
+
+def template(release: str, chart: str, spec: HelmReleaseSpec) -> Command:
+    """`helm template`: the release manifest without hooks and tests, rendered without a cluster."""
+    options = spec.install or Install()
+    crds = options.crds or ("Skip" if options.skip_crds else "Create")
+    args = [
+        "template", release, chart, "--no-hooks", "--skip-tests", *_flag(crds != "Skip", "--include-crds"),
+        *_flag(options.disable_schema_validation, "--skip-schema-validation"),
+    ]  # fmt: skip
+    return Command(args=tuple(args), timeout=action_timeout(spec, options.timeout))

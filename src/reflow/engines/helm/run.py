@@ -38,7 +38,8 @@ class HelmFailed(Exception):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Target:
-    """Where helm acts: the kubeconfig (connection and identity) and the release namespace (also its storage)."""
+    """Where helm acts: the kubeconfig (connection and identity; empty for `helm template`) and the release
+    namespace (also its storage)."""
 
     kubeconfig: str
     namespace: str
@@ -84,8 +85,10 @@ class Helm:
         steps of `post_render` run by a post-render plugin; raises HelmFailed."""
         folder = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="reflow-helm-"))
         try:
-            kubeconfig = await asyncio.to_thread(write_private, folder / "kubeconfig", target.kubeconfig)
-            command = [str(self.binary), *args, "--namespace", target.namespace, "--kubeconfig", str(kubeconfig)]
+            command = [str(self.binary), *args, "--namespace", target.namespace]
+            if target.kubeconfig:
+                kubeconfig = await asyncio.to_thread(write_private, folder / "kubeconfig", target.kubeconfig)
+                command += ["--kubeconfig", str(kubeconfig)]
             if values is not None:
                 path = await asyncio.to_thread(write_private, folder / "values.yaml", json.dumps(values))
                 command += ["--values", str(path)]
