@@ -4,7 +4,6 @@ and what releasing it would change in the cluster (helm-controller#652)."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ from reflow.cli.diff import ERROR_CODE, diff_objects, print_outcome
 from reflow.cli.options import GlobalOptions, global_options
 from reflow.controllers.helm.values import release_values
 from reflow.engines.helm import actions
-from reflow.engines.helm.drift import HELM_FIELD_MANAGER, manifest_objects, owned
+from reflow.engines.helm.drift import HELM_FIELD_MANAGER, release_objects
 from reflow.engines.helm.names import release_name
 from reflow.engines.helm.postrender import kustomizations
 from reflow.engines.helm.run import Helm, HelmFailed, Target
@@ -158,9 +157,7 @@ def diff_helmrelease(name: str, file: Path, chart: Path, progress_bar: bool, opt
     async def compare() -> Any:
         async with connect(options.connection) as kube:
             rendered = await render(hr, chart, kube)
-            objects: Sequence[dict[str, Any]] = [owned(obj, rendered.release, rendered.namespace,
-                             (await kube.resource(obj["apiVersion"], obj["kind"])).namespaced)
-                       for obj in manifest_objects(rendered.manifest)]  # fmt: skip
+            objects = await release_objects(kube, rendered.manifest, rendered.release, rendered.namespace)
             spinner = err.status("HelmRelease diffing...: running dry-run") if progress_bar else nullcontext()
             with spinner:
                 return await diff_objects(kube, objects, None, ignore, field_manager=HELM_FIELD_MANAGER)

@@ -32,6 +32,10 @@ async def test_install_then_upgrade_when_a_watched_configmap_changes(
     assert status["lastAttemptedRevisionDigest"] == artifact.digest
     assert status["lastAttemptedReleaseAction"] == "install"
     assert status["storageNamespace"] == namespace
+    assert sorted(entry["id"] for entry in status["inventory"]["entries"]) == [
+        f"{namespace}_web-app_apps_Deployment",
+        f"{namespace}_web-config__ConfigMap",
+    ]
     [snapshot] = status["history"]
     assert snapshot["name"] == "web"
     assert snapshot["version"] == 1

@@ -6,11 +6,12 @@ retry interval), or when retries are exhausted (stalled until the spec or values
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from reflow.api.conditions import (
     DRIFT_CORRECTION_FAILED,
@@ -19,6 +20,7 @@ from reflow.api.conditions import (
     INSTALL_FAILED,
     INSTALL_SUCCEEDED,
     INVALID_SPEC,
+    INVENTORY_BUILD_FAILED,
     RELEASED,
     REMEDIATED,
     RETRIES_EXCEEDED,
@@ -35,10 +37,10 @@ from reflow.api.conditions import (
 )
 from reflow.api.duration import format_duration
 from reflow.api.helm import HelmRelease, ReleaseSnapshot
+from reflow.api.wire import render
 from reflow.controllers.helm.ledger import Ledger
 from reflow.engines.helm import actions, drift
 from reflow.engines.helm.chart import ChartMetadata
-from reflow.engines.helm.drift import manifest_objects
 from reflow.engines.helm.postrender import kustomizations
 from reflow.engines.helm.release import StoredRelease, has_test_hooks, latest, snapshot, tests_failed
 from reflow.engines.helm.run import Helm, HelmFailed, Target
@@ -132,7 +134,7 @@ class ReleaseLoop:
                 case Action.NONE:
                     test = self.plan.hr.spec.test
                     outcome = self.ledger.outcome or self.ledger.summary(bool(test and test.enable))
-                    await self._drift()
+                    await self._inventory_and_drift()
                     if outcome is not None and outcome.status != "True":
                         # Remediated back to the desired chart and values: in sync, though the last action failed.
                         return self._in_sync()
@@ -153,19 +155,28 @@ class ReleaseLoop:
             f"release {self.plan.target.namespace}/{self.plan.release} did not settle after {MAX_STEPS} actions"
         )
 
-    async def _drift(self) -> None:
-        """Compare the cluster with the release manifest (`driftDetection`); report, and correct when enabled."""
+    async def _inventory_and_drift(self) -> None:
+        """Record the release's objects (`status.inventory`) and compare them with the cluster (`driftDetection`):
+        report drift, and correct it when enabled."""
+        if self.stored is None:
+            return
+        try:
+            objects = await drift.release_objects(self.storage, self.stored.manifest, self.plan.release,
+                                                  self.plan.target.namespace)  # fmt: skip
+        except (KubeError, yaml.YAMLError) as error:
+            raise ReconcileError(f"failed to list the objects of the release manifest: {error}",
+                                 reason=INVENTORY_BUILD_FAILED) from error  # fmt: skip
+        self.ledger.fields["inventory"] = render(drift.inventory(objects))
         settings = self.plan.hr.spec.drift_detection
         mode = settings.mode if settings else None
-        if mode not in ("enabled", "warn") or self.stored is None or settings is None:
+        if mode not in ("enabled", "warn") or settings is None:
             return
         try:
             ignore = IgnoreRules.compile(settings.ignore)
         except ValueError as error:
             raise StalledError(f"invalid drift detection ignore rule: {error}", reason=INVALID_SPEC) from error
-        objects = await asyncio.to_thread(manifest_objects, self.stored.manifest)
         try:
-            drifts = await drift.detect(self.storage, objects, self.plan.release, self.plan.target.namespace, ignore)
+            drifts = await drift.detect(self.storage, objects, ignore)
         except KubeError as error:
             raise ReconcileError(f"drift detection failed: {error}", reason=DRIFT_DETECTED) from error
         if not drifts:

@@ -13,10 +13,12 @@ from dataclasses import dataclass
 
 import yaml
 
+from reflow.api.kustomize import ResourceInventory
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.engines.ssa.diff import FieldChange, diff, mask_secrets_for_diff
 from reflow.engines.ssa.drift import drifted
 from reflow.engines.ssa.ignore import IgnoreRules, removed
+from reflow.engines.ssa.inventory import inventory_of
 from reflow.kube.client import Kube
 from reflow.kube.errors import NotFound
 
@@ -60,16 +62,26 @@ def owned(obj: Manifest, release: str, namespace: str, namespaced: bool) -> Mani
     return {**obj, "metadata": metadata}
 
 
-async def detect(
-    kube: Kube, objects: Sequence[Manifest], release: str, namespace: str, ignore: IgnoreRules
-) -> list[Drift]:
-    """The objects of release `release` in `namespace` that drifted, in manifest order."""
-    found: list[Drift] = []
-    for obj in objects:
-        if excluded(obj):
-            continue
+async def release_objects(kube: Kube, manifest: str, release: str, namespace: str) -> list[Manifest]:
+    """The objects of a release manifest as Helm applies them (ownership metadata, namespace filled in)."""
+    objects = []
+    for obj in manifest_objects(manifest):
         resource = await kube.resource(obj["apiVersion"], obj["kind"])
-        desired = owned(obj, release, namespace, resource.namespaced)
+        objects.append(owned(obj, release, namespace, resource.namespaced))
+    return objects
+
+
+def inventory(objects: Sequence[Manifest]) -> ResourceInventory:
+    """`status.inventory` of a release: its manifest's objects, as Flux lists them."""
+    return inventory_of((ObjectRef.of(obj), str(obj["apiVersion"])) for obj in objects)
+
+
+async def detect(kube: Kube, objects: Sequence[Manifest], ignore: IgnoreRules) -> list[Drift]:
+    """The objects (see `release_objects`) that drifted, in manifest order."""
+    found: list[Drift] = []
+    for desired in objects:
+        if excluded(desired):
+            continue
         ref = ObjectRef.of(desired)
         try:
             live: Manifest | None = await kube.get(ref)
