@@ -22,7 +22,7 @@ from reflow.controllers.helm.values import release_values
 from reflow.engines.helm import actions
 from reflow.engines.helm.drift import HELM_FIELD_MANAGER, release_objects
 from reflow.engines.helm.names import release_name
-from reflow.engines.helm.postrender import kustomizations
+from reflow.engines.helm.postrender import PostRender, kustomizations, origin_labels
 from reflow.engines.helm.run import Helm, HelmFailed, Target
 from reflow.engines.helm.values import ValuesError, compose
 from reflow.engines.ssa.ignore import IgnoreRules
@@ -76,10 +76,10 @@ async def render(hr: HelmRelease, chart: Path, kube: Kube | None) -> Rendered:
     except ValuesError as error:
         fail(str(error), code=ERROR_CODE)
     command = actions.template(name, str(chart), hr.spec)
+    post_render = PostRender(kustomizations(hr.spec.post_renderers), origin_labels(namespace, hr.metadata.name))
     try:
         done = await Helm(helm_binary()).run(command.args, Target(kubeconfig="", namespace=target), values=values,
-                                             post_render=kustomizations(hr.spec.post_renderers),
-                                             timeout=command.timeout)  # fmt: skip
+                                             post_render=post_render, timeout=command.timeout)  # fmt: skip
     except HelmFailed as error:
         fail(f"rendering the chart failed: {error.message}", code=ERROR_CODE)
     return Rendered(hr, name, target, done.stdout)

@@ -49,6 +49,8 @@ async def test_install_then_upgrade_when_a_watched_configmap_changes(
     assert released["reason"] == "InstallSucceeded"
     live = await kube.get(ObjectRef("v1", "ConfigMap", "web-config", namespace))
     assert live["data"] == {"greeting": "hi"}
+    origin = {"helm.toolkit.fluxcd.io/name": "web", "helm.toolkit.fluxcd.io/namespace": namespace}
+    assert origin.items() <= live["metadata"]["labels"].items()
     values = json.loads(helm_cli(kubeconfig, namespace, "get", "values", "web", "-o", "json"))
     assert values == {"greeting": "hi", "replicas": 2}
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import yaml
+
 from reflow.api.helm import PostRenderer
 from reflow.api.wire import parse
-from reflow.engines.helm.postrender import digest, go_json, kustomizations
+from reflow.engines.helm.postrender import digest, go_json, kustomizations, origin_labels
+from reflow.engines.helm.postrenderer import labelled
 
 STEP = {"kustomize": {"patches": [{"patch": "a: <b>", "target": {"kind": "Deployment"}}],
                       "images": [{"name": "app", "newTag": "2"}]}}  # fmt: skip
@@ -31,3 +34,11 @@ def test_kustomizations_hold_only_the_manifests_patches_and_images() -> None:
         "patches": [{"patch": "a: <b>", "target": {"kind": "Deployment"}}],
         "images": [{"name": "app", "newTag": "2"}],
     }
+
+
+def test_origin_labels_go_on_every_object() -> None:
+    manifests = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels: {app: x}\n---\n# empty\n"
+    [doc] = list(yaml.safe_load_all(labelled(manifests, origin_labels("apps", "web"))))
+    assert doc["metadata"]["labels"] == {
+        "app": "x", "helm.toolkit.fluxcd.io/name": "web", "helm.toolkit.fluxcd.io/namespace": "apps"
+    }  # fmt: skip

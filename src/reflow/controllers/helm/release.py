@@ -41,7 +41,7 @@ from reflow.api.wire import render
 from reflow.controllers.helm.ledger import Ledger
 from reflow.engines.helm import actions, drift
 from reflow.engines.helm.chart import ChartMetadata
-from reflow.engines.helm.postrender import kustomizations
+from reflow.engines.helm.postrender import PostRender, kustomizations, origin_labels
 from reflow.engines.helm.release import StoredRelease, has_test_hooks, latest, snapshot, tests_failed
 from reflow.engines.helm.run import Helm, HelmFailed, Target
 from reflow.engines.helm.state import Action, Desired, Observed, Step, next_step
@@ -227,7 +227,7 @@ class ReleaseLoop:
             self.ledger.last_action = name
         self.ledger.conditions[TEST_SUCCESS] = None
         try:
-            steps = kustomizations(spec.post_renderers)
+            steps = PostRender(kustomizations(spec.post_renderers), origin_labels(*owner))
             await self.helm.run(command.args, plan.target, values=plan.values, post_render=steps,
                                 timeout=command.timeout + 30)  # fmt: skip
         except HelmFailed as error:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reflow.engines.helm.postrender import PLUGIN, install_plugin
+from reflow.engines.helm.postrender import PLUGIN, PostRender, install_plugin
 from reflow.kube.privatefile import write_private
 
 _STDERR_LIMIT = 4000
@@ -78,11 +78,11 @@ class Helm:
         target: Target,
         *,
         values: Mapping[str, Any] | None = None,
-        post_render: Sequence[Mapping[str, Any]] = (),
+        post_render: PostRender | None = None,
         timeout: float,
     ) -> Finished:
-        """`helm <args>` against `target`, with `values` passed as a file (`--values`) and the kustomization
-        steps of `post_render` run by a post-render plugin; raises HelmFailed."""
+        """`helm <args>` against `target`, with `values` passed as a file (`--values`) and `post_render`
+        done by a post-render plugin; raises HelmFailed."""
         folder = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="reflow-helm-"))
         try:
             command = [str(self.binary), *args, "--namespace", target.namespace]
