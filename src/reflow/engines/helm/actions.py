@@ -80,22 +80,29 @@ def install(release: str, chart: str, spec: HelmReleaseSpec, owner: tuple[str, s
 def upgrade(release: str, chart: str, spec: HelmReleaseSpec, owner: tuple[str, str]) -> Command:
     options = spec.upgrade or Upgrade()
     timeout = action_timeout(spec, options.timeout)
-    server_side = {"enabled": "true", "disabled": "false"}.get(options.server_side_apply or "auto", "auto")
     args = [
-        "upgrade", release, chart, "--timeout", seconds(timeout),
-        *_wait(spec, options.disable_wait, not options.disable_wait_for_jobs),
-        "--history-max", str(max_history(spec)),
+        "upgrade", release, chart, *_revision_flags(spec, options, timeout),
         "--reuse-values" if options.preserve_values else "--reset-values",
-        *_flag(options.disable_hooks, "--no-hooks"),
         *_flag(options.disable_open_api_validation, "--disable-openapi-validation"),
         *_flag(options.disable_schema_validation, "--skip-schema-validation"),
         *_flag(not options.disable_take_ownership, "--take-ownership"),
-        *_flag(options.force, "--force-replace"),
-        *_flag(options.cleanup_on_fail, "--cleanup-on-fail"),
-        f"--server-side={server_side}",
         *owner_labels(owner),
     ]  # fmt: skip
     return Command(args=tuple(args), timeout=timeout)
+
+
+def _revision_flags(spec: HelmReleaseSpec, options: Upgrade | Rollback, timeout: float) -> list[str]:
+    """The flags upgrade and rollback share: both write a new revision over the last one."""
+    server_side = {"enabled": "true", "disabled": "false"}.get(options.server_side_apply or "auto", "auto")
+    return [
+        "--timeout", seconds(timeout),
+        *_wait(spec, options.disable_wait, not options.disable_wait_for_jobs),
+        "--history-max", str(max_history(spec)),
+        *_flag(options.disable_hooks, "--no-hooks"),
+        *_flag(options.force, "--force-replace"),
+        *_flag(options.cleanup_on_fail, "--cleanup-on-fail"),
+        f"--server-side={server_side}",
+    ]  # fmt: skip
 
 
 def test(release: str, spec: HelmReleaseSpec) -> Command:
@@ -109,17 +116,7 @@ def test(release: str, spec: HelmReleaseSpec) -> Command:
 def rollback(release: str, version: int, spec: HelmReleaseSpec) -> Command:
     options = spec.rollback or Rollback()
     timeout = action_timeout(spec, options.timeout)
-    server_side = {"enabled": "true", "disabled": "false"}.get(options.server_side_apply or "auto", "auto")
-    args = [
-        "rollback", release, str(version), "--timeout", seconds(timeout),
-        *_wait(spec, options.disable_wait, not options.disable_wait_for_jobs),
-        "--history-max", str(max_history(spec)),
-        *_flag(options.disable_hooks, "--no-hooks"),
-        *_flag(options.force, "--force-replace"),
-        *_flag(options.cleanup_on_fail, "--cleanup-on-fail"),
-        f"--server-side={server_side}",
-    ]  # fmt: skip
-    return Command(args=tuple(args), timeout=timeout)
+    return Command(args=("rollback", release, str(version), *_revision_flags(spec, options, timeout)), timeout=timeout)
 
 
 def uninstall(release: str, spec: HelmReleaseSpec) -> Command:
