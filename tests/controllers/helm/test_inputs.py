@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reflow.api.annotations import FORCE_AT, REQUESTED_AT, RESET_AT
 from reflow.api.conditions import condition
 from reflow.api.meta import ObjectRef
 from reflow.dev.gobuild import binary
 from reflow.kube.client import Kube
-from tests.controllers.helm.charts import ChartArtifacts, helm_cli, helm_release, ready_with, until
+from tests.controllers.helm.charts import HELM, ChartArtifacts, helm_cli, helm_release, ready_with, until
 from tests.managers import StartControllers
 
 OPTIONS = {"helm_binary": binary("helm")}
@@ -66,3 +67,31 @@ async def test_dependencies_wait_for_ready_helmreleases(
     assert message(waiting) == f"dependency not ready: dependency '{namespace}/backend' not found"
     await kube.create(helm_release(namespace, "backend"))
     await until(kube, namespace, "frontend", ready_with("InstallSucceeded"))
+
+
+async def test_force_upgrades_once_and_reset_clears_the_counters(
+    kube: Kube, namespace: str, start_controllers: StartControllers, charts: ChartArtifacts
+) -> None:
+    await charts.publish("app", "0.1.0")
+    await start_controllers("helm", controller_options=OPTIONS)
+    await kube.create(helm_release(namespace, "web"))
+    await until(kube, namespace, "web", ready_with("InstallSucceeded"))
+    ref = ObjectRef(HELM, "HelmRelease", "web", namespace)
+    annotations = {REQUESTED_AT: "one", FORCE_AT: "one"}
+    await kube.patch(ref, {"metadata": {"annotations": annotations}})
+    forced = await until(
+        kube, namespace, "web", lambda o: (o or {}).get("status", {}).get("lastHandledForceAt") == "one"
+    )
+    assert [s["version"] for s in forced["status"]["history"]] == [2, 1]
+    assert condition(forced, "Ready")["reason"] == "UpgradeSucceeded"  # type: ignore[index]
+
+    await kube.patch(ref, {"spec": {"values": {"greeting": ""}}, "metadata": {"annotations": {FORCE_AT: None}}})
+    stalled = await until(kube, namespace, "web", lambda o: condition(o, "Stalled") is not None)
+    assert stalled["status"]["upgradeFailures"] == 1
+    await kube.patch(ref, {"metadata": {"annotations": {REQUESTED_AT: "two", RESET_AT: "two"}}})
+    retried = await until(
+        kube, namespace, "web", lambda o: (o or {}).get("status", {}).get("lastHandledResetAt") == "two"
+    )
+    assert retried["status"]["upgradeFailures"] == 1
+    upgrades = [e for e in await kube.list_all("v1", "Event", namespace) if e.get("action") == "HelmUpgrade"]
+    assert [e["reason"] for e in upgrades].count("UpgradeFailed") == 2

@@ -25,6 +25,8 @@ class Ledger:
     last_action: str | None
     conditions: dict[str, ConditionState | None] = field(default_factory=dict)
     fields: dict[str, Any] = field(default_factory=dict)
+    force: bool = False
+    """Install or upgrade once whatever the state (`reconcile.fluxcd.io/forceAt`); cleared when it ran."""
     post_renderers_digest: str | None = None
     """`observedPostRenderersDigest`: the post-renderers of the last successful install or upgrade."""
     recorded: dict[str, ConditionState] = field(default_factory=dict)

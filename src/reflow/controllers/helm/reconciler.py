@@ -10,6 +10,7 @@ from pathlib import Path
 
 import aiohttp
 
+from reflow.api.annotations import FORCE_AT, REQUESTED_AT, RESET_AT
 from reflow.api.conditions import (
     ARTIFACT_FAILED,
     DEPENDENCY_NOT_READY,
@@ -49,6 +50,16 @@ Lookup = Callable[[str, str], Manifest | None]
 """Reads a HelmRelease from the controller's cache by (namespace, name)."""
 ACTIONS_PER_RUN = 4
 """Helm actions a reconcile may run back to back (unlock, release, test, remediate): its time limit allows them."""
+
+
+def requested(hr: HelmRelease, annotation: str) -> str | None:
+    """The token of `forceAt` or `resetAt` when it is new and matches `requestedAt`, as Flux requires; else None."""
+    annotations = hr.metadata.annotations
+    token = annotations.get(annotation)
+    handled = hr.status.last_handled_force_at if annotation == FORCE_AT else hr.status.last_handled_reset_at
+    if not token or token != annotations.get(REQUESTED_AT) or token == handled:
+        return None
+    return token
 
 
 def where(hr: HelmRelease) -> tuple[str, str, str]:
@@ -144,7 +155,14 @@ class HelmReleaseReconciler(Reconciler[HelmRelease]):
             chart = await self._fetch_chart(artifact, package, fields)
             attempted = (hr.status.last_attempted_generation, hr.status.last_attempted_revision,
                          hr.status.last_attempted_config_digest)  # fmt: skip
-            ledger = Ledger.of(hr, reset=attempted != (hr.metadata.generation, chart.version, config_digest))
+            reset, force = requested(hr, RESET_AT), requested(hr, FORCE_AT)
+            changed = attempted != (hr.metadata.generation, chart.version, config_digest)
+            ledger = Ledger.of(hr, reset=changed or reset is not None)
+            ledger.force = force is not None
+            if reset is not None:
+                ledger.fields["lastHandledResetAt"] = reset
+            if force is not None:
+                ledger.fields["lastHandledForceAt"] = force
             ledger.fields.update(fields)
             ledger.fields.update({
                 "lastAttemptedGeneration": hr.metadata.generation,

@@ -129,7 +129,10 @@ class ReleaseLoop:
         )  # fmt: skip
         for _ in range(MAX_STEPS):
             observed = await self.observe()
-            step = next_step(observed, self.ledger.history, desired, self.plan.hr.spec, self.ledger.counters())
+            step = next_step(observed, self.ledger.history, desired, self.plan.hr.spec, self.ledger.counters(),
+                             forced=self.ledger.force)  # fmt: skip
+            if step.action in (Action.INSTALL, Action.UPGRADE):
+                self.ledger.force = False
             match step.action:
                 case Action.NONE:
                     test = self.plan.hr.spec.test

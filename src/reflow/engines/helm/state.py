@@ -180,9 +180,15 @@ def next_step(
     desired: Desired,
     spec: HelmReleaseSpec,
     counters: Counters,
+    *,
+    forced: bool = False,
 ) -> Step:
-    """The next action for the release."""
+    """The next action for the release; `forced` (`reconcile.fluxcd.io/forceAt`) installs or upgrades once
+    whatever the state and the retries, except that a locked release is unlocked first."""
     state, why = state_of(observed, history, desired, spec)
+    if forced and state is not State.LOCKED:
+        action = Action.INSTALL if state is State.ABSENT else Action.UPGRADE
+        return Step(action=action, state=state, reason=f"{why}; forced by the forceAt annotation")
     match state:
         case State.ABSENT:
             return _unless_exhausted(Action.INSTALL, state, why, spec, counters)
