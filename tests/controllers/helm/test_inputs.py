@@ -95,3 +95,16 @@ async def test_force_upgrades_once_and_reset_clears_the_counters(
     assert retried["status"]["upgradeFailures"] == 1
     upgrades = [e for e in await kube.list_all("v1", "Event", namespace) if e.get("action") == "HelmUpgrade"]
     assert [e["reason"] for e in upgrades].count("UpgradeFailed") == 2
+
+
+async def test_a_suspended_helmrelease_is_not_released(
+    kube: Kube, namespace: str, kubeconfig: Path, start_controllers: StartControllers, charts: ChartArtifacts
+) -> None:
+    await charts.publish("app", "0.1.0")
+    await start_controllers("helm", controller_options=OPTIONS)
+    await kube.create(helm_release(namespace, "paused", suspend=True))
+    await kube.create(helm_release(namespace, "running"))
+    await until(kube, namespace, "running", ready_with("InstallSucceeded"))
+    assert helm_cli(kubeconfig, namespace, "list", "-q").split() == ["running"]
+    await kube.patch(ObjectRef(HELM, "HelmRelease", "paused", namespace), {"spec": {"suspend": False}})
+    await until(kube, namespace, "paused", ready_with("InstallSucceeded"))

@@ -188,3 +188,15 @@ def test_storage_release_round_trip_and_snapshot() -> None:
     plain = base64.b64encode(base64.b64encode(gzip.compress(json.dumps(release).encode()))).decode()
     assert decode_release(plain).digest != made.digest
     assert rfc3339("0001-01-01T00:00:00Z") is None
+
+
+def test_force_installs_or_upgrades_once_whatever_the_state() -> None:
+    exhausted = Counters(install_failures=5, upgrade_failures=5, last_action="upgrade")
+    forced = next_step(Observed(current=None), [], DESIRED, spec(), exhausted, forced=True)
+    assert forced.action is Action.INSTALL
+    in_sync = next_step(Observed(current=snap(1)), [snap(1)], DESIRED, spec(), Counters(), forced=True)
+    assert in_sync.action is Action.UPGRADE
+    locked = next_step(
+        Observed(current=snap(2, "pending-install")), [snap(1)], DESIRED, spec(), Counters(), forced=True
+    )
+    assert locked.action is Action.UNLOCK
