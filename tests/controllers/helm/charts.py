@@ -4,6 +4,7 @@ stored as artifacts of ExternalArtifacts, as an ArtifactGenerator publishes them
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -70,9 +71,10 @@ data:
 }
 
 
-def make_chart(scratch: Path, name: str, version: str) -> Path:
-    """`helm create` a chart, replace its templates with `TEMPLATES` and its values with `VALUES`, and package it."""
-    folder = scratch / f"{name}-{version}"
+def make_chart(scratch: Path, name: str, version: str, greeting: str = "hello") -> Path:
+    """`helm create` a chart, replace its templates with `TEMPLATES` and its values with `VALUES` (with the
+    default `greeting`), and package it."""
+    folder = scratch / f"{name}-{version}-{greeting}"
     folder.mkdir(parents=True)
     chart = folder / name
     run(binary("helm"), "create", chart)
@@ -81,7 +83,7 @@ def make_chart(scratch: Path, name: str, version: str) -> Path:
         path = chart / "templates" / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-    (chart / "values.yaml").write_text(VALUES)
+    (chart / "values.yaml").write_text(VALUES.replace("greeting: hello", f"greeting: {greeting}"))
     run(binary("helm"), "package", chart, "--version", version, "--destination", folder)
     return folder / f"{name}-{version}.tgz"
 
@@ -97,19 +99,25 @@ class ChartArtifacts:
     packages: dict[str, Path] = field(default_factory=dict)
     """The chart package of each published version."""
 
-    async def publish(self, name: str, version: str, source: str = "app") -> Artifact:
-        """Package chart `name` at `version` and point the ExternalArtifact `source` at it."""
-        package = make_chart(self.scratch, name, version)
+    async def publish(
+        self, name: str, version: str, source: str = "app", *, kind: str = "ExternalArtifact", greeting: str = "hello"
+    ) -> Artifact:
+        """Package chart `name` at `version` (its default greeting `greeting`) and point the source `source` of
+        `kind` (ExternalArtifact, or OCIRepository with an OCI revision) at it."""
+        package = make_chart(self.scratch, name, version, greeting)
         self.packages[version] = package
-        path = artifact_path("ExternalArtifact", self.namespace, source, package.name)
-        artifact = await self.storage.store_bytes(path, package.read_bytes(), version)
-        manifest = {"apiVersion": SOURCE, "kind": "ExternalArtifact",
-                    "metadata": {"name": source, "namespace": self.namespace}, "spec": {}}  # fmt: skip
+        path = artifact_path(kind, self.namespace, source, package.name)
+        data = package.read_bytes()
+        revision = f"{version}@sha256:{hashlib.sha256(data).hexdigest()}" if kind == "OCIRepository" else version
+        artifact = await self.storage.store_bytes(path, data, revision)
+        spec = {"url": f"oci://registry.local/charts/{name}", "interval": "1h"} if kind == "OCIRepository" else {}
+        manifest = {"apiVersion": SOURCE, "kind": kind,
+                    "metadata": {"name": source, "namespace": self.namespace}, "spec": spec}  # fmt: skip
         with contextlib.suppress(AlreadyExists):
             await self.kube.create(manifest)
         ready = {"type": "Ready", "status": "True", "reason": "Succeeded", "message": f"chart {version}",
                  "lastTransitionTime": artifact.last_update_time}  # fmt: skip
-        ref = ObjectRef(SOURCE, "ExternalArtifact", source, self.namespace)
+        ref = ObjectRef(SOURCE, kind, source, self.namespace)
         await self.kube.patch(ref, {"status": {"artifact": render(artifact), "conditions": [ready]}},
                               subresource="status")  # fmt: skip
         return artifact

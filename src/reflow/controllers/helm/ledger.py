@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from reflow.api.conditions import RELEASED, REMEDIATED, TEST_SUCCESS
@@ -99,7 +99,10 @@ class Ledger:
         refreshed = []
         for old in self.history:
             found = stored.get((old.name, old.namespace, old.version))
-            refreshed.append(old if found is None or found.digest == old.digest else snapshot(found, action=old.action))
+            if found is None or found.digest == old.digest:
+                refreshed.append(old)
+            else:
+                refreshed.append(replace(snapshot(found, action=old.action), oci_digest=old.oci_digest))
         self.history = refreshed
 
     def set(self, kind: str, state: ConditionState) -> None:

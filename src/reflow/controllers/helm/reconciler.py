@@ -6,6 +6,7 @@ import asyncio
 import shutil
 import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import aiohttp
@@ -33,7 +34,7 @@ from reflow.controllers.kustomize.sources import SourceArtifact, Sources
 from reflow.engines.artifact import ArtifactError, DigestMismatch, FetchOptions, download
 from reflow.engines.health.cel import InvalidExpression, ready_expression
 from reflow.engines.helm import actions, postrender
-from reflow.engines.helm.chart import ChartError, ChartMetadata, chart_metadata
+from reflow.engines.helm.chart import ChartError, ChartMetadata, chart_metadata, digest_version, with_version
 from reflow.engines.helm.cluster import kubeconfig_for
 from reflow.engines.helm.names import release_name
 from reflow.engines.helm.release import latest
@@ -43,6 +44,7 @@ from reflow.engines.helm.values import ValuesError, digest_values
 from reflow.kube.client import Kube
 from reflow.runtime.errors import ReconcileError, StalledError, Waiting
 from reflow.runtime.events import EventRecorder, event_for
+from reflow.runtime.features import FeatureGates
 from reflow.runtime.reconciler import Progress, Reconciler, parse_kind
 from reflow.runtime.result import Result
 
@@ -60,6 +62,12 @@ def requested(hr: HelmRelease, annotation: str) -> str | None:
     if not token or token != annotations.get(REQUESTED_AT) or token == handled:
         return None
     return token
+
+
+def oci_digest(artifact: SourceArtifact) -> str | None:
+    """The OCI manifest digest of an OCIRepository artifact: its revision's `@sha256:…`, else the file digest."""
+    _, at, digest = artifact.revision.rpartition("@")
+    return digest if at else artifact.digest
 
 
 def where(hr: HelmRelease) -> tuple[str, str, str]:
@@ -91,8 +99,10 @@ class HelmReleaseReconciler(Reconciler[HelmRelease]):
         helm: Helm,
         helm_releases: Lookup,
         requeue_dependency: float,
+        gates: FeatureGates,
         default_service_account: str | None = None,
     ) -> None:
+        self.gates = gates
         self.kube = kube
         self.sources = sources
         self.helm = helm
@@ -152,7 +162,9 @@ class HelmReleaseReconciler(Reconciler[HelmRelease]):
         folder = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="reflow-chart-"))
         try:
             package = folder / "chart.tgz"
-            chart = await self._fetch_chart(artifact, package, fields)
+            key = charts.chart_key(hr)
+            tracked = key[0] == "OCIRepository" and not self.gates("DisableChartDigestTracking")
+            chart = await self._fetch_chart(artifact, package, fields, track_digest=tracked)
             attempted = (hr.status.last_attempted_generation, hr.status.last_attempted_revision,
                          hr.status.last_attempted_config_digest)  # fmt: skip
             reset, force = requested(hr, RESET_AT), requested(hr, FORCE_AT)
@@ -174,6 +186,7 @@ class HelmReleaseReconciler(Reconciler[HelmRelease]):
                 hr=hr, release=name, target=Target(kubeconfig=await kubeconfig_for(client, target), namespace=target),
                 chart_path=package, chart=chart, values=values, config_digest=config_digest,
                 post_renderers_digest=postrender.digest(hr.spec.post_renderers) if hr.spec.post_renderers else None,
+                oci_digest=oci_digest(artifact) if tracked else None,
             )  # fmt: skip
             loop = ReleaseLoop(self.helm, client, plan, ledger, self._emitter(hr, chart, config_digest), progress)
             try:
@@ -207,12 +220,23 @@ class HelmReleaseReconciler(Reconciler[HelmRelease]):
                 raise Waiting(f"dependency not ready: {problem}", reason=DEPENDENCY_NOT_READY,
                               requeue_after=self.requeue_dependency)  # fmt: skip
 
-    async def _fetch_chart(self, artifact: SourceArtifact, package: Path, fields: dict[str, object]) -> ChartMetadata:
-        """Download the chart package (digest-checked) and read its metadata."""
+    async def _fetch_chart(
+        self, artifact: SourceArtifact, package: Path, fields: dict[str, object], *, track_digest: bool
+    ) -> ChartMetadata:
+        """Download the chart package (digest-checked) and read its metadata; with `track_digest` (an
+        OCIRepository) the artifact's digest becomes the chart version's build metadata, as Flux does."""
+        downloaded = package.with_name("downloaded.tgz")
         try:
             async with aiohttp.ClientSession() as session:
-                await download(artifact.url, artifact.digest or "", package, session=session, options=FetchOptions())
-            return await asyncio.to_thread(chart_metadata, package)
+                await download(artifact.url, artifact.digest or "", downloaded, session=session,
+                               options=FetchOptions())  # fmt: skip
+            chart = await asyncio.to_thread(chart_metadata, downloaded)
+            if not track_digest:
+                await asyncio.to_thread(downloaded.rename, package)
+                return chart
+            version = digest_version(chart.version, artifact.revision, artifact.digest)
+            await asyncio.to_thread(with_version, downloaded, version, package)
+            return replace(chart, version=version)
         except DigestMismatch as error:
             raise Waiting(str(error), reason=ARTIFACT_FAILED, requeue_after=self.requeue_dependency,
                           status=fields) from error  # fmt: skip

@@ -7,7 +7,7 @@ retry interval), or when retries are exhausted (stalled until the spec or values
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +73,8 @@ class Plan:
     values: Mapping[str, Any]
     config_digest: str
     post_renderers_digest: str | None = None
+    oci_digest: str | None = None
+    """The OCI artifact digest the chart came from (snapshots' `ociDigest`), for OCIRepository charts."""
 
     @property
     def chart_ref(self) -> str:
@@ -256,7 +258,10 @@ class ReleaseLoop:
         await self.observe()
         if self.stored is None:
             return None
-        self.ledger.record(snapshot(self.stored, action=action), fresh=fresh)
+        made = snapshot(self.stored, action=action)
+        if self.plan.oci_digest and made.chart_version == self.plan.chart.version:
+            made = replace(made, oci_digest=self.plan.oci_digest)
+        self.ledger.record(made, fresh=fresh)
         self.ledger.refresh(self.revisions)
         return self.stored.version
 

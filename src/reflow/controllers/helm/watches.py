@@ -56,6 +56,7 @@ def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: Cont
         helm=Helm(helm_binary(options)),
         helm_releases=helm_releases.get,
         requeue_dependency=settings.requeue_dependency,
+        gates=settings.feature_gates,
         default_service_account=options.default_service_account,
     )
     controller = manager.add_controller(
