@@ -200,3 +200,14 @@ def test_force_installs_or_upgrades_once_whatever_the_state() -> None:
         Observed(current=snap(2, "pending-install")), [snap(1)], DESIRED, spec(), Counters(), forced=True
     )
     assert locked.action is Action.UNLOCK
+
+
+def test_default_to_retry_on_failure_retries_instead_of_remediating() -> None:
+    failed, counters = snap(2, "failed"), Counters(upgrade_failures=1, last_action="upgrade")
+    hr = spec(upgrade={"remediation": {"retries": 3}})
+    remediating = next_step(Observed(current=failed), [failed, snap(1)], DESIRED, hr, counters)
+    retrying = next_step(Observed(current=failed), [failed, snap(1)], DESIRED, hr, counters, default_retry=True)
+    assert (remediating.action, retrying.action, retrying.retry) == (Action.ROLLBACK, Action.UPGRADE, True)
+    explicit = spec(upgrade={"remediation": {"retries": 3}, "strategy": {"name": "RemediateOnFailure"}})
+    kept = next_step(Observed(current=failed), [failed, snap(1)], DESIRED, explicit, counters, default_retry=True)
+    assert kept.action is Action.ROLLBACK

@@ -50,6 +50,8 @@ from reflow.runtime.result import Result
 
 Lookup = Callable[[str, str], Manifest | None]
 """Reads a HelmRelease from the controller's cache by (namespace, name)."""
+DEFAULT_RETRY_INTERVAL = 300.0
+"""Seconds before retrying with `RetryOnFailure` when `retryInterval` is unset (Flux's 5m)."""
 ACTIONS_PER_RUN = 4
 """Helm actions a reconcile may run back to back (unlock, release, test, remediate): its time limit allows them."""
 
@@ -122,10 +124,13 @@ class HelmReleaseReconciler(Reconciler[HelmRelease]):
         return hr.spec.interval
 
     def retry_interval(self, hr: HelmRelease) -> float:
+        """`strategy.retryInterval` with `RetryOnFailure` (5m by default), else the interval."""
         for settings in (hr.spec.upgrade, hr.spec.install):
             strategy = settings.strategy if settings else None
-            if strategy and strategy.name == "RetryOnFailure" and strategy.retry_interval:
-                return strategy.retry_interval
+            if strategy and strategy.name == "RetryOnFailure":
+                return strategy.retry_interval or DEFAULT_RETRY_INTERVAL
+        if self.gates("DefaultToRetryOnFailure"):
+            return DEFAULT_RETRY_INTERVAL
         return hr.spec.interval
 
     def timeout(self, hr: HelmRelease) -> float:
@@ -187,6 +192,7 @@ class HelmReleaseReconciler(Reconciler[HelmRelease]):
                 chart_path=package, chart=chart, values=values, config_digest=config_digest,
                 post_renderers_digest=postrender.digest(hr.spec.post_renderers) if hr.spec.post_renderers else None,
                 oci_digest=oci_digest(artifact) if tracked else None,
+                default_retry=self.gates("DefaultToRetryOnFailure"),
             )  # fmt: skip
             loop = ReleaseLoop(self.helm, client, plan, ledger, self._emitter(hr, chart, config_digest), progress)
             try:

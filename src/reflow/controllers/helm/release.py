@@ -73,6 +73,8 @@ class Plan:
     values: Mapping[str, Any]
     config_digest: str
     post_renderers_digest: str | None = None
+    default_retry: bool = False
+    """Retry failed actions instead of remediating when no strategy is set (`DefaultToRetryOnFailure`)."""
     oci_digest: str | None = None
     """The OCI artifact digest the chart came from (snapshots' `ociDigest`), for OCIRepository charts."""
 
@@ -132,7 +134,7 @@ class ReleaseLoop:
         for _ in range(MAX_STEPS):
             observed = await self.observe()
             step = next_step(observed, self.ledger.history, desired, self.plan.hr.spec, self.ledger.counters(),
-                             forced=self.ledger.force)  # fmt: skip
+                             forced=self.ledger.force, default_retry=self.plan.default_retry)  # fmt: skip
             if step.action in (Action.INSTALL, Action.UPGRADE):
                 self.ledger.force = False
             match step.action:

@@ -164,10 +164,13 @@ def exhausted(spec: HelmReleaseSpec, counters: Counters, action: str) -> bool:
     return allowed >= 0 and failures(counters, action) > allowed
 
 
-def retry_on_failure(spec: HelmReleaseSpec, action: str) -> bool:
-    """Whether the action's strategy is `RetryOnFailure` (retry without remediating)."""
+def retry_on_failure(spec: HelmReleaseSpec, action: str, default: bool = False) -> bool:
+    """Whether the action's strategy is `RetryOnFailure` (retry without remediating); `default` when unset
+    (the `DefaultToRetryOnFailure` gate)."""
     settings = spec.upgrade if action == "upgrade" else spec.install
-    return bool(settings and settings.strategy and settings.strategy.name == "RetryOnFailure")
+    if settings is None or settings.strategy is None:
+        return default
+    return settings.strategy.name == "RetryOnFailure"
 
 
 def stall_message(action: str, count: int) -> str:
@@ -182,6 +185,7 @@ def next_step(
     counters: Counters,
     *,
     forced: bool = False,
+    default_retry: bool = False,
 ) -> Step:
     """The next action for the release; `forced` (`reconcile.fluxcd.io/forceAt`) installs or upgrades once
     whatever the state and the retries, except that a locked release is unlocked first."""
@@ -201,7 +205,7 @@ def next_step(
         case State.UNTESTED:
             return Step(action=Action.TEST, state=state, reason=why)
         case State.FAILED:
-            return _remediation(state, why, history, spec, counters)
+            return _remediation(state, why, history, spec, counters, default_retry)
         case State.IN_SYNC:
             return Step(action=Action.NONE, state=state, reason=why)
 
@@ -214,11 +218,16 @@ def _unless_exhausted(action: Action, state: State, why: str, spec: HelmReleaseS
 
 
 def _remediation(
-    state: State, why: str, history: Sequence[ReleaseSnapshot], spec: HelmReleaseSpec, counters: Counters
+    state: State,
+    why: str,
+    history: Sequence[ReleaseSnapshot],
+    spec: HelmReleaseSpec,
+    counters: Counters,
+    default_retry: bool,
 ) -> Step:
     action = "upgrade" if counters.last_action == "upgrade" else "install"
     count = failures(counters, action)
-    if retry_on_failure(spec, action):
+    if retry_on_failure(spec, action, default_retry):
         if exhausted(spec, counters, action):
             return Step(action=Action.STALL, state=state, reason=stall_message(action, count))
         return Step(action=Action.UPGRADE, state=state, reason=f"{why}; retrying", retry=True)
