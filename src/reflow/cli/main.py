@@ -9,6 +9,7 @@ from reflow.cli.build import build
 from reflow.cli.check import check
 from reflow.cli.controllers import controllers
 from reflow.cli.create import create
+from reflow.cli.debug import debug
 from reflow.cli.delete import delete
 from reflow.cli.demo import demo
 from reflow.cli.dev import dev
@@ -41,6 +42,7 @@ cli.add_command(install)
 cli.add_command(uninstall)
 cli.add_command(build)
 cli.add_command(diff)
+cli.add_command(debug)
 build.add_command(build_helmrelease)
 diff.add_command(diff_helmrelease)
 cli.add_command(create)
