@@ -41,7 +41,8 @@ class Event:
     """Keys are prefixed with the object's API group, as `kustomize.toolkit.fluxcd.io/revision`."""
     timestamp: str
     action: str | None = None
-    """What the controller was doing (Flux 2.10's `action`, e.g. `HelmInstall`); kept on the Kubernetes Event."""
+    """What the controller was doing (Flux 2.10's `action`, e.g. `HelmInstall`), sent to the notification
+    controller; a core/v1 Event has no place for it, as in Flux."""
 
     def notification(self, controller: str, instance: str) -> Manifest:
         """The JSON body the notification controller's event endpoint takes."""
@@ -51,6 +52,7 @@ class Event:
             "timestamp": self.timestamp,
             "message": self.message[:MESSAGE_LIMIT],
             "reason": self.reason,
+            **({"action": self.action} if self.action else {}),
             "metadata": dict(self.metadata),
             "reportingController": controller,
             "reportingInstance": instance,
@@ -77,7 +79,6 @@ class Event:
             "firstTimestamp": self.timestamp,
             "lastTimestamp": self.timestamp,
             "count": 1,
-            **({"action": self.action} if self.action else {}),
         }
 
 

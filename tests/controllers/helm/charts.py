@@ -3,6 +3,7 @@ stored as artifacts of ExternalArtifacts, as an ArtifactGenerator publishes them
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import shutil
@@ -121,6 +122,25 @@ class ChartArtifacts:
         await self.kube.patch(ref, {"status": {"artifact": render(artifact), "conditions": [ready]}},
                               subresource="status")  # fmt: skip
         return artifact
+
+
+@dataclass
+class Notifications:
+    """Event bodies the controllers POSTed to `url`, as the notification controller receives them."""
+
+    url: str
+    bodies: list[Manifest] = field(default_factory=list)
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def until(self, check: Callable[[Manifest], bool], timeout: float = 30) -> Manifest:
+        """The first body `check` accepts, waiting for more to arrive."""
+        async with asyncio.timeout(timeout):
+            while True:
+                self.arrived.clear()
+                found = next((body for body in self.bodies if check(body)), None)
+                if found is not None:
+                    return found
+                await self.arrived.wait()
 
 
 def helm_release(namespace: str, name: str, source: str = "app", **spec: object) -> Manifest:

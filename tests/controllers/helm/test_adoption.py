@@ -14,7 +14,7 @@ from reflow.api.meta import ObjectRef
 from reflow.dev.gobuild import binary
 from reflow.kube.client import Kube
 from reflow.kube.wait import wait_for
-from tests.controllers.helm.charts import HELM, ChartArtifacts, helm_cli, helm_release, ready_with, until
+from tests.controllers.helm.charts import HELM, ChartArtifacts, Notifications, helm_cli, helm_release, ready_with, until
 from tests.managers import StartControllers
 
 OPTIONS = {"helm_binary": binary("helm")}
@@ -37,10 +37,15 @@ async def test_a_release_helm_installed_is_adopted_and_upgraded(
 
 
 async def test_a_release_left_pending_by_a_killed_helm_is_unlocked_and_rolled_back(
-    kube: Kube, namespace: str, kubeconfig: Path, start_controllers: StartControllers, charts: ChartArtifacts
+    kube: Kube,
+    namespace: str,
+    kubeconfig: Path,
+    start_controllers: StartControllers,
+    charts: ChartArtifacts,
+    notifications: Notifications,
 ) -> None:
     await charts.publish("app", "0.1.0")
-    await start_controllers("helm", controller_options=OPTIONS)
+    await start_controllers("helm", controller_options=OPTIONS, events_addr=notifications.url)
     await kube.create(helm_release(namespace, "web"))
     await until(kube, namespace, "web", ready_with("InstallSucceeded"))
 
@@ -70,7 +75,7 @@ async def test_a_release_left_pending_by_a_killed_helm_is_unlocked_and_rolled_ba
         (1, "superseded"), (2, "failed"), (3, "deployed")
     ]  # fmt: skip
     assert history[1]["description"] == "Release unlocked from stale 'pending-upgrade' state"
-    events = await kube.list_all("v1", "Event", namespace)
-    unlocked = [e for e in events if e["reason"] == "Unlocked"]
-    assert unlocked
-    assert unlocked[0]["action"] == "Unlock"
+    unlocked = await notifications.until(lambda body: body["reason"] == "Unlocked")
+    assert unlocked["action"] == "Unlock"
+    rolled_back = await notifications.until(lambda body: body["reason"] == "RollbackSucceeded")
+    assert rolled_back["action"] == "HelmRollback"

@@ -8,7 +8,7 @@ from reflow.api.meta import Manifest, ObjectRef
 from reflow.dev.gobuild import binary
 from reflow.kube.client import Kube
 from reflow.kube.wait import wait_for
-from tests.controllers.helm.charts import HELM, ChartArtifacts, helm_release, ready_with, until
+from tests.controllers.helm.charts import HELM, ChartArtifacts, Notifications, helm_release, ready_with, until
 from tests.managers import StartControllers
 
 OPTIONS = {"helm_binary": binary("helm")}
@@ -23,10 +23,14 @@ def handled(token: str):  # type: ignore[no-untyped-def]
 
 
 async def test_drift_is_ignored_by_rule_reported_in_warn_mode_and_corrected_when_enabled(
-    kube: Kube, namespace: str, start_controllers: StartControllers, charts: ChartArtifacts
+    kube: Kube,
+    namespace: str,
+    start_controllers: StartControllers,
+    charts: ChartArtifacts,
+    notifications: Notifications,
 ) -> None:
     await charts.publish("app", "0.1.0")
-    await start_controllers("helm", controller_options=OPTIONS)
+    await start_controllers("helm", controller_options=OPTIONS, events_addr=notifications.url)
     detection = {"mode": "warn", "ignore": IGNORE_REPLICAS}
     await kube.create(helm_release(namespace, "web", driftDetection=detection))
     await until(kube, namespace, "web", ready_with("InstallSucceeded"))
@@ -52,7 +56,6 @@ async def test_drift_is_ignored_by_rule_reported_in_warn_mode_and_corrected_when
                            timeout=60, what="corrected")  # fmt: skip
     assert fixed is not None
     await until(kube, namespace, "web", lambda o: condition(o, "Drifted") is None)
-    events = await kube.list_all("v1", "Event", namespace)
-    corrected = [e for e in events if e["message"].startswith(f"Cluster state of release {namespace}/web.v1 has been")]
-    assert corrected
-    assert corrected[0]["action"] == "DriftDetection"
+    prefix = f"Cluster state of release {namespace}/web.v1 has been corrected:"
+    corrected = await notifications.until(lambda body: body["message"].startswith(prefix))
+    assert (corrected["reason"], corrected["action"]) == ("DriftDetected", "DriftDetection")

@@ -9,7 +9,7 @@ from reflow.api.conditions import condition
 from reflow.api.meta import ObjectRef
 from reflow.dev.gobuild import binary
 from reflow.kube.client import Kube
-from tests.controllers.helm.charts import HELM, ChartArtifacts, helm_cli, helm_release, ready_with, until
+from tests.controllers.helm.charts import HELM, ChartArtifacts, Notifications, helm_cli, helm_release, ready_with, until
 from tests.managers import StartControllers
 
 OPTIONS = {"helm_binary": binary("helm")}
@@ -70,10 +70,14 @@ async def test_dependencies_wait_for_ready_helmreleases(
 
 
 async def test_force_upgrades_once_and_reset_clears_the_counters(
-    kube: Kube, namespace: str, start_controllers: StartControllers, charts: ChartArtifacts
+    kube: Kube,
+    namespace: str,
+    start_controllers: StartControllers,
+    charts: ChartArtifacts,
+    notifications: Notifications,
 ) -> None:
     await charts.publish("app", "0.1.0")
-    await start_controllers("helm", controller_options=OPTIONS)
+    await start_controllers("helm", controller_options=OPTIONS, events_addr=notifications.url)
     await kube.create(helm_release(namespace, "web"))
     await until(kube, namespace, "web", ready_with("InstallSucceeded"))
     ref = ObjectRef(HELM, "HelmRelease", "web", namespace)
@@ -93,8 +97,9 @@ async def test_force_upgrades_once_and_reset_clears_the_counters(
         kube, namespace, "web", lambda o: (o or {}).get("status", {}).get("lastHandledResetAt") == "two"
     )
     assert retried["status"]["upgradeFailures"] == 1
-    upgrades = [e for e in await kube.list_all("v1", "Event", namespace) if e.get("action") == "HelmUpgrade"]
-    assert [e["reason"] for e in upgrades].count("UpgradeFailed") == 2
+    await notifications.until(lambda body: body["reason"] == "UpgradeFailed" and body["message"] != "")
+    upgrades = [body["reason"] for body in notifications.bodies if body.get("action") == "HelmUpgrade"]
+    assert upgrades.count("UpgradeFailed") == 2
 
 
 async def test_a_suspended_helmrelease_is_not_released(

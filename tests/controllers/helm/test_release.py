@@ -9,7 +9,7 @@ from reflow.api.meta import ObjectRef
 from reflow.dev.gobuild import binary
 from reflow.kube.client import Kube
 from reflow.kube.wait import wait_for
-from tests.controllers.helm.charts import ChartArtifacts, helm_cli, helm_release, ready_with, until
+from tests.controllers.helm.charts import ChartArtifacts, Notifications, helm_cli, helm_release, ready_with, until
 from tests.managers import StartControllers
 from tests.manifests import config_map
 
@@ -17,13 +17,18 @@ HELM = {"helm_binary": binary("helm")}
 
 
 async def test_install_then_upgrade_when_a_watched_configmap_changes(
-    kube: Kube, namespace: str, kubeconfig: Path, start_controllers: StartControllers, charts: ChartArtifacts
+    kube: Kube,
+    namespace: str,
+    kubeconfig: Path,
+    start_controllers: StartControllers,
+    charts: ChartArtifacts,
+    notifications: Notifications,
 ) -> None:
     artifact = await charts.publish("app", "0.1.0")
     watched = {"reconcile.fluxcd.io/watch": "Enabled"}
     await kube.create(config_map(namespace, "overrides", {"values.yaml": "greeting: hi\n"}, labels=watched))
     hr = helm_release(namespace, "web", valuesFrom=[{"kind": "ConfigMap", "name": "overrides"}], values={"replicas": 2})
-    await start_controllers("helm", controller_options=HELM)
+    await start_controllers("helm", controller_options=HELM, events_addr=notifications.url)
     await kube.create(hr)
 
     installed = await until(kube, namespace, "web", ready_with("InstallSucceeded"))
@@ -68,8 +73,10 @@ async def test_install_then_upgrade_when_a_watched_configmap_changes(
     assert "InstallSucceeded" in reasons
     assert "UpgradeSucceeded" in reasons
     install_event = next(e for e in events if e["reason"] == "InstallSucceeded")
-    assert install_event.get("action") == "HelmInstall"
     assert install_event["metadata"]["annotations"]["helm.toolkit.fluxcd.io/revision"] == "0.1.0"
+    sent = await notifications.until(lambda body: body["reason"] == "UpgradeSucceeded")
+    assert sent["action"] == "HelmUpgrade"
+    assert sent["metadata"]["helm.toolkit.fluxcd.io/token"] == upgraded["status"]["lastAttemptedConfigDigest"]
 
     await kube.delete(ObjectRef("helm.toolkit.fluxcd.io/v2", "HelmRelease", "web", namespace))
     await wait_for(kube, ObjectRef("helm.toolkit.fluxcd.io/v2", "HelmRelease", "web", namespace), lambda o: o is None,
