@@ -12,17 +12,21 @@ async def test_all_controllers_in_one_process_watch_git_repositories_once(start_
     manager = await start_controllers(*registry.available())
     kinds = [key.scope.kind for key in manager.cache.informer_keys()]
     assert kinds.count("GitRepository") == 1
+    assert kinds.count("ExternalArtifact") == 1
     assert sorted(kinds) == [
         "Alert",
         "ArtifactGenerator",
         "Bucket",
+        "ConfigMap",  # the helm controller's watched values (reconcile.fluxcd.io/watch=Enabled)
         "ExternalArtifact",
         "GitRepository",
         "HelmChart",
+        "HelmRelease",
         "HelmRepository",
         "Kustomization",
         "OCIRepository",
         "Provider",
+        "Secret",
     ]
     git_repositories = next(c for c in manager.controllers if c.reconciler.kind == "GitRepository")
     assert manager.cache.informer(manager.kube, git_repositories.informer.scope) is git_repositories.informer

@@ -15,6 +15,7 @@ from reflow.cli.console import fail, run
 from reflow.cli.options import Duration, GlobalOptions, global_options
 from reflow.controllers import registry
 from reflow.controllers.options import ControllerOptions, NotificationSettings
+from reflow.dev.gobuild import binary
 from reflow.engines.artifact import StorageSettings
 from reflow.engines.helmrepo import MAX_INDEX_SIZE, HelmSettings
 from reflow.engines.oci import MAX_LAYER_SIZE
@@ -220,7 +221,6 @@ def controllers(  # one parameter per Flux controller flag
             helm_chart_file_max_size=helm_chart_file_max_size,
         ),
         oci_layer_max_size=oci_layer_max_size,
-        helm_binary=helm_binary,
         concurrent=concurrent,
         concurrent_ssa=concurrent_ssa,
         no_cross_namespace_refs=no_cross_namespace_refs,
@@ -232,9 +232,16 @@ def controllers(  # one parameter per Flux controller flag
         override_managers=override_managers,
         override_managers_before_dry_run=override_managers_before_dry_run,
         custom_apply_stage_kinds=tuple(filter(None, custom_apply_stage_kinds.split(","))),
+        helm_binary=helm_binary or default_helm(),
     )
     logs.configure(log_level, log_encoding, file=log_file or default_log_file())
     run(_serve(options, settings, controller_options, chosen))
+
+
+def default_helm() -> Path | None:
+    """The helm `reflow dev tools` built, when there is one; else the controller looks on PATH."""
+    built = binary("helm")
+    return built if built.is_file() else None
 
 
 async def _serve(

@@ -1,4 +1,5 @@
-"""`reflow create`: sources, Kustomizations, Git Secrets, Alerts and Providers, applied or printed with `--export`."""
+"""`reflow create`: sources, Kustomizations, HelmReleases, Git Secrets, Alerts and Providers, applied or printed
+with `--export`."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import click
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.cli.console import err, fail, out, run, step, success
 from reflow.cli.gitsecret import GitCredentials, GitSecretError, http_data, secret, ssh_data, validate_url
+from reflow.cli.helmrelease import helm_release
 from reflow.cli.manifests import (
     bucket,
     git_repository,
@@ -488,3 +490,44 @@ def create_kustomization(name: str, options: GlobalOptions, **flags: Any) -> Non
 create.add_alias("ks", "kustomization")
 create.add_command(create_alert)
 create.add_command(create_alert_provider)
+
+
+@create.command("helmrelease")
+@click.argument("name")
+@click.option("--source", help="Source of the chart template: <kind>/<name>[.<namespace>], kind HelmRepository, "
+              "GitRepository or Bucket.")  # fmt: skip
+@click.option("--chart", help="Chart name (HelmRepository) or path (GitRepository, Bucket).")
+@click.option("--chart-version", help="Chart version, a SemVer range (HelmRepository sources only).")
+@click.option("--chart-ref", help="An existing chart source: OCIRepository/<name> or HelmChart/<name>[.<namespace>].")
+@click.option("--chart-interval", type=Duration(), help="How often the created HelmChart checks its source.")
+@click.option("--reconcile-strategy", type=click.Choice(["ChartVersion", "Revision"]), default="ChartVersion",
+              show_default=True, help="When the created HelmChart makes a new artifact.")  # fmt: skip
+@click.option("--release-name", help="Helm release name; [<target-namespace>-]<name> when empty.")
+@click.option("--depends-on", multiple=True, help="HelmRelease that must be ready first: [namespace/]name.")
+@click.option("--target-namespace", help="Namespace to install the release into.")
+@click.option("--storage-namespace", help="Namespace of the Helm storage.")
+@click.option("--create-target-namespace", is_flag=True, help="Create the target namespace if it does not exist.")
+@click.option("--service-account", help="ServiceAccount to impersonate.")
+@click.option("--crds", type=click.Choice(["Skip", "Create", "CreateReplace"]), help="CRDs policy on upgrade.")
+@click.option("--values", multiple=True, help="Local values files, merged in order into spec.values.")
+@click.option("--values-from", multiple=True, help="Secret/<name> or ConfigMap/<name> with a values.yaml key.")
+@click.option("--kubeconfig-secret-ref", help="Secret with the kubeconfig of a remote cluster.")
+@_common
+@global_options
+def create_helmrelease(name: str, options: GlobalOptions, **flags: Any) -> None:
+    """Create or update a HelmRelease.
+
+    \b
+    Examples:
+      reflow create hr podinfo --source=HelmRepository/podinfo --chart=podinfo --chart-version=">4.0.0"
+      reflow create hr podinfo --chart-ref=OCIRepository/podinfo --values=./values.yaml --export
+    """
+    manifest = helm_release(name, options.namespace, flags, parse_labels(flags["labels"]))
+    if flags["export"]:
+        out.out(to_yaml([manifest]), end="", highlight=False)
+        return
+    step("generating HelmRelease")
+    _finish(run(_apply(options, [manifest])), "applied")
+
+
+create.add_alias("hr", "helmrelease")

@@ -70,8 +70,11 @@ class Outcome:
         return any(d.verdict in (Verdict.CREATED, Verdict.DRIFTED, Verdict.DELETED) for d in self.diffs)
 
 
-async def diff_object(kube: Kube, obj: Manifest, ignore: IgnoreRules = NO_RULES) -> ObjectDiff:
-    """Server-side dry-run one object (force, as kustomize-controller) and compare it with the live one.
+async def diff_object(
+    kube: Kube, obj: Manifest, ignore: IgnoreRules = NO_RULES, field_manager: str = FIELD_MANAGER
+) -> ObjectDiff:
+    """Server-side dry-run one object (force, as `field_manager`: kustomize-controller) and compare it with the
+    live one.
 
     Fields the Kustomization's `spec.ignore` rules select for this object are left out of both sides.
     """
@@ -79,7 +82,7 @@ async def diff_object(kube: Kube, obj: Manifest, ignore: IgnoreRules = NO_RULES)
     if excluded(obj):
         return ObjectDiff(ref, Verdict.SKIPPED)
     try:
-        merged, _ = await kube.dry_run_apply(obj, field_manager=FIELD_MANAGER)
+        merged, _ = await kube.dry_run_apply(obj, field_manager=field_manager)
         live = await kube.get(ref) if exists(merged) else None
     except NotFound:
         return ObjectDiff(ref, Verdict.CREATED)  # its namespace (or the object, just deleted) is not there yet
@@ -93,7 +96,11 @@ async def diff_object(kube: Kube, obj: Manifest, ignore: IgnoreRules = NO_RULES)
 
 
 async def diff_objects(
-    kube: Kube, objects: Sequence[Manifest], previous: Kustomization | None, ignore: IgnoreRules = NO_RULES
+    kube: Kube,
+    objects: Sequence[Manifest],
+    previous: Kustomization | None,
+    ignore: IgnoreRules = NO_RULES,
+    field_manager: str = FIELD_MANAGER,
 ) -> Outcome:
     """Diff every built object; with `previous` pruning, its inventory entries no longer built are deletions.
 
@@ -105,7 +112,7 @@ async def diff_objects(
     async def one(index: int, obj: Manifest) -> None:
         async with slots:
             try:
-                results[index] = await diff_object(kube, obj, ignore)
+                results[index] = await diff_object(kube, obj, ignore, field_manager)
             except ApiError as error:
                 results[index] = f"{ObjectRef.of(obj)} dry-run failed: {error}"
 

@@ -9,6 +9,7 @@ from reflow.cli.build import build
 from reflow.cli.check import check
 from reflow.cli.controllers import controllers
 from reflow.cli.create import create
+from reflow.cli.debug import debug
 from reflow.cli.delete import delete
 from reflow.cli.demo import demo
 from reflow.cli.dev import dev
@@ -16,6 +17,7 @@ from reflow.cli.diff import diff
 from reflow.cli.events import events
 from reflow.cli.export import export
 from reflow.cli.get import get
+from reflow.cli.helmbuild import build_helmrelease, diff_helmrelease
 from reflow.cli.install import install, uninstall
 from reflow.cli.logs import logs
 from reflow.cli.push import push
@@ -41,6 +43,9 @@ cli.add_command(install)
 cli.add_command(uninstall)
 cli.add_command(build)
 cli.add_command(diff)
+cli.add_command(debug)
+build.add_command(build_helmrelease)
+diff.add_command(diff_helmrelease)
 cli.add_command(create)
 cli.add_command(get)
 cli.add_command(reconcile)

@@ -33,7 +33,7 @@ def split_list(values: Sequence[str]) -> list[str]:
     return [item.strip() for value in values for item in value.split(",") if item.strip()]
 
 
-def _metadata(name: str, namespace: str, labels: dict[str, str]) -> Manifest:
+def object_metadata(name: str, namespace: str, labels: dict[str, str]) -> Manifest:
     metadata: Manifest = {"name": name, "namespace": namespace}
     if labels:
         metadata["labels"] = labels
@@ -72,7 +72,7 @@ def git_repository(
     return {
         "apiVersion": GitRepository.KIND.api_version,
         "kind": GitRepository.KIND.kind,
-        "metadata": _metadata(name, namespace, labels or {}),
+        "metadata": object_metadata(name, namespace, labels or {}),
         "spec": spec,
     }
 
@@ -112,7 +112,7 @@ def bucket(
     return {
         "apiVersion": Bucket.KIND.api_version,
         "kind": Bucket.KIND.kind,
-        "metadata": _metadata(name, namespace, labels or {}),
+        "metadata": object_metadata(name, namespace, labels or {}),
         "spec": spec,
     }
 
@@ -154,7 +154,7 @@ def oci_repository(
     return {
         "apiVersion": OCIRepository.KIND.api_version,
         "kind": OCIRepository.KIND.kind,
-        "metadata": _metadata(name, namespace, labels or {}),
+        "metadata": object_metadata(name, namespace, labels or {}),
         "spec": spec,
     }
 
@@ -180,7 +180,7 @@ def helm_repository(
     return {
         "apiVersion": HelmRepository.KIND.api_version,
         "kind": HelmRepository.KIND.kind,
-        "metadata": _metadata(name, namespace, labels or {}),
+        "metadata": object_metadata(name, namespace, labels or {}),
         "spec": spec,
     }
 
@@ -256,7 +256,7 @@ def kustomization(
     return {
         "apiVersion": Kustomization.KIND.api_version,
         "kind": Kustomization.KIND.kind,
-        "metadata": _metadata(name, namespace, labels or {}),
+        "metadata": object_metadata(name, namespace, labels or {}),
         "spec": spec,
     }
 

@@ -34,8 +34,8 @@ class ControllerOptions:
     notification: NotificationSettings = field(default_factory=NotificationSettings)
     """The notification controller's event endpoint and rate limit (`--events-addr`, `--rate-limit-interval`)."""
     helm_binary: Path | None = None
-    """The helm that packages charts from Git and Bucket sources (`--helm-binary`); None: helm beside this
-    Python, else the first on PATH."""
+    """The helm v4 CLI that packages charts from Git and Bucket sources and releases HelmReleases
+    (`--helm-binary`); None: helm beside this Python, else the first on PATH."""
     concurrent: int | None = None
     """`--concurrent` when it was given; otherwise each controller uses Flux's default for it."""
     concurrent_ssa: int = 4

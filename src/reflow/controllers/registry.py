@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from reflow.controllers.helm.watches import setup as setup_helm
 from reflow.controllers.kustomize.watches import setup as setup_kustomize
 from reflow.controllers.notification.watches import setup as setup_notification
 from reflow.controllers.options import ControllerOptions
@@ -37,6 +38,7 @@ _SETUPS: dict[str, Setup] = {
     "kustomize-controller": setup_kustomize,
     "source-watcher": setup_source_watcher,
     "notification-controller": setup_notification,
+    "helm-controller": setup_helm,
 }
 """The controllers reflow has so far."""
 

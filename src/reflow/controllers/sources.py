@@ -6,7 +6,7 @@ Kustomizations and ArtifactGenerators both read their sources through it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -40,11 +40,11 @@ class SourceArtifact:
 
 
 class Sources:
-    """Follows every source kind (in the controller's scope) on the manager's informer cache, shared with the
+    """Follows every source kind of `kinds` (in the controller's scope) on the manager's informer cache, shared with the
     source controller in the same process, and tells who cares when an artifact changes."""
 
     def __init__(
-        self, cache: Cache, kube: Kube, namespace: str | None, kinds: tuple[KindInfo, ...] = SOURCE_KINDS
+        self, cache: Cache, kube: Kube, namespace: str | None, kinds: Iterable[KindInfo] = SOURCE_KINDS
     ) -> None:
         self.informers = {
             kind.kind: cache.informer(kube, Scope(api_version=kind.api_version, kind=kind.kind, namespace=namespace))

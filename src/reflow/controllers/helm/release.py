@@ -1,0 +1,350 @@
+"""One HelmRelease's release loop: ask the state machine for the next action, run it with helm, record it, repeat.
+
+The loop ends when the release is in sync (success), after a remediation (a failure, retried after the
+retry interval), or when retries are exhausted (stalled until the spec or values change).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from reflow.api.conditions import (
+    DRIFT_CORRECTION_FAILED,
+    DRIFT_DETECTED,
+    DRIFTED,
+    INSTALL_FAILED,
+    INSTALL_SUCCEEDED,
+    INVALID_SPEC,
+    INVENTORY_BUILD_FAILED,
+    RELEASED,
+    REMEDIATED,
+    RETRIES_EXCEEDED,
+    ROLLBACK_FAILED,
+    ROLLBACK_SUCCEEDED,
+    STALLED,
+    TEST_FAILED,
+    TEST_SUCCEEDED,
+    TEST_SUCCESS,
+    UNINSTALL_FAILED,
+    UNINSTALL_SUCCEEDED,
+    UPGRADE_FAILED,
+    UPGRADE_SUCCEEDED,
+)
+from reflow.api.duration import format_duration
+from reflow.api.helm import HelmRelease, ReleaseSnapshot
+from reflow.api.wire import render
+from reflow.controllers.helm.ledger import Ledger
+from reflow.engines.helm import actions, drift
+from reflow.engines.helm.chart import ChartMetadata
+from reflow.engines.helm.postrender import PostRender, kustomizations, origin_labels
+from reflow.engines.helm.release import StoredRelease, has_test_hooks, latest, snapshot, tests_failed
+from reflow.engines.helm.run import Helm, HelmFailed, Target
+from reflow.engines.helm.state import Action, Desired, Observed, Step, next_step
+from reflow.engines.helm.storage import mark_failed, releases
+from reflow.engines.ssa.ignore import IgnoreRules
+from reflow.kube.client import Kube
+from reflow.kube.errors import KubeError
+from reflow.runtime.errors import ReconcileError, StalledError
+from reflow.runtime.events import NORMAL, WARNING
+from reflow.runtime.reconciler import Progress
+from reflow.runtime.result import ConditionState
+
+MAX_STEPS = 10
+"""Actions one reconcile runs at most; the state machine needs four at worst (unlock, upgrade, test, remediate)."""
+
+Emit = Callable[[str, str, str, str], Awaitable[None]]
+"""Records an event: (type, reason, message, Flux 2.10 action name)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Plan:
+    """What to release where: the chart package and its metadata, the values and their digest."""
+
+    hr: HelmRelease
+    release: str
+    target: Target
+    chart_path: Path
+    chart: ChartMetadata
+    values: Mapping[str, Any]
+    config_digest: str
+    post_renderers_digest: str | None = None
+    default_retry: bool = False
+    """Retry failed actions instead of remediating when no strategy is set (`DefaultToRetryOnFailure`)."""
+    oci_digest: str | None = None
+    """The OCI artifact digest the chart came from (snapshots' `ociDigest`), for OCIRepository charts."""
+
+    @property
+    def chart_ref(self) -> str:
+        return f"{self.chart.name}@{self.chart.version}"
+
+    def full_name(self, version: int | None) -> str:
+        return f"{self.target.namespace}/{self.release}.v{version or 0}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finished:
+    """The release is in sync: Ready mirrors the last action's condition (or the recorded one when none ran)."""
+
+    reason: str
+    message: str
+
+
+class ReleaseLoop:
+    """Runs the state machine's actions for one plan with one helm and one storage client."""
+
+    def __init__(self, helm: Helm, storage: Kube, plan: Plan, ledger: Ledger, emit: Emit, progress: Progress) -> None:
+        self.helm = helm
+        self.progress = progress
+        self.storage = storage
+        self.plan = plan
+        self.ledger = ledger
+        self.emit = emit
+        self.stored: StoredRelease | None = None
+        self.revisions: list[StoredRelease] = []
+
+    async def observe(self) -> Observed:
+        try:
+            self.revisions = await releases(self.storage, self.plan.target.namespace, self.plan.release)
+        except KubeError as error:
+            raise ReconcileError(f"unable to read the Helm storage of release {self.plan.target.namespace}/"
+                                 f"{self.plan.release}: {error}") from error  # fmt: skip
+        self.stored = latest(self.revisions)
+        if self.stored is None:
+            return Observed(current=None)
+        owner, this = self.stored.owner, (self.plan.hr.metadata.namespace or "", self.plan.hr.metadata.name)
+        if owner is not None and owner != this:
+            raise StalledError(f"Helm release {self.plan.target.namespace}/{self.plan.release} belongs to HelmRelease "
+                               f"'{owner[0]}/{owner[1]}'; give this HelmRelease another releaseName",
+                               reason=INVALID_SPEC)  # fmt: skip
+        action = self.ledger.history[0].action if self.ledger.history else None
+        return Observed(current=snapshot(self.stored, action=action), testable=has_test_hooks(self.stored),
+                        post_renderers_digest=self.ledger.post_renderers_digest)  # fmt: skip
+
+    async def run(self) -> Finished | None:
+        """Act until the release is in sync (returns how) or a step must stop the reconcile (raises)."""
+        desired = Desired(
+            chart_name=self.plan.chart.name, chart_version=self.plan.chart.version,
+            config_digest=self.plan.config_digest, post_renderers_digest=self.plan.post_renderers_digest,
+        )  # fmt: skip
+        for _ in range(MAX_STEPS):
+            observed = await self.observe()
+            step = next_step(observed, self.ledger.history, desired, self.plan.hr.spec, self.ledger.counters(),
+                             forced=self.ledger.force, default_retry=self.plan.default_retry)  # fmt: skip
+            if step.action in (Action.INSTALL, Action.UPGRADE):
+                self.ledger.force = False
+            match step.action:
+                case Action.NONE:
+                    test = self.plan.hr.spec.test
+                    outcome = self.ledger.outcome or self.ledger.summary(bool(test and test.enable))
+                    await self._inventory_and_drift()
+                    if outcome is not None and outcome.status != "True":
+                        # Remediated back to the desired chart and values: in sync, though the last action failed.
+                        return self._in_sync()
+                    return Finished(reason=outcome.reason, message=outcome.message) if outcome else None
+                case Action.STALL:
+                    self._stall(step)
+                case Action.INSTALL | Action.UPGRADE:
+                    await self._release(step)
+                case Action.TEST:
+                    await self._test()
+                case Action.UNLOCK:
+                    await self._unlock()
+                case Action.ROLLBACK:
+                    await self._rollback(step)
+                case Action.UNINSTALL:
+                    await self._uninstall_remediation()
+        raise ReconcileError(
+            f"release {self.plan.target.namespace}/{self.plan.release} did not settle after {MAX_STEPS} actions"
+        )
+
+    async def _inventory_and_drift(self) -> None:
+        """Record the release's objects (`status.inventory`) and compare them with the cluster (`driftDetection`):
+        report drift, and correct it when enabled."""
+        if self.stored is None:
+            return
+        try:
+            objects = await drift.release_objects(self.storage, self.stored.manifest, self.plan.release,
+                                                  self.plan.target.namespace)  # fmt: skip
+        except (KubeError, yaml.YAMLError) as error:
+            raise ReconcileError(f"failed to list the objects of the release manifest: {error}",
+                                 reason=INVENTORY_BUILD_FAILED) from error  # fmt: skip
+        self.ledger.fields["inventory"] = render(drift.inventory(objects))
+        settings = self.plan.hr.spec.drift_detection
+        mode = settings.mode if settings else None
+        if mode not in ("enabled", "warn") or settings is None:
+            return
+        try:
+            ignore = IgnoreRules.compile(settings.ignore)
+        except ValueError as error:
+            raise StalledError(f"invalid drift detection ignore rule: {error}", reason=INVALID_SPEC) from error
+        try:
+            drifts = await drift.detect(self.storage, objects, ignore)
+        except KubeError as error:
+            raise ReconcileError(f"drift detection failed: {error}", reason=DRIFT_DETECTED) from error
+        if not drifts:
+            self.ledger.conditions[DRIFTED] = None
+            return
+        full, lines = self.plan.full_name(self.stored.version), "\n".join(str(found) for found in drifts)
+        if mode == "warn":
+            message = f"Cluster state of release {full} has drifted from the desired state:\n{lines}"
+            self.ledger.conditions[DRIFTED] = ConditionState("True", DRIFT_DETECTED, message)
+            await self.emit(WARNING, DRIFT_DETECTED, message, "DriftDetection")
+            return
+        try:
+            await drift.correct(self.storage, drifts)
+        except KubeError as error:
+            message = f"Failed to partially correct cluster state of release {full}:\n{lines}\n{error}"
+            self.ledger.conditions[DRIFTED] = ConditionState("True", DRIFT_CORRECTION_FAILED, message)
+            await self.emit(WARNING, DRIFT_CORRECTION_FAILED, message, "DriftDetection")
+            raise ReconcileError(message, reason=DRIFT_CORRECTION_FAILED) from error
+        self.ledger.conditions[DRIFTED] = None
+        await self.emit(NORMAL, DRIFT_DETECTED, f"Cluster state of release {full} has been corrected:\n{lines}",
+                        "DriftDetection")  # fmt: skip
+
+    def _in_sync(self) -> Finished:
+        current = self.ledger.history[0] if self.ledger.history else None
+        full = self.plan.full_name(current.version if current else None)
+        return Finished(reason=ROLLBACK_SUCCEEDED if current and current.action == "rollback" else UPGRADE_SUCCEEDED,
+                        message=f"Helm release {full} with chart {self.plan.chart_ref} is in sync")  # fmt: skip
+
+    async def _running(self, action: str, timeout: float) -> None:
+        await self.progress(f"Running '{action}' action with timeout of {format_duration(timeout)}")
+
+    def _last_failure(self) -> ConditionState:
+        return self.ledger.last_failure() or ConditionState("False", RETRIES_EXCEEDED, "retries exhausted")
+
+    def _stall(self, step: Step) -> None:
+        failure = self._last_failure()
+        raise StalledError(failure.message, reason=failure.reason,
+                           conditions={STALLED: ConditionState("True", RETRIES_EXCEEDED, step.reason)})  # fmt: skip
+
+    async def _release(self, step: Step) -> None:
+        plan, spec = self.plan, self.plan.hr.spec
+        upgrade = step.action is Action.UPGRADE
+        name = "upgrade" if upgrade else "install"
+        owner = (plan.hr.metadata.namespace or "", plan.hr.metadata.name)
+        command = (actions.upgrade if upgrade else actions.install)(plan.release, str(plan.chart_path), spec, owner)
+        await self._running(name, command.timeout)
+        if not step.retry:
+            self.ledger.last_action = name
+        self.ledger.conditions[TEST_SUCCESS] = None
+        try:
+            steps = PostRender(kustomizations(spec.post_renderers), origin_labels(*owner))
+            await self.helm.run(command.args, plan.target, values=plan.values, post_render=steps,
+                                timeout=command.timeout + 30)  # fmt: skip
+        except HelmFailed as error:
+            self.ledger.failed(name)
+            await self._record(name, fresh=False)
+            reason = UPGRADE_FAILED if upgrade else INSTALL_FAILED
+            message = (f"Helm {name} failed for release {plan.target.namespace}/{plan.release} with chart "
+                       f"{plan.chart_ref}: {error.message}")  # fmt: skip
+            self.ledger.set(RELEASED, ConditionState("False", reason, message))
+            await self.emit(WARNING, reason, message, "HelmUpgrade" if upgrade else "HelmInstall")
+            return
+        current = await self._record(name, fresh=not upgrade or step.state.value == "Unmanaged")
+        self.ledger.post_renderers_digest = plan.post_renderers_digest
+        reason = UPGRADE_SUCCEEDED if upgrade else INSTALL_SUCCEEDED
+        message = f"Helm {name} succeeded for release {plan.full_name(current)} with chart {plan.chart_ref}"
+        self.ledger.set(RELEASED, ConditionState("True", reason, message))
+        self.ledger.conditions[TEST_SUCCESS] = None
+        self.ledger.conditions[REMEDIATED] = None
+        await self.emit(NORMAL, reason, message, "HelmUpgrade" if upgrade else "HelmInstall")
+
+    async def _record(self, action: str | None, *, fresh: bool = False) -> int | None:
+        """Snapshot the newest stored revision into the history; its version."""
+        await self.observe()
+        if self.stored is None:
+            return None
+        made = snapshot(self.stored, action=action)
+        if self.plan.oci_digest and made.chart_version == self.plan.chart.version:
+            made = replace(made, oci_digest=self.plan.oci_digest)
+        self.ledger.record(made, fresh=fresh)
+        self.ledger.refresh(self.revisions)
+        return self.stored.version
+
+    async def _test(self) -> None:
+        plan = self.plan
+        command = actions.test(plan.release, plan.hr.spec)
+        action = self.ledger.history[0].action if self.ledger.history else None
+        await self._running("test", command.timeout)
+        error: HelmFailed | None = None
+        try:
+            await self.helm.run(command.args, plan.target, timeout=command.timeout + 30)
+        except HelmFailed as failed:
+            error = failed
+        version = await self._record(action)
+        current: ReleaseSnapshot | None = self.ledger.history[0] if self.ledger.history else None
+        full = plan.full_name(version)
+        if error is None and current is not None and not tests_failed(current):
+            count = len(current.test_hooks)
+            message = (f"Helm test succeeded for release {full} with chart {plan.chart_ref}: "
+                       f"{count} test hook(s) completed successfully")  # fmt: skip
+            self.ledger.set(TEST_SUCCESS, ConditionState("True", TEST_SUCCEEDED, message))
+            await self.emit(NORMAL, TEST_SUCCEEDED, message, "HelmTest")
+            return
+        reason = error.message if error else "a test hook failed"
+        message = f"Helm test failed for release {full} with chart {plan.chart_ref}: {reason}"
+        test = plan.hr.spec.test
+        if not (test and test.ignore_failures):
+            self.ledger.failed(self.ledger.last_action or "install")
+        self.ledger.set(TEST_SUCCESS, ConditionState("False", TEST_FAILED, message))
+        await self.emit(WARNING, TEST_FAILED, message, "HelmTest")
+
+    async def _unlock(self) -> None:
+        assert self.stored is not None
+        status = self.stored.status
+        description = f"Release unlocked from stale '{status}' state"
+        unlocked = await mark_failed(self.storage, self.stored, description)
+        # The action the killed helm ran: a first revision was an install, any later one an upgrade or rollback.
+        action = "install" if unlocked.version == 1 else "upgrade"
+        self.ledger.last_action = action
+        self.ledger.record(snapshot(unlocked, action=action))
+        full = self.plan.full_name(unlocked.version)
+        message = f"Unlocked Helm release {full} with chart {self.plan.chart_ref} in '{status}' state"
+        reason = INSTALL_FAILED if action == "install" else UPGRADE_FAILED
+        left = f"Helm release {full} was left in '{status}' state by an interrupted Helm action; unlocked as failed"
+        self.ledger.set(RELEASED, ConditionState("False", reason, left))
+        await self.emit(NORMAL, "Unlocked", message, "Unlock")
+
+    async def _rollback(self, step: Step) -> None:
+        plan = self.plan
+        assert step.rollback_to is not None
+        command = actions.rollback(plan.release, step.rollback_to, plan.hr.spec)
+        done = f"Helm rollback to previous release {plan.full_name(step.rollback_to)} with chart {plan.chart_ref}"
+        await self._remediate("rollback", command, f"{done} failed", f"{done} succeeded",
+                              (ROLLBACK_SUCCEEDED, ROLLBACK_FAILED))  # fmt: skip
+
+    async def _uninstall_remediation(self) -> None:
+        plan = self.plan
+        full = plan.full_name(self.stored.version if self.stored else None)
+        command = actions.uninstall(plan.release, plan.hr.spec)
+        await self._remediate("uninstall", command,
+                              f"Helm uninstall failed for release {full} with chart {plan.chart_ref}",
+                              f"Helm uninstall remediation for release {full} with chart {plan.chart_ref} succeeded",
+                              (UNINSTALL_SUCCEEDED, UNINSTALL_FAILED))  # fmt: skip
+
+    async def _remediate(
+        self, kind: str, command: actions.Command, failed: str, succeeded: str, reasons: tuple[str, str]
+    ) -> None:
+        """Run a remediation; either way the reconcile ends with an error, retried after the retry interval."""
+        failure = self._last_failure()
+        event_action = "HelmRollback" if kind == "rollback" else "HelmUninstall"
+        await self._running(kind, command.timeout)
+        try:
+            await self.helm.run(command.args, self.plan.target, timeout=command.timeout + 30)
+        except HelmFailed as error:
+            message = f"{failed}: {error.message}"
+            self.ledger.set(REMEDIATED, ConditionState("False", reasons[1], message))
+            await self.emit(WARNING, reasons[1], message, event_action)
+            raise ReconcileError(message, reason=reasons[1]) from error
+        finally:
+            if kind == "rollback":
+                await self._record("rollback")
+        self.ledger.conditions[REMEDIATED] = ConditionState("True", reasons[0], succeeded)
+        await self.emit(NORMAL, reasons[0], succeeded, event_action)
+        raise ReconcileError(failure.message, reason=failure.reason)

@@ -1,0 +1,61 @@
+"""A kubeconfig for the helm CLI that connects as a reflow client does: same server, credentials and identity.
+
+Everything is inlined (certificates as data, the bearer token as a token), so the one file the helm
+process reads holds it all; the caller writes it readable by its owner only.
+"""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from reflow.kube.client import Kube
+
+NAME = "reflow"
+
+
+def _data(path: object) -> str | None:
+    if not path:
+        return None
+    return base64.b64encode(Path(str(path)).read_bytes()).decode()
+
+
+async def kubeconfig_for(kube: Kube, namespace: str) -> str:
+    """The kubeconfig YAML of `kube`'s connection, impersonation included, with `namespace` as the default."""
+    configuration = kube.configuration
+    cluster: dict[str, Any] = {"server": kube.host}
+    ca = _data(getattr(configuration, "ssl_ca_cert", None))
+    if ca:
+        cluster["certificate-authority-data"] = ca
+    if getattr(configuration, "verify_ssl", True) is False:
+        cluster["insecure-skip-tls-verify"] = True
+    server_name = getattr(configuration, "tls_server_name", None)
+    if server_name:
+        cluster["tls-server-name"] = server_name
+    user: dict[str, Any] = {}
+    certificate = _data(getattr(configuration, "cert_file", None))
+    key = _data(getattr(configuration, "key_file", None))
+    if certificate and key:
+        user["client-certificate-data"] = certificate
+        user["client-key-data"] = key
+    for setting in (await configuration.auth_settings()).values():
+        value = str(setting.get("value") or "")
+        if setting.get("key") == "authorization" and value.lower().startswith("bearer "):
+            user["token"] = value[len("bearer ") :]
+    as_user, as_groups = kube.options.as_user, kube.options.as_groups
+    if as_user:
+        user["as"] = as_user
+        if as_groups:
+            user["as-groups"] = list(as_groups)
+    config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": NAME, "cluster": cluster}],
+        "users": [{"name": NAME, "user": user}],
+        "contexts": [{"name": NAME, "context": {"cluster": NAME, "user": NAME, "namespace": namespace}}],
+        "current-context": NAME,
+    }
+    return yaml.safe_dump(config, sort_keys=False)

@@ -1,0 +1,58 @@
+"""`spec.chart`: the HelmRelease creates, updates and deletes its own HelmChart, and releases its artifact."""
+
+from __future__ import annotations
+
+from reflow.api.meta import ObjectRef
+from reflow.api.wire import render
+from reflow.dev.gobuild import binary
+from reflow.engines.artifact import artifact_path
+from reflow.kube.client import Kube
+from reflow.kube.wait import wait_for
+from tests.controllers.helm.charts import HELM, SOURCE, ChartArtifacts, ready_with, until
+from tests.managers import StartControllers
+
+OPTIONS = {"helm_binary": binary("helm")}
+
+
+async def test_the_helmchart_of_a_chart_template_is_created_released_and_deleted(
+    kube: Kube, namespace: str, start_controllers: StartControllers, charts: ChartArtifacts
+) -> None:
+    await start_controllers("helm", controller_options=OPTIONS)
+    chart = {"metadata": {"labels": {"team": "web"}},
+             "spec": {"chart": "app", "version": "0.1.x",
+                      "sourceRef": {"kind": "HelmRepository", "name": "repo"}}}  # fmt: skip
+    hr = {"apiVersion": HELM, "kind": "HelmRelease", "metadata": {"name": "web", "namespace": namespace},
+          "spec": {"interval": "10m", "chart": chart}}  # fmt: skip
+    await kube.create(hr)
+
+    waiting = await until(kube, namespace, "web", ready_with("ArtifactFailed", "False"))
+    assert waiting["status"]["helmChart"] == f"{namespace}/{namespace}-web"
+    ref = ObjectRef(SOURCE, "HelmChart", f"{namespace}-web", namespace)
+    made = await kube.get(ref)
+    assert made["metadata"]["labels"] == {
+        "team": "web", "helm.toolkit.fluxcd.io/name": "web", "helm.toolkit.fluxcd.io/namespace": namespace
+    }  # fmt: skip
+    assert made["spec"]["chart"] == "app"
+    assert made["spec"]["version"] == "0.1.x"
+    assert made["spec"]["interval"] == "10m0s"
+    assert made["spec"]["sourceRef"] == {"kind": "HelmRepository", "name": "repo"}
+
+    # What the HelmChart controller does once it packaged the chart: an artifact in its storage.
+    package = (await charts.publish("app", "0.1.3", source="unused")).path
+    data = (charts.storage.root / package).read_bytes()
+    artifact = await charts.storage.store_bytes(
+        artifact_path("HelmChart", namespace, f"{namespace}-web", "app-0.1.3.tgz"), data, "0.1.3"
+    )
+    ready = {"type": "Ready", "status": "True", "reason": "ChartPullSucceeded", "message": "pulled 'app' chart",
+             "lastTransitionTime": artifact.last_update_time}  # fmt: skip
+    await kube.patch(ref, {"status": {"artifact": render(artifact), "conditions": [ready]}}, subresource="status")
+    installed = await until(kube, namespace, "web", ready_with("InstallSucceeded"))
+    assert installed["status"]["lastAttemptedRevision"] == "0.1.3"
+
+    await kube.patch(ObjectRef(HELM, "HelmRelease", "web", namespace),
+                     {"spec": {"chart": {"spec": {"version": "0.2.x"}}}})  # fmt: skip
+    await wait_for(kube, ref, lambda o: (o or {}).get("spec", {}).get("version") == "0.2.x", timeout=30,
+                   what="updated")  # fmt: skip
+
+    await kube.delete(ObjectRef(HELM, "HelmRelease", "web", namespace))
+    assert await wait_for(kube, ref, lambda o: o is None, timeout=60, what="deleted") is None
