@@ -41,7 +41,7 @@ def test_links_are_not_followed(tmp_path: Path) -> None:
 def test_update_path_must_be_a_directory_inside_the_checkout(tmp_path: Path, path: str) -> None:
     (tmp_path / "repo").mkdir()
     (tmp_path / "repo" / "link").symlink_to(tmp_path)
-    with pytest.raises(UnsafePath, match="update.path"):
+    with pytest.raises(UnsafePath, match=r"update\.path"):
         update_root(tmp_path / "repo", path)
 
 

@@ -66,7 +66,8 @@ spec:
 
 def test_sequence_items_and_multiple_documents_are_rewritten_with_crlf_kept() -> None:
     text = (
-        'kind: Kustomization\r\nimages:\r\n- ghcr.io/stefanprodan/podinfo:1.0.0 # {"$imagepolicy": "flux-system:podinfo"}\r\n'
+        "kind: Kustomization\r\nimages:\r\n"
+        '- ghcr.io/stefanprodan/podinfo:1.0.0 # {"$imagepolicy": "flux-system:podinfo"}\r\n'
         "---\r\nkind: ConfigMap\r\nmetadata:\r\n  name: c\r\ndata:\r\n"
         '  tag: \'5.0.0\' # {"$imagepolicy": "flux-system:podinfo:tag"}\r\n'
     )

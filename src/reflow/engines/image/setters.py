@@ -242,10 +242,10 @@ def _reads_back_as_string(value: str) -> bool:
     if not value or "\n" in value or value in _YAML11_BOOLS:
         return False
     try:
-        loaded = yaml.safe_load(value)
+        loaded: object = yaml.safe_load(value)
     except yaml.YAMLError:
         return False
-    return loaded == value
+    return isinstance(loaded, str) and loaded == value
 
 
 def _splice(text: str, edits: list[tuple[int, int, str]]) -> str:
