@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from reflow.api.image import ImageRef
+from reflow.engines.gotemplate.gofmt import Struct
 
 TOKEN = '"$imagepolicy"'  # files without it are not parsed, as in Flux
 _SHORTHAND = "$imagepolicy"
@@ -38,6 +39,10 @@ class ObjectId:
     name: str = ""
     namespace: str = ""
 
+    def go_fields(self) -> tuple[object, ...]:
+        """As Flux's ObjectIdentifier prints: it embeds kyaml's {TypeMeta{APIVersion Kind} NameMeta{Name Namespace}}."""
+        return (Struct((Struct((self.api_version, self.kind)), Struct((self.name, self.namespace)))),)
+
 
 @dataclass(frozen=True, slots=True)
 class Change:
@@ -46,6 +51,9 @@ class Change:
     old_value: str
     new_value: str
     setter: str
+
+    def go_fields(self) -> tuple[object, ...]:
+        return (self.old_value, self.new_value, self.setter)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +84,10 @@ class SetterResult:
     files: tuple[FileUpdate, ...] = ()
     unparsable: Mapping[str, str] = field(default_factory=dict)  # path -> parser message
     unresolved: tuple[Marker, ...] = ()  # markers naming no policy with a latest image
+
+    def go_fields(self) -> tuple[object, ...]:
+        """As Flux's update.Result prints: its one field is FileChanges."""
+        return (self.file_changes(),)
 
     def file_changes(self) -> dict[str, dict[ObjectId, list[Change]]]:
         """Changes by file, then by object (Flux's `.Changed.FileChanges`)."""
