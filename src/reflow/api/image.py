@@ -26,6 +26,18 @@ CATEGORIES = ("all", "fluxcd", "fluxcd-images")
 SIGNATURE_TAGS = r"^.*\.sig$"
 Order = Literal["asc", "desc"]
 
+# Condition reasons of image-reflector-controller and image-automation-controller.
+INVALID_POLICY = "InvalidPolicy"
+FAILURE = "Failure"
+IMAGE_URL_INVALID = "ImageURLInvalid"
+INTERVAL_NOT_CONFIGURED = "IntervalNotConfigured"
+INVALID_SOURCE_CONFIGURATION = "InvalidSourceConfiguration"
+SOURCE_MANAGER_FAILED = "SourceManagerFailed"
+UPDATE_FAILED = "UpdateFailed"
+INVALID_POLICY_SELECTOR = "InvalidPolicySelector"
+REMOVED_TEMPLATE_FIELD = "RemovedTemplateField"
+INVALID_UPDATE_STRATEGY = "InvalidUpdateStrategy"
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ImageRepositorySpec:
@@ -313,6 +325,11 @@ class ImageUpdateAutomationSpec:
     update: Annotated[UpdateStrategy, Prop("How to update the files.", default={"strategy": "Setters"})] = field(
         default_factory=UpdateStrategy
     )
+    policy_change_delay: Annotated[
+        float | None,
+        Prop("Wait this long after an ImagePolicy change, so changes within the window go into one commit.",
+             duration="h"),
+    ] = None
     suspend: Suspend = False
 
 

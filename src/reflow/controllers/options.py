@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from reflow.engines.artifact import StorageSettings
 from reflow.engines.helmrepo import HelmSettings
@@ -16,6 +17,9 @@ class ControllerOptions:
     """The source controller's artifact storage and server (`--storage-*`, `--artifact-retention-*`)."""
     helm: HelmSettings = field(default_factory=HelmSettings)
     """The source controller's Helm index limit and cache (`--helm-index-max-size`, `--helm-cache-*`)."""
+    tag_storage_path: Path | None = None
+    """Where image-reflector-controller keeps scanned tags; beside the artifact storage (`image-tags`) when None,
+    never inside it, since the artifact server serves that whole folder."""
     concurrent: int | None = None
     """`--concurrent` when it was given; otherwise each controller uses Flux's default for it."""
     concurrent_ssa: int = 4

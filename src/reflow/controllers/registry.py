@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from reflow.controllers.image.watches import setup_automation, setup_reflector
 from reflow.controllers.kustomize.watches import setup as setup_kustomize
 from reflow.controllers.options import ControllerOptions
 from reflow.controllers.source.watches import setup as setup_source
@@ -30,7 +31,12 @@ class UnknownController(ValueError):
     """A controller name reflow does not know or does not have yet."""
 
 
-_SETUPS: dict[str, Setup] = {"source-controller": setup_source, "kustomize-controller": setup_kustomize}
+_SETUPS: dict[str, Setup] = {
+    "source-controller": setup_source,
+    "kustomize-controller": setup_kustomize,
+    "image-reflector-controller": setup_reflector,
+    "image-automation-controller": setup_automation,
+}
 """The controllers reflow has so far."""
 
 

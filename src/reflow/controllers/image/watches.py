@@ -1,0 +1,123 @@
+"""The image controllers' wiring: ImagePolicies woken by their ImageRepository's scans, automations by their
+policies' new images (after `policyChangeDelay`), and `setup` for each Flux controller name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reflow.api.image import ImageRepository, ImageUpdateAutomation
+from reflow.api.meta import Manifest
+from reflow.api.source import GitRepository
+from reflow.api.wire import parse_object
+from reflow.controllers.image.automation import ImageUpdateAutomationReconciler
+from reflow.controllers.image.policies import InvalidSelector, requirements
+from reflow.controllers.image.policy import ImagePolicyReconciler
+from reflow.controllers.options import ControllerOptions
+from reflow.engines.image.tagstore import TagStore
+from reflow.kube.client import Kube
+from reflow.runtime.informer import Change, Scope
+from reflow.runtime.manager import Manager
+from reflow.runtime.settings import RuntimeSettings
+
+REFLECTOR = "image-reflector-controller"
+AUTOMATION = "image-automation-controller"
+REPOSITORY_INDEX = "imageRepository"
+DEFAULT_CONCURRENCY = 4
+
+
+def tag_storage(options: ControllerOptions) -> Path:
+    """Where scanned tags live: the option when set, else `image-tags` beside the artifact storage."""
+    return options.tag_storage_path or options.storage.storage_path.parent / "image-tags"
+
+
+def repository_of(policy: Manifest) -> list[str]:
+    """`namespace/name` of the ImageRepository a policy reads."""
+    ref = (policy.get("spec") or {}).get("imageRepositoryRef") or {}
+    return [f"{ref.get('namespace') or policy['metadata'].get('namespace') or ''}/{ref.get('name')}"]
+
+
+def scan_of(repository: Manifest | None) -> tuple[object, ...]:
+    """What policies look at in a repository: its image and the revision of its last scan."""
+    status = (repository or {}).get("status") or {}
+    return (repository or {}).get("spec", {}).get("image"), (status.get("lastScanResult") or {}).get("revision")
+
+
+def latest_of(policy: Manifest | None) -> object:
+    return ((policy or {}).get("status") or {}).get("latestRef")
+
+
+def trigger_delay(automation: Manifest, policy: Manifest) -> float | None:
+    """Seconds before a policy's new image runs the automation (`policyChangeDelay`, 0 when unset), or None
+    when the automation does not use the policy (another namespace, not selected, or an unreadable spec)."""
+    if (automation["metadata"].get("namespace") or "") != (policy["metadata"].get("namespace") or ""):
+        return None
+    try:
+        spec = parse_object(ImageUpdateAutomation, automation).spec
+        wanted = requirements(spec.policy_selector)
+    except (ValueError, InvalidSelector):
+        return None
+    labels = policy["metadata"].get("labels") or {}
+    if not all(requirement.matches(labels) for requirement in wanted):
+        return None
+    return spec.policy_change_delay or 0.0
+
+
+def setup_reflector(manager: Manager, kube: Kube, settings: RuntimeSettings, options: ControllerOptions) -> None:
+    """Add the ImagePolicy controller; it reads the tags ImageRepository scans keep in the tag storage."""
+    store = TagStore(tag_storage(options))
+    repositories = manager.cache.informer(
+        kube, Scope(api_version=ImageRepository.KIND.api_version, kind="ImageRepository",
+                    namespace=settings.watch_namespace),
+    )  # fmt: skip
+    policies = manager.informer_for(ImagePolicyReconciler)
+    reconciler = ImagePolicyReconciler(
+        kube,
+        store,
+        repositories.get,
+        no_cross_namespace_refs=options.no_cross_namespace_refs,
+        requeue_dependency=settings.requeue_dependency,
+    )
+    controller = manager.add_controller(
+        "imagepolicy", reconciler, concurrent=options.concurrent or DEFAULT_CONCURRENCY, component=REFLECTOR
+    )
+    policies.add_index(REPOSITORY_INDEX, repository_of)
+
+    def on_scan(change: Change, old: Manifest | None, new: Manifest) -> None:
+        if change is not Change.DELETED and scan_of(old) == scan_of(new):
+            return
+        key = f"{new['metadata'].get('namespace') or ''}/{new['metadata']['name']}"
+        for policy in policies.by_index(REPOSITORY_INDEX, key):
+            controller.enqueue(policy["metadata"].get("namespace"), policy["metadata"]["name"])
+
+    repositories.add_handler(on_scan)
+
+
+def setup_automation(manager: Manager, kube: Kube, settings: RuntimeSettings, options: ControllerOptions) -> None:
+    """Add the ImageUpdateAutomation controller, woken when a policy in its namespace chooses a new image."""
+    namespace = settings.watch_namespace
+    policies = manager.cache.informer(
+        kube, Scope(api_version=ImageRepository.KIND.api_version, kind="ImagePolicy", namespace=namespace)
+    )
+    repositories = manager.cache.informer(
+        kube, Scope(api_version=GitRepository.KIND.api_version, kind="GitRepository", namespace=namespace)
+    )
+    automations = manager.informer_for(ImageUpdateAutomationReconciler)
+    reconciler = ImageUpdateAutomationReconciler(
+        kube,
+        repositories=repositories.get,
+        policies=policies.items,
+        no_cross_namespace_refs=options.no_cross_namespace_refs,
+    )
+    controller = manager.add_controller(
+        "imageupdateautomation", reconciler, concurrent=options.concurrent or DEFAULT_CONCURRENCY, component=AUTOMATION
+    )
+
+    def on_policy(change: Change, old: Manifest | None, new: Manifest) -> None:
+        if change is Change.DELETED or latest_of(old) == latest_of(new):
+            return
+        for auto in automations.items():
+            delay = trigger_delay(auto, new)
+            if delay is not None:
+                controller.enqueue_after(auto["metadata"].get("namespace"), auto["metadata"]["name"], delay)
+
+    policies.add_handler(on_policy)
