@@ -155,7 +155,9 @@ DELTA_2_10: dict[str, tuple[Edit, ...]] = {
         ),
     ),
     "ExternalArtifact": (add_field("status.exportedInputs", "map"),),
-    "ImageUpdateAutomation": (lambda kind: kind.fields.__setitem__("spec.policyChangeDelay", Facts("str", duration=True)),),
+    "ImageUpdateAutomation": (
+        lambda kind: kind.fields.__setitem__("spec.policyChangeDelay", Facts("str", duration=True)),
+    ),
     "Kustomization": (
         replace_rules("spec.kubeConfig", ("has(self.configMapRef) != has(self.secretRef)", KUBECONFIG_MESSAGE)),
     ),

@@ -12,7 +12,7 @@ from reflow.api.source import GitRepositoryRef
 from reflow.engines.git import Credentials, checkout, resolve_remote
 from reflow.engines.git.push import Author, PushRejected, commit_and_push
 from reflow.engines.git.signing import SigningKey, SigningKeyError, signing_key_from_secret
-from tests.gitservers import GitHttpServer, Repo, Signer
+from tests.gitservers import GitHttpServer, Repo, Signer, armored_secret_key, signature_of
 
 AUTHOR = Author(name="Flux Bot", email="flux@reflow.invalid")
 
@@ -21,8 +21,8 @@ def _credentials(server: GitHttpServer) -> Credentials:
     return Credentials(username=server.username, password=server.password)
 
 
-def _bare(repo: Repo, *args: str, env: dict[str, str] | None = None) -> str:
-    done = subprocess.run(["git", "-C", repo.bare, *args], capture_output=True, check=True, text=True, env=env)
+def _bare(repo: Repo, *args: str) -> str:
+    done = subprocess.run(["git", "-C", repo.bare, *args], capture_output=True, check=True, text=True)
     return done.stdout
 
 
@@ -83,15 +83,6 @@ async def test_refspec_is_pushed_with_the_branch(
     assert pushed.refspecs == ("refs/heads/auto:refs/heads/release",)
 
 
-def _armored_secret_key(signer: Signer) -> bytes:
-    assert signer.gpg is not None
-    env = {"GNUPGHOME": str(signer.gpg.home), "PATH": "/usr/bin:/bin"}
-    return subprocess.run(
-        ["gpg", "--batch", "--armor", "--export-secret-keys", signer.gpg.fingerprint],
-        capture_output=True, check=True, env=env,
-    ).stdout  # fmt: skip
-
-
 async def test_gpg_signed_commit_verifies_with_the_public_key(
     git_http: GitHttpServer, make_repo: Callable[[], Repo], tmp_path: Path, gpg_signer: Signer
 ) -> None:
@@ -99,15 +90,13 @@ async def test_gpg_signed_commit_verifies_with_the_public_key(
     repo.commit({"a.yaml": "a: 1\n"}, "base")
     tree = await _checkout(git_http, repo, tmp_path)
     (tree / "a.yaml").write_text("a: 2\n")
-    key = signing_key_from_secret({"git.asc": _armored_secret_key(gpg_signer)}, "gpg", "signing")
+    assert gpg_signer.gpg is not None
+    key = signing_key_from_secret({"git.asc": armored_secret_key(gpg_signer.gpg)}, "gpg", "signing")
     pushed = await commit_and_push(
         tree, git_http.url(repo.bare.name), _credentials(git_http),
         files=["a.yaml"], message="signed", author=AUTHOR, branch="main", signing_key=key,
     )  # fmt: skip
-    assert gpg_signer.gpg is not None
-    env = {"GNUPGHOME": str(gpg_signer.gpg.home), "PATH": "/usr/bin:/bin"}
-    status = _bare(repo, "log", "-1", "--format=%G?|%GF", pushed.commit, env=env)
-    assert status.strip() == f"G|{gpg_signer.gpg.fingerprint}"
+    assert signature_of(repo.bare, pushed.commit, gpg_signer.gpg) == f"G|{gpg_signer.gpg.fingerprint}"
 
 
 async def test_ssh_signed_commit_verifies_with_the_allowed_signer(

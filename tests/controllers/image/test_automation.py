@@ -1,0 +1,273 @@
+"""ImageUpdateAutomation against the real plane and git server: the whole loop from a new tag to a new image."""
+
+from __future__ import annotations
+
+import base64
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+from reflow.api.conditions import condition
+from reflow.api.meta import Manifest, ObjectRef
+from reflow.kube.client import Kube
+from reflow.kube.wait import wait_for
+from tests.controllers.image.images import IMAGE, image_policy, image_repository, reason_is, request, scanned, until
+from tests.controllers.kustomize.sources import KUSTOMIZE, SOURCE
+from tests.fixtures_git import GIT_USERNAME
+from tests.gitservers import GitHttpServer, Repo, Signer, armored_secret_key, signature_of
+from tests.managers import StartControllers
+from tests.manifests import ready_is
+
+# The first example of Flux's "Message Template" documentation.
+TEMPLATE = """\
+Automated image update
+
+Automation name: {{ .AutomationObject }}
+
+Files:
+{{ range $filename, $_ := .Changed.FileChanges -}}
+- {{ $filename }}
+{{ end -}}
+
+Objects:
+{{ range $resource, $changes := .Changed.Objects -}}
+- {{ $resource.Kind }} {{ $resource.Name }}
+  Changes:
+{{- range $_, $change := $changes }}
+    - {{ $change.OldValue }} -> {{ $change.NewValue }}
+{{ end -}}
+{{ end -}}
+"""
+
+
+def deployment_yaml(namespace: str, tag: str) -> str:
+    return f"""\
+# the web tier; keep this comment
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: {namespace}
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {{app: web}}
+  template:
+    metadata:
+      labels: {{app: web}}
+    spec:
+      containers:
+        - name: web
+          image: "registry.example/app:{tag}" # {{"$imagepolicy": "{namespace}:app"}}
+          args: ['--port', "8080"]
+"""
+
+
+def bare(repo: Repo, *args: str) -> str:
+    return subprocess.run(["git", "-C", repo.bare, *args], capture_output=True, text=True, check=True).stdout
+
+
+async def git_objects(kube: Kube, namespace: str, server: GitHttpServer, repo: Repo) -> None:
+    password = (server.password or "").encode()
+    data = {
+        "username": base64.b64encode(GIT_USERNAME.encode()).decode(),
+        "password": base64.b64encode(password).decode(),
+    }
+    await kube.create({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "git", "namespace": namespace},
+                       "data": data})  # fmt: skip
+    await kube.create({
+        "apiVersion": SOURCE, "kind": "GitRepository", "metadata": {"name": "app", "namespace": namespace},
+        "spec": {"url": server.url(repo.bare.name), "interval": "1h", "ref": {"branch": "main"},
+                 "secretRef": {"name": "git"}},
+    })  # fmt: skip
+
+
+def automation(namespace: str, **spec: object) -> Manifest:
+    return {
+        "apiVersion": IMAGE,
+        "kind": "ImageUpdateAutomation",
+        "metadata": {"name": "auto", "namespace": namespace},
+        "spec": {
+            "interval": "1h",
+            "sourceRef": {"kind": "GitRepository", "name": "app"},
+            "git": {
+                "commit": {"author": {"name": "Flux", "email": "flux@reflow.invalid"}, "messageTemplate": TEMPLATE}
+            },
+            "update": {"path": "./deploy", "strategy": "Setters"},
+            **spec,
+        },
+    }
+
+
+def image_of(obj: Manifest | None) -> str | None:
+    containers = (((obj or {}).get("spec") or {}).get("template") or {}).get("spec", {}).get("containers") or []
+    return containers[0]["image"] if containers else None
+
+
+async def test_a_new_tag_is_committed_pushed_and_applied_and_a_second_run_commits_nothing(
+    kube: Kube,
+    namespace: str,
+    start_controllers: StartControllers,
+    git_http: GitHttpServer,
+    make_repo: Callable[[], Repo],
+    tmp_path: Path,
+) -> None:
+    repo = make_repo()
+    before = deployment_yaml(namespace, "1.0.0")
+    first = repo.commit({"deploy/web.yaml": before, "deploy/kustomization.yaml": "resources: [web.yaml]\n"}, "init")
+    scanned(tmp_path, namespace, "app", ["1.0.0"])
+    await git_objects(kube, namespace, git_http, repo)
+    await start_controllers("source", "kustomize", "image-reflector", "image-automation")
+    await kube.create({
+        "apiVersion": KUSTOMIZE, "kind": "Kustomization", "metadata": {"name": "app", "namespace": namespace},
+        "spec": {"interval": "1h", "prune": True, "path": "./deploy",
+                 "sourceRef": {"kind": "GitRepository", "name": "app"}},
+    })  # fmt: skip
+    web = ObjectRef("apps/v1", "Deployment", "web", namespace)
+    await wait_for(kube, web, lambda d: image_of(d) == "registry.example/app:1.0.0", timeout=60, what="applied")
+    await kube.create(image_repository(namespace, "app", "registry.example/app"))
+    await kube.create(image_policy(namespace, "app", "app", {"semver": {"range": ">=1.0.0 <2.0.0"}}))
+    await until(kube, namespace, "ImagePolicy", "app", ready_is("True"))
+    await kube.create(automation(namespace))
+    auto = await until(kube, namespace, "ImageUpdateAutomation", "auto", ready_is("True", "repository up-to-date"))
+    assert bare(repo, "rev-parse", "main").strip() == first, "the tag in Git is the latest: nothing to commit"
+    assert auto["status"]["observedPolicies"] == {"app": {"name": "registry.example/app", "tag": "1.0.0"}}
+
+    # CI pushes 1.1.0 and a release candidate; the scan finds them.
+    scanned(tmp_path, namespace, "app", ["1.0.0", "1.1.0", "2.0.0-rc.1"])
+    await request(kube, namespace, "ImagePolicy", "app", "scanned")
+    auto = await until(
+        kube, namespace, "ImageUpdateAutomation", "auto", lambda o: "lastPushCommit" in o.get("status", {})
+    )  # type: ignore[union-attr]
+    pushed = auto["status"]["lastPushCommit"]
+    assert bare(repo, "rev-parse", "main").strip() == pushed
+    assert bare(repo, "show", f"{pushed}:deploy/web.yaml") == before.replace("app:1.0.0", "app:1.1.0")
+    assert bare(repo, "diff", "--numstat", first, pushed).split() == ["1", "1", "deploy/web.yaml"]
+    assert bare(repo, "log", "-1", "--format=%an <%ae>%n%B", pushed) == (
+        "Flux <flux@reflow.invalid>\n"
+        "Automated image update\n\n"
+        f"Automation name: {namespace}/auto\n\n"
+        "Files:\n- web.yaml\n"
+        "Objects:\n- Deployment web\n  Changes:\n"
+        "    - registry.example/app:1.0.0 -> registry.example/app:1.1.0\n\n"
+    )
+    assert auto["status"]["observedSourceRevision"] == f"main@sha1:{pushed}"
+    assert auto["status"]["observedPolicies"] == {"app": {"name": "registry.example/app", "tag": "1.1.0"}}
+
+    # A push webhook asks the GitRepository to look; the Kustomization applies the new image.
+    await kube.patch(ObjectRef(SOURCE, "GitRepository", "app", namespace),
+                     {"metadata": {"annotations": {"reconcile.fluxcd.io/requestedAt": "pushed"}}})  # fmt: skip
+    await wait_for(kube, web, lambda d: image_of(d) == "registry.example/app:1.1.0", timeout=60, what="updated")
+
+    again = await request(kube, namespace, "ImageUpdateAutomation", "auto", "again")
+    assert bare(repo, "rev-parse", "main").strip() == pushed, "no new tag, no commit"
+    assert again["status"]["lastPushCommit"] == pushed
+
+
+async def test_a_refused_push_leaves_the_branch_alone_and_says_why(
+    kube: Kube,
+    namespace: str,
+    start_controllers: StartControllers,
+    git_http: GitHttpServer,
+    make_repo: Callable[[], Repo],
+    tmp_path: Path,
+) -> None:
+    repo = make_repo()
+    first = repo.commit({"deploy/web.yaml": deployment_yaml(namespace, "1.0.0")}, "init")
+    hook = repo.bare / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'main is a protected branch'\nexit 1\n")
+    hook.chmod(0o755)
+    scanned(tmp_path, namespace, "app", ["1.0.0", "1.1.0"])
+    await git_objects(kube, namespace, git_http, repo)
+    await start_controllers("image-reflector", "image-automation")
+    await kube.create(image_repository(namespace, "app", "registry.example/app"))
+    await kube.create(image_policy(namespace, "app", "app", {"semver": {"range": "1.x"}}))
+    await until(kube, namespace, "ImagePolicy", "app", ready_is("True"))
+    await kube.create(automation(namespace))
+    auto = await until(kube, namespace, "ImageUpdateAutomation", "auto", reason_is("False", "GitOperationFailed"))
+    message = condition(auto, "Ready")["message"]  # type: ignore[index]
+    assert "was rejected, nothing was pushed" in message
+    assert "pre-receive hook declined" in message
+    assert bare(repo, "rev-parse", "main").strip() == first
+    assert "lastPushCommit" not in auto["status"]
+
+
+async def test_unparsable_files_and_unknown_markers_are_skipped_and_named(
+    kube: Kube,
+    namespace: str,
+    start_controllers: StartControllers,
+    git_http: GitHttpServer,
+    make_repo: Callable[[], Repo],
+    tmp_path: Path,
+) -> None:
+    repo = make_repo()
+    broken = f'image: registry.example/app:1.0.0 # {{"$imagepolicy": "{namespace}:app"}}\n  - : [\n'
+    unknown = f'image: registry.example/other:1.0.0 # {{"$imagepolicy": "{namespace}:missing"}}\n'
+    first = repo.commit({"deploy/broken.yaml": broken, "deploy/unknown.yaml": unknown}, "init")
+    scanned(tmp_path, namespace, "app", ["1.0.0", "1.1.0"])
+    await git_objects(kube, namespace, git_http, repo)
+    await start_controllers("image-reflector", "image-automation")
+    await kube.create(image_repository(namespace, "app", "registry.example/app"))
+    await kube.create(image_policy(namespace, "app", "app", {"semver": {"range": "1.x"}}))
+    await until(kube, namespace, "ImagePolicy", "app", ready_is("True"))
+    await kube.create(automation(namespace))
+    auto = await until(kube, namespace, "ImageUpdateAutomation", "auto", ready_is("True", "skipped 2"))
+    message = condition(auto, "Ready")["message"]  # type: ignore[index]
+    assert "broken.yaml (does not parse:" in message
+    assert f"unknown.yaml:1 {namespace}:missing (no such policy with a latest image)" in message
+    assert bare(repo, "rev-parse", "main").strip() == first
+
+
+async def test_policy_changes_within_the_delay_land_in_one_signed_commit(
+    kube: Kube,
+    namespace: str,
+    start_controllers: StartControllers,
+    git_http: GitHttpServer,
+    make_repo: Callable[[], Repo],
+    tmp_path: Path,
+    gpg_signer: Signer,
+) -> None:
+    repo = make_repo()
+    files = {
+        "deploy/app.yaml": f'image: registry.example/app:1.0.0 # {{"$imagepolicy": "{namespace}:app"}}\n',
+        "deploy/db.yaml": f'tag: "5.0" # {{"$imagepolicy": "{namespace}:db:tag"}}\n',
+    }
+    first = repo.commit(files, "init")
+    scanned(tmp_path, namespace, "app", ["1.0.0"])
+    scanned(tmp_path, namespace, "db", ["5.0"])
+    await git_objects(kube, namespace, git_http, repo)
+    assert gpg_signer.gpg is not None
+    armored = armored_secret_key(gpg_signer.gpg)
+    await kube.create({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "signing", "namespace": namespace},
+                       "data": {"git.asc": base64.b64encode(armored).decode()}})  # fmt: skip
+    await start_controllers("image-reflector", "image-automation")
+    for name in ("app", "db"):
+        await kube.create(image_repository(namespace, name, f"registry.example/{name}"))
+    await kube.create(image_policy(namespace, "app", "app", {"semver": {"range": "1.x"}}))
+    await kube.create(image_policy(namespace, "db", "db", {"numerical": {}}))
+    for name in ("app", "db"):
+        await until(kube, namespace, "ImagePolicy", name, ready_is("True"))
+    spec = automation(namespace, policyChangeDelay="3s")
+    spec["spec"]["git"]["commit"]["signingKey"] = {"secretRef": {"name": "signing"}}
+    await kube.create(spec)
+    await until(
+        kube,
+        namespace,
+        "ImageUpdateAutomation",
+        "auto",
+        lambda o: len(o.get("status", {}).get("observedPolicies") or {}) == 2,
+    )  # type: ignore[union-attr]
+
+    scanned(tmp_path, namespace, "app", ["1.0.0", "1.1.0"])
+    scanned(tmp_path, namespace, "db", ["5.0", "5.1"])
+    await request(kube, namespace, "ImagePolicy", "app", "scan")
+    await request(kube, namespace, "ImagePolicy", "db", "scan")
+    auto = await until(
+        kube, namespace, "ImageUpdateAutomation", "auto", lambda o: "lastPushCommit" in o.get("status", {})
+    )  # type: ignore[union-attr]
+    pushed = auto["status"]["lastPushCommit"]
+    assert bare(repo, "rev-list", f"{first}..main").split() == [pushed], "both changes in one commit"
+    assert bare(repo, "diff", "--name-only", first, pushed).split() == ["deploy/app.yaml", "deploy/db.yaml"]
+    assert bare(repo, "show", f"{pushed}:deploy/db.yaml") == f'tag: "5.1" # {{"$imagepolicy": "{namespace}:db:tag"}}\n'
+    signed = signature_of(repo.bare, pushed, gpg_signer.gpg)
+    assert signed.strip() == f"G|{gpg_signer.gpg.fingerprint}"
