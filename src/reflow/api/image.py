@@ -327,8 +327,9 @@ class ImageUpdateAutomationSpec:
     )
     policy_change_delay: Annotated[
         float | None,
-        Prop("Wait this long after an ImagePolicy change, so changes within the window go into one commit.",
-             duration="h"),
+        Prop(
+            "Wait this long after an ImagePolicy change, so changes within the window go into one commit.", duration="h"
+        ),
     ] = None
     suspend: Suspend = False
 
