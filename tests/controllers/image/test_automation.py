@@ -13,31 +13,11 @@ from reflow.kube.client import Kube
 from reflow.kube.wait import wait_for
 from tests.controllers.image.images import IMAGE, image_policy, image_repository, reason_is, request, scanned, until
 from tests.controllers.kustomize.sources import KUSTOMIZE, SOURCE
+from tests.engines.image.flux_templates import RANGE_EXAMPLE
 from tests.fixtures_git import GIT_USERNAME
 from tests.gitservers import GitHttpServer, Repo, Signer, armored_secret_key, signature_of
 from tests.managers import StartControllers
 from tests.manifests import ready_is
-
-# The first example of Flux's "Message Template" documentation.
-TEMPLATE = """\
-Automated image update
-
-Automation name: {{ .AutomationObject }}
-
-Files:
-{{ range $filename, $_ := .Changed.FileChanges -}}
-- {{ $filename }}
-{{ end -}}
-
-Objects:
-{{ range $resource, $changes := .Changed.Objects -}}
-- {{ $resource.Kind }} {{ $resource.Name }}
-  Changes:
-{{- range $_, $change := $changes }}
-    - {{ $change.OldValue }} -> {{ $change.NewValue }}
-{{ end -}}
-{{ end -}}
-"""
 
 
 def deployment_yaml(namespace: str, tag: str) -> str:
@@ -91,12 +71,25 @@ def automation(namespace: str, **spec: object) -> Manifest:
             "interval": "1h",
             "sourceRef": {"kind": "GitRepository", "name": "app"},
             "git": {
-                "commit": {"author": {"name": "Flux", "email": "flux@reflow.invalid"}, "messageTemplate": TEMPLATE}
+                "commit": {"author": {"name": "Flux", "email": "flux@reflow.invalid"}, "messageTemplate": RANGE_EXAMPLE}
             },
             "update": {"path": "./deploy", "strategy": "Setters"},
             **spec,
         },
     }
+
+
+async def automate(
+    kube: Kube, namespace: str, start: StartControllers, server: GitHttpServer, repo: Repo, tmp_path: Path
+) -> None:
+    """Tags 1.0.0 and 1.1.0 scanned, a `1.x` policy that chose 1.1.0, and the automation of `repo`."""
+    scanned(tmp_path, namespace, "app", ["1.0.0", "1.1.0"])
+    await git_objects(kube, namespace, server, repo)
+    await start("image-reflector", "image-automation")
+    await kube.create(image_repository(namespace, "app", "registry.example/app"))
+    await kube.create(image_policy(namespace, "app", "app", {"semver": {"range": "1.x"}}))
+    await until(kube, namespace, "ImagePolicy", "app", ready_is("True"))
+    await kube.create(automation(namespace))
 
 
 def image_of(obj: Manifest | None) -> str | None:
@@ -177,13 +170,7 @@ async def test_a_refused_push_leaves_the_branch_alone_and_says_why(
     hook = repo.bare / "hooks" / "pre-receive"
     hook.write_text("#!/bin/sh\necho 'main is a protected branch'\nexit 1\n")
     hook.chmod(0o755)
-    scanned(tmp_path, namespace, "app", ["1.0.0", "1.1.0"])
-    await git_objects(kube, namespace, git_http, repo)
-    await start_controllers("image-reflector", "image-automation")
-    await kube.create(image_repository(namespace, "app", "registry.example/app"))
-    await kube.create(image_policy(namespace, "app", "app", {"semver": {"range": "1.x"}}))
-    await until(kube, namespace, "ImagePolicy", "app", ready_is("True"))
-    await kube.create(automation(namespace))
+    await automate(kube, namespace, start_controllers, git_http, repo, tmp_path)
     auto = await until(kube, namespace, "ImageUpdateAutomation", "auto", reason_is("False", "GitOperationFailed"))
     message = condition(auto, "Ready")["message"]  # type: ignore[index]
     assert "was rejected, nothing was pushed" in message
@@ -204,13 +191,7 @@ async def test_unparsable_files_and_unknown_markers_are_skipped_and_named(
     broken = f'image: registry.example/app:1.0.0 # {{"$imagepolicy": "{namespace}:app"}}\n  - : [\n'
     unknown = f'image: registry.example/other:1.0.0 # {{"$imagepolicy": "{namespace}:missing"}}\n'
     first = repo.commit({"deploy/broken.yaml": broken, "deploy/unknown.yaml": unknown}, "init")
-    scanned(tmp_path, namespace, "app", ["1.0.0", "1.1.0"])
-    await git_objects(kube, namespace, git_http, repo)
-    await start_controllers("image-reflector", "image-automation")
-    await kube.create(image_repository(namespace, "app", "registry.example/app"))
-    await kube.create(image_policy(namespace, "app", "app", {"semver": {"range": "1.x"}}))
-    await until(kube, namespace, "ImagePolicy", "app", ready_is("True"))
-    await kube.create(automation(namespace))
+    await automate(kube, namespace, start_controllers, git_http, repo, tmp_path)
     auto = await until(kube, namespace, "ImageUpdateAutomation", "auto", ready_is("True", "skipped 2"))
     message = condition(auto, "Ready")["message"]  # type: ignore[index]
     assert "broken.yaml (does not parse:" in message

@@ -15,6 +15,7 @@ from reflow.engines.image.message import (
     commit_message,
 )
 from reflow.engines.image.setters import apply_setters, setter_values
+from tests.engines.image.flux_templates import FUNCTIONS_EXAMPLE, GERRIT_EXAMPLE, GITEA_EXAMPLE, RANGE_EXAMPLE
 
 OLD = "ghcr.io/stefanprodan/podinfo:5.0.0"
 NEW = "ghcr.io/stefanprodan/podinfo:5.0.3"
@@ -37,66 +38,6 @@ def data(values: dict[str, str] | None = None) -> TemplateData:
     setters = setter_values({("flux-system", "podinfo"): ImageRef(name="ghcr.io/stefanprodan/podinfo", tag="5.0.3")})
     changed = apply_setters({"apps/podinfo.yaml": DEPLOYMENT}, setters)
     return TemplateData(AutomationObject("flux-system", "podinfo-auto"), changed, values or {})
-
-
-# The examples of Flux's "Message Template" section, as the YAML block scalars hand them to the controller.
-RANGE_EXAMPLE = """\
-Automated image update
-
-Automation name: {{ .AutomationObject }}
-
-Files:
-{{ range $filename, $_ := .Changed.FileChanges -}}
-- {{ $filename }}
-{{ end -}}
-
-Objects:
-{{ range $resource, $changes := .Changed.Objects -}}
-- {{ $resource.Kind }} {{ $resource.Name }}
-  Changes:
-{{- range $_, $change := $changes }}
-    - {{ $change.OldValue }} -> {{ $change.NewValue }}
-{{ end -}}
-{{ end -}}
-"""
-
-FUNCTIONS_EXAMPLE = """\
-Automated image update
-
-Automation name: {{ .AutomationObject }}
-
-Files:
-{{ range $filename, $_ := .Changed.FileChanges -}}
-- {{ $filename }}
-{{ end -}}
-
-Objects:
-{{ range $resource, $changes := .Changed.Objects -}}
-- {{ $resource.Kind | lower }} {{ $resource.Name | lower }}
-  Changes:
-{{- range $_, $change := $changes }}
-  {{ if contains "5.0.3" $change.NewValue -}}
-    - {{ $change.OldValue }} -> {{ $change.NewValue }}
-  {{ else -}}
-    [skip ci] wrong image
-  {{ end -}}
-{{ end -}}
-{{ end -}}
-"""
-
-GERRIT_EXAMPLE = """\
-Perform automatic image update
-
-Automation name: {{ .AutomationObject }}
-
-{{- $ChangeId := .AutomationObject -}}
-{{- $ChangeId = printf "%s%s" $ChangeId ( .Changed.FileChanges | toString ) -}}
-{{- $ChangeId = printf "%s%s" $ChangeId ( .Changed.Objects | toString ) -}}
-{{- $ChangeId = printf "%s%s" $ChangeId ( .Changed.Changes | toString ) }}
-Change-Id: {{ printf "I%s" ( sha256sum $ChangeId | trunc 40 ) }}
-"""
-
-GITEA_EXAMPLE = "{{range .Changed.Changes}}{{print .OldValue}} -> {{println .NewValue}}{{end}}"
 
 
 def test_range_example_lists_files_and_object_changes() -> None:
