@@ -12,7 +12,7 @@ import click
 
 from reflow.api.meta import Manifest
 from reflow.cli.console import err, fail, out, run
-from reflow.cli.nouns import ALL, SOURCES, Noun, add_noun_commands, ready, revision, suspended, verb_group
+from reflow.cli.nouns import ALL, IMAGES, SOURCES, Noun, add_noun_commands, ready, revision, suspended, verb_group
 from reflow.cli.options import GlobalOptions, global_options
 from reflow.cli.render import table, to_json, to_yaml
 from reflow.kube.client import Kube, connect
@@ -257,11 +257,14 @@ def _get_many(phrase: str, nouns: tuple[Noun, ...], what: str) -> click.Command:
 
 
 def build() -> click.Group:
-    """The `get` group with a command per noun, `get sources all` and `get all`."""
+    """The `get` group with a command per noun, `get sources all`, `get images all` and `get all`."""
     group, sources = verb_group("get", "List Flux objects and their status.")
     add_noun_commands(group, sources, _get_command)
-    group.add_command(_get_many("all", ALL, "every source, Kustomization and HelmRelease"))
+    group.add_command(_get_many("all", ALL, "every source, Kustomization, HelmRelease and image automation object"))
     sources.add_command(_get_many("sources all", SOURCES, "every source"))
+    images = group.commands["image"]
+    assert isinstance(images, click.Group)
+    images.add_command(_get_many("images all", IMAGES, "every image automation object"))
     return group
 
 

@@ -9,6 +9,7 @@ from reflow.cli.build import build
 from reflow.cli.check import check
 from reflow.cli.controllers import controllers
 from reflow.cli.create import create
+from reflow.cli.create_image import image
 from reflow.cli.delete import delete
 from reflow.cli.demo import demo
 from reflow.cli.dev import dev
@@ -41,6 +42,7 @@ cli.add_command(uninstall)
 cli.add_command(build)
 cli.add_command(diff)
 cli.add_command(create)
+create.add_command(image)
 cli.add_command(get)
 cli.add_command(reconcile)
 cli.add_command(suspend)

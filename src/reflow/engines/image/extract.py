@@ -95,6 +95,24 @@ def expand(template: str, groups: list[str | None], names: Mapping[str, int]) ->
     return "".join(out)
 
 
+def extract_problem(template: str, names: Mapping[str, int]) -> str | None:
+    """Why `template` cannot work with a pattern having these named groups (as `flux create image policy`
+    checks `--filter-extract`), or None. Group numbers are not checked: a pattern may not say how many."""
+    rest = template
+    while (dollar := rest.find("$")) >= 0:
+        rest = rest[dollar + 1 :]
+        if rest.startswith("$"):
+            rest = rest[1:]
+            continue
+        parsed = _reference(rest)
+        if parsed is None:
+            return "--filter-extract is malformed"
+        name, rest = parsed
+        if _group_number(name) is None and name not in names:
+            return f"capture group ${name} used in --filter-extract not found in --filter-regex"
+    return None
+
+
 def _reference(text: str) -> tuple[str, str] | None:
     """The group name at the start of `text` (after a `$`) and what follows it, or None when malformed."""
     brace = text.startswith("{")
