@@ -12,7 +12,7 @@ from reflow.api.source import GitRepositoryRef
 from reflow.engines.git import Credentials, checkout, resolve_remote
 from reflow.engines.git.push import Author, PushRejected, commit_and_push
 from reflow.engines.git.signing import SigningKey, SigningKeyError, signing_key_from_secret
-from tests.gitservers import GitHttpServer, Repo, Signer, armored_secret_key, signature_of
+from tests.gitservers import GitHttpServer, Repo, Signer, SshServer, armored_secret_key, signature_of
 
 AUTHOR = Author(name="Flux Bot", email="flux@reflow.invalid")
 
@@ -156,3 +156,21 @@ async def test_unreadable_keys_fail_before_anything_is_pushed(
             files=["a.yaml"], message="m", author=AUTHOR, branch="main", signing_key=key,
         )  # fmt: skip
     assert _bare(repo, "rev-parse", "main").strip() == base
+
+
+async def test_push_over_ssh_with_the_deploy_key(
+    sshd: SshServer, ssh_keys: dict[str, Path], make_repo: Callable[[], Repo], tmp_path: Path
+) -> None:
+    repo = make_repo()
+    base = repo.commit({"a.yaml": "a: 1\n"}, "base")
+    url = sshd.url(repo.bare)
+    credentials = Credentials(identity=ssh_keys["protected"].read_bytes(), password="correct horse battery",
+                              known_hosts=sshd.known_hosts)  # fmt: skip
+    resolved = await resolve_remote(url, GitRepositoryRef(branch="main"), credentials)
+    tree = (await checkout(url, resolved, tmp_path / "co", credentials)).path
+    (tree / "a.yaml").write_text("a: 2\n")
+    pushed = await commit_and_push(
+        tree, url, credentials, files=["a.yaml"], message="over ssh", author=AUTHOR, branch="main"
+    )
+    assert _bare(repo, "rev-parse", "main").strip() == pushed.commit
+    assert _bare(repo, "rev-parse", f"{pushed.commit}^").strip() == base
