@@ -18,8 +18,8 @@ class ControllerOptions:
     helm: HelmSettings = field(default_factory=HelmSettings)
     """The source controller's Helm index limit and cache (`--helm-index-max-size`, `--helm-cache-*`)."""
     tag_storage_path: Path | None = None
-    """Where image-reflector-controller keeps scanned tags; beside the artifact storage (`image-tags`) when None,
-    never inside it, since the artifact server serves that whole folder."""
+    """Where image-reflector-controller keeps scanned tags; `<storage_path>/.image-tags` when None (a hidden
+    folder, which the artifact server does not serve)."""
     concurrent: int | None = None
     """`--concurrent` when it was given; otherwise each controller uses Flux's default for it."""
     concurrent_ssa: int = 4

@@ -35,7 +35,9 @@ def image_policy(namespace: str, name: str, repository: str, policy: Manifest, *
 
 def scanned(tmp_path: Path, namespace: str, repository: str, tags: Sequence[str]) -> None:
     """Keep `tags` as the repository's last scan, where the controllers started by the test read them."""
-    TagStore(tmp_path / "image-tags").write(namespace, repository, f"registry.example/{repository}", tags)
+    TagStore(tmp_path / "artifacts" / ".image-tags").write(
+        namespace, repository, f"registry.example/{repository}", tags
+    )
 
 
 def ref(namespace: str, kind: str, name: str) -> ObjectRef:
