@@ -1,7 +1,7 @@
 """The ImageUpdateAutomation reconciler: check out the GitRepository, apply the policies' setters, commit, push.
 
-A run costs one ref lookup when nothing can have changed (the same remote revision and the same latest
-images as last time); otherwise it checks the ref out, rewrites the marked fields under `update.path`,
+A run costs one ref lookup when nothing can have changed (the same remote revision, the same latest
+images and the same spec as last time); otherwise it checks the ref out, rewrites the marked fields under `update.path`,
 and when a file changed commits with the rendered message (signed when asked) and pushes to the push
 branch (and refspec) in one atomic push. No change, no commit.
 """
@@ -159,6 +159,7 @@ class ImageUpdateAutomationReconciler(Reconciler[ImageUpdateAutomation]):
         if not (target.switch or refspec) and (
             resolved.revision == status.observed_source_revision
             and policies == {name: render(ref) for name, ref in status.observed_policies.items()}
+            and auto.metadata.generation == status.observed_generation
         ):
             return Result(ready=READY, status={"lastAutomationRunTime": started})
         if target.switch:
