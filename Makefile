@@ -12,7 +12,8 @@ PYTEST_ARGS ?=
 
 .PHONY: demo test system-packages-demo system-packages-test tools lint fmt install clean
 
-demo: system-packages-demo tools
+demo: system-packages-demo install
+	$(BIN)/reflow dev tools --plane-only
 	$(BIN)/reflow demo
 
 test: system-packages-test tools lint

@@ -19,7 +19,12 @@ from reflow.kube.options import ConnectionOptions
 from reflow.kube.wait import wait_for
 from tests.manifests import established
 
-pytest_plugins = ["tests.fixtures_git", "tests.fixtures_controllers", "tests.fixtures_registry"]
+pytest_plugins = [
+    "tests.fixtures_git",
+    "tests.fixtures_controllers",
+    "tests.fixtures_registry",
+    "tests.fixtures_sources",
+]
 
 
 def _start(plane: LocalPlane, **options: Any) -> LocalPlane:
@@ -60,14 +65,27 @@ async def counted(kubeconfig: Path) -> AsyncIterator[tuple[Kube, str]]:
         yield client, agent
 
 
-@pytest.fixture
-async def namespace(kube: Kube) -> AsyncIterator[str]:
-    """A fresh namespace for one test, deleted afterwards."""
+@contextlib.asynccontextmanager
+async def _fresh_namespace(kube: Kube) -> AsyncIterator[str]:
     name = f"t-{secrets.token_hex(4)}"
     await kube.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
     yield name
     with contextlib.suppress(NotFound):
         await kube.delete(ObjectRef("v1", "Namespace", name))
+
+
+@pytest.fixture
+async def namespace(kube: Kube) -> AsyncIterator[str]:
+    """A fresh namespace for one test, deleted afterwards."""
+    async with _fresh_namespace(kube) as name:
+        yield name
+
+
+@pytest.fixture
+async def other_namespace(kube: Kube) -> AsyncIterator[str]:
+    """A second fresh namespace, for tests that cross namespaces; deleted afterwards."""
+    async with _fresh_namespace(kube) as name:
+        yield name
 
 
 @pytest.fixture(scope="session")

@@ -32,6 +32,22 @@ def deployment(namespace: str, name: str, replicas: int = 1, container: str = "w
     }
 
 
+def kustomization(namespace: str, name: str, source_kind: str, source_name: str, path: str = "./deploy") -> Manifest:
+    """A pruning Kustomization applying `path` of a source into `namespace`, every hour."""
+    return {
+        "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
+        "kind": "Kustomization",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "interval": "1h",
+            "prune": True,
+            "path": path,
+            "targetNamespace": namespace,
+            "sourceRef": {"kind": source_kind, "name": source_name},
+        },
+    }
+
+
 def available(obj: Manifest | None) -> bool:
     """A Deployment's Available condition is True."""
     return condition_true(obj, "Available")

@@ -50,7 +50,9 @@ class Registry:
         ).encode()
 
 
-def _config(root: Path, port: int, tls: TLSFiles | None, htpasswd: Path | None) -> dict[str, object]:
+def _config(
+    root: Path, port: int, tls: TLSFiles | None, htpasswd: Path | None, token: dict[str, str] | None
+) -> dict[str, object]:
     http: dict[str, object] = {"addr": f"127.0.0.1:{port}", "secret": secrets.token_hex(16)}
     if tls is not None:
         http["tls"] = {"certificate": str(tls.server_cert), "key": str(tls.server_key)}
@@ -62,12 +64,19 @@ def _config(root: Path, port: int, tls: TLSFiles | None, htpasswd: Path | None) 
     }
     if htpasswd is not None:
         config["auth"] = {"htpasswd": {"realm": "reflow-tests", "path": str(htpasswd)}}
+    if token is not None:
+        config["auth"] = {"token": token}
     return config
 
 
 @contextmanager
-def serve_registry(root: Path, *, tls: TLSFiles | None = None, authenticated: bool = False) -> Iterator[Registry]:
-    """Run docker-registry on a free loopback port with its storage under `root`; stop it on exit."""
+def serve_registry(
+    root: Path, *, tls: TLSFiles | None = None, authenticated: bool = False, token: dict[str, str] | None = None
+) -> Iterator[Registry]:
+    """Run docker-registry on a free loopback port with its storage under `root`; stop it on exit.
+
+    `token` is docker-registry's `auth.token` section (realm, service, issuer, rootcertbundle): clients
+    then need a bearer token from that realm."""
     program = shutil.which("docker-registry")
     if program is None:
         raise RuntimeError("docker-registry is missing: run `bash scripts/system-packages.sh test`")
@@ -81,7 +90,7 @@ def serve_registry(root: Path, *, tls: TLSFiles | None = None, authenticated: bo
         htpasswd.write_text(f"{username}:{hashed}\n")
     port = free_port()
     config_file = root / "config.yml"
-    config_file.write_text(yaml.safe_dump(_config(root, port, tls, htpasswd)))
+    config_file.write_text(yaml.safe_dump(_config(root, port, tls, htpasswd, token)))
     log = (root / "registry.log").open("wb")
     process = subprocess.Popen([program, "serve", str(config_file)], stdout=log, stderr=subprocess.STDOUT)
     try:

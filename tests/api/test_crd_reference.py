@@ -119,6 +119,21 @@ def parse_reference(text: str) -> dict[str, KindReference]:
 # Flux 2.10's schema changes to the 2.9 facts, as edits of the parsed reference.
 KUBECONFIG_MESSAGE = "exactly one of spec.kubeConfig.configMapRef or spec.kubeConfig.secretRef must be specified"
 Edit = Callable[[KindReference], None]
+DNS_LABEL = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+ALIAS_PATH = "^@([a-z0-9]([a-z0-9_-]*[a-z0-9])?)/(.*)$"
+# Flux 2.10 states the rule's meaning, not its text: names valid and at most 253 long, namespaces DNS labels.
+AG_RULES = (
+    (
+        "has(self.pathPattern) && size(self.pathPattern) > 0 || self.artifacts.all(a, size(a.name) <= 253 && "
+        "a.name.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$'))",
+        "without pathPattern, artifact names must be valid Kubernetes object names",
+    ),
+    (
+        "has(self.pathPattern) && size(self.pathPattern) > 0 || self.artifacts.all(a, !has(a.__namespace__) || "
+        "(size(a.__namespace__) <= 63 && a.__namespace__.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')))",
+        "without pathPattern, artifact namespaces must be valid namespace names",
+    ),
+)
 
 
 def add_field(path: str, field_type: str) -> Edit:
@@ -155,6 +170,56 @@ DELTA_2_10: dict[str, tuple[Edit, ...]] = {
         ),
     ),
     "ExternalArtifact": (add_field("status.exportedInputs", "map"),),
+    "ArtifactGenerator": (
+        add_field("spec.serviceAccountName", "str"),
+        change_field("spec.serviceAccountName", pattern=DNS_LABEL, max_length=63),
+        add_field("spec.managedNamespaces", "obj"),
+        add_field("spec.managedNamespaces.allowedNames", "[]str"),
+        change_field("spec.managedNamespaces.allowedNames", required=True),
+        add_field("spec.managedNamespaces.prune", "bool"),
+        change_field("spec.managedNamespaces.prune", required=True),
+        add_field("spec.managedNamespaces.metadata", "obj"),
+        add_field("spec.managedNamespaces.metadata.fromSource", "obj"),
+        add_field("spec.managedNamespaces.metadata.fromSource.path", "str"),
+        change_field(
+            "spec.managedNamespaces.metadata.fromSource.path", required=True, pattern=ALIAS_PATH, max_length=1024
+        ),
+        add_field("spec.managedNamespaces.metadata.fromSource.allowedAnnotations", "map"),
+        add_field("spec.managedNamespaces.metadata.fromSource.allowedLabels", "map"),
+        add_field("spec.managedNamespaces.metadata.from", "[]obj"),
+        add_field("spec.managedNamespaces.metadata.from.strategy", "str"),
+        change_field(
+            "spec.managedNamespaces.metadata.from.strategy", required=True, enum=("Reset", "Override", "Merge")
+        ),
+        add_field("spec.managedNamespaces.metadata.from.namespace", "str"),
+        change_field(
+            "spec.managedNamespaces.metadata.from.namespace",
+            required=True,
+            pattern=r"^(\*|[a-z0-9]([-a-z0-9]*[a-z0-9])?)$",
+            max_length=63,
+        ),
+        add_field("spec.managedNamespaces.metadata.from.labels", "map"),
+        add_field("spec.managedNamespaces.metadata.from.annotations", "map"),
+        add_rules(
+            "spec.managedNamespaces.metadata",
+            (
+                "has(self.fromSource) || (has(self.from) && size(self.from) > 0)",
+                "metadata needs fromSource or at least one from operation",
+            ),
+        ),
+        change_field("spec.artifacts.name", max_length=1024),
+        add_field("spec.artifacts.namespace", "str"),
+        change_field("spec.artifacts.namespace", max_length=1024),
+        add_field("spec.artifacts.inputsFrom", "str"),
+        change_field("spec.artifacts.inputsFrom", pattern=ALIAS_PATH, max_length=1024),
+        add_field("spec.artifacts.copy.optional", "bool"),
+        change_field("spec.artifacts.copy.optional", default=False),
+        add_field("status.inventory.kind", "str"),
+        change_field("status.inventory.kind", required=True, enum=("ExternalArtifact", "Namespace")),
+        change_field("status.inventory.namespace", required=False),
+        change_field("status.inventory.filename", required=False),
+        replace_rules("spec", *AG_RULES),
+    ),
     "ImageUpdateAutomation": (
         lambda kind: kind.fields.__setitem__("spec.policyChangeDelay", Facts("str", duration=True)),
     ),
@@ -164,11 +229,24 @@ DELTA_2_10: dict[str, tuple[Edit, ...]] = {
 }
 
 
+CROSS_KIND_DEPENDS_ON = (
+    add_field("spec.dependsOn.apiVersion", "str"),
+    add_field("spec.dependsOn.kind", "str"),
+    add_field("spec.dependsOn.ready", "bool"),
+)
+BEYOND_FLUX: dict[str, tuple[Edit, ...]] = {
+    "Kustomization": CROSS_KIND_DEPENDS_ON,
+    "HelmRelease": CROSS_KIND_DEPENDS_ON,
+}
+"""Fields reflow serves ahead of Flux, named as Flux's open design names them (flux2#5879)."""
+
+
 def reference() -> dict[str, KindReference]:
     kinds = parse_reference(FIELDS_FILE.read_text(encoding="utf-8"))
-    for name, edits in DELTA_2_10.items():
-        for edit in edits:
-            edit(kinds[name])
+    for delta in (DELTA_2_10, BEYOND_FLUX):
+        for name, edits in delta.items():
+            for edit in edits:
+                edit(kinds[name])
     return kinds
 
 

@@ -81,7 +81,9 @@ SAMPLES: list[tuple[Manifest, Manifest]] = [
             "ArtifactGenerator",
             {
                 "sources": [{"alias": "backend", "kind": "GitRepository", "name": "backend"}],
-                "artifacts": [{"name": "backend", "copy": [{"from": "@backend/deploy/**", "to": "@artifact/"}]}],
+                "artifacts": [
+                    {"name": "backend", "copy": [{"from": "@backend/deploy/**", "to": "@artifact/", "optional": False}]}
+                ],
             },
         ),
         {},

@@ -10,7 +10,7 @@ import yaml
 
 from reflow.api.meta import ObjectRef
 from reflow.kube.client import Kube
-from tests.cli.objects import ObjectFactory, kustomization
+from tests.cli.objects import ObjectFactory, git_repository, kustomization
 from tests.cli.repository import repository
 from tests.cli.runner import TESTDATA, Reflow
 
@@ -209,3 +209,24 @@ async def test_diff_leaves_out_fields_the_kustomization_ignores(
     invalid = await reflow(*diff_with([{"paths": ["spec/replicas"]}]))
     assert invalid.code == 2
     assert "spec.ignore[0].paths" in invalid.stderr
+
+
+async def test_diff_wants_exactly_one_of_path_and_cluster(reflow: Reflow, tmp_path: Path) -> None:
+    neither = await reflow("diff", "kustomization", "apps")
+    both = await reflow("diff", "kustomization", "apps", "--cluster", "--path", str(tmp_path))
+
+    for result in (neither, both):
+        assert result.code == 2
+        assert "give exactly one of --path and --cluster" in result.stderr
+
+
+async def test_diff_cluster_of_a_source_without_an_artifact_says_so(
+    reflow: Reflow, make: ObjectFactory, namespace: str
+) -> None:
+    await make(git_repository("repo"))
+    await make(kustomization("apps"))
+
+    result = await reflow("diff", "kustomization", "apps", "--cluster", "--no-progress-bar")
+
+    assert result.code == 2
+    assert f"GitRepository/{namespace}/repo has no artifact yet: nothing to compare" in result.stderr

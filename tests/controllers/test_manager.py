@@ -13,9 +13,11 @@ async def test_all_controllers_in_one_process_watch_git_repositories_once(start_
     kinds = [key.scope.kind for key in manager.cache.informer_keys()]
     assert kinds.count("GitRepository") == 1
     assert sorted(kinds) == [
+        "ArtifactGenerator",
         "Bucket",
         "ExternalArtifact",
         "GitRepository",
+        "HelmChart",
         "HelmRepository",
         "Kustomization",
         "OCIRepository",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reflow.dev.gobuild import wrapper_edits
-from reflow.dev.versions import KUBERNETES, Component
+from reflow.dev.versions import COSIGN, KUBERNETES, Component
 
 UPSTREAM_KUBERNETES = {
     "Go": "1.26.0",
@@ -56,3 +56,9 @@ def test_wrapper_edits_end_with_the_components_own_replaces() -> None:
         "-replace=example.com/a=example.com/b@v2.0.0",
         "-replace=example.com/lib=example.com/lib@v0.1.0",
     ]
+
+
+def test_cosign_reports_its_version_through_ldflags() -> None:
+    assert COSIGN.version.startswith("v3.")
+    assert f"-X sigs.k8s.io/release-utils/version.gitVersion={COSIGN.version}" in COSIGN.ldflags
+    assert not COSIGN.wrapper

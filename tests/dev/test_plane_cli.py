@@ -105,3 +105,13 @@ def test_up_on_a_taken_port_names_the_port(user_env: dict[str, str]) -> None:
     assert result.returncode == 1
     assert f"port {port} is already in use" in result.stderr
     assert not list((Path(user_env["REFLOW_STATE_DIR"]) / "kwok" / "clusters").glob("*"))
+
+
+def test_tools_plane_only_checks_just_the_plane_components(user_env: dict[str, str]) -> None:
+    result = reflow("dev", "tools", "--plane-only", env=user_env)
+
+    assert result.returncode == 0, result.stderr
+    for name in ("etcd", "kubernetes", "kwok"):
+        assert f"{name} v" in result.stderr
+    assert "helm" not in result.stderr
+    assert "cosign" not in result.stderr

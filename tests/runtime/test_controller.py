@@ -12,6 +12,7 @@ from reflow.api.conditions import condition
 from reflow.kube.client import Kube
 from reflow.kube.wait import wait_deleted, wait_for, wait_for_items
 from tests.manifests import ready_is
+from tests.metrics import metrics_until
 
 from .widget import StartManager, ref, wait_ready, widget
 
@@ -256,15 +257,14 @@ async def test_metrics_and_health_endpoints_answer(kube: Kube, namespace: str, s
     manager, _, _ = await start_manager()
     await kube.create(widget(namespace, "measured"))
     await wait_ready(kube, namespace, "measured")
+    labels = f'kind="Widget",name="measured",namespace="{namespace}"'
+    ready = f'gotk_reconcile_condition{{{labels},status="True",type="Ready"}} 1.0'
+    metrics = await metrics_until(manager, ready)
     async with aiohttp.ClientSession() as session:
-        async with session.get(f"http://127.0.0.1:{manager.ports['metrics']}/metrics") as answer:
-            metrics = await answer.text()
         async with session.get(f"http://127.0.0.1:{manager.ports['health']}/healthz") as answer:
             assert answer.status == 200
         async with session.get(f"http://127.0.0.1:{manager.ports['health']}/readyz") as answer:
             assert answer.status == 200
     assert 'controller_runtime_reconcile_total{controller="widget",result="success"}' in metrics
-    labels = f'kind="Widget",name="measured",namespace="{namespace}"'
     assert f"gotk_reconcile_duration_seconds_count{{{labels}}} 1.0" in metrics
-    assert f'gotk_reconcile_condition{{{labels},status="True",type="Ready"}} 1.0' in metrics
     assert 'workqueue_adds_total{name="widget"}' in metrics

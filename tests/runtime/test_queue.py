@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from reflow.runtime.queue import Backoff, ShutDown, WorkQueue
+from reflow.runtime.queue import Backoff, Lane, ShutDown, WorkQueue
 
 
 def test_backoff_doubles_from_the_minimum_up_to_the_maximum() -> None:
@@ -67,3 +67,50 @@ async def test_shut_down_releases_waiting_workers() -> None:
     queue.shut_down()
     with pytest.raises(ShutDown):
         await waiting
+
+
+async def test_a_key_that_failed_waits_in_the_failing_lane_until_it_is_forgotten() -> None:
+    queue: WorkQueue[str] = WorkQueue(Backoff(min_delay=0.001, max_delay=0.001))
+    queue.add_rate_limited("broken")
+    queue.add("healthy")
+    assert (await asyncio.wait_for(queue.get(Lane.STEADY), timeout=5))[0] == "healthy"
+    key, _ = await asyncio.wait_for(queue.get(Lane.FAILING), timeout=5)
+    assert key == "broken"
+    queue.done(key)
+
+    queue.forget("broken")
+    queue.add("broken")
+
+    assert queue.lane_of("broken") is Lane.STEADY
+    assert (await asyncio.wait_for(queue.get(Lane.STEADY), timeout=5))[0] == "broken"
+
+
+async def test_a_steady_worker_is_not_handed_a_failing_key() -> None:
+    queue: WorkQueue[str] = WorkQueue(Backoff(min_delay=0.001, max_delay=0.001))
+    queue.add_rate_limited("broken")
+    steady = asyncio.create_task(queue.get(Lane.STEADY))
+    assert (await asyncio.wait_for(queue.get(Lane.FAILING), timeout=5))[0] == "broken"
+    assert not steady.done()
+
+    queue.add("healthy")
+
+    assert (await asyncio.wait_for(steady, timeout=5))[0] == "healthy"
+
+
+async def test_a_worker_of_either_lane_takes_steady_keys_first() -> None:
+    queue: WorkQueue[str] = WorkQueue(Backoff(min_delay=100, max_delay=100))
+    queue.add_rate_limited("broken")
+    queue.add("broken")  # asked for again before its backoff is over
+    queue.add("healthy")
+
+    assert [(await queue.get())[0] for _ in range(2)] == ["healthy", "broken"]
+    queue.shut_down()
+
+
+async def test_a_key_marked_failing_without_backoff_waits_in_the_failing_lane() -> None:
+    queue: WorkQueue[str] = WorkQueue()
+    queue.mark_failing("retried-at-its-interval")
+    queue.add("retried-at-its-interval")
+
+    assert queue.lane_of("retried-at-its-interval") is Lane.FAILING
+    assert (await asyncio.wait_for(queue.get(Lane.FAILING), timeout=5))[0] == "retried-at-its-interval"

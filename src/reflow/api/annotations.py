@@ -42,8 +42,9 @@ HELM_DRIFT_DETECTION = "helm.toolkit.fluxcd.io/driftDetection"
 EVENT_PREFIX = "event.toolkit.fluxcd.io/"
 # Label that assigns an object to a controller shard.
 SHARD_KEY = "sharding.fluxcd.io/key"
-# On an ArtifactGenerator: `Disabled` suspends it.
+# On an ArtifactGenerator: `Disabled` suspends it; `reconcileEvery` (a Go duration) sets its period.
 GENERATOR_RECONCILE = "source.extensions.fluxcd.io/reconcile"
+GENERATOR_RECONCILE_EVERY = "source.extensions.fluxcd.io/reconcileEvery"
 # Labels on the ExternalArtifacts an ArtifactGenerator makes.
 GENERATOR = "source.extensions.fluxcd.io/generator"
 MANAGED_BY = "app.kubernetes.io/managed-by"
@@ -52,6 +53,9 @@ MANAGED_BY = "app.kubernetes.io/managed-by"
 CREDENTIAL_PROVIDER = "credential.auth.fluxcd.io/provider"
 CREDENTIAL_AUDIENCES = "credential.auth.fluxcd.io/audiences"
 CREDENTIAL_USERNAME = "credential.auth.fluxcd.io/username"
+
+# reflow's own, beyond Flux: on a Kustomization, `detect` reports drift instead of correcting it.
+DRIFT_MODE = "reflow.dev/drift-mode"
 
 FINALIZER = "finalizers.fluxcd.io"
 GENERATOR_FINALIZER = "source.extensions.fluxcd.io/finalizer"

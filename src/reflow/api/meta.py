@@ -104,12 +104,21 @@ class KubeConfigReference:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DependencyReference:
-    """An object of the same kind that must be ready first."""
+    """An object that must be ready first: of the same kind, or (reflow, as Flux's proposed cross-kind
+    dependsOn, flux2#5879) of the kind named by `apiVersion` and `kind`."""
 
     name: Annotated[str, Prop("Name of the dependency.")]
     namespace: Annotated[str | None, Prop("Namespace of the dependency; the referrer's when empty.")] = None
     ready_expr: Annotated[
         str | None, Prop("CEL expression over `self` and `dep` deciding readiness instead of the Ready condition.")
+    ] = None
+    api_version: Annotated[
+        str | None, Prop("API version of the dependency; the referrer's own when empty (needs `kind`).")
+    ] = None
+    kind: Annotated[str | None, Prop("Kind of the dependency; the referrer's own kind when empty.")] = None
+    ready: Annotated[
+        bool | None,
+        Prop("For a dependency of another kind: wait until it is ready (true, the default) or only until it exists."),
     ] = None
 
 

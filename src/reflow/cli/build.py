@@ -107,13 +107,15 @@ async def build_local(
     ignore_paths: Sequence[str] = (),
     dry_run: bool = False,
     strict: bool = False,
+    top: Path | None = None,
     options: GlobalOptions,
 ) -> LocalBuild:
     """Build a local directory as the Kustomization `name` (from `file`, else from the cluster) would.
 
     `ignore_paths` (gitignore syntax, relative to `path`) leave files out first, as `.sourceignore`
     lines would. The build may read anything in the git work tree holding `path` (an overlay's
-    `../../bases/app`), not only `path`: see `engines/build/local.py`. Raises LocalBuildError, or a
+    `../../bases/app`), not only `path`: see `engines/build/local.py`; `top` sets that boundary instead
+    (an extracted artifact). Raises LocalBuildError, or a
     KubeError when the cluster cannot be read.
     """
     ks = kustomization_from_file(file, name, options.namespace) if file else None
@@ -136,7 +138,7 @@ async def build_local(
     owner = Owner(ks.metadata.name, ks.metadata.namespace or options.namespace)
     pipeline = Pipeline(KustomizeBuilder(), BuildSettings(timeout=options.timeout))
     spec = BuildSpec.of(ks.spec)
-    top = await boundary(path)
+    top = top or await boundary(path)
     with tempfile.TemporaryDirectory(prefix="reflow-local-") as scratch:
         try:
             tree = await asyncio.to_thread(
@@ -181,10 +183,19 @@ async def _build(
 
 def local_build_options(command: F) -> F:
     """The flags `build` and `diff` share: `--path`, `--kustomization-file`, `--ignore-paths`, `--strict-substitute`."""
+    return _build_options(command, path_required=True)
+
+
+def diff_build_options(command: F) -> F:
+    """The local build flags for `diff`, whose `--path` may be replaced by `--cluster`."""
+    return _build_options(command, path_required=False)
+
+
+def _build_options(command: F, *, path_required: bool) -> F:
     options = [
         click.option(
             "--path",
-            required=True,
+            required=path_required,
             type=click.Path(exists=True, file_okay=False, path_type=Path),
             help="Local directory to build, standing for the Kustomization's spec.path in its artifact.",
         ),

@@ -17,6 +17,7 @@ from reflow.controllers import registry
 from reflow.controllers.options import ControllerOptions
 from reflow.engines.artifact import StorageSettings
 from reflow.engines.helmrepo import MAX_INDEX_SIZE, HelmSettings
+from reflow.engines.oci import MAX_LAYER_SIZE
 from reflow.kube.client import connect
 from reflow.kube.kubeconfig import in_cluster
 from reflow.paths import state_dir
@@ -54,7 +55,11 @@ def default_log_file() -> Path | None:
 @click.command("controllers", cls=GoFlags)
 @click.option("--all", "run_all", is_flag=True, help="Run every controller reflow has.")
 @click.option("--controllers", "names", default="", help="Comma-separated: source,kustomize,… (Flux names also work).")
-@click.option("--concurrent", type=click.IntRange(1, 256), help="Workers per kind (Flux: source 2, others 4).")
+@click.option(
+    "--concurrent",
+    type=click.IntRange(1, 256),
+    help="Workers per kind (Flux: source 2, others 4), plus half as many for objects whose last run failed.",
+)
 @click.option("--min-retry-delay", type=Duration(), default="750ms", show_default=True)
 @click.option("--max-retry-delay", type=Duration(), default="15m", show_default=True)
 @click.option("--requeue-dependency", type=Duration(), default="30s", show_default=True)
@@ -62,6 +67,9 @@ def default_log_file() -> Path | None:
 @click.option("--watch-all-namespaces", type=click.BOOL, default=True, show_default=True)
 @click.option("--watch-label-selector", default=None, help="Reconcile only matching objects (sharding).")
 @click.option("--enable-leader-election", type=click.BOOL, default=False, show_default=True)
+@click.option("--leader-election-lease-duration", type=Duration(), default="35s", show_default=True)
+@click.option("--leader-election-renew-deadline", type=Duration(), default="30s", show_default=True)
+@click.option("--leader-election-retry-period", type=Duration(), default="5s", show_default=True)
 @click.option("--events-addr", default=None, help="The notification controller's event URL.")
 @click.option("--metrics-addr", default=":8080", show_default=True)
 @click.option("--health-addr", default=":9440", show_default=True)
@@ -79,6 +87,8 @@ def default_log_file() -> Path | None:
 @click.option("--helm-cache-max-size", type=click.IntRange(0), default=0, show_default=True,
               help="Helm indexes kept in memory; 0 disables the cache.")  # fmt: skip
 @click.option("--helm-cache-ttl", type=Duration(), default="15m", show_default=True)
+@click.option("--oci-layer-max-size", type=click.IntRange(1), default=MAX_LAYER_SIZE, show_default=True,
+              help="Largest OCIRepository layer downloaded, bytes.")  # fmt: skip
 @click.option("--helm-cache-purge-interval", type=Duration(), default="1m", show_default=True)
 @click.option("--concurrent-ssa", type=click.IntRange(1, 256), default=4, show_default=True)
 @click.option("--no-cross-namespace-refs", type=click.BOOL, default=False, show_default=True)
@@ -105,6 +115,9 @@ def controllers(  # one parameter per Flux controller flag
     watch_all_namespaces: bool,
     watch_label_selector: str | None,
     enable_leader_election: bool,
+    leader_election_lease_duration: float,
+    leader_election_renew_deadline: float,
+    leader_election_retry_period: float,
     events_addr: str | None,
     metrics_addr: str,
     health_addr: str,
@@ -121,6 +134,7 @@ def controllers(  # one parameter per Flux controller flag
     helm_cache_max_size: int,
     helm_cache_ttl: float,
     helm_cache_purge_interval: float,
+    oci_layer_max_size: int,
     concurrent_ssa: int,
     no_cross_namespace_refs: bool,
     no_remote_bases: bool,
@@ -160,6 +174,9 @@ def controllers(  # one parameter per Flux controller flag
         requeue_dependency=requeue_dependency,
         interval_jitter_percentage=interval_jitter_percentage,
         enable_leader_election=enable_leader_election,
+        lease_duration=leader_election_lease_duration,
+        renew_deadline=leader_election_renew_deadline,
+        retry_period=leader_election_retry_period,
         events_addr=events_addr or None,
         metrics_addr=metrics_addr,
         health_addr=health_addr,
@@ -180,6 +197,7 @@ def controllers(  # one parameter per Flux controller flag
             helm_cache_ttl=helm_cache_ttl,
             helm_cache_purge_interval=helm_cache_purge_interval,
         ),
+        oci_layer_max_size=oci_layer_max_size,
         concurrent=concurrent,
         concurrent_ssa=concurrent_ssa,
         no_cross_namespace_refs=no_cross_namespace_refs,

@@ -1,4 +1,5 @@
-"""`reflow create`: Git, Bucket and Helm sources, Kustomizations and Git Secrets, applied or printed with `--export`."""
+"""`reflow create`: Git, OCI, Bucket and Helm sources, Kustomizations and Git Secrets, applied or printed with
+`--export`."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from reflow.cli.manifests import (
     git_repository,
     helm_repository,
     kustomization,
+    oci_repository,
     parse_labels,
     parse_source,
     safe_relative_path,
@@ -229,6 +231,95 @@ def _credentials_data(url: str, scheme: str, credentials: GitCredentials, silent
     return data
 
 
+def _layer_selector(text: str | None) -> dict[str, str] | None:
+    """`--layer-selector <media-type>:<operation>` as `spec.layerSelector`."""
+    if not text:
+        return None
+    media_type, colon, operation = text.partition(":")
+    if not colon or not media_type or not operation:
+        fail(f"invalid --layer-selector \"{text}\": must be in the format '<media-type>:<operation>'", code=2)
+    if operation not in ("extract", "copy"):
+        fail(f'invalid --layer-selector "{text}": operation must be "extract" or "copy"', code=2)
+    return {"mediaType": media_type, "operation": operation}
+
+
+def _oci_verify(flags: dict[str, Any]) -> Manifest | None:
+    """`spec.verify` from the `--verify-*` flags; a secret, issuer or subject needs a provider."""
+    issuer, subject = flags["verify_issuer"] or "", flags["verify_subject"] or ""
+    if not flags["verify_provider"]:
+        if flags["verify_secret_ref"]:
+            fail("a verification provider must be specified when a secret is specified", code=2)
+        if issuer or subject:
+            fail("a verification provider must be specified when OIDC issuer/subject is specified", code=2)
+        return None
+    verify: Manifest = {"provider": flags["verify_provider"]}
+    if flags["verify_secret_ref"]:
+        verify["secretRef"] = {"name": flags["verify_secret_ref"]}
+    if issuer or subject:
+        verify["matchOIDCIdentity"] = [{"issuer": issuer, "subject": subject}]
+    return verify
+
+
+@source.command("oci")
+@click.argument("name")
+@click.option("--url", help="The OCI repository address: oci://registry/path.")
+@click.option("--tag", help="The artifact tag.")
+@click.option("--tag-semver", help="SemVer range; the newest matching tag is pulled.")
+@click.option("--digest", help="The artifact digest (sha256:…).")
+@click.option("--secret-ref", help="Name of an image pull Secret (type kubernetes.io/dockerconfigjson).")
+@click.option("--proxy-secret-ref", help="Name of an existing Secret with the proxy address and credentials.")
+@click.option("--service-account", help="ServiceAccount whose imagePullSecrets authenticate.")
+@click.option("--cert-ref", help="Name of a Secret with TLS certificates (ca.crt, tls.crt, tls.key).")
+@click.option("--provider", type=click.Choice(["generic", "aws", "azure", "gcp"]), help="Authentication provider.")
+@click.option("--insecure", is_flag=True, help="Plain HTTP to a registry without TLS.")
+@click.option("--layer-selector", help="The layer to use: '<media-type>:<operation>' (extract or copy).")
+@click.option("--ignore-paths", multiple=True, help="Paths to leave out, .sourceignore syntax (comma-separated).")
+@click.option("--verify-provider", type=click.Choice(["cosign", "notation"]), help="Signature verification provider.")
+@click.option("--verify-secret-ref", help="Name of a Secret with the keys that verify signatures.")
+@click.option("--verify-subject", help="Regular expression for the OIDC subject of keyless signatures.")
+@click.option("--verify-issuer", help="Regular expression for the OIDC issuer of keyless signatures.")
+@click.option("--fetch-timeout", type=Duration(), help="Time limit for one fetch (spec.timeout).")
+@_common
+@global_options
+def oci_source(name: str, options: GlobalOptions, **flags: Any) -> None:
+    """Create or update an OCIRepository source.
+
+    \b
+    Examples:
+      reflow create source oci podinfo --url=oci://ghcr.io/stefanprodan/manifests/podinfo --tag=6.3.5 --interval=10m
+      reflow create source oci podinfo --url=oci://ghcr.io/stefanprodan/manifests/podinfo --tag-semver=">=6.0.0" \\
+        --secret-ref=pull-secret --export
+    """
+    if not flags["url"]:
+        fail("url is required", code=2)
+    ref = {key: flags[flag] for key, flag in (("digest", "digest"), ("semver", "tag_semver"), ("tag", "tag"))}
+    if not any(ref.values()):
+        fail("--tag, --tag-semver or --digest is required", code=2)
+    manifest = oci_repository(
+        name,
+        options.namespace,
+        url=flags["url"],
+        ref={key: value for key, value in ref.items() if value},
+        interval=flags["interval"],
+        labels=parse_labels(flags["labels"]),
+        provider=flags["provider"],
+        secret_ref=flags["secret_ref"],
+        proxy_secret_ref=flags["proxy_secret_ref"],
+        service_account=flags["service_account"],
+        cert_ref=flags["cert_ref"],
+        insecure=flags["insecure"],
+        layer_selector=_layer_selector(flags["layer_selector"]),
+        ignore_paths=split_list(flags["ignore_paths"]),
+        fetch_timeout=flags["fetch_timeout"],
+        verify=_oci_verify(flags),
+    )
+    if flags["export"]:
+        out.out(to_yaml([manifest]), end="", highlight=False)
+        return
+    step("generating OCIRepository source")
+    _finish(run(_apply(options, [manifest])), "fetched")
+
+
 @source.command("bucket")
 @click.argument("name")
 @click.option("--bucket-name", required=True, help="Name of the bucket.")
@@ -346,7 +437,12 @@ async def _apply_secret(options: GlobalOptions, manifest: Manifest) -> None:
 @bool_flag("--wait", help="Wait for every applied object to become ready (--wait or --wait=true|false).")
 @click.option("--health-check", multiple=True, help="Object to wait for: Kind/name[.namespace] (repeatable).")
 @click.option("--health-check-timeout", type=Duration(), help="Time limit for apply and health checks.")
-@click.option("--depends-on", multiple=True, help="Kustomization that must be ready first: [namespace/]name.")
+@click.option(
+    "--depends-on",
+    multiple=True,
+    help="What must be ready first: a Kustomization ([namespace/]name) or any object "
+    "(apiVersion/Kind/[namespace/]name[:true|false][@readyExpr]).",
+)
 @click.option("--service-account", help="ServiceAccount to impersonate when applying.")
 @click.option("--target-namespace", help="Namespace for every namespaced object.")
 @click.option("--decryption-provider", type=click.Choice(["sops"]), help="Decrypt SOPS-encrypted manifests.")

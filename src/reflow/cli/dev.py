@@ -12,7 +12,7 @@ import click
 from reflow.cli.console import err, fail, out, success
 from reflow.dev.gobuild import BuildFailed, ensure
 from reflow.dev.plane import LocalPlane, PlaneError, PlaneState
-from reflow.dev.versions import COMPONENTS, Component
+from reflow.dev.versions import COMPONENTS, PLANE, Component
 from reflow.kube.privatefile import write_private
 from reflow.paths import tools_dir
 
@@ -25,16 +25,18 @@ def dev() -> None:
 
 
 @dev.command()
-def tools() -> None:
-    """Build etcd, Kubernetes, kwok and helm from their Go modules into the cache (once per version).
+@click.option("--plane-only", is_flag=True, help="Only what the local control plane runs (etcd, Kubernetes, kwok).")
+def tools(plane_only: bool) -> None:
+    """Build etcd, Kubernetes, kwok, helm and cosign from their Go modules into the cache (once per version).
 
     \b
     The cache is $REFLOW_CACHE_DIR/tools, by default ~/.cache/reflow/tools.
-    Example:
+    Examples:
       reflow dev tools
+      reflow dev tools --plane-only
     """
     built = 0
-    for component in COMPONENTS:
+    for component in PLANE if plane_only else COMPONENTS:
         label = f"{component.name} {component.version}"
         with err.status(f"{label}: starting") as status:
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import tempfile
 from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -13,10 +15,12 @@ import click
 
 from reflow.api.kustomize import Kustomization
 from reflow.api.meta import Manifest, ObjectRef
-from reflow.api.wire import parse
-from reflow.cli.build import GROUP, LocalBuildError, build_local, local_build_options
+from reflow.api.wire import parse, render
+from reflow.cli.build import GROUP, LocalBuildError, build_local, diff_build_options
 from reflow.cli.console import err, fail, out, run
 from reflow.cli.options import GlobalOptions, global_options
+from reflow.cli.reconcile import source_of
+from reflow.engines.artifact import ArtifactError, fetch_artifact
 from reflow.engines.ssa import inventory_of, mask_secrets_for_diff, stale
 from reflow.engines.ssa.apply import excluded
 from reflow.engines.ssa.drift import exists
@@ -136,7 +140,7 @@ class DiffFlags:
     strict_substitute: bool
 
 
-async def _diff(name: str, path: Path, flags: DiffFlags, options: GlobalOptions) -> Outcome:
+async def _diff(name: str, path: Path, flags: DiffFlags, options: GlobalOptions, top: Path | None = None) -> Outcome:
     if flags.ignore_not_found and flags.kustomization_file is None:
         raise LocalBuildError("--ignore-not-found needs --kustomization-file to know the Kustomization")
     async with connect(options.connection) as kube:
@@ -147,6 +151,7 @@ async def _diff(name: str, path: Path, flags: DiffFlags, options: GlobalOptions)
             file=flags.kustomization_file,
             ignore_paths=flags.ignore_paths,
             strict=flags.strict_substitute,
+            top=top,
             options=options,
         )
         try:
@@ -156,6 +161,38 @@ async def _diff(name: str, path: Path, flags: DiffFlags, options: GlobalOptions)
         spinner = err.status("Kustomization diffing...: running dry-run") if flags.progress_bar else nullcontext()
         with spinner:
             return await diff_objects(kube, built.objects, previous, ignore)
+
+
+async def _diff_cluster(name: str, flags: DiffFlags, options: GlobalOptions) -> Outcome:
+    """Diff the revision the Kustomization's source serves now against the cluster."""
+    async with connect(options.connection) as kube:
+        live = await _live_kustomization(kube, name, options.namespace, ignore_not_found=False)
+        assert live is not None
+        source = source_of(render(live) | {"kind": "Kustomization"})
+        if source is None:
+            raise LocalBuildError(f"Kustomization/{options.namespace}/{name} has a source kind reflow cannot read")
+        artifact = ((await kube.get(source)).get("status") or {}).get("artifact") or {}
+    if not artifact.get("url"):
+        raise LocalBuildError(f"{source} has no artifact yet: nothing to compare")
+    with tempfile.TemporaryDirectory(prefix="reflow-diff-") as scratch:
+        root = Path(scratch, "artifact")
+        try:
+            await fetch_artifact(artifact["url"], artifact.get("digest") or "", root)
+        except ArtifactError as error:
+            raise LocalBuildError(
+                f"cannot download {source}'s artifact from {artifact['url']}: {error} (the artifact server must be "
+                "reachable from here, e.g. through `kubectl port-forward`)"
+            ) from error
+        path = await asyncio.to_thread(_directory_in, root, live.spec.path or ".", str(source))
+        return await _diff(name, path, flags, options, top=root)
+
+
+def _directory_in(root: Path, spec_path: str, source: str) -> Path:
+    """`spec.path` inside the extracted artifact; raises LocalBuildError when it leaves it or is missing."""
+    path = Path(os.path.normpath(root / spec_path))
+    if not path.is_relative_to(root) or not path.is_dir():
+        raise LocalBuildError(f"the artifact of {source} has no directory {spec_path!r}")
+    return path
 
 
 STYLES = {Verdict.CREATED: "green", Verdict.DRIFTED: "default", Verdict.DELETED: "red"}
@@ -178,13 +215,19 @@ def diff() -> None:
 
 @diff.command("kustomization")
 @click.argument("name")
-@local_build_options
+@diff_build_options
+@click.option(
+    "--cluster",
+    is_flag=True,
+    help="Instead of --path, build the revision the cluster's source serves: shows drift made in the cluster.",
+)
 @click.option("--progress-bar/--no-progress-bar", default=True, show_default=True, help="Show a spinner meanwhile.")
 @click.option("--ignore-not-found", is_flag=True, help="With --kustomization-file: diff even if the cluster lacks it.")
 @global_options
 def kustomization(
     name: str,
-    path: Path,
+    path: Path | None,
+    cluster: bool,
     kustomization_file: Path | None,
     ignore_paths: Sequence[str],
     progress_bar: bool,
@@ -195,12 +238,17 @@ def kustomization(
     """Dry-run the local build against the cluster and print what would be created, drifted or deleted.
 
     Secret values are masked. Exits 1 when something would change, 0 when nothing would, 2 on error.
+    With --cluster the build is of the artifact the Kustomization's source serves now (downloaded from
+    its status URL, which must be reachable from here), so what it shows is drift made in the cluster.
 
     \b
     Examples:
       reflow diff kustomization podinfo --path ./kustomize
       reflow diff kustomization podinfo --path ./kustomize --kustomization-file ks.yaml --ignore-not-found
+      reflow diff kustomization podinfo --cluster
     """
+    if (path is None) == (not cluster):
+        fail("give exactly one of --path and --cluster", code=ERROR_CODE)
     flags = DiffFlags(
         kustomization_file=kustomization_file,
         ignore_paths=ignore_paths,
@@ -209,7 +257,8 @@ def kustomization(
         strict_substitute=strict_substitute,
     )
     try:
-        outcome = run(_diff(name, path, flags, options), error_code=ERROR_CODE)
+        work = _diff(name, path, flags, options) if path is not None else _diff_cluster(name, flags, options)
+        outcome = run(work, error_code=ERROR_CODE)
     except LocalBuildError as error:
         fail(str(error), code=ERROR_CODE)
     print_outcome(outcome)

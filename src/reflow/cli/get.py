@@ -10,11 +10,12 @@ from typing import Any, TypeVar
 
 import click
 
-from reflow.api.meta import Manifest
+from reflow.api.meta import Manifest, ObjectRef
 from reflow.cli.console import err, fail, out, run
 from reflow.cli.nouns import ALL, IMAGES, SOURCES, Noun, add_noun_commands, ready, revision, suspended, verb_group
 from reflow.cli.options import GlobalOptions, global_options
 from reflow.cli.render import table, to_json, to_yaml
+from reflow.cli.why import diagnosis
 from reflow.kube.client import Kube, connect
 from reflow.kube.errors import Gone, NotFound, Unreachable
 
@@ -76,7 +77,12 @@ def _flags(command: F) -> F:
     decorated: Any = command
     for flag in (
         click.option(
-            "-o", "--output", type=click.Choice(["table", "json", "yaml"]), default="table", show_default=True
+            "-o",
+            "--output",
+            type=click.Choice(["table", "wide", "json", "yaml"]),
+            default="table",
+            show_default=True,
+            help="wide: the table plus the root cause of each object that is not Ready.",
         ),
         click.option("--no-header", is_flag=True, help="Leave out the table header."),
         click.option("--status-selector", help="Keep objects by condition, e.g. ready=false or ready!=true."),
@@ -146,7 +152,8 @@ async def show(listing: Listing) -> None:
             items = await _list(kube, listing, noun, required=not several)
             if items:
                 found.append((noun, items))
-    if listing.output != "table":
+        causes = await root_causes(kube, listing, [obj for _, items in found for obj in items])
+    if listing.output not in ("table", "wide"):
         objects = [obj for _, items in found for obj in items]
         if listing.output == "json":
             out.out(to_json({"apiVersion": "v1", "kind": "List", "items": objects}), end="", highlight=False)
@@ -160,9 +167,26 @@ async def show(listing: Listing) -> None:
         return
     blocks = []
     for _, items in found:
-        rows = (row(obj, all_namespaces=listing.all_namespaces, prefix_kind=several) for obj in items)
-        blocks.append(table(headers(listing.all_namespaces), rows, header=listing.header))
+        rows = [row(obj, all_namespaces=listing.all_namespaces, prefix_kind=several) for obj in items]
+        names = headers(listing.all_namespaces)
+        if causes is not None:
+            rows = [[*cells, causes.get(ObjectRef.of(obj), "")] for cells, obj in zip(rows, items, strict=True)]
+            names = (*names, "ROOT CAUSE")
+        blocks.append(table(names, rows, header=listing.header))
     out.out("\n".join(blocks), end="", highlight=False)
+
+
+async def root_causes(kube: Kube, listing: Listing, objects: Sequence[Manifest]) -> dict[ObjectRef, str] | None:
+    """With `-o wide`, the root cause of each object that is not Ready (the end of its why-chain); else None."""
+    if listing.output != "wide":
+        return None
+    causes: dict[ObjectRef, str] = {}
+    for obj in objects:
+        if ready(obj)[0] != "True":
+            chain = await diagnosis(kube, ObjectRef.of(obj))
+            if len(chain) > 1:
+                causes[ObjectRef.of(obj)] = str(chain[-1])
+    return causes
 
 
 async def follow(listing: Listing) -> None:
@@ -260,7 +284,9 @@ def build() -> click.Group:
     """The `get` group with a command per noun, `get sources all`, `get images all` and `get all`."""
     group, sources = verb_group("get", "List Flux objects and their status.")
     add_noun_commands(group, sources, _get_command)
-    group.add_command(_get_many("all", ALL, "every source, Kustomization, HelmRelease and image automation object"))
+    group.add_command(
+        _get_many("all", ALL, "every source, Kustomization, HelmRelease, ArtifactGenerator and image object")
+    )
     sources.add_command(_get_many("sources all", SOURCES, "every source"))
     images = group.commands["image"]
     assert isinstance(images, click.Group)

@@ -19,6 +19,7 @@ from reflow.cli.export import export
 from reflow.cli.get import get
 from reflow.cli.install import install, uninstall
 from reflow.cli.logs import logs
+from reflow.cli.push import push
 from reflow.cli.reconcile import reconcile
 from reflow.cli.stats import stats
 from reflow.cli.suspend import resume, suspend
@@ -55,6 +56,7 @@ cli.add_command(trace)
 cli.add_command(stats)
 cli.add_command(logs)
 cli.add_command(check)
+cli.add_command(push)
 
 
 def main() -> None:

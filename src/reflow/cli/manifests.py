@@ -11,7 +11,7 @@ from reflow.api.helm import HelmRelease
 from reflow.api.helmsource import HelmRepository
 from reflow.api.kustomize import Kustomization
 from reflow.api.meta import Manifest
-from reflow.api.source import Bucket, GitRepository
+from reflow.api.source import Bucket, GitRepository, OCIRepository
 from reflow.cli.render import go_duration
 
 SOURCE_KINDS = ("GitRepository", "OCIRepository", "Bucket", "ExternalArtifact")
@@ -117,6 +117,48 @@ def bucket(
     }
 
 
+def oci_repository(
+    name: str,
+    namespace: str,
+    *,
+    url: str,
+    ref: dict[str, str],
+    interval: float,
+    labels: dict[str, str] | None = None,
+    provider: str | None = None,
+    secret_ref: str | None = None,
+    proxy_secret_ref: str | None = None,
+    service_account: str | None = None,
+    cert_ref: str | None = None,
+    insecure: bool = False,
+    layer_selector: dict[str, str] | None = None,
+    ignore_paths: Sequence[str] = (),
+    fetch_timeout: float | None = None,
+    verify: Manifest | None = None,
+) -> Manifest:
+    """An OCIRepository manifest as `flux create source oci` makes it from the same flags."""
+    spec: Manifest = {"interval": go_duration(interval), "ref": ref, "url": url}
+    optional: Manifest = {
+        "certSecretRef": {"name": cert_ref} if cert_ref else None,
+        "ignore": "\n".join(ignore_paths) if ignore_paths else None,
+        "insecure": True if insecure else None,
+        "layerSelector": layer_selector,
+        "provider": provider,
+        "proxySecretRef": {"name": proxy_secret_ref} if proxy_secret_ref else None,
+        "secretRef": {"name": secret_ref} if secret_ref else None,
+        "serviceAccountName": service_account,
+        "timeout": go_duration(fetch_timeout) if fetch_timeout is not None else None,
+        "verify": verify,
+    }
+    spec.update({key: value for key, value in optional.items() if value})
+    return {
+        "apiVersion": OCIRepository.KIND.api_version,
+        "kind": OCIRepository.KIND.kind,
+        "metadata": _metadata(name, namespace, labels or {}),
+        "spec": spec,
+    }
+
+
 def helm_repository(
     name: str,
     namespace: str,
@@ -196,7 +238,7 @@ def kustomization(
     if health_check_timeout is not None:
         spec["timeout"] = go_duration(health_check_timeout)
     if depends_on:
-        spec["dependsOn"] = [_dependency(item) for item in depends_on]
+        spec["dependsOn"] = [dependency_entry(item) for item in depends_on]
     if service_account:
         spec["serviceAccountName"] = service_account
     if target_namespace:
@@ -232,8 +274,27 @@ def _health_check(text: str, namespace: str) -> Manifest:
     return check
 
 
-def _dependency(text: str) -> Manifest:
-    namespace, _, name = text.rpartition("/")
-    if not name:
-        raise click.BadParameter(f"{text!r} is not name or namespace/name", param_hint="--depends-on")
-    return {"name": name, "namespace": namespace} if namespace else {"name": name}
+DEPENDENCY_FORMS = "[namespace/]name, or apiVersion/Kind/[namespace/]name[:true|false][@readyExpr]"
+
+
+def dependency_entry(text: str) -> Manifest:
+    """A dependsOn entry from `[namespace/]name`, or the cross-kind form of Flux's open design (flux2#5879):
+    `apiVersion/Kind/[namespace/]name[:ready][@readyExpr]` (`ready` true or false)."""
+    body, at, ready_expr = text.partition("@")
+    entry: Manifest = {}
+    head, colon, ready = body.rpartition(":")
+    if colon and ready in ("true", "false", "ready"):
+        body, entry["ready"] = head, ready != "false"
+    parts = body.split("/")
+    kind_at = next((i for i, part in enumerate(parts) if i > 0 and part[:1].isupper()), None)
+    if kind_at is not None:
+        entry = {"apiVersion": "/".join(parts[:kind_at]), "kind": parts[kind_at], **entry}
+        parts = parts[kind_at + 1 :]
+    elif "ready" in entry:
+        raise click.BadParameter(f"{text!r}: `:ready` needs apiVersion/Kind/", param_hint="--depends-on")
+    if len(parts) not in (1, 2) or not all(parts) or (at and not ready_expr):
+        raise click.BadParameter(f"{text!r} is not {DEPENDENCY_FORMS}", param_hint="--depends-on")
+    found: Manifest = {"name": parts[-1]}
+    if len(parts) == 2:
+        found["namespace"] = parts[0]
+    return {**found, **entry, **({"readyExpr": ready_expr} if at else {})}

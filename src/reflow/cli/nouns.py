@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from reflow.api.annotations import GENERATOR_RECONCILE
 from reflow.api.conditions import READY, condition
 from reflow.api.crds import kind_info
 from reflow.api.helm import HelmRelease
@@ -15,7 +16,8 @@ from reflow.api.helmsource import HelmChart, HelmRepository
 from reflow.api.image import ImagePolicy, ImageRepository, ImageUpdateAutomation
 from reflow.api.kustomize import Kustomization
 from reflow.api.meta import Manifest
-from reflow.api.source import Bucket, GitRepository, OCIRepository
+from reflow.api.source import Bucket, ExternalArtifact, GitRepository, OCIRepository
+from reflow.api.sourceext import ArtifactGenerator
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -29,6 +31,8 @@ class Noun:
     aliases: tuple[str, ...] = ()
     group: str | None = None
     """The word the noun stands under (`source`, `image`), or None for a top-level noun."""
+    reconciled: bool = True
+    """False for a kind no reflow controller reconciles (ExternalArtifact): no reconcile, suspend or resume."""
 
     @property
     def source(self) -> bool:
@@ -41,9 +45,11 @@ class Noun:
         return f"{self.group} {self.word}" if self.group else self.word
 
 
-def _noun(model: type, word: str, *aliases: str, group: str | None = None) -> Noun:
+def _noun(model: type, word: str, *aliases: str, group: str | None = None, reconciled: bool = True) -> Noun:
     info = kind_info(model)
-    return Noun(kind=info.kind, api_version=info.api_version, word=word, aliases=aliases, group=group)
+    return Noun(
+        kind=info.kind, api_version=info.api_version, word=word, aliases=aliases, group=group, reconciled=reconciled
+    )
 
 
 GIT = _noun(GitRepository, "git", group="source")
@@ -51,16 +57,20 @@ OCI = _noun(OCIRepository, "oci", group="source")
 BUCKET = _noun(Bucket, "bucket", group="source")
 HELM = _noun(HelmRepository, "helm", group="source")
 CHART = _noun(HelmChart, "chart", group="source")
+EXTERNAL = _noun(ExternalArtifact, "external", group="source", reconciled=False)
 KUSTOMIZATION = _noun(Kustomization, "kustomization", "kustomizations", "ks")
 HELMRELEASE = _noun(HelmRelease, "helmrelease", "helmreleases", "hr")
+GENERATOR = _noun(ArtifactGenerator, "artifactgenerator", "artifactgenerators", "ag")
 IMAGE_REPOSITORY = _noun(ImageRepository, "repository", group="image")
 IMAGE_POLICY = _noun(ImagePolicy, "policy", group="image")
 IMAGE_UPDATE = _noun(ImageUpdateAutomation, "update", group="image")
 
-SOURCES: tuple[Noun, ...] = (GIT, OCI, BUCKET, HELM, CHART)
+SOURCES: tuple[Noun, ...] = (GIT, OCI, BUCKET, HELM, CHART, EXTERNAL)
 APPLIERS: tuple[Noun, ...] = (KUSTOMIZATION, HELMRELEASE)
 IMAGES: tuple[Noun, ...] = (IMAGE_REPOSITORY, IMAGE_POLICY, IMAGE_UPDATE)
-ALL: tuple[Noun, ...] = SOURCES + APPLIERS + IMAGES
+ALL: tuple[Noun, ...] = SOURCES + APPLIERS + (GENERATOR,) + IMAGES
+RECONCILED: tuple[Noun, ...] = tuple(noun for noun in ALL if noun.reconciled)
+"""The nouns of `reconcile`, `suspend` and `resume`."""
 BY_KIND: Mapping[str, Noun] = {noun.kind: noun for noun in ALL}
 
 
@@ -73,8 +83,18 @@ def ready(obj: Manifest) -> tuple[str, str]:
 
 
 def suspended(obj: Manifest) -> bool:
-    """Whether `spec.suspend` is set."""
+    """Whether `spec.suspend` is set, or for an ArtifactGenerator its reconcile annotation says `Disabled`."""
+    if obj.get("kind") == GENERATOR.kind:
+        annotations = (obj.get("metadata") or {}).get("annotations") or {}
+        return str(annotations.get(GENERATOR_RECONCILE, "")).lower() == "disabled"
     return bool((obj.get("spec") or {}).get("suspend"))
+
+
+def suspend_patch(kind: str, value: bool) -> Manifest:
+    """The merge patch that suspends (or resumes) an object of the kind: the annotation for ArtifactGenerators."""
+    if kind == GENERATOR.kind:
+        return {"metadata": {"annotations": {GENERATOR_RECONCILE: "Disabled" if value else None}}}
+    return {"spec": {"suspend": value}}
 
 
 def revision(obj: Manifest) -> str:
@@ -85,6 +105,8 @@ def revision(obj: Manifest) -> str:
     if obj.get("kind") == "HelmRelease":
         history = status.get("history") or []
         return str(history[0].get("chartVersion", "")) if history else str(status.get("lastAttemptedRevision") or "")
+    if obj.get("kind") == GENERATOR.kind:
+        return str(status.get("observedSourcesDigest") or "")
     if obj.get("kind") == "ImagePolicy":
         latest = status.get("latestRef") or {}
         return f"{latest['name']}:{latest['tag']}" if latest.get("tag") else ""
@@ -137,7 +159,7 @@ def verb_group(verb: str, help_text: str) -> tuple[AliasGroup, AliasGroup]:
     """A verb's group and its `source` subgroup (alias `sources`), wired together, with an `image` subgroup
     (alias `images`)."""
     group = AliasGroup(name=verb, help=help_text)
-    sources = AliasGroup(name="source", help=f"{verb.capitalize()} sources: git, oci, bucket, helm, chart.")
+    sources = AliasGroup(name="source", help=f"{verb.capitalize()} sources: git, oci, bucket, helm, chart, external.")
     group.add_command(sources)
     group.add_alias("sources", "source")
     images = AliasGroup(name="image", help=f"{verb.capitalize()} image automation objects: repository, policy, update.")

@@ -50,11 +50,13 @@ def handled(obj: Manifest | None, token: str | None) -> bool:
     if obj is None:
         return False
     status = obj.get("status") or {}
-    if int(status.get("observedGeneration") or -1) < int(obj["metadata"].get("generation") or 0):
+    found = condition(obj, READY)
+    # Kinds without status.observedGeneration (ArtifactGenerator) carry it on their conditions.
+    observed = status.get("observedGeneration", (found or {}).get("observedGeneration"))
+    if int(observed or -1) < int(obj["metadata"].get("generation") or 0):
         return False
     if token is not None and status.get("lastHandledReconcileAt") != token:
         return False
-    found = condition(obj, READY)
     return found is not None and found.get("status") != "Unknown"
 
 

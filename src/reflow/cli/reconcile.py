@@ -8,12 +8,16 @@ import click
 
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.cli.console import err, fail, run, step, success
-from reflow.cli.nouns import APPLIERS, BY_KIND, Noun, add_noun_commands, revision, suspended, verb_group
+from reflow.cli.nouns import APPLIERS, BY_KIND, RECONCILED, Noun, add_noun_commands, revision, suspended, verb_group
 from reflow.cli.options import GlobalOptions, global_options
 from reflow.cli.progress import request_reconcile, wait_reconciled
 from reflow.kube.client import Kube, connect
 
-REPORT = {"Kustomization": "applied", "HelmRelease": "applied"}
+REPORT = {
+    "Kustomization": "applied revision",
+    "HelmRelease": "applied revision",
+    "ArtifactGenerator": "generated artifacts from sources digest",
+}
 
 
 def source_of(obj: Manifest) -> ObjectRef | None:
@@ -39,9 +43,9 @@ async def reconcile_object(kube: Kube, ref: ObjectRef, timeout: float) -> Manife
     outcome = await wait_reconciled(kube, ref, token=token, timeout=timeout)
     if not outcome.ready:
         fail(f"{ref.kind} reconciliation failed: {outcome.message}", f"reflow events --for {ref.kind}/{ref.name}")
-    verb = REPORT.get(ref.kind, "fetched")
+    verb = REPORT.get(ref.kind, "fetched revision")
     found = revision(outcome.obj)
-    what = f"{verb} revision {found}" if found else f"{ref.kind} reconciliation completed"
+    what = f"{verb} {found}" if found else f"{ref.kind} reconciliation completed"
     success(f"{what} in {outcome.seconds:.1f} s")
     return outcome.obj
 
@@ -78,4 +82,4 @@ def _command(noun: Noun) -> click.Command:
 
 
 reconcile, _sources = verb_group("reconcile", "Reconcile a Flux object now, and wait for the outcome.")
-add_noun_commands(reconcile, _sources, _command)
+add_noun_commands(reconcile, _sources, _command, RECONCILED)

@@ -20,7 +20,8 @@ class _FluxDumper(yaml.SafeDumper):
 
 
 def _string(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
-    style = "|" if "\n" in value else None
+    """Multi-line strings as literal blocks; the empty string as `""`, as Go's YAML writes it."""
+    style = "|" if "\n" in value else '"' if value == "" else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 

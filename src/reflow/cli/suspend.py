@@ -1,4 +1,7 @@
-"""`reflow suspend` and `reflow resume`: stop and restart reconciliation by merge-patching `spec.suspend`."""
+"""`reflow suspend` and `reflow resume`: stop and restart reconciliation by merge-patching `spec.suspend`.
+
+An ArtifactGenerator has no `spec.suspend`; its `source.extensions.fluxcd.io/reconcile` annotation is patched instead.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ import click
 
 from reflow.api.meta import ObjectRef
 from reflow.cli.console import err, fail, run, step, success
-from reflow.cli.nouns import Noun, add_noun_commands, revision, verb_group
+from reflow.cli.nouns import RECONCILED, Noun, add_noun_commands, revision, suspend_patch, verb_group
 from reflow.cli.options import GlobalOptions, global_options
 from reflow.cli.progress import wait_reconciled
 from reflow.kube.client import Kube, connect
@@ -27,8 +30,8 @@ async def targets(kube: Kube, noun: Noun, namespace: str, names: Sequence[str], 
 
 
 async def set_suspend(kube: Kube, ref: ObjectRef, value: bool) -> None:
-    """Merge-patch `spec.suspend` only."""
-    await kube.patch(ref, {"spec": {"suspend": value}}, field_manager="reflow")
+    """Merge-patch `spec.suspend` (or the generator's annotation) only."""
+    await kube.patch(ref, suspend_patch(ref.kind, value), field_manager="reflow")
 
 
 async def suspend_all(options: GlobalOptions, noun: Noun, names: Sequence[str], every: bool) -> None:
@@ -111,6 +114,6 @@ def _resume(noun: Noun) -> click.Command:
 
 
 suspend, _suspend_sources = verb_group("suspend", "Suspend reconciliation of Flux objects.")
-add_noun_commands(suspend, _suspend_sources, _suspend)
+add_noun_commands(suspend, _suspend_sources, _suspend, RECONCILED)
 resume, _resume_sources = verb_group("resume", "Resume reconciliation of suspended Flux objects.")
-add_noun_commands(resume, _resume_sources, _resume)
+add_noun_commands(resume, _resume_sources, _resume, RECONCILED)

@@ -1,4 +1,7 @@
-"""`reflow trace`: from any object to the Kustomization or HelmRelease that manages it, and on to its source."""
+"""`reflow trace`: from any object to the Kustomization or HelmRelease that manages it, and on to its source.
+
+An ExternalArtifact source is followed on to the ArtifactGenerator that made it.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +11,12 @@ from reflow.api.annotations import HELM_NAME, HELM_NAMESPACE, KUSTOMIZE_NAME, KU
 from reflow.api.conditions import READY, condition
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.cli.console import fail, out, run
-from reflow.cli.nouns import HELMRELEASE, KUSTOMIZATION, ready, revision
+from reflow.cli.nouns import GENERATOR, HELMRELEASE, KUSTOMIZATION, ready, revision, suspended
 from reflow.cli.options import GlobalOptions, global_options
 from reflow.cli.reconcile import source_of
+from reflow.cli.why import diagnosis
+from reflow.engines.diagnose import Finding
+from reflow.engines.diagnose.chain import FLUX_VERSIONS
 from reflow.kube.client import Kube, connect
 from reflow.kube.errors import NotFound
 
@@ -18,14 +24,14 @@ WIDTH = 16
 
 
 def block(fields: list[tuple[str, str]]) -> str:
-    """`Label:` padded to one column, then the value; empty values are left out."""
-    return "".join(f"{(label + ':').ljust(WIDTH)}{value}\n" for label, value in fields if value)
+    """`Label:` padded to one column (longer labels keep one space), then the value; empty values are left out."""
+    return "".join(f"{(label + ':').ljust(WIDTH - 1)} {value}\n" for label, value in fields if value)
 
 
 def status_fields(obj: Manifest) -> list[tuple[str, str]]:
     """Status and Message lines of a Flux object, from its Ready condition."""
     found = condition(obj, READY)
-    if (obj.get("spec") or {}).get("suspend"):
+    if suspended(obj):
         status = "Suspended"
     elif found is None:
         status = "Unknown"
@@ -50,8 +56,25 @@ def describe(obj: Manifest) -> str:
         ref = spec.get("ref") or {}
         for key, label in (("branch", "Branch"), ("tag", "Tag"), ("semver", "Semver"), ("commit", "Commit")):
             fields.append((label, ref.get(key, "")))
+    elif kind == "ExternalArtifact":
+        ref = spec.get("sourceRef") or {}
+        fields.append(("Source", f"{ref.get('kind', '')}/{ref.get('name', '')}" if ref else ""))
+    elif kind == GENERATOR.kind:
+        sources = [f"@{s.get('alias')}={s.get('kind')}/{s.get('name')}" for s in spec.get("sources") or []]
+        artifacts = [entry.get("name", "") for entry in (obj.get("status") or {}).get("inventory") or []]
+        fields += [("Sources", ", ".join(sources)), ("Artifacts", ", ".join(artifacts))]
     fields.append(("Revision", revision(obj)))
     return block(fields + status_fields(obj))
+
+
+def producer_of(obj: Manifest) -> ObjectRef | None:
+    """The ArtifactGenerator an ExternalArtifact names as its source, if it does."""
+    ref = (obj.get("spec") or {}).get("sourceRef") or {}
+    if obj.get("kind") != "ExternalArtifact" or ref.get("kind") != GENERATOR.kind or not ref.get("name"):
+        return None
+    return ObjectRef(
+        GENERATOR.api_version, GENERATOR.kind, ref["name"], ref.get("namespace") or obj["metadata"]["namespace"]
+    )
 
 
 async def resolve_kind(kube: Kube, api_version: str, kind: str) -> str:
@@ -79,28 +102,48 @@ def owner(obj: Manifest) -> ObjectRef | None:
     return None
 
 
+def explain(chain: tuple[Finding, ...]) -> str:
+    """The "why not Ready" block: each link of the chain, then the root cause."""
+    if not chain:
+        return ""
+    first, *rest = chain
+    lines = [f"{'Why not Ready:'.ljust(WIDTH)}{first}\n"]
+    lines += [f"{'':<{WIDTH}}→ {finding}\n" for finding in rest]
+    lines.append(f"{'Root cause:'.ljust(WIDTH)}{chain[-1]}\n")
+    return "".join(lines)
+
+
 async def trace_object(options: GlobalOptions, name: str, kind: str, api_version: str) -> str:
-    """The trace text: the object, its managing applier, and the applier's source."""
+    """The trace text: the object, its managing applier, the applier's source, and why it is not Ready."""
     async with connect(options.connection) as kube:
         kind = await resolve_kind(kube, api_version, kind)
-        obj = await kube.get(ObjectRef(api_version, kind, name, options.namespace))
+        ref = ObjectRef(api_version, kind, name, options.namespace)
+        obj = await kube.get(ref)
         manager = owner(obj)
-        if manager is None:
+        if manager is None and kind not in FLUX_VERSIONS:
             fail(f"{kind}/{name} in {options.namespace} is not managed by Flux", "it carries no Flux owner labels")
-        header = block(
-            [("Object", f"{kind.lower()}/{name}"), ("Namespace", options.namespace), ("Status", "Managed by Flux")]
-        )
-        parts = ["\n" + header]
-        applier = await kube.get(manager)
+        parts = []
+        if manager is not None:
+            header = [("Object", f"{kind.lower()}/{name}"), ("Namespace", options.namespace)]
+            parts.append("\n" + block([*header, ("Status", "Managed by Flux")]))
+            applier = await kube.get(manager)
+        else:
+            applier, manager = obj, ref
         parts.append(describe(applier))
         source = source_of(applier)
-        if source is not None:
+        while source is not None:
             try:
-                parts.append(describe(await kube.get(source)))
+                found = await kube.get(source)
             except NotFound:
                 parts.append(
                     block([(source.kind, source.name), ("Namespace", source.namespace or ""), ("Status", "Not found")])
                 )
+                break
+            parts.append(describe(found))
+            source = producer_of(found)
+        why = explain(await diagnosis(kube, manager)) or explain(await diagnosis(kube, ref))
+        if why:
+            parts.append(why)
     return "---\n".join(parts)
 
 
@@ -110,7 +153,11 @@ async def trace_object(options: GlobalOptions, name: str, kind: str, api_version
 @click.option("--api-version", required=True, help="API version of the object, e.g. apps/v1.")
 @global_options
 def trace(name: str, kind: str, api_version: str, options: GlobalOptions) -> None:
-    """Show which Kustomization or HelmRelease manages an object, and from which source.
+    """Show which Kustomization or HelmRelease manages an object, from which source, and why it is not Ready.
+
+    The object may also be a Flux object itself (a Kustomization, a source, …). When something is not
+    Ready, the trace follows its dependencies, its source and the workloads a health check waits for down
+    to the root cause (a Pod that cannot be scheduled, an image that cannot be pulled, …).
 
     \b
     Example:

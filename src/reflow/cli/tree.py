@@ -1,19 +1,27 @@
-"""`reflow tree kustomization`: the objects a Kustomization applied, nested for the Flux appliers among them."""
+"""`reflow tree`: the objects a Kustomization applied, nested for the Flux appliers among them.
+
+`tree artifactgenerator` starts one level up: the generator's ExternalArtifacts and the appliers reading each one.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
 from reflow.api.meta import ObjectRef
 from reflow.cli.console import out, run
-from reflow.cli.nouns import KUSTOMIZATION
+from reflow.cli.nouns import GENERATOR, HELMRELEASE, KUSTOMIZATION
 from reflow.cli.options import GlobalOptions, global_options
+from reflow.cli.reconcile import source_of
 from reflow.cli.render import to_json, to_yaml
 from reflow.engines.inventory import Node, build_tree, draw, entries
 from reflow.kube.client import Kube, connect
 from reflow.kube.errors import NotFound
 
 APPLIERS = ("Kustomization", "HelmRelease")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 async def inventories(kube: Kube, root: ObjectRef) -> dict[ObjectRef, list[ObjectRef]]:
@@ -36,32 +44,35 @@ async def inventories(kube: Kube, root: ObjectRef) -> dict[ObjectRef, list[Objec
     return found
 
 
-async def tree_of(options: GlobalOptions, name: str, compact: bool) -> Node:
-    """The tree under one Kustomization."""
-    root = ObjectRef(KUSTOMIZATION.api_version, KUSTOMIZATION.kind, name, options.namespace)
+async def consumers(kube: Kube, artifact: ObjectRef) -> list[ObjectRef]:
+    """The Kustomizations and HelmReleases in the artifact's namespace that read it."""
+    found: list[ObjectRef] = []
+    for noun in (KUSTOMIZATION, HELMRELEASE):
+        for obj in await kube.list_all(noun.api_version, noun.kind, artifact.namespace):
+            if source_of(obj) == artifact:
+                found.append(ObjectRef(noun.api_version, noun.kind, obj["metadata"]["name"], artifact.namespace))
+    return sorted(found, key=str)
+
+
+async def generator_tree(options: GlobalOptions, name: str, compact: bool) -> Node:
+    """The tree under one ArtifactGenerator: its ExternalArtifacts, their consumers, and what those applied."""
+    root = ObjectRef(GENERATOR.api_version, GENERATOR.kind, name, options.namespace)
     async with connect(options.connection) as kube:
-        return build_tree(root, await inventories(kube, root), compact=compact)
+        generator = await kube.get(root)
+        children: dict[ObjectRef, list[ObjectRef]] = {root: []}
+        for entry in (generator.get("status") or {}).get("inventory") or []:
+            if entry.get("kind", "ExternalArtifact") != "ExternalArtifact":
+                continue
+            artifact = ObjectRef("source.toolkit.fluxcd.io/v1", "ExternalArtifact", entry["name"],
+                                 entry.get("namespace") or options.namespace)  # fmt: skip
+            children[root].append(artifact)
+            children[artifact] = await consumers(kube, artifact)
+            for applier in children[artifact]:
+                children.update(await inventories(kube, applier))
+        return build_tree(root, children, compact=compact)
 
 
-@click.group()
-def tree() -> None:
-    """Show the objects Flux appliers manage, as a tree."""
-
-
-@tree.command("kustomization")
-@click.argument("name")
-@click.option("--compact", is_flag=True, help="Show only Flux's own objects.")
-@click.option("-o", "--output", type=click.Choice(["tree", "json", "yaml"]), default="tree", show_default=True)
-@global_options
-def tree_kustomization(name: str, compact: bool, output: str, options: GlobalOptions) -> None:
-    """Print the objects a Kustomization applied, and under each Kustomization or HelmRelease its own.
-
-    \b
-    Examples:
-      reflow tree kustomization flux-system
-      reflow tree ks apps --compact -o yaml
-    """
-    node = run(tree_of(options, name, compact))
+def print_tree(node: Node, output: str) -> None:
     if output == "json":
         out.out(to_json(node.as_dict()), end="", highlight=False)
     elif output == "yaml":
@@ -70,4 +81,56 @@ def tree_kustomization(name: str, compact: bool, output: str, options: GlobalOpt
         out.out(draw(node), end="", highlight=False)
 
 
+async def tree_of(options: GlobalOptions, name: str, compact: bool) -> Node:
+    """The tree under one Kustomization."""
+    root = ObjectRef(KUSTOMIZATION.api_version, KUSTOMIZATION.kind, name, options.namespace)
+    async with connect(options.connection) as kube:
+        return build_tree(root, await inventories(kube, root), compact=compact)
+
+
+def _tree_flags(command: F) -> F:
+    """The name argument and the options every `tree` command takes."""
+    decorated: Any = global_options(command)
+    decorated = click.option(
+        "-o", "--output", type=click.Choice(["tree", "json", "yaml"]), default="tree", show_default=True
+    )(decorated)
+    decorated = click.option("--compact", is_flag=True, help="Show only Flux's own objects.")(decorated)
+    return click.argument("name")(decorated)  # type: ignore[no-any-return]
+
+
+@click.group()
+def tree() -> None:
+    """Show the objects Flux appliers manage, as a tree."""
+
+
+@tree.command("kustomization")
+@_tree_flags
+def tree_kustomization(name: str, compact: bool, output: str, options: GlobalOptions) -> None:
+    """Print the objects a Kustomization applied, and under each Kustomization or HelmRelease its own.
+
+    \b
+    Examples:
+      reflow tree kustomization flux-system
+      reflow tree ks apps --compact -o yaml
+    """
+    print_tree(run(tree_of(options, name, compact)), output)
+
+
 tree.add_command(tree_kustomization, "ks")
+
+
+@tree.command("artifactgenerator")
+@_tree_flags
+def tree_generator(name: str, compact: bool, output: str, options: GlobalOptions) -> None:
+    """Print an ArtifactGenerator's ExternalArtifacts, the Kustomizations and HelmReleases reading each, and what
+    they applied.
+
+    \b
+    Examples:
+      reflow tree artifactgenerator platform
+      reflow tree ag platform --compact -o yaml
+    """
+    print_tree(run(generator_tree(options, name, compact)), output)
+
+
+tree.add_command(tree_generator, "ag")

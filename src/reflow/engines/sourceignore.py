@@ -17,8 +17,9 @@ from reflow.engines.glob import BadPattern, glob_match
 
 IGNORE_FILE = ".sourceignore"
 VCS_PATTERNS = (".git/", ".gitignore", ".gitmodules", ".gitattributes")
+EXTENSION_PATTERNS = ("*.jpg", "*.jpeg", "*.gif", "*.png", "*.wmv", "*.flv", "*.tar.gz", "*.zip")
 DEFAULT_PATTERNS = (
-    *("*.jpg", "*.jpeg", "*.gif", "*.png", "*.wmv", "*.flv", "*.tar.gz", "*.zip"),
+    *EXTENSION_PATTERNS,
     *(".github/", ".circleci/", ".travis.yml", ".gitlab-ci.yml", "appveyor.yml", ".drone.yml"),
     *("cloudbuild.yaml", "codeship-services.yml", "codeship-steps.yml"),
     *("**/.goreleaser.yml", "**/.sops.yaml", "**/.flux.yaml"),

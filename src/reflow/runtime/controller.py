@@ -23,7 +23,7 @@ from reflow.runtime.informer import Change, Key, Scope
 from reflow.runtime.logs import bound
 from reflow.runtime.metrics import Metrics
 from reflow.runtime.outcome import Crashed, Ended, Failed, Stalled, Succeeded, Waited, failure, success
-from reflow.runtime.queue import Backoff, ShutDown, WorkQueue
+from reflow.runtime.queue import Backoff, Lane, ShutDown, WorkQueue
 from reflow.runtime.reconciler import Reconciler
 from reflow.runtime.settings import RuntimeSettings
 
@@ -58,6 +58,16 @@ def wants_reconcile(change: Change, old: Manifest | None, new: Manifest) -> bool
     )
 
 
+def observed_generation(obj: Manifest) -> int | None:
+    """The generation the controller last acted on: `status.observedGeneration`, or for kinds whose status has no
+    such field (ArtifactGenerator) the Ready condition's."""
+    status = obj.get("status") or {}
+    if "observedGeneration" in status:
+        return int(status["observedGeneration"])
+    ready = conditions.find(list(status.get("conditions") or []), READY)
+    return None if ready is None or ready.get("observedGeneration") is None else int(ready["observedGeneration"])
+
+
 def jittered(interval: float, percentage: float) -> float:
     """The interval moved by a random amount within ± `percentage` percent."""
     spread = interval * percentage / 100
@@ -72,6 +82,11 @@ def controller_scope(reconciler: type[Reconciler[Any]] | Reconciler[Any], settin
         namespace=settings.watch_namespace,
         label_selector=settings.watch_label_selector,
     )
+
+
+def failing_workers(steady: int) -> int:
+    """Workers for the failing lane beside `steady` steady ones: half as many, at least one."""
+    return max(1, steady // 2)
 
 
 class Controller(Generic[T]):
@@ -120,23 +135,28 @@ class Controller(Generic[T]):
             self.queue.forget(key)
             self.metrics.forget_object(self.reconciler.kind, key[0], key[1])
             return
-        if wants_reconcile(change, old, new):
+        resumed = old is not None and self.reconciler.suspended(old) and not self.reconciler.suspended(new)
+        if wants_reconcile(change, old, new) or resumed:
             self.enqueue(*key)
 
     async def run_workers(self) -> None:
-        """Reconcile queued keys with `settings.concurrent` workers until the queue shuts down."""
+        """Reconcile queued keys until the queue shuts down: `settings.concurrent` workers for the steady lane,
+        and half as many (at least one) for keys whose last run failed, so failures never hold up the rest."""
+        steady = max(1, self.settings.concurrent)
         async with asyncio.TaskGroup() as workers:
-            for _ in range(max(1, self.settings.concurrent)):
-                workers.create_task(self._work())
+            for _ in range(steady):
+                workers.create_task(self._work(Lane.STEADY))
+            for _ in range(failing_workers(steady)):
+                workers.create_task(self._work(Lane.FAILING))
 
     def shut_down(self) -> None:
         """Stop taking keys; workers finish what they are reconciling, then return."""
         self.queue.shut_down()
 
-    async def _work(self) -> None:
+    async def _work(self, lane: Lane) -> None:
         while True:
             try:
-                key, waited = await self.queue.get()
+                key, waited = await self.queue.get(lane)
             except ShutDown:
                 return
             self.metrics.queue_latency.labels(self.name).observe(waited)
@@ -172,7 +192,7 @@ class Controller(Generic[T]):
             if obj["metadata"].get("deletionTimestamp"):
                 await self._finalize(key, obj)
                 return
-            suspended = bool((obj.get("spec") or {}).get("suspend"))
+            suspended = self.reconciler.suspended(obj)
             self.metrics.gotk_suspend.labels(kind, key[1], key[0]).set(1 if suspended else 0)
             if suspended:
                 log.info("reconciliation is suspended for this object")
@@ -199,7 +219,7 @@ class Controller(Generic[T]):
             )
             current["obj"] = await self._write_status(key, live, wanted)
 
-        if (obj.get("status") or {}).get("observedGeneration") != generation:
+        if observed_generation(obj) != generation:
             await progress(IN_PROGRESS)
         parsed: T | None = None
         try:
@@ -253,6 +273,11 @@ class Controller(Generic[T]):
         live = await self._write_status(key, live, wanted)
         ready = "True" if outcome.ready else "False"
         self.metrics.record_condition(self.reconciler.kind, key[0], key[1], READY, ready)
+        for condition, state in (outcome.conditions or {}).items():
+            if state is None:
+                self.metrics.forget_condition(self.reconciler.kind, key[0], key[1], condition)
+            else:
+                self.metrics.record_condition(self.reconciler.kind, key[0], key[1], condition, state.status)
         self.metrics.reconcile_total.labels(self.name, "success" if outcome.ready else "error").inc()
         if ended.failed:
             self.metrics.reconcile_errors.labels(self.name).inc()
@@ -262,7 +287,8 @@ class Controller(Generic[T]):
             )
             await self.recorder.emit(event)
         for notice in outcome.notices:
-            await self.recorder.emit(event_for(live, NORMAL, notice.reason, notice.message, notice.metadata))
+            kind = WARNING if notice.warning else NORMAL
+            await self.recorder.emit(event_for(live, kind, notice.reason, notice.message, notice.metadata))
         self._schedule(key, ended)
 
     def _schedule(self, key: Key, ended: Ended) -> None:
@@ -282,6 +308,7 @@ class Controller(Generic[T]):
                 if delay is None:
                     self._schedule_backoff(key, "failed")
                 else:
+                    self.queue.mark_failing(key)
                     self._schedule_after(key, delay, "failed")
             case Crashed():
                 self._schedule_backoff(key, "error")
@@ -333,7 +360,7 @@ class Controller(Generic[T]):
         present = obj["metadata"].get("finalizers") or []
         if finalizer is None or finalizer not in present:
             return
-        if not (obj.get("spec") or {}).get("suspend"):
+        if not self.reconciler.suspended(obj):
             try:
                 await self.reconciler.finalize(self.reconciler.parse(obj))
             except ReconcileError as error:

@@ -16,6 +16,7 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self._condition_types: set[str] = set()
         registry = self.registry
         self.reconcile_total = Counter(
             "controller_runtime_reconcile_total",
@@ -75,14 +76,18 @@ class Metrics:
 
     def record_condition(self, kind: str, namespace: str, name: str, condition: str, status: str) -> None:
         """Set the condition gauge: 1 for `status`, 0 for the other two."""
+        self._condition_types.add(condition)
         for value in ("True", "False", "Unknown"):
             labels = {"kind": kind, "name": name, "namespace": namespace, "type": condition, "status": value}
             self.gotk_condition.labels(**labels).set(1 if value == status else 0)
 
+    def forget_condition(self, kind: str, namespace: str, name: str, condition: str) -> None:
+        """Drop an object's series of one condition (the condition was removed)."""
+        for value in ("True", "False", "Unknown"):
+            with contextlib.suppress(KeyError):
+                self.gotk_condition.remove(kind, name, namespace, condition, value)
+
     def forget_object(self, kind: str, namespace: str, name: str) -> None:
         """Drop a deleted object's series."""
-        for condition in (READY,):
-            for value in ("True", "False", "Unknown"):
-                labels = (kind, name, namespace, condition, value)
-                with contextlib.suppress(KeyError):
-                    self.gotk_condition.remove(*labels)
+        for condition in sorted(self._condition_types | {READY}):
+            self.forget_condition(kind, namespace, name, condition)

@@ -2,6 +2,11 @@
 
 A key added while it is being processed is marked dirty and handed out again once the worker is
 done, so the reconciler always sees the latest state without running twice at once.
+
+Keys wait in one of two lanes: a key whose last run failed (`mark_failing`, or a backoff count) waits
+in the failing lane until it is forgotten, every other key in the steady lane. Workers that take only
+steady keys are never occupied by failing ones, so objects that keep failing (each holding a worker
+until its timeout) cannot delay healthy ones (flux2#5622).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import time
 from collections import deque
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
+from enum import Enum
 from typing import Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
@@ -44,22 +50,38 @@ class Backoff:
             failures += 1
 
 
+class Lane(Enum):
+    """Where a queued key waits: steady (its last run did not fail) or failing."""
+
+    STEADY = "steady"
+    FAILING = "failing"
+
+
 class WorkQueue(Generic[K]):
     """An asyncio work queue in client-go's style, with depth and wait-time bookkeeping for metrics."""
 
     def __init__(self, backoff: Backoff | None = None) -> None:
         self.backoff = backoff or Backoff()
-        self._queue: deque[K] = deque()
+        self._lanes: dict[Lane, deque[K]] = {lane: deque() for lane in Lane}
         self._dirty: set[K] = set()
         self._processing: set[K] = set()
         self._added_at: dict[K, float] = {}
         self._failures: dict[K, int] = {}
+        self._failing: set[K] = set()
         self._timers: dict[K, tuple[float, asyncio.TimerHandle]] = {}
         self._wakeup = asyncio.Event()
         self._shutting_down = False
 
     def __len__(self) -> int:
-        return len(self._queue)
+        return sum(len(waiting) for waiting in self._lanes.values())
+
+    def lane_of(self, key: K) -> Lane:
+        """The lane the key waits in when queued now: failing while it has failures in a row."""
+        return Lane.FAILING if key in self._failing else Lane.STEADY
+
+    def mark_failing(self, key: K) -> None:
+        """The key's last run failed: it waits in the failing lane until `forget`."""
+        self._failing.add(key)
 
     def add(self, key: K) -> None:
         """Queue the key now unless it is already waiting; a key being processed is queued when done."""
@@ -69,7 +91,7 @@ class WorkQueue(Generic[K]):
         self._added_at.setdefault(key, time.monotonic())
         if key in self._processing:
             return
-        self._queue.append(key)
+        self._lanes[self.lane_of(key)].append(key)
         self._notify()
 
     def add_after(self, key: K, delay: float) -> None:
@@ -96,6 +118,7 @@ class WorkQueue(Generic[K]):
         """Queue the key after its backoff delay, and count one more failure; returns the delay."""
         failures = self._failures.get(key, 0)
         self._failures[key] = failures + 1
+        self._failing.add(key)
         delay = self.backoff.delay(failures)
         self.add_after(key, delay)
         return delay
@@ -105,22 +128,25 @@ class WorkQueue(Generic[K]):
         return self._failures.get(key, 0)
 
     def forget(self, key: K) -> None:
-        """Reset the key's backoff after a success."""
+        """Reset the key's backoff and lane after a success."""
         self._failures.pop(key, None)
+        self._failing.discard(key)
 
     def pending_delay(self, key: K) -> float | None:
         """Seconds until a delayed add of the key fires, or None when none is pending."""
         pending = self._timers.get(key)
         return None if pending is None else max(0.0, pending[0] - asyncio.get_running_loop().time())
 
-    async def get(self) -> tuple[K, float]:
-        """Wait for a key, mark it processing and return it with the seconds it waited in the queue."""
-        while not self._queue:
+    async def get(self, lane: Lane | None = None) -> tuple[K, float]:
+        """Wait for a key of `lane` (None: either, steady first), mark it processing and return it with the
+        seconds it waited in the queue."""
+        lanes = (lane,) if lane is not None else (Lane.STEADY, Lane.FAILING)
+        while not any(self._lanes[one] for one in lanes):
             if self._shutting_down:
                 raise ShutDown()
             self._wakeup.clear()
             await self._wakeup.wait()
-        key = self._queue.popleft()
+        key = next(self._lanes[one] for one in lanes if self._lanes[one]).popleft()
         self._processing.add(key)
         self._dirty.discard(key)
         waited = time.monotonic() - self._added_at.pop(key, time.monotonic())
@@ -130,7 +156,7 @@ class WorkQueue(Generic[K]):
         """The worker finished the key; if it was added meanwhile, it goes back in the queue."""
         self._processing.discard(key)
         if key in self._dirty:
-            self._queue.append(key)
+            self._lanes[self.lane_of(key)].append(key)
             self._notify()
 
     def shut_down(self) -> None:

@@ -62,6 +62,10 @@ class Reconciler(abc.ABC, Generic[T]):
     async def reconcile(self, obj: T, progress: Progress) -> Result:
         """Bring the world in line with the object; call `progress` before doing work that takes time."""
 
+    def suspended(self, obj: Manifest) -> bool:
+        """Whether the object asks not to be reconciled: `spec.suspend`, unless the kind says otherwise."""
+        return bool((obj.get("spec") or {}).get("suspend"))
+
     async def finalize(self, obj: T) -> None:
         """Clean up before the object goes away (skipped for suspended objects)."""
         del obj

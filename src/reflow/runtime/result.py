@@ -23,11 +23,12 @@ Conditions = Mapping[str, "ConditionState | None"]
 
 @dataclass(frozen=True, slots=True)
 class Notice:
-    """A Normal event that a successful reconcile emits whether or not it changed anything."""
+    """An event that a successful reconcile emits whether or not it changed anything (Normal, or Warning)."""
 
     reason: str
     message: str
     metadata: Mapping[str, str] = field(default_factory=dict)
+    warning: bool = False
 
 
 """Condition type → its new state, or None to remove it."""

@@ -16,7 +16,7 @@ from reflow.runtime.controller import REQUESTED_AT
 from tests.controllers.events import events_until
 from tests.controllers.source.gitrepositories import fetch, members, secret
 from tests.managers import StartControllers
-from tests.manifests import ready_is
+from tests.manifests import kustomization, ready_is
 from tests.proxyserver import ProxyServer
 from tests.s3server import ACCESS_KEY, SECRET_KEY, S3Server
 
@@ -104,20 +104,7 @@ async def test_bucket_becomes_an_artifact_that_a_kustomization_applies(
         f"stored artifact with 2 fetched files from '{name}' bucket"
     ]
 
-    await kube.create(
-        {
-            "apiVersion": KUSTOMIZE,
-            "kind": "Kustomization",
-            "metadata": {"name": "app", "namespace": namespace},
-            "spec": {
-                "interval": "1h",
-                "prune": True,
-                "path": "./deploy",
-                "targetNamespace": namespace,
-                "sourceRef": {"kind": "Bucket", "name": "app"},
-            },
-        }
-    )
+    await kube.create(kustomization(namespace, "app", "Bucket", "app"))
     applied = await wait_for(
         kube,
         ObjectRef(KUSTOMIZE, "Kustomization", "app", namespace),

@@ -86,6 +86,17 @@ def test_links_inside_the_directory_are_kept(tmp_path: Path) -> None:
     assert (extracted.files, extracted.size) == (4, 1)
 
 
+def test_parents_without_entries_are_created_inside_the_directory(tmp_path: Path) -> None:
+    """`helm package` writes no directory entries; the parents are made, each checked before use."""
+    archive = _tarball(tmp_path / "chart.tgz", [("file", "podinfo/templates/a.yaml", b"a"), ("symlink", "l", "."),
+                                                ("file", "l/deep/x", b"x")])  # fmt: skip
+    extract_tarball(archive, tmp_path / "out")
+    assert (tmp_path / "out/podinfo/templates/a.yaml").read_bytes() == b"a"
+    assert (tmp_path / "out/deep/x").read_bytes() == b"x"
+    assert _everything(tmp_path) == {"chart.tgz", "out", "out/podinfo", "out/podinfo/templates",
+                                     "out/podinfo/templates/a.yaml", "out/l", "out/deep", "out/deep/x"}  # fmt: skip
+
+
 def test_a_link_cannot_redirect_a_later_member(tmp_path: Path) -> None:
     outside = tmp_path / "victim"
     outside.mkdir()

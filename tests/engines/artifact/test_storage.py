@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from pathlib import Path
@@ -80,3 +81,19 @@ async def test_archive_is_atomic_verifiable_and_collected(tmp_path: Path) -> Non
     assert not await storage.verify(current)
     await storage.remove_all("GitRepository", "ns", "repo")
     assert not directory.exists()
+
+
+async def test_store_file_keeps_the_bytes_and_names_their_digest(tmp_path: Path) -> None:
+    storage = Storage(tmp_path / "root", "127.0.0.1:9090")
+    layer = tmp_path / "layer.tgz"
+    layer.write_bytes(b"\x1f\x8b layer bytes")
+    path = artifact_path("OCIRepository", "ns", "app", "abc.tar.gz")
+    artifact = await storage.store_file(path, layer, "v1@sha256:abc")
+    stored = storage.local_path(path)
+    assert stored.read_bytes() == layer.read_bytes()
+    assert artifact.digest == "sha256:" + hashlib.sha256(layer.read_bytes()).hexdigest()
+    assert artifact.size == len(layer.read_bytes())
+    assert oct(stored.stat().st_mode & 0o777) == "0o600"
+    with pytest.raises(StorageError, match=r"unable to copy 'gone\.tgz'"):
+        await storage.store_file(path, tmp_path / "gone.tgz", "v2")
+    assert stored.read_bytes() == layer.read_bytes()

@@ -138,6 +138,15 @@ def test_controller_args_follow_flux_with_log_level_and_watch_scope() -> None:
     assert not any(a.startswith("--events-addr") for a in container(manifests, "notification-controller")["args"])
 
 
+def test_source_watcher_turns_the_external_artifact_gate_on_for_its_consumers() -> None:
+    gate = "--feature-gates=ExternalArtifact=true"
+    with_watcher = install_manifests(InstallOptions(components_extra=("source-watcher",)))
+    for name in ("kustomize-controller", "helm-controller"):
+        assert gate in container(with_watcher, name)["args"]
+        assert gate not in container(install_manifests(InstallOptions()), name)["args"]
+    assert gate not in container(with_watcher, "source-controller")["args"]
+
+
 def test_default_args_watch_all_namespaces() -> None:
     args = container(install_manifests(InstallOptions()), "helm-controller")["args"]
     assert "--watch-all-namespaces" in args

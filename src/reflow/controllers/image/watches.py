@@ -26,9 +26,9 @@ DEFAULT_CONCURRENCY = 4
 
 
 def tag_storage(options: ControllerOptions) -> Path:
-    """Where scanned tags live: the option when set, else `.image-tags` in the storage folder, which the
-    artifact server never serves (it refuses hidden paths)."""
-    return options.tag_storage_path or options.storage.storage_path / ".image-tags"
+    """Where scanned tags live: `.image-tags` in the storage folder (`--storage-path`), which the artifact
+    server never serves (it refuses hidden paths)."""
+    return options.storage.storage_path / ".image-tags"
 
 
 def repository_of(policy: Manifest) -> list[str]:

@@ -10,14 +10,19 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from reflow.api.annotations import DRIFT_MODE
 from reflow.api.conditions import (
     ACCESS_DENIED,
     BUILD_FAILED,
     DEPENDENCY_NOT_READY,
+    DRIFT_DETECTED,
+    DRIFTED,
+    FEATURE_GATE_DISABLED,
     HEALTH_CHECK_FAILED,
     HEALTHY,
     INVALID_CEL_EXPRESSION,
     INVALID_SPEC,
+    NO_DRIFT_DETECTED,
     PRUNE_FAILED,
     RECONCILIATION_SUCCEEDED,
     SUCCEEDED,
@@ -26,22 +31,34 @@ from reflow.api.conditions import (
 from reflow.api.duration import format_duration, go_duration_string
 from reflow.api.kustomize import Kustomization
 from reflow.api.meta import Manifest, ObjectRef
+from reflow.api.source import ExternalArtifact
 from reflow.api.wire import render
 from reflow.controllers.kustomize.clusters import Clusters
+from reflow.controllers.kustomize.crosskind import DependencyObjects
 from reflow.controllers.kustomize.decryptor import SopsDecryptor
-from reflow.controllers.kustomize.dependencies import dependency_problem, ready_expr_problem, same_source
+from reflow.controllers.kustomize.dependencies import (
+    dependency_problem,
+    dependency_ref,
+    find_cycle,
+    label,
+    object_problem,
+    ready_expr_problem,
+    same_source,
+)
 from reflow.controllers.kustomize.history import manifests_digest
 from reflow.controllers.kustomize.inputs import decryption_keys, substitution_sources
 from reflow.controllers.kustomize.run import Run
-from reflow.controllers.kustomize.sources import SourceArtifact, SourceKey, Sources
 from reflow.controllers.options import ControllerOptions
-from reflow.engines.artifact import ArtifactError, DigestMismatch, fetch_artifact
+from reflow.controllers.sources import SourceArtifact, SourceKey, Sources
+from reflow.engines.artifact import ArtifactError, ArtifactUnavailable, DigestMismatch, fetch_artifact
 from reflow.engines.build import BuildFailed, BuildRequest, BuildSpec, Owner, Pipeline, Substitution
 from reflow.engines.health.cel import CELStatusReader, Expression, InvalidExpression, ready_expression, status_reader
 from reflow.engines.sops import SopsError
 from reflow.engines.ssa import (
+    Applier,
     ApplyError,
     ApplyOptions,
+    Change,
     ChangeSet,
     GroupKind,
     IgnoreRules,
@@ -58,6 +75,7 @@ from reflow.engines.ssa import (
     wait_terminated,
 )
 from reflow.engines.ssa.changeset import Action
+from reflow.engines.ssa.detect import Drift, DriftMode, describe, drifts
 from reflow.engines.ssa.inventory import refs as inventory_refs
 from reflow.engines.ssa.prune import waits_for_termination
 from reflow.kube.client import Kube
@@ -68,6 +86,7 @@ from reflow.runtime.reconciler import Progress, Reconciler, parse_kind
 from reflow.runtime.result import ConditionState, Notice, Result
 
 FIELD_MANAGER = Kustomization.KIND.controller
+EXTERNAL_ARTIFACT_GATE = "ExternalArtifact"
 ALWAYS_CURRENT = frozenset(
     {"ConfigMap", "Secret", "ServiceAccount", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding",
      "NetworkPolicy", "LimitRange", "Namespace"}
@@ -131,6 +150,31 @@ def ignore_rules(ks: Kustomization) -> IgnoreRules:
         raise StalledError(f"invalid drift ignore rule: {error}", reason=INVALID_SPEC) from error
 
 
+def drift_mode(ks: Kustomization) -> DriftMode:
+    """The `reflow.dev/drift-mode` annotation's mode; an unknown value stalls the Kustomization."""
+    try:
+        return DriftMode.parse((ks.metadata.annotations or {}).get(DRIFT_MODE))
+    except ValueError as error:
+        raise StalledError(f"invalid {DRIFT_MODE} annotation: {error}", reason=INVALID_SPEC) from error
+
+
+def already_applied(ks: Kustomization, digest: str) -> bool:
+    """Whether the last run applied exactly these manifests (its snapshot has their digest and got past the apply)."""
+    history = ks.status.history
+    return bool(history) and history[0].digest == digest and history[0].last_reconciled_status in (
+        RECONCILIATION_SUCCEEDED, HEALTH_CHECK_FAILED)  # fmt: skip
+
+
+def drift_condition(mode: DriftMode, found: tuple[Drift, ...] | None, revision: str) -> ConditionState | None:
+    """The Drifted condition: absent in correct mode; in detect mode True while drift is left in place."""
+    if mode is DriftMode.CORRECT:
+        return None
+    if found is None:
+        return ConditionState("False", NO_DRIFT_DETECTED, f"Applied revision {revision}: nothing left drifted")
+    return ConditionState("True" if found else "False", DRIFT_DETECTED if found else NO_DRIFT_DETECTED,
+                          describe(found, revision))  # fmt: skip
+
+
 def finished(run: Run) -> Notice:
     """Flux's "Reconciliation finished" event, which commit-status providers take as the deployment of the revision."""
     message = (f"Reconciliation finished in {go_duration_string(run.took)}, "
@@ -159,6 +203,7 @@ class KustomizationReconciler(Reconciler[Kustomization]):
         clusters: Clusters,
         watcher: ObjectWatcher,
         kustomizations: Lookup,
+        dependencies: DependencyObjects,
         options: ControllerOptions,
         gates: FeatureGates,
         requeue_dependency: float,
@@ -169,6 +214,7 @@ class KustomizationReconciler(Reconciler[Kustomization]):
         self.clusters = clusters
         self.watcher = watcher
         self.kustomizations = kustomizations
+        self.dependencies = dependencies
         self.options = options
         self.gates = gates
         self.requeue_dependency = requeue_dependency
@@ -203,26 +249,41 @@ class KustomizationReconciler(Reconciler[Kustomization]):
         client = await self.clusters.client(ks)
         run = Run(ks=ks, artifact=artifact, client=client, timeout=self.apply_timeout(ks), health=health,
                   progress=progress, started=started)  # fmt: skip
+        mode = drift_mode(ks)
         objects = await self._build(run)
         run = replace(run, digest=await asyncio.to_thread(manifests_digest, objects))
-        applied = await self._apply(run, objects, ignore)
+        found: tuple[Drift, ...] | None = None
+        if mode is DriftMode.DETECT and already_applied(ks, run.digest or ""):
+            applied, found = await self._detect(run, objects, ignore)
+        else:
+            applied = await self._apply(run, objects, ignore)
         run = replace(run, applied=applied)
         if ks.spec.prune:
             run = replace(run, pruned=await self._prune(run, stale(ks.status.inventory, applied.inventory())))
         healthy = await self._health(run, applied)
+        drift = drift_condition(mode, found, artifact.revision)
+        warnings = (
+            (Notice(DRIFT_DETECTED, describe(found, artifact.revision), run.event_metadata(), warning=True),)
+            if found
+            else ()
+        )
         return Result(
             ready=f"Applied revision: {artifact.revision}",
             reason=RECONCILIATION_SUCCEEDED,
             status=run.applied_status(),
-            conditions={HEALTHY: healthy},
+            conditions={HEALTHY: healthy, DRIFTED: drift},
             event=change_event(run.changes),
             event_reason=RECONCILIATION_SUCCEEDED,
             event_metadata=run.event_metadata(),
-            notices=(finished(run),),
+            notices=(*warnings, finished(run)),
         )
 
     def _ready_artifact(self, ks: Kustomization) -> SourceArtifact:
         key = self.source_key(ks)
+        if key[0] == ExternalArtifact.KIND.kind and not self.gates(EXTERNAL_ARTIFACT_GATE):
+            raise StalledError(f"source '{key[2]}' kind 'ExternalArtifact' not supported: start the controller "
+                               f"with --feature-gates={EXTERNAL_ARTIFACT_GATE}=true",
+                               reason=FEATURE_GATE_DISABLED)  # fmt: skip
         if self.options.no_cross_namespace_refs and key[1] != ks.metadata.namespace:
             raise StalledError(f"cannot access {key[0]}/{key[1]}/{key[2]}: cross-namespace references are disabled",
                                reason=ACCESS_DENIED)  # fmt: skip
@@ -230,25 +291,42 @@ class KustomizationReconciler(Reconciler[Kustomization]):
 
     def _check_dependencies(self, ks: Kustomization, revision: str, ready_exprs: Iterable[Expression | None]) -> None:
         """Wait for every dependency: its `readyExpr` when set, else (or also, with the
-        `AdditiveCELDependencyCheck` gate) the built-in check."""
-        this = render(ks)
+        `AdditiveCELDependencyCheck` gate) the built-in check; a dependency cycle stalls."""
+        this = {"apiVersion": self.api_version, "kind": self.kind, **render(ks)}
+        if ks.spec.depends_on and (cycle := find_cycle(this, self._lookup)):
+            path = " → ".join(str(ref) for ref in cycle)
+            raise StalledError(f"dependency cycle: {path}", reason=DEPENDENCY_NOT_READY)
         additive = self.gates("AdditiveCELDependencyCheck")
         for dependency, ready_expr in zip(ks.spec.depends_on, ready_exprs, strict=True):
-            namespace = dependency.namespace or ks.metadata.namespace or ""
-            if self.options.no_cross_namespace_refs and namespace != ks.metadata.namespace:
-                raise StalledError(f"cannot depend on '{namespace}/{dependency.name}': cross-namespace references "
+            try:
+                ref = dependency_ref(this, dependency)
+            except ValueError as error:
+                raise StalledError(str(error), reason=INVALID_SPEC) from error
+            if self.options.no_cross_namespace_refs and ref.namespace != ks.metadata.namespace:
+                raise StalledError(f"cannot depend on '{ref.namespace}/{ref.name}': cross-namespace references "
                                    "are disabled", reason=ACCESS_DENIED)  # fmt: skip
-            name = f"{namespace}/{dependency.name}"
-            found = self.kustomizations(namespace, dependency.name)
+            name = label(ref, self.kind)
+            same_kind = ref.kind == self.kind and ref.api_version == self.api_version
+            found = self._lookup(ref)
             problem = None
             if found is not None and ready_expr is not None:
                 problem = ready_expr_problem(ready_expr, this, found, name)
             if problem is None and (found is None or ready_expr is None or additive):
-                expected = revision if found is not None and same_source(found, this) else None
-                problem = dependency_problem(found, name, expected)
+                if same_kind:
+                    expected = revision if found is not None and same_source(found, this) else None
+                    problem = dependency_problem(found, name, expected)
+                else:
+                    problem = object_problem(found, name, ready=dependency.ready is not False)
             if problem:
                 raise Waiting(f"dependency not ready: {problem}", reason=DEPENDENCY_NOT_READY,
                               requeue_after=self.requeue_dependency)  # fmt: skip
+
+    def _lookup(self, ref: ObjectRef) -> Manifest | None:
+        """A dependency from the cache: a Kustomization from the controller's own informer, others from theirs."""
+        if ref.kind == self.kind and ref.api_version == self.api_version:
+            found = self.kustomizations(ref.namespace or "", ref.name)
+            return None if found is None else {**found, "apiVersion": self.api_version, "kind": self.kind}
+        return self.dependencies.get(ref)
 
     async def _build(self, run: Run) -> tuple[Manifest, ...]:
         ks, artifact = run.ks, run.artifact
@@ -285,9 +363,12 @@ class KustomizationReconciler(Reconciler[Kustomization]):
             raise ReconcileError(f"build failed: {error}", reason=BUILD_FAILED, status=run.status()) from error
 
     async def _fetch(self, run: Run, root: Path) -> None:
+        """Download and extract the artifact. One that is being replaced (its digest does not match yet) or
+        cannot be had right now (the source controller restarting, re-storing it) is waited for, not failed:
+        the source's next artifact event or `--requeue-dependency` brings the run back, as in Flux."""
         try:
             await fetch_artifact(run.artifact.url, run.artifact.digest or "", root)
-        except DigestMismatch as error:
+        except (DigestMismatch, ArtifactUnavailable) as error:
             raise Waiting(str(error), reason=error.reason, requeue_after=self.requeue_dependency,
                           status=run.status()) from error  # fmt: skip
         except ArtifactError as error:
@@ -295,7 +376,30 @@ class KustomizationReconciler(Reconciler[Kustomization]):
                                  status=run.status()) from error  # fmt: skip
 
     async def _apply(self, run: Run, objects: Sequence[Manifest], ignore: IgnoreRules) -> ChangeSet:
-        options = ApplyOptions(
+        try:
+            return await apply_staged(run.client, objects, self._apply_options(run, ignore), watcher=self.watcher)
+        except ApplyError as error:
+            raise ReconcileError(str(error), reason=error.reason, status=run.status(error.reason)) from error
+
+    async def _detect(
+        self, run: Run, objects: Sequence[Manifest], ignore: IgnoreRules
+    ) -> tuple[ChangeSet, tuple[Drift, ...]]:
+        """Dry-run the manifests already applied and report what drifted, writing nothing (drift mode detect).
+
+        Every object stays in the inventory as unchanged, so the prune and the health checks see the same set.
+        """
+        applier = Applier(run.client, self._apply_options(run, ignore), self.watcher)
+        try:
+            plans = await applier.plan_all(objects)
+        except ApplyError as error:
+            raise ReconcileError(str(error), reason=error.reason, status=run.status(error.reason)) from error
+        kept = ChangeSet.of(
+            Change.of(p.ref, Action.SKIPPED if p.action is Action.SKIPPED else Action.UNCHANGED) for p in plans
+        )
+        return kept, drifts(plans, ignore)
+
+    def _apply_options(self, run: Run, ignore: IgnoreRules) -> ApplyOptions:
+        return ApplyOptions(
             field_manager=FIELD_MANAGER,
             force=run.ks.spec.force,
             concurrency=self.options.concurrent_ssa,
@@ -305,10 +409,6 @@ class KustomizationReconciler(Reconciler[Kustomization]):
             override_managers_before_dry_run=self.options.override_managers_before_dry_run,
             ignore=ignore,
         )
-        try:
-            return await apply_staged(run.client, objects, options, watcher=self.watcher)
-        except ApplyError as error:
-            raise ReconcileError(str(error), reason=error.reason, status=run.status(error.reason)) from error
 
     async def _prune(self, run: Run, doomed: Iterable[ObjectRef]) -> ChangeSet:
         labels = owner_labels(run.ks.metadata.name, run.ks.metadata.namespace or "")

@@ -11,7 +11,7 @@ from reflow.api.kustomize import Kustomization
 from reflow.api.meta import Manifest
 from reflow.api.wire import render
 from reflow.controllers.kustomize.history import recorded
-from reflow.controllers.kustomize.sources import SourceArtifact
+from reflow.controllers.sources import SourceArtifact
 from reflow.engines.health.cel import CELStatusReader
 from reflow.engines.ssa import ChangeSet
 from reflow.kube.client import Kube

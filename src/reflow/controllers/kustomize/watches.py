@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from reflow.api.meta import Manifest
 from reflow.controllers.kustomize.clusters import Clusters
+from reflow.controllers.kustomize.crosskind import DependencyObjects, dependency_key
 from reflow.controllers.kustomize.reconciler import KustomizationReconciler
-from reflow.controllers.kustomize.sources import SourceKey, Sources
 from reflow.controllers.options import ControllerOptions
+from reflow.controllers.sources import SourceKey, Sources
 from reflow.engines.build import BuildCache, BuildSettings, KustomizeBuilder, Pipeline
 from reflow.kube.client import Kube
 from reflow.runtime.informer import Change
@@ -27,9 +28,10 @@ def source_index(ks: Manifest) -> list[str]:
 
 
 def depends_on_index(ks: Manifest) -> list[str]:
-    """`namespace/name` of each Kustomization this one depends on."""
+    """`Kind/namespace/name` of each object this Kustomization depends on (Kustomizations unless it says)."""
     own = ks["metadata"].get("namespace") or ""
-    return [f"{dep.get('namespace') or own}/{dep['name']}" for dep in (ks.get("spec") or {}).get("dependsOn") or []]
+    return [f"{dep.get('kind') or 'Kustomization'}/{dep.get('namespace') or own}/{dep['name']}"
+            for dep in (ks.get("spec") or {}).get("dependsOn") or []]  # fmt: skip
 
 
 def readiness(ks: Manifest | None) -> tuple[object, ...]:
@@ -53,6 +55,7 @@ def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: Cont
         BuildCache(),
     )
     kustomizations = manager.informer_for(KustomizationReconciler)
+    dependencies = DependencyObjects(manager.cache, kube, settings.watch_namespace)
     reconciler = KustomizationReconciler(
         kube,
         sources=sources,
@@ -60,6 +63,7 @@ def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: Cont
         clusters=clusters,
         watcher=manager.watches,
         kustomizations=kustomizations.get,
+        dependencies=dependencies,
         options=options,
         gates=settings.feature_gates,
         requeue_dependency=settings.requeue_dependency,
@@ -74,13 +78,16 @@ def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: Cont
         for ks in kustomizations.by_index(SOURCE_INDEX, "/".join(key)):
             controller.enqueue(ks["metadata"].get("namespace"), ks["metadata"]["name"])
 
-    def on_kustomization(change: Change, old: Manifest | None, new: Manifest) -> None:
-        if change is Change.DELETED or readiness(old) == readiness(new):
-            return
-        key = f"{new['metadata'].get('namespace') or ''}/{new['metadata']['name']}"
+    def wake_dependents(key: str) -> None:
         for dependent in kustomizations.by_index(DEPENDS_ON_INDEX, key):
             controller.enqueue(dependent["metadata"].get("namespace"), dependent["metadata"]["name"])
 
+    def on_kustomization(change: Change, old: Manifest | None, new: Manifest) -> None:
+        if change is Change.DELETED or readiness(old) == readiness(new):
+            return
+        wake_dependents(f"Kustomization/{new['metadata'].get('namespace') or ''}/{new['metadata']['name']}")
+
     sources.on_new_artifact(on_new_artifact)
     kustomizations.add_handler(on_kustomization)
+    dependencies.on_change(lambda ref: wake_dependents(dependency_key(ref)))
     manager.add_service("kustomize-clusters", clusters.run)

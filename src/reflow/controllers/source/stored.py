@@ -59,10 +59,10 @@ async def intact(storage: Storage, artifact: Manifest) -> bool:
         return False
 
 
-def unchanged(revision: str) -> Result:
-    """Nothing moved: the same Ready message and conditions, so the runtime writes no status."""
+def unchanged(revision: str, ready: str | None = None) -> Result:
+    """Nothing moved: the same Ready message (`ready`, or the usual one) and conditions, so no status is written."""
     return Result(
-        ready=f"stored artifact for revision '{revision}'",
+        ready=ready or f"stored artifact for revision '{revision}'",
         conditions={FETCH_FAILED: None, STORAGE_OPERATION_FAILED: None, ARTIFACT_OUTDATED: None},
     )
 

@@ -1,21 +1,22 @@
-"""The source controller's wiring: the GitRepository, Bucket and HelmRepository controllers, the artifact
-server, the include index, the Helm index cache."""
+"""The source controller's wiring: the GitRepository, OCIRepository, Bucket and HelmRepository controllers, the
+artifact server, the include index, the Helm index cache."""
 
 from __future__ import annotations
 
 import asyncio
 
 from reflow.api.meta import Manifest
+from reflow.controllers.artifactstorage import served_storage
 from reflow.controllers.options import ControllerOptions
 from reflow.controllers.source.bucket import BucketReconciler
 from reflow.controllers.source.gitrepository import GitRepositoryReconciler
 from reflow.controllers.source.helmrepository import HelmRepositoryReconciler
-from reflow.engines.artifact import Storage, advertised_address, serve_artifacts
+from reflow.controllers.source.ocirepository import OCIRepositoryReconciler
+from reflow.engines.artifact import Storage
 from reflow.engines.helmrepo import IndexCache
 from reflow.kube.client import Kube
 from reflow.runtime.informer import Change
 from reflow.runtime.manager import Manager
-from reflow.runtime.servers import split_address
 from reflow.runtime.settings import RuntimeSettings
 
 COMPONENT = "source-controller"
@@ -25,42 +26,46 @@ DEFAULT_CONCURRENCY = 2
 
 
 def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: ControllerOptions) -> None:
-    """Add the GitRepository, Bucket and HelmRepository controllers and the artifact server to the manager."""
+    """Add the GitRepository, OCIRepository, Bucket and HelmRepository controllers and the artifact server."""
     storage_settings = options.storage
-    storage_settings.storage_path.mkdir(parents=True, exist_ok=True)
-    storage_ready = asyncio.Event()
+    served = served_storage(manager, storage_settings)
     repositories = manager.informer_for(GitRepositoryReconciler)
     reconciler = GitRepositoryReconciler(
         kube,
-        Storage(storage_settings.storage_path, advertised_address(storage_settings)),
-        storage_ready,
+        served.storage,
+        served.ready,
         ttl=storage_settings.artifact_retention_ttl,
         records=storage_settings.artifact_retention_records,
         lookup=repositories.get,
     )
     buckets = BucketReconciler(
         kube,
-        reconciler.storage,
-        storage_ready,
+        served.storage,
+        served.ready,
         ttl=storage_settings.artifact_retention_ttl,
         records=storage_settings.artifact_retention_records,
     )
-    helm_repositories = setup_helm_repositories(manager, kube, options, reconciler.storage, storage_ready)
+    oci_repositories = OCIRepositoryReconciler(
+        kube,
+        served.storage,
+        served.ready,
+        ttl=storage_settings.artifact_retention_ttl,
+        records=storage_settings.artifact_retention_records,
+        max_layer_size=options.oci_layer_max_size,
+    )
+    helm_repositories = setup_helm_repositories(manager, kube, options, served.storage, served.ready)
 
-    async def serve() -> None:
-        host, port = split_address(storage_settings.storage_addr)
-        async with serve_artifacts(storage_settings.storage_path, host=host, port=port) as server:
-            address = advertised_address(storage_settings, server.port)
-            storage = Storage(storage_settings.storage_path, address)
-            reconciler.storage = buckets.storage = helm_repositories.storage = storage
-            storage_ready.set()
-            await asyncio.Event().wait()
+    def listening(storage: Storage) -> None:
+        reconciler.storage = buckets.storage = helm_repositories.storage = oci_repositories.storage = storage
 
-    manager.add_service("artifact-server", serve)
+    served.subscribe(listening)
     controller = manager.add_controller(
         "gitrepository", reconciler, concurrent=options.concurrent or DEFAULT_CONCURRENCY, component=COMPONENT
     )
     manager.add_controller("bucket", buckets, concurrent=options.concurrent or DEFAULT_CONCURRENCY, component=COMPONENT)
+    manager.add_controller(
+        "ocirepository", oci_repositories, concurrent=options.concurrent or DEFAULT_CONCURRENCY, component=COMPONENT
+    )
     repositories.add_index(INCLUDE_INDEX, included_by)
 
     def on_change(change: Change, old: Manifest | None, new: Manifest) -> None:

@@ -94,10 +94,17 @@ def _inside(root: Path, path: Path) -> bool:
 
 
 def _target(root: Path, relative: PurePosixPath) -> Path:
-    """The place for a member, after checking that its parent's real path stays under `root`."""
-    parent = root.joinpath(*relative.parts[:-1])
-    if not _inside(root, Path(os.path.realpath(parent))):
-        raise UnsafeArchive(f"member '{_shown(str(relative))}' would be written outside the directory through a link")
+    """The place for a member, after checking that each parent's real path stays under `root`; parents the
+    archive has no entries for (as in `helm package` charts) are created on the way."""
+    parent = root
+    for part in relative.parts[:-1]:
+        parent = parent / part
+        if not _inside(root, Path(os.path.realpath(parent))):
+            raise UnsafeArchive(
+                f"member '{_shown(str(relative))}' would be written outside the directory through a link"
+            )
+        if not os.path.lexists(parent):
+            parent.mkdir(mode=0o750)
     return parent / relative.name
 
 

@@ -141,6 +141,19 @@ class Storage:
             raise StorageError(f"unable to write '{path}': {error}") from error
         return self._artifact(path, revision, archived)
 
+    def _copy(self, local: Path, source: Path) -> Archived:
+        with self._atomic(local) as handle, source.open("rb") as original:
+            shutil.copyfileobj(original, handle)
+        return Archived(digest=file_digest(local), size=local.stat().st_size)
+
+    async def store_file(self, path: str, source: Path, revision: str) -> Artifact:
+        """Store a file as is (an OCI layer kept with `operation: copy`) at `path`."""
+        try:
+            archived = await asyncio.to_thread(self._copy, self.local_path(path), source)
+        except OSError as error:
+            raise StorageError(f"unable to copy '{source.name}' to '{path}': {error}") from error
+        return self._artifact(path, revision, archived)
+
     def _artifact(self, path: str, revision: str, archived: Archived) -> Artifact:
         return Artifact(
             path=path,

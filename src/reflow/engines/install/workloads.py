@@ -10,7 +10,14 @@ from collections.abc import Mapping
 
 from reflow.api.meta import Manifest
 from reflow.engines.install.components import Component
-from reflow.engines.install.options import NOTIFICATION_CONTROLLER, InstallOptions
+from reflow.engines.install.options import (
+    HELM_CONTROLLER,
+    KUSTOMIZE_CONTROLLER,
+    NOTIFICATION_CONTROLLER,
+    SOURCE_WATCHER,
+    InstallOptions,
+    selected_components,
+)
 
 CONTAINER = "manager"
 STORAGE_PATH = "/data"
@@ -37,6 +44,8 @@ def args(component: Component, options: InstallOptions) -> list[str]:
         "--log-encoding=json",
         "--enable-leader-election",
     ]
+    if component.name in (KUSTOMIZE_CONTROLLER, HELM_CONTROLLER) and SOURCE_WATCHER in selected_components(options):
+        flags.append("--feature-gates=ExternalArtifact=true")  # as flux install does when source-watcher is in
     if component.artifact_storage:
         flags += [
             f"--storage-path={STORAGE_PATH}",

@@ -101,6 +101,8 @@ class Plan:
     recreate: bool = False
     payload: Manifest | None = None
     """What to apply when it is not `obj`: `obj` with its drifted ignored fields settled."""
+    live: Manifest | None = None
+    """The live object, when the decision needed it (a `configured` plan always has it)."""
 
     @property
     def ref(self) -> ObjectRef:
@@ -161,6 +163,17 @@ def defines(objects: Iterable[Manifest]) -> tuple[set[GroupKind], set[str]]:
     return kinds, namespaces
 
 
+def made_by(objects: Sequence[Manifest]) -> Callable[[Manifest], bool]:
+    """Whether an object's kind or namespace is defined by the set itself (its dry-run may have to wait)."""
+    kinds, namespaces = defines(objects)
+
+    def defined(obj: Manifest) -> bool:
+        ref = ObjectRef.of(obj)
+        return GroupKind(group_of(ref.api_version), ref.kind) in kinds or ref.namespace in namespaces
+
+    return defined
+
+
 class Applier:
     """One staged apply of a set of objects through one connection; use once per revision."""
 
@@ -175,12 +188,7 @@ class Applier:
     async def apply_staged(self, objects: Iterable[Manifest]) -> ChangeSet:
         """Dry-run everything, then apply stage by stage, waiting for each stage but the last to be ready."""
         objects = list(objects)
-        kinds, namespaces = defines(objects)
-
-        def deferrable(obj: Manifest) -> bool:
-            ref = ObjectRef.of(obj)
-            return GroupKind(group_of(ref.api_version), ref.kind) in kinds or ref.namespace in namespaces
-
+        deferrable = made_by(objects)
         planned = await self._fan_out(objects, lambda obj: self.plan(obj, deferrable(obj)), ChangeSet())
         by_ref = {ObjectRef.of(obj): outcome for obj, outcome in zip(objects, planned, strict=True)}
         done = ChangeSet()
@@ -245,8 +253,19 @@ class Applier:
         ignored = self.options.ignore.pointers(dry_run)
         if patch or drifted(live, dry_run, ignored):
             payload = self._settle(obj, live, dry_run, ignored, handed_over=bool(patch))
-            return Plan(obj=obj, action=Action.CONFIGURED, dry_run=dry_run, patch=patch, payload=payload)
-        return Plan(obj=obj, action=Action.UNCHANGED, dry_run=dry_run)
+            return Plan(obj=obj, action=Action.CONFIGURED, dry_run=dry_run, patch=patch, payload=payload, live=live)
+        return Plan(obj=obj, action=Action.UNCHANGED, dry_run=dry_run, live=live)
+
+    async def plan_all(self, objects: Iterable[Manifest]) -> list[Plan]:
+        """Dry-run every object and decide, writing nothing (no takeover either): what an apply would do.
+
+        An object whose kind or namespace does not exist yet is planned as `created`, without a dry-run.
+        """
+        objects = list(objects)
+        deferrable = made_by(objects)
+        planner = Applier(self.kube, replace(self.options, override_managers_before_dry_run=()), self.watcher)
+        planned = await self._fan_out(objects, lambda obj: planner.plan(obj, deferrable(obj)), ChangeSet())
+        return [Plan(obj=p.obj, action=Action.CREATED) if isinstance(p, Deferred) else p for p in planned]
 
     def _settle(
         self, obj: Manifest, live: Manifest, dry_run: Manifest, ignored: Sequence[Pointer], *, handed_over: bool

@@ -1,4 +1,4 @@
-"""Fixtures for Kustomization tests: a git repository served over HTTP with a GitRepository pointing at it."""
+"""Source fixtures for consumer tests: a git repository served over HTTP with a GitRepository pointing at it."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""source-watcher: the ArtifactGenerator controller."""

@@ -1,0 +1,57 @@
+"""Artifacts in another namespace: allowed when the generator's ServiceAccount may write ExternalArtifacts there."""
+
+from __future__ import annotations
+
+from reflow.kube.client import Kube
+from reflow.kube.wait import wait_for
+from tests.controllers.kustomize.sources import MakeSource
+from tests.controllers.sourcewatcher.generators import (
+    artifact_ref,
+    copy,
+    failed,
+    generator,
+    generator_ref,
+    ready_artifact,
+)
+from tests.managers import StartControllers
+
+
+def publisher_rbac(namespace: str, target: str) -> list[dict[str, object]]:
+    """The ServiceAccount `publisher` in `namespace`, allowed to write ExternalArtifacts in `target`."""
+    return [
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "publisher", "namespace": namespace}},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+         "metadata": {"name": "publish", "namespace": target},
+         "rules": [{"apiGroups": ["source.toolkit.fluxcd.io"], "resources": ["externalartifacts"],
+                    "verbs": ["create", "patch", "delete"]}]},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+         "metadata": {"name": "publish", "namespace": target},
+         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "publish"},
+         "subjects": [{"kind": "ServiceAccount", "name": "publisher", "namespace": namespace}]},
+    ]  # fmt: skip
+
+
+async def test_artifact_in_another_namespace_needs_the_service_account_to_be_allowed(
+    kube: Kube, namespace: str, other_namespace: str, git_source: MakeSource, start_controllers: StartControllers
+) -> None:
+    await git_source({"apps/app.yaml": "v: 1\n"})
+    await start_controllers("source-controller", "source-watcher")
+    obj = generator(namespace, [copy("apps", ("@repo/apps/", "@artifact/"), namespace=other_namespace)])
+    await kube.create(obj)
+    await wait_for(kube, generator_ref(namespace), failed(f"namespace '{other_namespace}'", "serviceAccountName"),
+                   timeout=60, what="refused")  # fmt: skip
+
+    await kube.patch(generator_ref(namespace), {"spec": {"serviceAccountName": "publisher"}})
+    denied = failed(f"'{namespace}/publisher'", "create, patch, delete", other_namespace)
+    await wait_for(kube, generator_ref(namespace), denied, timeout=60, what="denied")
+
+    for manifest in publisher_rbac(namespace, other_namespace):
+        await kube.create(manifest)
+    await kube.patch(generator_ref(namespace), {"metadata": {"annotations": {"reconcile.fluxcd.io/requestedAt": "1"}}})
+    published = await ready_artifact(kube, other_namespace, "apps")
+    assert "ownerReferences" not in published["metadata"]
+    assert published["spec"]["sourceRef"]["namespace"] == namespace
+
+    await kube.delete(generator_ref(namespace))
+    gone = await wait_for(kube, artifact_ref(other_namespace, "apps"), lambda o: o is None, timeout=60, what="deleted")
+    assert gone is None
