@@ -9,8 +9,10 @@ from reflow.api.image import FAILURE, INVALID_POLICY, ImagePolicy, ImageReposito
 from reflow.api.meta import Manifest
 from reflow.api.wire import render
 from reflow.controllers.image.access import check_access
+from reflow.controllers.image.registry import image_repository, registry_access
 from reflow.engines.image.policy import InvalidPolicy, NoTagSelected, select_latest
 from reflow.engines.image.tagstore import TagStore
+from reflow.engines.oci import AuthCache, OCIError, Reference
 from reflow.kube.client import Kube
 from reflow.runtime.errors import ReconcileError, StalledError, Waiting
 from reflow.runtime.reconciler import Progress, Reconciler, parse_kind
@@ -31,6 +33,19 @@ def ready_message(latest: Manifest, previous: Manifest | None) -> str:
     return message
 
 
+def _same_with_digest(previous: Manifest | None, latest: Manifest) -> bool:
+    """`IfNotPresent` keeps the recorded digest while the image and tag stay the same."""
+    return (
+        previous is not None
+        and bool(previous.get("digest"))
+        and (previous.get("name"), previous.get("tag"))
+        == (
+            latest["name"],
+            latest["tag"],
+        )
+    )
+
+
 class ImagePolicyReconciler(Reconciler[ImagePolicy]):
     """Chooses the latest tag of an ImageRepository and records it in `status.latestRef`."""
 
@@ -46,8 +61,10 @@ class ImagePolicyReconciler(Reconciler[ImagePolicy]):
         *,
         no_cross_namespace_refs: bool = False,
         requeue_dependency: float = 30.0,
+        cache: AuthCache | None = None,
     ) -> None:
         self.kube = kube
+        self.cache = cache or AuthCache()
         self.store = store
         self.repositories = repositories
         self.no_cross_namespace_refs = no_cross_namespace_refs
@@ -83,12 +100,11 @@ class ImagePolicyReconciler(Reconciler[ImagePolicy]):
             raise ReconcileError(f"cannot choose a tag of '{where}': {error}", reason=FAILURE) from error
         previous = render(policy.status.latest_ref) if policy.status.latest_ref else None
         latest: Manifest = {"name": repository["spec"]["image"], "tag": chosen.tag}
-        if policy.spec.digest_reflection_policy != "Never":
-            raise StalledError(
-                f"digestReflectionPolicy '{policy.spec.digest_reflection_policy}' needs the tag's digest from the"
-                " registry, which this image-reflector-controller cannot look up yet; use 'Never'",
-                reason=INVALID_POLICY,
-            )
+        reflect = policy.spec.digest_reflection_policy
+        if reflect == "Always" or (reflect == "IfNotPresent" and not _same_with_digest(previous, latest)):
+            latest["digest"] = await self._digest(repository, chosen.tag)
+        elif reflect == "IfNotPresent" and previous is not None:
+            latest["digest"] = previous["digest"]
         changed = previous != latest
         status: Manifest = {"latestRef": latest}
         if changed:
@@ -96,3 +112,17 @@ class ImagePolicyReconciler(Reconciler[ImagePolicy]):
         observed = policy.status.observed_previous_ref
         message = ready_message(latest, previous if changed else (render(observed) if observed else None))
         return Result(ready=message, status=status, event=message if changed else None)
+
+    async def _digest(self, repository: Manifest, tag: str) -> str:
+        """The manifest digest of the chosen tag, asked of the registry with the ImageRepository's access."""
+        repo = parse_kind(ImageRepository, repository)
+        where = f"{repo.spec.image}:{tag}"
+        registry = image_repository(repo.spec.image)
+        access = await registry_access(self.kube, repo, registry)
+        try:
+            async with access.client(self.cache) as client:
+                return await client.resolve(Reference(registry, tag=tag))
+        except (OCIError, TimeoutError) as error:
+            raise ReconcileError(
+                f"failed fetching digest of {where}: {error or 'timed out'}", reason=FAILURE
+            ) from error

@@ -12,8 +12,10 @@ from reflow.api.wire import parse_object
 from reflow.controllers.image.automation import ImageUpdateAutomationReconciler
 from reflow.controllers.image.policies import InvalidSelector, requirements
 from reflow.controllers.image.policy import ImagePolicyReconciler
+from reflow.controllers.image.repository import ImageRepositoryReconciler
 from reflow.controllers.options import ControllerOptions
 from reflow.engines.image.tagstore import TagStore
+from reflow.engines.oci import AuthCache
 from reflow.kube.client import Kube
 from reflow.runtime.informer import Change, Scope
 from reflow.runtime.manager import Manager
@@ -64,23 +66,25 @@ def trigger_delay(automation: Manifest, policy: Manifest) -> float | None:
 
 
 def setup_reflector(manager: Manager, kube: Kube, settings: RuntimeSettings, options: ControllerOptions) -> None:
-    """Add the ImagePolicy controller; it reads the tags ImageRepository scans keep in the tag storage."""
+    """Add the ImageRepository controller, which scans tags into the tag storage, and the ImagePolicy controller,
+    which chooses from them; both share one registry authentication cache."""
     store = TagStore(tag_storage(options))
-    repositories = manager.cache.informer(
-        kube, Scope(api_version=ImageRepository.KIND.api_version, kind="ImageRepository",
-                    namespace=settings.watch_namespace),
-    )  # fmt: skip
+    cache = AuthCache()
+    repositories = manager.informer_for(ImageRepositoryReconciler)
     policies = manager.informer_for(ImagePolicyReconciler)
+    concurrent = options.concurrent or DEFAULT_CONCURRENCY
+    manager.add_controller(
+        "imagerepository", ImageRepositoryReconciler(kube, store, cache), concurrent=concurrent, component=REFLECTOR
+    )
     reconciler = ImagePolicyReconciler(
         kube,
         store,
         repositories.get,
         no_cross_namespace_refs=options.no_cross_namespace_refs,
         requeue_dependency=settings.requeue_dependency,
+        cache=cache,
     )
-    controller = manager.add_controller(
-        "imagepolicy", reconciler, concurrent=options.concurrent or DEFAULT_CONCURRENCY, component=REFLECTOR
-    )
+    controller = manager.add_controller("imagepolicy", reconciler, concurrent=concurrent, component=REFLECTOR)
     policies.add_index(REPOSITORY_INDEX, repository_of)
 
     def on_scan(change: Change, old: Manifest | None, new: Manifest) -> None:
