@@ -12,15 +12,17 @@ from reflow.api.meta import Manifest, ObjectRef
 from reflow.kube.client import Kube
 from reflow.kube.wait import wait_for
 from tests.controllers.image.images import IMAGE, image_policy, image_repository, reason_is, request, scanned, until
+from tests.controllers.image.ociimages import push_images
 from tests.controllers.kustomize.sources import KUSTOMIZE, SOURCE
 from tests.engines.image.flux_templates import RANGE_EXAMPLE
 from tests.fixtures_git import GIT_USERNAME
 from tests.gitservers import GitHttpServer, Repo, Signer, armored_secret_key, signature_of
 from tests.managers import StartControllers
 from tests.manifests import ready_is
+from tests.registries import Registry
 
 
-def deployment_yaml(namespace: str, tag: str) -> str:
+def deployment_yaml(namespace: str, tag: str, image: str = "registry.example/app") -> str:
     return f"""\
 # the web tier; keep this comment
 apiVersion: apps/v1
@@ -38,7 +40,7 @@ spec:
     spec:
       containers:
         - name: web
-          image: "registry.example/app:{tag}" # {{"$imagepolicy": "{namespace}:app"}}
+          image: "{image}:{tag}" # {{"$imagepolicy": "{namespace}:app"}}
           args: ['--port', "8080"]
 """
 
@@ -103,12 +105,14 @@ async def test_a_new_tag_is_committed_pushed_and_applied_and_a_second_run_commit
     start_controllers: StartControllers,
     git_http: GitHttpServer,
     make_repo: Callable[[], Repo],
-    tmp_path: Path,
+    registry: Registry,
+    registry_repository: str,
 ) -> None:
+    image = f"{registry.host}/{registry_repository}"
+    await push_images(registry, registry_repository, "1.0.0")
     repo = make_repo()
-    before = deployment_yaml(namespace, "1.0.0")
+    before = deployment_yaml(namespace, "1.0.0", image)
     first = repo.commit({"deploy/web.yaml": before, "deploy/kustomization.yaml": "resources: [web.yaml]\n"}, "init")
-    scanned(tmp_path, namespace, "app", ["1.0.0"])
     await git_objects(kube, namespace, git_http, repo)
     await start_controllers("source", "kustomize", "image-reflector", "image-automation")
     await kube.create({
@@ -117,24 +121,24 @@ async def test_a_new_tag_is_committed_pushed_and_applied_and_a_second_run_commit
                  "sourceRef": {"kind": "GitRepository", "name": "app"}},
     })  # fmt: skip
     web = ObjectRef("apps/v1", "Deployment", "web", namespace)
-    await wait_for(kube, web, lambda d: image_of(d) == "registry.example/app:1.0.0", timeout=60, what="applied")
-    await kube.create(image_repository(namespace, "app", "registry.example/app"))
+    await wait_for(kube, web, lambda d: image_of(d) == f"{image}:1.0.0", timeout=60, what="applied")
+    await kube.create(image_repository(namespace, "app", image))
     await kube.create(image_policy(namespace, "app", "app", {"semver": {"range": ">=1.0.0 <2.0.0"}}))
     await until(kube, namespace, "ImagePolicy", "app", ready_is("True"))
     await kube.create(automation(namespace))
     auto = await until(kube, namespace, "ImageUpdateAutomation", "auto", ready_is("True", "repository up-to-date"))
     assert bare(repo, "rev-parse", "main").strip() == first, "the tag in Git is the latest: nothing to commit"
-    assert auto["status"]["observedPolicies"] == {"app": {"name": "registry.example/app", "tag": "1.0.0"}}
+    assert auto["status"]["observedPolicies"] == {"app": {"name": image, "tag": "1.0.0"}}
 
-    # CI pushes 1.1.0 and a release candidate; the scan finds them.
-    scanned(tmp_path, namespace, "app", ["1.0.0", "1.1.0", "2.0.0-rc.1"])
-    await request(kube, namespace, "ImagePolicy", "app", "scanned")
+    # CI pushes 1.1.0 and a release candidate; the next scan (here asked for) finds them.
+    await push_images(registry, registry_repository, "1.1.0", "2.0.0-rc.1")
+    await request(kube, namespace, "ImageRepository", "app", "scan")
     auto = await until(
         kube, namespace, "ImageUpdateAutomation", "auto", lambda o: "lastPushCommit" in o.get("status", {})
     )  # type: ignore[union-attr]
     pushed = auto["status"]["lastPushCommit"]
     assert bare(repo, "rev-parse", "main").strip() == pushed
-    assert bare(repo, "show", f"{pushed}:deploy/web.yaml") == before.replace("app:1.0.0", "app:1.1.0")
+    assert bare(repo, "show", f"{pushed}:deploy/web.yaml") == before.replace(f"{image}:1.0.0", f"{image}:1.1.0")
     assert bare(repo, "diff", "--numstat", first, pushed).split() == ["1", "1", "deploy/web.yaml"]
     assert bare(repo, "log", "-1", "--format=%an <%ae>%n%B", pushed) == (
         "Flux <flux@reflow.invalid>\n"
@@ -142,16 +146,17 @@ async def test_a_new_tag_is_committed_pushed_and_applied_and_a_second_run_commit
         f"Automation name: {namespace}/auto\n\n"
         "Files:\n- web.yaml\n"
         "Objects:\n- Deployment web\n  Changes:\n"
-        "    - registry.example/app:1.0.0 -> registry.example/app:1.1.0\n\n"
+        f"    - {image}:1.0.0 -> {image}:1.1.0\n\n"
     )
     assert auto["status"]["observedSourceRevision"] == f"main@sha1:{pushed}"
-    assert auto["status"]["observedPolicies"] == {"app": {"name": "registry.example/app", "tag": "1.1.0"}}
+    assert auto["status"]["observedPolicies"] == {"app": {"name": image, "tag": "1.1.0"}}
 
     # A push webhook asks the GitRepository to look; the Kustomization applies the new image.
     await kube.patch(ObjectRef(SOURCE, "GitRepository", "app", namespace),
                      {"metadata": {"annotations": {"reconcile.fluxcd.io/requestedAt": "pushed"}}})  # fmt: skip
-    await wait_for(kube, web, lambda d: image_of(d) == "registry.example/app:1.1.0", timeout=60, what="updated")
+    await wait_for(kube, web, lambda d: image_of(d) == f"{image}:1.1.0", timeout=60, what="updated")
 
+    await request(kube, namespace, "ImageRepository", "app", "rescan")
     again = await request(kube, namespace, "ImageUpdateAutomation", "auto", "again")
     assert bare(repo, "rev-parse", "main").strip() == pushed, "no new tag, no commit"
     assert again["status"]["lastPushCommit"] == pushed
