@@ -12,15 +12,11 @@ from reflow.kube.client import Kube
 from reflow.kube.wait import wait_deleted
 from tests.controllers.image.images import image_policy, image_repository, reason_is, ref, request, until
 from tests.controllers.image.ociimages import push_images
+from tests.controllers.source.gitrepositories import secret
+from tests.controllers.source.ocirepositories import docker_secret
 from tests.managers import StartControllers
 from tests.manifests import ready_is
 from tests.registries import Registry
-
-
-def secret(namespace: str, name: str, data: dict[str, bytes], kind: str = "Opaque") -> dict[str, object]:
-    encoded = {key: base64.b64encode(value).decode() for key, value in data.items()}
-    return {"apiVersion": "v1", "kind": "Secret", "type": kind, "metadata": {"name": name, "namespace": namespace},
-            "data": encoded}  # fmt: skip
 
 
 async def test_scanned_tags_feed_the_policy_and_go_with_the_repository(
@@ -86,8 +82,7 @@ async def test_credentials_and_ca_from_secrets_and_a_refusal_keeps_the_last_scan
 ) -> None:
     await push_images(auth_registry, registry_repository, "1.0.0", "1.1.0")
     assert auth_registry.ca is not None
-    await kube.create(secret(namespace, "pull", {".dockerconfigjson": auth_registry.docker_config()},
-                             "kubernetes.io/dockerconfigjson"))  # fmt: skip
+    await kube.create(docker_secret(namespace, "pull", auth_registry.docker_config()))
     await kube.create(secret(namespace, "ca", {"ca.crt": auth_registry.ca.read_bytes()}))
     await start_controllers("image-reflector")
     image = f"{auth_registry.host}/{registry_repository}"
