@@ -116,3 +116,25 @@ async def test_an_unreachable_registry_and_a_bad_image_name_say_why(
     tagged = await until(kube, namespace, "ImageRepository", "tagged", reason_is("False", "ImageURLInvalid"))
     assert condition(tagged, "Stalled")["status"] == "True"  # type: ignore[index]
     assert "must not contain a tag" in condition(tagged, "Ready")["message"]  # type: ignore[index]
+
+
+async def test_the_service_accounts_image_pull_secrets_authenticate(
+    kube: Kube,
+    namespace: str,
+    start_controllers: StartControllers,
+    auth_registry: Registry,
+    registry_repository: str,
+) -> None:
+    await push_images(auth_registry, registry_repository, "3.0.0")
+    assert auth_registry.ca is not None
+    await kube.create(docker_secret(namespace, "pull", auth_registry.docker_config()))
+    await kube.create(secret(namespace, "ca", {"ca.crt": auth_registry.ca.read_bytes()}))
+    account = {"name": "scanner", "namespace": namespace}
+    await kube.create({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": account,
+                       "imagePullSecrets": [{"name": "pull"}]})  # fmt: skip
+    await start_controllers("image-reflector")
+    image = f"{auth_registry.host}/{registry_repository}"
+    spec = {"serviceAccountName": "scanner", "certSecretRef": {"name": "ca"}}
+    await kube.create(image_repository(namespace, "app", image, **spec))
+    scanned = await until(kube, namespace, "ImageRepository", "app", ready_is("True", "found 1 tags"))
+    assert scanned["status"]["lastScanResult"]["latestTags"] == ["3.0.0"]
