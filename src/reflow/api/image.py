@@ -256,12 +256,28 @@ class GitCheckout:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PullRequestSpec:
+    """reflow's own addition: open a pull request from the push branch once a commit is pushed."""
+
+    provider: Annotated[Literal["gitea"], Prop("Forge API to call (Gitea and Forgejo).", default="gitea")] = "gitea"
+    secret_ref: Annotated[LocalObjectReference, Prop("Secret with the API `token`.")]
+    target_branch: Annotated[str | None, Prop("Branch to merge into; the checked-out branch when empty.")] = None
+    api_url: Annotated[
+        str | None,
+        Prop("API root, e.g. `https://gitea.example/api/v1`; the repository's host when empty.", wire="apiURL"),
+    ] = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PushSpec:
     """Where to push the commit."""
 
     branch: Annotated[str | None, Prop("Branch to push to; the checked-out branch when empty.")] = None
     refspec: Annotated[str | None, Prop("Additional refspec to push.")] = None
     options: Annotated[Mapping[str, str], Prop("Git push options.")] = field(default_factory=dict)
+    pull_request: Annotated[
+        PullRequestSpec | None, Prop("Open a pull request from `branch` (reflow's own field, not Flux's).")
+    ] = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import secrets
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -14,8 +15,10 @@ from reflow.kube.wait import wait_for
 from tests.controllers.image.images import IMAGE, image_policy, image_repository, reason_is, request, scanned, until
 from tests.controllers.image.ociimages import push_images
 from tests.controllers.kustomize.sources import KUSTOMIZE, SOURCE
+from tests.controllers.source.gitrepositories import secret
 from tests.engines.image.flux_templates import RANGE_EXAMPLE
 from tests.fixtures_git import GIT_USERNAME
+from tests.forgeserver import serve_forge
 from tests.gitservers import GitHttpServer, Repo, Signer, armored_secret_key, signature_of
 from tests.managers import StartControllers
 from tests.manifests import ready_is
@@ -49,7 +52,7 @@ def bare(repo: Repo, *args: str) -> str:
     return subprocess.run(["git", "-C", repo.bare, *args], capture_output=True, text=True, check=True).stdout
 
 
-async def git_objects(kube: Kube, namespace: str, server: GitHttpServer, repo: Repo) -> None:
+async def git_objects(kube: Kube, namespace: str, server: GitHttpServer, repo: Repo, path: str | None = None) -> None:
     password = (server.password or "").encode()
     data = {
         "username": base64.b64encode(GIT_USERNAME.encode()).decode(),
@@ -59,7 +62,7 @@ async def git_objects(kube: Kube, namespace: str, server: GitHttpServer, repo: R
                        "data": data})  # fmt: skip
     await kube.create({
         "apiVersion": SOURCE, "kind": "GitRepository", "metadata": {"name": "app", "namespace": namespace},
-        "spec": {"url": server.url(repo.bare.name), "interval": "1h", "ref": {"branch": "main"},
+        "spec": {"url": server.url(path or repo.bare.name), "interval": "1h", "ref": {"branch": "main"},
                  "secretRef": {"name": "git"}},
     })  # fmt: skip
 
@@ -257,3 +260,85 @@ async def test_policy_changes_within_the_delay_land_in_one_signed_commit(
     assert bare(repo, "show", f"{pushed}:deploy/db.yaml") == f'tag: "5.1" # {{"$imagepolicy": "{namespace}:db:tag"}}\n'
     signed = signature_of(repo.bare, pushed, gpg_signer.gpg)
     assert signed.strip() == f"G|{gpg_signer.gpg.fingerprint}"
+
+
+async def test_updates_wait_in_one_pull_request_from_the_push_branch(
+    kube: Kube,
+    namespace: str,
+    start_controllers: StartControllers,
+    git_http: GitHttpServer,
+    git_root: Path,
+    tmp_path: Path,
+) -> None:
+    name = f"app-{secrets.token_hex(3)}"
+    repo = Repo.create(git_root, f"org/{name}", tmp_path / "work")
+    marked = f'image: registry.example/app:1.0.0 # {{"$imagepolicy": "{namespace}:app"}}\n'
+    first = repo.commit({"deploy/app.yaml": marked}, "init")
+    scanned(tmp_path, namespace, "app", ["1.0.0", "1.1.0"])
+    await git_objects(kube, namespace, git_http, repo, f"org/{name}.git")
+    await kube.create(secret(namespace, "forge", {"token": b"forge-token"}))
+    async with serve_forge("forge-token") as forge:
+        await start_controllers("image-reflector", "image-automation")
+        await kube.create(image_repository(namespace, "app", "registry.example/app"))
+        await kube.create(image_policy(namespace, "app", "app", {"semver": {"range": "1.x"}}))
+        await until(kube, namespace, "ImagePolicy", "app", ready_is("True"))
+        pull_request = {"secretRef": {"name": "forge"}, "apiURL": forge.api}
+        spec = automation(namespace)
+        spec["spec"]["git"]["push"] = {"branch": "flux/images", "pullRequest": pull_request}
+        await kube.create(spec)
+        auto = await until(
+            kube, namespace, "ImageUpdateAutomation", "auto", lambda o: "lastPushCommit" in o.get("status", {})
+        )  # type: ignore[union-attr]
+        pushed = auto["status"]["lastPushCommit"]
+        assert bare(repo, "rev-parse", "main", "flux/images").split() == [first, pushed]
+        (pull,) = forge.pulls[("org", name)]
+        assert (pull["head"]["ref"], pull["base"]["ref"], pull["title"]) == (
+            "flux/images",
+            "main",
+            "Automated image update",
+        )
+        assert "registry.example/app:1.0.0 -> registry.example/app:1.1.0" in pull["body"]
+
+        scanned(tmp_path, namespace, "app", ["1.0.0", "1.1.0", "1.2.0"])
+        await request(kube, namespace, "ImagePolicy", "app", "newer")
+        auto = await until(
+            kube,
+            namespace,
+            "ImageUpdateAutomation",
+            "auto",
+            lambda o: o.get("status", {}).get("lastPushCommit") not in (None, pushed),
+        )  # type: ignore[union-attr]
+        second = auto["status"]["lastPushCommit"]
+        assert bare(repo, "rev-parse", f"{second}^").strip() == pushed, "the update goes on top of the push branch"
+        assert bare(repo, "rev-parse", "main").strip() == first
+        assert len(forge.pulls[("org", name)]) == 1, "the open pull request is reused"
+        assert [call[0] for call in forge.calls].count("POST") == 1
+
+
+async def test_a_pull_request_into_the_push_branch_itself_stalls_before_anything_is_pushed(
+    kube: Kube,
+    namespace: str,
+    start_controllers: StartControllers,
+    git_http: GitHttpServer,
+    make_repo: Callable[[], Repo],
+    tmp_path: Path,
+) -> None:
+    repo = make_repo()
+    first = repo.commit({"deploy/web.yaml": deployment_yaml(namespace, "1.0.0")}, "init")
+    scanned(tmp_path, namespace, "app", ["1.0.0", "1.1.0"])
+    await git_objects(kube, namespace, git_http, repo)
+    await start_controllers("image-reflector", "image-automation")
+    await kube.create(image_repository(namespace, "app", "registry.example/app"))
+    await kube.create(image_policy(namespace, "app", "app", {"semver": {"range": "1.x"}}))
+    await until(kube, namespace, "ImagePolicy", "app", ready_is("True"))
+    spec = automation(namespace)
+    spec["spec"]["git"]["push"] = {
+        "pullRequest": {"secretRef": {"name": "forge"}, "apiURL": "http://127.0.0.1:9/api/v1"}
+    }
+    await kube.create(spec)
+    auto = await until(
+        kube, namespace, "ImageUpdateAutomation", "auto", reason_is("False", "InvalidSourceConfiguration")
+    )
+    assert "pullRequest needs spec.git.push.branch ('main') to differ" in condition(auto, "Ready")["message"]  # type: ignore[index]
+    assert condition(auto, "Stalled")["status"] == "True"  # type: ignore[index]
+    assert bare(repo, "rev-parse", "main").strip() == first

@@ -29,6 +29,7 @@ from reflow.api.meta import Manifest, ObjectRef
 from reflow.api.source import GitRepository, GitRepositoryRef
 from reflow.api.wire import render
 from reflow.controllers.image.policies import InvalidSelector, latest_images, observed
+from reflow.controllers.image.pullrequest import PullRequestPlan, open_pull_request, plan_pull_request
 from reflow.controllers.source.gitaccess import git_secret, repository_credentials, repository_proxy
 from reflow.engines.git import (
     Credentials,
@@ -152,6 +153,7 @@ class ImageUpdateAutomationReconciler(Reconciler[ImageUpdateAutomation]):
             target = push_target(git, checkout_ref)
         except ValueError as error:
             raise StalledError(str(error), reason=INVALID_SOURCE_CONFIGURATION) from error
+        plan = await self._plan(auto, git, remote, target, checkout_ref)
         resolved = await self._resolve(remote, checkout_ref)
         status = auto.status
         policies = observed(images)
@@ -162,8 +164,8 @@ class ImageUpdateAutomationReconciler(Reconciler[ImageUpdateAutomation]):
             and auto.metadata.generation == status.observed_generation
         ):
             return Result(ready=READY, status={"lastAutomationRunTime": started})
-        if target.switch:
-            resolved = await self._push_branch_head(remote, target.branch) or resolved
+        branch_head = await self._push_branch_head(remote, target.branch) if target.switch else None
+        resolved = branch_head or resolved
         await progress(f"updating images at revision '{resolved.revision}'")
         workdir = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="reflow-automation-"))
         try:
@@ -178,13 +180,16 @@ class ImageUpdateAutomationReconciler(Reconciler[ImageUpdateAutomation]):
             notes = skipped(result, undecodable)
             base = {"lastAutomationRunTime": started, "observedPolicies": policies}
             if not result.files:
-                return Result(ready=READY + notes, status={**base, "observedSourceRevision": resolved.revision})
+                note = await self._open(plan, target.branch, "", remote) if plan and branch_head else None
+                return Result(ready=READY + notes, status={**base, "observedSourceRevision": resolved.revision},
+                              event=note)  # fmt: skip
             await asyncio.to_thread(write_updates, root, result.files)
             message = self._message(auto, result)
             signing_key = await self._signing_key(auto, git)
             prefix = root.relative_to(tree)
             files = [(prefix / update.path).as_posix() for update in result.files]
             pushed = await self._push(auto, remote, tree, files, message, target.branch, refspec, signing_key)
+            note = await self._open(plan, target.branch, message, remote) if plan else None
         finally:
             await asyncio.to_thread(shutil.rmtree, workdir, True)
         revision = resolved.revision if target.switch else f"{target.branch}@sha1:{pushed.commit}"
@@ -196,9 +201,28 @@ class ImageUpdateAutomationReconciler(Reconciler[ImageUpdateAutomation]):
                 "lastPushCommit": pushed.commit,
                 "lastPushTime": now_rfc3339(),
             },
-            event=summary(pushed, message),
+            event=summary(pushed, message) + (f"\n{note}" if note else ""),
             event_metadata={"revision": f"{target.branch}@sha1:{pushed.commit}"},
         )
+
+    async def _plan(
+        self,
+        auto: ImageUpdateAutomation,
+        git: GitSpec,
+        remote: _Remote,
+        target: PushTarget,
+        checkout_ref: GitRepositoryRef | None,
+    ) -> PullRequestPlan | None:
+        spec = git.push.pull_request if git.push is not None else None
+        if spec is None:
+            return None
+        ca = remote.credentials.ca_cert if remote.credentials else None
+        return await plan_pull_request(self.kube, auto, spec, head=target.branch, checkout_ref=checkout_ref,
+                                       git_url=remote.url, ca=ca)  # fmt: skip
+
+    @staticmethod
+    async def _open(plan: PullRequestPlan, head: str, message: str, remote: _Remote) -> str:
+        return await open_pull_request(plan, head=head, message=message, timeout=remote.repository.spec.timeout)
 
     async def _remote(self, auto: ImageUpdateAutomation) -> _Remote:
         namespace = auto.metadata.namespace or ""
