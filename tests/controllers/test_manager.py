@@ -19,6 +19,9 @@ async def test_all_controllers_in_one_process_watch_git_repositories_once(start_
         "GitRepository",
         "HelmChart",
         "HelmRepository",
+        "ImagePolicy",
+        "ImageRepository",
+        "ImageUpdateAutomation",
         "Kustomization",
         "OCIRepository",
     ]

@@ -5,19 +5,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reflow.api.image import ImageRepository, ImageUpdateAutomation
+from reflow.api.image import ImageUpdateAutomation
 from reflow.api.meta import Manifest
-from reflow.api.source import GitRepository
 from reflow.api.wire import parse_object
 from reflow.controllers.image.automation import ImageUpdateAutomationReconciler
 from reflow.controllers.image.policies import InvalidSelector, requirements
 from reflow.controllers.image.policy import ImagePolicyReconciler
 from reflow.controllers.image.repository import ImageRepositoryReconciler
 from reflow.controllers.options import ControllerOptions
+from reflow.controllers.source.gitrepository import GitRepositoryReconciler
 from reflow.engines.image.tagstore import TagStore
 from reflow.engines.oci import AuthCache
 from reflow.kube.client import Kube
-from reflow.runtime.informer import Change, Scope
+from reflow.runtime.informer import Change
 from reflow.runtime.manager import Manager
 from reflow.runtime.settings import RuntimeSettings
 
@@ -99,13 +99,8 @@ def setup_reflector(manager: Manager, kube: Kube, settings: RuntimeSettings, opt
 
 def setup_automation(manager: Manager, kube: Kube, settings: RuntimeSettings, options: ControllerOptions) -> None:
     """Add the ImageUpdateAutomation controller, woken when a policy in its namespace chooses a new image."""
-    namespace = settings.watch_namespace
-    policies = manager.cache.informer(
-        kube, Scope(api_version=ImageRepository.KIND.api_version, kind="ImagePolicy", namespace=namespace)
-    )
-    repositories = manager.cache.informer(
-        kube, Scope(api_version=GitRepository.KIND.api_version, kind="GitRepository", namespace=namespace)
-    )
+    policies = manager.informer_for(ImagePolicyReconciler)  # the reflector's informer, when in this process
+    repositories = manager.informer_for(GitRepositoryReconciler)
     automations = manager.informer_for(ImageUpdateAutomationReconciler)
     reconciler = ImageUpdateAutomationReconciler(
         kube,
