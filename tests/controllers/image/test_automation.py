@@ -85,7 +85,13 @@ def automation(namespace: str, **spec: object) -> Manifest:
 
 
 async def automate(
-    kube: Kube, namespace: str, start: StartControllers, server: GitHttpServer, repo: Repo, tmp_path: Path
+    kube: Kube,
+    namespace: str,
+    start: StartControllers,
+    server: GitHttpServer,
+    repo: Repo,
+    tmp_path: Path,
+    push: Manifest | None = None,
 ) -> None:
     """Tags 1.0.0 and 1.1.0 scanned, a `1.x` policy that chose 1.1.0, and the automation of `repo`."""
     scanned(tmp_path, namespace, "app", ["1.0.0", "1.1.0"])
@@ -94,7 +100,10 @@ async def automate(
     await kube.create(image_repository(namespace, "app", "registry.example/app"))
     await kube.create(image_policy(namespace, "app", "app", {"semver": {"range": "1.x"}}))
     await until(kube, namespace, "ImagePolicy", "app", ready_is("True"))
-    await kube.create(automation(namespace))
+    spec = automation(namespace)
+    if push is not None:
+        spec["spec"]["git"]["push"] = push
+    await kube.create(spec)
 
 
 def image_of(obj: Manifest | None) -> str | None:
@@ -325,17 +334,8 @@ async def test_a_pull_request_into_the_push_branch_itself_stalls_before_anything
 ) -> None:
     repo = make_repo()
     first = repo.commit({"deploy/web.yaml": deployment_yaml(namespace, "1.0.0")}, "init")
-    scanned(tmp_path, namespace, "app", ["1.0.0", "1.1.0"])
-    await git_objects(kube, namespace, git_http, repo)
-    await start_controllers("image-reflector", "image-automation")
-    await kube.create(image_repository(namespace, "app", "registry.example/app"))
-    await kube.create(image_policy(namespace, "app", "app", {"semver": {"range": "1.x"}}))
-    await until(kube, namespace, "ImagePolicy", "app", ready_is("True"))
-    spec = automation(namespace)
-    spec["spec"]["git"]["push"] = {
-        "pullRequest": {"secretRef": {"name": "forge"}, "apiURL": "http://127.0.0.1:9/api/v1"}
-    }
-    await kube.create(spec)
+    pull_request = {"secretRef": {"name": "forge"}, "apiURL": "http://127.0.0.1:9/api/v1"}
+    await automate(kube, namespace, start_controllers, git_http, repo, tmp_path, {"pullRequest": pull_request})
     auto = await until(
         kube, namespace, "ImageUpdateAutomation", "auto", reason_is("False", "InvalidSourceConfiguration")
     )

@@ -19,6 +19,14 @@ from tests.manifests import ready_is
 from tests.registries import Registry
 
 
+async def pushed_with_secrets(kube: Kube, namespace: str, registry: Registry, repository: str, *tags: str) -> None:
+    """Images pushed to the authenticating registry, and the Secrets to scan it: `pull` (docker config), `ca`."""
+    await push_images(registry, repository, *tags)
+    assert registry.ca is not None
+    await kube.create(docker_secret(namespace, "pull", registry.docker_config()))
+    await kube.create(secret(namespace, "ca", {"ca.crt": registry.ca.read_bytes()}))
+
+
 async def test_scanned_tags_feed_the_policy_and_go_with_the_repository(
     kube: Kube,
     namespace: str,
@@ -80,10 +88,7 @@ async def test_credentials_and_ca_from_secrets_and_a_refusal_keeps_the_last_scan
     auth_registry: Registry,
     registry_repository: str,
 ) -> None:
-    await push_images(auth_registry, registry_repository, "1.0.0", "1.1.0")
-    assert auth_registry.ca is not None
-    await kube.create(docker_secret(namespace, "pull", auth_registry.docker_config()))
-    await kube.create(secret(namespace, "ca", {"ca.crt": auth_registry.ca.read_bytes()}))
+    await pushed_with_secrets(kube, namespace, auth_registry, registry_repository, "1.0.0", "1.1.0")
     await start_controllers("image-reflector")
     image = f"{auth_registry.host}/{registry_repository}"
     await kube.create(
@@ -125,10 +130,7 @@ async def test_the_service_accounts_image_pull_secrets_authenticate(
     auth_registry: Registry,
     registry_repository: str,
 ) -> None:
-    await push_images(auth_registry, registry_repository, "3.0.0")
-    assert auth_registry.ca is not None
-    await kube.create(docker_secret(namespace, "pull", auth_registry.docker_config()))
-    await kube.create(secret(namespace, "ca", {"ca.crt": auth_registry.ca.read_bytes()}))
+    await pushed_with_secrets(kube, namespace, auth_registry, registry_repository, "3.0.0")
     account = {"name": "scanner", "namespace": namespace}
     await kube.create({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": account,
                        "imagePullSecrets": [{"name": "pull"}]})  # fmt: skip
