@@ -165,11 +165,11 @@ class ImageUpdateAutomationReconciler(Reconciler[ImageUpdateAutomation]):
         ):
             return Result(ready=READY, status={"lastAutomationRunTime": started})
         branch_head = await self._push_branch_head(remote, target.branch) if target.switch else None
-        resolved = branch_head or resolved
-        await progress(f"updating images at revision '{resolved.revision}'")
+        work = branch_head or resolved  # updates go on top of an existing push branch, as in Flux
+        await progress(f"updating images at revision '{work.revision}'")
         workdir = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="reflow-automation-"))
         try:
-            tree = await self._checkout(remote, resolved, workdir / "tree")
+            tree = await self._checkout(remote, work, workdir / "tree")
             try:
                 root = update_root(tree, spec.update.path)
             except UnsafePath as error:
