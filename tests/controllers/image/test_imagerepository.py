@@ -16,6 +16,7 @@ from tests.controllers.source.gitrepositories import secret
 from tests.controllers.source.ocirepositories import docker_secret
 from tests.managers import StartControllers
 from tests.manifests import ready_is
+from tests.proxyserver import ProxyServer
 from tests.registries import Registry
 
 
@@ -140,3 +141,26 @@ async def test_the_service_accounts_image_pull_secrets_authenticate(
     await kube.create(image_repository(namespace, "app", image, **spec))
     scanned = await until(kube, namespace, "ImageRepository", "app", ready_is("True", "found 1 tags"))
     assert scanned["status"]["lastScanResult"]["latestTags"] == ["3.0.0"]
+
+
+async def test_the_proxy_secret_routes_the_scan_and_a_refusing_proxy_is_named(
+    kube: Kube,
+    namespace: str,
+    start_controllers: StartControllers,
+    registry: Registry,
+    registry_repository: str,
+    proxy_server: ProxyServer,
+) -> None:
+    await push_images(registry, registry_repository, "1.0.0")
+    data = {"address": proxy_server.address.encode(), "username": proxy_server.username.encode()}
+    await kube.create(secret(namespace, "proxy", {**data, "password": proxy_server.password.encode()}))
+    await kube.create(secret(namespace, "bad-proxy", {**data, "password": b"wrong-proxy-password"}))
+    await start_controllers("image-reflector")
+    image = f"{registry.host}/{registry_repository}"
+    await kube.create(image_repository(namespace, "app", image, proxySecretRef={"name": "proxy"}))
+    await until(kube, namespace, "ImageRepository", "app", ready_is("True", "found 1 tags"))
+    assert proxy_server.forwarded_to(int(registry.host.rpartition(":")[2])) >= 1
+    await kube.create(image_repository(namespace, "refused", image, proxySecretRef={"name": "bad-proxy"}))
+    refused = await until(kube, namespace, "ImageRepository", "refused", reason_is("False", "AuthenticationFailed"))
+    assert "the proxy refused the request" in condition(refused, "Ready")["message"]  # type: ignore[index]
+    assert "wrong-proxy-password" not in json.dumps(refused["status"])
