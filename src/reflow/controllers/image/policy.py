@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 from reflow.api.conditions import DEPENDENCY_NOT_READY
@@ -87,7 +88,7 @@ class ImagePolicyReconciler(Reconciler[ImagePolicy]):
                           reason=DEPENDENCY_NOT_READY, requeue_after=self.requeue_dependency)  # fmt: skip
         await check_access(self.kube, repository, "ImageRepository", namespace,
                            no_cross_namespace_refs=self.no_cross_namespace_refs)  # fmt: skip
-        stored = self.store.read(repo_namespace, ref.name)
+        stored = await asyncio.to_thread(self.store.read, repo_namespace, ref.name)
         if stored is None or not stored.tags:
             raise Waiting(f"'{where}' has no scanned tags yet", reason=DEPENDENCY_NOT_READY,
                           requeue_after=self.requeue_dependency)  # fmt: skip
