@@ -78,7 +78,7 @@ async def test_bad_policies_and_missing_tags_say_why(
     assert "none of the 3 tags is a version in the range '>=3.0.0'" in condition(nothing, "Ready")["message"]  # type: ignore[index]
 
 
-async def test_cross_namespace_repository_needs_access_from(
+async def test_a_repository_outside_the_watched_namespace_is_not_found(
     kube: Kube, namespace: str, start_controllers: StartControllers, tmp_path: Path
 ) -> None:
     scanned(tmp_path, namespace, "app", ["1.0.0"])
