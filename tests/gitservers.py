@@ -235,6 +235,20 @@ def gpg_key(home: Path, email: str) -> GpgKey:
     return GpgKey(home=home, fingerprint=fingerprint, public=public)
 
 
+def armored_secret_key(key: GpgKey) -> bytes:
+    """The key's private half, ASCII-armored, as a `git.asc` signing Secret holds it."""
+    return run(
+        "gpg", "--batch", "--armor", "--export-secret-keys", key.fingerprint, env={"GNUPGHOME": str(key.home)}
+    ).encode()
+
+
+def signature_of(repository: Path, commit: str, key: GpgKey) -> str:
+    """`%G?|%GF` of a commit (`G|<fingerprint>` for a good signature), checked with the key's keyring."""
+    return run(
+        "git", "-C", repository, "log", "-1", "--format=%G?|%GF", commit, env={"GNUPGHOME": str(key.home)}
+    ).strip()
+
+
 def stop_gpg_agent(key: GpgKey) -> None:
     """Stop the agent gpg started for this key's home."""
     run("gpgconf", "--kill", "gpg-agent", env={"GNUPGHOME": str(key.home)})

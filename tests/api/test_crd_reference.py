@@ -222,6 +222,9 @@ DELTA_2_10: dict[str, tuple[Edit, ...]] = {
     ),
     # reflow's own additive field (alert message templates), in both served versions.
     "Alert": (add_field("spec.messageTemplate", "str"), change_field("spec.messageTemplate", max_length=4096)),
+    "ImageUpdateAutomation": (
+        lambda kind: kind.fields.__setitem__("spec.policyChangeDelay", Facts("str", duration=True)),
+    ),
     "Kustomization": (
         replace_rules("spec.kubeConfig", ("has(self.configMapRef) != has(self.secretRef)", KUBECONFIG_MESSAGE)),
     ),
@@ -233,11 +236,22 @@ CROSS_KIND_DEPENDS_ON = (
     add_field("spec.dependsOn.kind", "str"),
     add_field("spec.dependsOn.ready", "bool"),
 )
+PULL_REQUEST = (
+    add_field("spec.git.push.pullRequest", "obj"),
+    lambda kind: kind.fields.__setitem__(
+        "spec.git.push.pullRequest.provider", Facts("str", default="gitea", enum=("gitea",))
+    ),
+    lambda kind: kind.fields.__setitem__("spec.git.push.pullRequest.secretRef", Facts("Ref{name}", required=True)),
+    add_field("spec.git.push.pullRequest.targetBranch", "str"),
+    add_field("spec.git.push.pullRequest.apiURL", "str"),
+)
 BEYOND_FLUX: dict[str, tuple[Edit, ...]] = {
     "Kustomization": CROSS_KIND_DEPENDS_ON,
     "HelmRelease": CROSS_KIND_DEPENDS_ON,
+    "ImageUpdateAutomation": PULL_REQUEST,
 }
-"""Fields reflow serves ahead of Flux, named as Flux's open design names them (flux2#5879)."""
+"""Fields reflow serves ahead of Flux: cross-kind dependsOn named as Flux's open design names them
+(flux2#5879); an ImageUpdateAutomation's pull request (image-automation-controller#524)."""
 
 
 def remove_field(path: str) -> Edit:

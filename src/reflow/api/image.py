@@ -26,6 +26,18 @@ CATEGORIES = ("all", "fluxcd", "fluxcd-images")
 SIGNATURE_TAGS = r"^.*\.sig$"
 Order = Literal["asc", "desc"]
 
+# Condition reasons of image-reflector-controller and image-automation-controller.
+INVALID_POLICY = "InvalidPolicy"
+FAILURE = "Failure"
+IMAGE_URL_INVALID = "ImageURLInvalid"
+INTERVAL_NOT_CONFIGURED = "IntervalNotConfigured"
+INVALID_SOURCE_CONFIGURATION = "InvalidSourceConfiguration"
+SOURCE_MANAGER_FAILED = "SourceManagerFailed"
+UPDATE_FAILED = "UpdateFailed"
+INVALID_POLICY_SELECTOR = "InvalidPolicySelector"
+REMOVED_TEMPLATE_FIELD = "RemovedTemplateField"
+INVALID_UPDATE_STRATEGY = "InvalidUpdateStrategy"
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ImageRepositorySpec:
@@ -244,12 +256,28 @@ class GitCheckout:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PullRequestSpec:
+    """reflow's own addition: open a pull request from the push branch once a commit is pushed."""
+
+    provider: Annotated[Literal["gitea"], Prop("Forge API to call (Gitea and Forgejo).", default="gitea")] = "gitea"
+    secret_ref: Annotated[LocalObjectReference, Prop("Secret with the API `token`.")]
+    target_branch: Annotated[str | None, Prop("Branch to merge into; the checked-out branch when empty.")] = None
+    api_url: Annotated[
+        str | None,
+        Prop("API root, e.g. `https://gitea.example/api/v1`; the repository's host when empty.", wire="apiURL"),
+    ] = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PushSpec:
     """Where to push the commit."""
 
     branch: Annotated[str | None, Prop("Branch to push to; the checked-out branch when empty.")] = None
     refspec: Annotated[str | None, Prop("Additional refspec to push.")] = None
     options: Annotated[Mapping[str, str], Prop("Git push options.")] = field(default_factory=dict)
+    pull_request: Annotated[
+        PullRequestSpec | None, Prop("Open a pull request from `branch` (reflow's own field, not Flux's).")
+    ] = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -313,6 +341,12 @@ class ImageUpdateAutomationSpec:
     update: Annotated[UpdateStrategy, Prop("How to update the files.", default={"strategy": "Setters"})] = field(
         default_factory=UpdateStrategy
     )
+    policy_change_delay: Annotated[
+        float | None,
+        Prop(
+            "Wait this long after an ImagePolicy change, so changes within the window go into one commit.", duration="h"
+        ),
+    ] = None
     suspend: Suspend = False
 
 

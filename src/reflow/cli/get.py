@@ -14,6 +14,7 @@ from reflow.api.meta import Manifest, ObjectRef
 from reflow.cli.console import err, fail, out, run
 from reflow.cli.nouns import (
     ALL,
+    IMAGES,
     NOTIFICATIONS,
     SOURCES,
     Noun,
@@ -291,11 +292,16 @@ def _get_many(phrase: str, nouns: tuple[Noun, ...], what: str) -> click.Command:
 
 
 def build() -> click.Group:
-    """The `get` group with a command per noun, `get sources all` and `get all`."""
+    """The `get` group with a command per noun, `get sources all`, `get images all` and `get all`."""
     group, sources = verb_group("get", "List Flux objects and their status.")
     add_noun_commands(group, sources, _get_command, ALL + NOTIFICATIONS)
-    group.add_command(_get_many("all", ALL, "every source, Kustomization, HelmRelease and ArtifactGenerator"))
+    group.add_command(
+        _get_many("all", ALL, "every source, Kustomization, HelmRelease, ArtifactGenerator and image object")
+    )
     sources.add_command(_get_many("sources all", SOURCES, "every source"))
+    images = group.commands["image"]
+    assert isinstance(images, click.Group)
+    images.add_command(_get_many("images all", IMAGES, "every image automation object"))
     return group
 
 

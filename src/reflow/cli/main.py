@@ -9,6 +9,7 @@ from reflow.cli.build import build
 from reflow.cli.check import check
 from reflow.cli.controllers import controllers
 from reflow.cli.create import create
+from reflow.cli.create_image import image
 from reflow.cli.debug import debug
 from reflow.cli.delete import delete
 from reflow.cli.demo import demo
@@ -47,6 +48,7 @@ cli.add_command(debug)
 build.add_command(build_helmrelease)
 diff.add_command(diff_helmrelease)
 cli.add_command(create)
+create.add_command(image)
 cli.add_command(get)
 cli.add_command(reconcile)
 cli.add_command(suspend)

@@ -13,6 +13,7 @@ from reflow.api.conditions import READY, condition
 from reflow.api.crds import kind_info
 from reflow.api.helm import HelmRelease
 from reflow.api.helmsource import HelmChart, HelmRepository
+from reflow.api.image import ImagePolicy, ImageRepository, ImageUpdateAutomation
 from reflow.api.kustomize import Kustomization
 from reflow.api.meta import Manifest
 from reflow.api.notification import Alert, Provider
@@ -29,21 +30,26 @@ class Noun:
     word: str
     """The word under its group: `git` under `source`, `kustomization` at the top."""
     aliases: tuple[str, ...] = ()
-    source: bool = False
-    """True for the kinds listed by `get sources`."""
+    group: str | None = None
+    """The word the noun stands under (`source`, `image`), or None for a top-level noun."""
     reconciled: bool = True
     """False for a kind no reflow controller reconciles (ExternalArtifact): no reconcile, suspend or resume."""
     static: bool = False
     """True for kinds no controller reconciles (Alert, Provider): they are ready once they exist."""
 
     @property
+    def source(self) -> bool:
+        """True for the kinds listed by `get sources`."""
+        return self.group == "source"
+
+    @property
     def phrase(self) -> str:
-        """How help texts and examples spell the noun: `source git`, `kustomization`."""
-        return f"source {self.word}" if self.source else self.word
+        """How help texts and examples spell the noun: `source git`, `image policy`, `kustomization`."""
+        return f"{self.group} {self.word}" if self.group else self.word
 
 
 def _noun(
-    model: type, word: str, *aliases: str, source: bool = False, reconciled: bool = True, static: bool = False
+    model: type, word: str, *aliases: str, group: str | None = None, reconciled: bool = True, static: bool = False
 ) -> Noun:
     info = kind_info(model)
     return Noun(
@@ -51,27 +57,31 @@ def _noun(
         api_version=info.api_version,
         word=word,
         aliases=aliases,
-        source=source,
+        group=group,
         reconciled=reconciled,
         static=static,
     )
 
 
-GIT = _noun(GitRepository, "git", source=True)
-OCI = _noun(OCIRepository, "oci", source=True)
-BUCKET = _noun(Bucket, "bucket", source=True)
-HELM = _noun(HelmRepository, "helm", source=True)
-CHART = _noun(HelmChart, "chart", source=True)
-EXTERNAL = _noun(ExternalArtifact, "external", source=True, reconciled=False)
+GIT = _noun(GitRepository, "git", group="source")
+OCI = _noun(OCIRepository, "oci", group="source")
+BUCKET = _noun(Bucket, "bucket", group="source")
+HELM = _noun(HelmRepository, "helm", group="source")
+CHART = _noun(HelmChart, "chart", group="source")
+EXTERNAL = _noun(ExternalArtifact, "external", group="source", reconciled=False)
 KUSTOMIZATION = _noun(Kustomization, "kustomization", "kustomizations", "ks")
 HELMRELEASE = _noun(HelmRelease, "helmrelease", "helmreleases", "hr")
 GENERATOR = _noun(ArtifactGenerator, "artifactgenerator", "artifactgenerators", "ag")
 ALERT = _noun(Alert, "alert", "alerts", static=True)
 PROVIDER = _noun(Provider, "alert-provider", "alert-providers", static=True)
+IMAGE_REPOSITORY = _noun(ImageRepository, "repository", group="image")
+IMAGE_POLICY = _noun(ImagePolicy, "policy", group="image")
+IMAGE_UPDATE = _noun(ImageUpdateAutomation, "update", group="image")
 
 SOURCES: tuple[Noun, ...] = (GIT, OCI, BUCKET, HELM, CHART, EXTERNAL)
 APPLIERS: tuple[Noun, ...] = (KUSTOMIZATION, HELMRELEASE)
-ALL: tuple[Noun, ...] = SOURCES + APPLIERS + (GENERATOR,)
+IMAGES: tuple[Noun, ...] = (IMAGE_REPOSITORY, IMAGE_POLICY, IMAGE_UPDATE)
+ALL: tuple[Noun, ...] = SOURCES + APPLIERS + (GENERATOR,) + IMAGES
 RECONCILED: tuple[Noun, ...] = tuple(noun for noun in ALL if noun.reconciled)
 """The nouns of `reconcile`, `suspend` and `resume`."""
 NOTIFICATIONS: tuple[Noun, ...] = (ALERT, PROVIDER)
@@ -117,6 +127,11 @@ def revision(obj: Manifest) -> str:
         return str(history[0].get("chartVersion", "")) if history else str(status.get("lastAttemptedRevision") or "")
     if obj.get("kind") == GENERATOR.kind:
         return str(status.get("observedSourcesDigest") or "")
+    if obj.get("kind") == "ImagePolicy":
+        latest = status.get("latestRef") or {}
+        return f"{latest['name']}:{latest['tag']}" if latest.get("tag") else ""
+    if obj.get("kind") == "ImageUpdateAutomation":
+        return str(status.get("lastPushCommit") or "")
     return str((status.get("artifact") or {}).get("revision") or "")
 
 
@@ -144,11 +159,16 @@ class AliasGroup(click.Group):
 def add_noun_commands(
     group: AliasGroup, sources: AliasGroup, make: Callable[[Noun], click.Command], nouns: tuple[Noun, ...] = ALL
 ) -> None:
-    """Add one command per noun made by `make`: sources under `sources`, the others (with aliases) under `group`."""
+    """Add one command per noun made by `make`: sources under `sources`, images under `group`'s `image`
+    subgroup, the others (with aliases) under `group`."""
     for noun in nouns:
         command = make(noun)
         if noun.source:
             sources.add_command(command, noun.word)
+        elif noun.group is not None:
+            subgroup = group.commands[noun.group]
+            assert isinstance(subgroup, click.Group)
+            subgroup.add_command(command, noun.word)
         else:
             group.add_command(command, noun.word)
             for alias in noun.aliases:
@@ -156,9 +176,13 @@ def add_noun_commands(
 
 
 def verb_group(verb: str, help_text: str) -> tuple[AliasGroup, AliasGroup]:
-    """A verb's group and its `source` subgroup (alias `sources`), wired together."""
+    """A verb's group and its `source` subgroup (alias `sources`), wired together, with an `image` subgroup
+    (alias `images`)."""
     group = AliasGroup(name=verb, help=help_text)
     sources = AliasGroup(name="source", help=f"{verb.capitalize()} sources: git, oci, bucket, helm, chart, external.")
     group.add_command(sources)
     group.add_alias("sources", "source")
+    images = AliasGroup(name="image", help=f"{verb.capitalize()} image automation objects: repository, policy, update.")
+    group.add_command(images)
+    group.add_alias("images", "image")
     return group, sources

@@ -8,7 +8,7 @@ import click
 
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.cli.console import err, fail, run, step, success
-from reflow.cli.nouns import BY_KIND, RECONCILED, Noun, add_noun_commands, revision, suspended, verb_group
+from reflow.cli.nouns import APPLIERS, BY_KIND, RECONCILED, Noun, add_noun_commands, revision, suspended, verb_group
 from reflow.cli.options import GlobalOptions, global_options
 from reflow.cli.progress import request_reconcile, wait_reconciled
 from reflow.kube.client import Kube, connect
@@ -63,7 +63,7 @@ async def reconcile_with_source(options: GlobalOptions, ref: ObjectRef, with_sou
 
 
 def _command(noun: Noun) -> click.Command:
-    applier = not noun.source
+    applier = noun in APPLIERS
 
     @click.command(
         noun.word,

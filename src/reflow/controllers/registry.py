@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from reflow.controllers.helm.watches import setup as setup_helm
+from reflow.controllers.image.watches import setup_automation, setup_reflector
 from reflow.controllers.kustomize.watches import setup as setup_kustomize
 from reflow.controllers.notification.watches import setup as setup_notification
 from reflow.controllers.options import ControllerOptions
@@ -39,6 +40,8 @@ _SETUPS: dict[str, Setup] = {
     "source-watcher": setup_source_watcher,
     "notification-controller": setup_notification,
     "helm-controller": setup_helm,
+    "image-reflector-controller": setup_reflector,
+    "image-automation-controller": setup_automation,
 }
 """The controllers reflow has so far."""
 

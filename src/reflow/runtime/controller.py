@@ -128,6 +128,11 @@ class Controller(Generic[T]):
         self.queue.add((namespace or "", name))
         self.metrics.queue_depth.labels(self.name).set(len(self.queue))
 
+    def enqueue_after(self, namespace: str | None, name: str, delay: float) -> None:
+        """Reconcile the object after `delay` seconds; an earlier pending run of it wins (so a burst of
+        triggers within the delay ends in one run)."""
+        self.queue.add_after((namespace or "", name), delay)
+
     def _on_change(self, change: Change, old: Manifest | None, new: Manifest) -> None:
         key = (new["metadata"].get("namespace") or "", new["metadata"]["name"])
         if change is Change.DELETED:

@@ -35,6 +35,9 @@ async def served(tmp_path: Path) -> AsyncIterator[tuple[ArtifactServer, Path]]:
     (root / "gitrepository/ns/repo/escape.tar.gz").symlink_to(tmp_path / "secret.txt")
     (root / "gitrepository/ns/repo/.tmp-k2j4h1x8").write_bytes(b"half a tarball")
     (root / "gitrepository/ns/repo/pending.tar.gz").symlink_to(".tmp-k2j4h1x8")
+    (root / ".image-tags/imagerepository/ns/app").mkdir(parents=True)
+    (root / ".image-tags/imagerepository/ns/app/tags.json").write_text('{"tags": ["half a tarball"]}')
+    (root / "gitrepository/ns/repo/tags.json").symlink_to(root / ".image-tags/imagerepository/ns/app/tags.json")
     async with serve_artifacts(root) as server:
         yield server, root
 
@@ -101,6 +104,8 @@ async def test_if_range_with_a_stale_etag_serves_the_whole_file(served: tuple[Ar
         pytest.param("/..%2fsecret.txt", id="encoded-slash"),
         pytest.param("/gitrepository/ns/repo/.tmp-k2j4h1x8", id="file-still-being-written"),
         pytest.param("/gitrepository/ns/repo/pending.tar.gz", id="link-to-a-file-still-being-written"),
+        pytest.param("/.image-tags/imagerepository/ns/app/tags.json", id="hidden-directory"),
+        pytest.param("/gitrepository/ns/repo/tags.json", id="link-into-a-hidden-directory"),
     ],
 )
 async def test_not_found_without_listing_or_escape(served: tuple[ArtifactServer, Path], path: str) -> None:

@@ -263,6 +263,12 @@ def test_artifact_servers_recreate_and_advertise_their_storage() -> None:
     assert "strategy" not in by_kind(manifests, "Deployment")["kustomize-controller"]["spec"]
 
 
+def test_image_reflector_keeps_its_tags_on_the_data_volume() -> None:
+    args = container(install_manifests(InstallOptions(components=ALL_COMPONENTS)), "image-reflector-controller")["args"]
+    assert "--storage-path=/data" in args
+    assert not any(arg.startswith("--storage-adv-addr") for arg in args)
+
+
 def test_network_policies_are_flux_three_and_can_be_left_out() -> None:
     policies = by_kind(install_manifests(InstallOptions()), "NetworkPolicy")
     assert sorted(policies) == ["allow-egress", "allow-scraping", "allow-webhooks"]

@@ -14,7 +14,6 @@ from reflow.api.conditions import (
     FETCH_FAILED,
     ILLEGAL_PATH,
     INCLUDE_UNAVAILABLE,
-    INVALID_PROVIDER_CONFIGURATION,
     NEW_ARTIFACT,
     SOURCE_VERIFIED,
     STORAGE_OPERATION_FAILED,
@@ -23,11 +22,11 @@ from reflow.api.conditions import (
 from reflow.api.meta import Manifest
 from reflow.api.source import GitRepository
 from reflow.api.wire import render
+from reflow.controllers.source.gitaccess import git_secret, repository_credentials, repository_proxy
 from reflow.controllers.source.stored import (
     SourceReconciler,
     fetch_failed,
     intact,
-    source_secret,
     storage_failed,
     unchanged,
     up_to_date,
@@ -45,7 +44,6 @@ from reflow.engines.git import (
     Checkout,
     Credentials,
     GitError,
-    InvalidProviderConfiguration,
     InvalidRef,
     InvalidURL,
     Proxy,
@@ -54,11 +52,6 @@ from reflow.engines.git import (
     VerificationMode,
     check_url,
     checkout,
-    credentials_from_secret,
-    github_app_from_secret,
-    github_credentials,
-    has_app_data,
-    proxy_from_secret,
     resolve_remote,
     verify_checkout,
 )
@@ -237,36 +230,20 @@ class GitRepositoryReconciler(SourceReconciler[GitRepository]):
             raise StalledError(str(error), reason=error.reason) from error
 
     async def _secret(self, repo: GitRepository, name: str, purpose: str) -> dict[str, bytes]:
-        return await source_secret(self.kube, repo.metadata.namespace, name, purpose)
+        try:
+            return await git_secret(self.kube, repo.metadata.namespace, name, purpose)
+        except GitError as error:
+            raise self._fetch_failed(error) from error
 
     async def _proxy(self, repo: GitRepository) -> Proxy | None:
-        if repo.spec.proxy_secret_ref is None:
-            return None
-        name = repo.spec.proxy_secret_ref.name
         try:
-            return proxy_from_secret(await self._secret(repo, name, "proxy"), f"{repo.metadata.namespace}/{name}")
+            return await repository_proxy(self.kube, repo)
         except GitError as error:
             raise self._fetch_failed(error) from error
 
     async def _credentials(self, repo: GitRepository, proxy: Proxy | None) -> Credentials | None:
-        """The Secret's credentials; with `provider: github`, an installation token of the GitHub App it names."""
-        spec, namespace = repo.spec, repo.metadata.namespace
-        github = spec.provider == "github"
-        if spec.secret_ref is None:
-            if github:
-                message = "provider 'github' needs a secretRef with the GitHub App's data"
-                raise StalledError(message, reason=INVALID_PROVIDER_CONFIGURATION)
-            return None
-        name = f"{namespace}/{spec.secret_ref.name}"
-        data = await self._secret(repo, spec.secret_ref.name, "authentication")
-        if not github:
-            if has_app_data(data):
-                mismatch = f"secret '{name}' holds GitHub App data, which only provider 'github' uses"
-                raise self._fetch_failed(InvalidProviderConfiguration(mismatch))
-            return credentials_from_secret(data)
         try:
-            app = github_app_from_secret(data, name)
-            return await github_credentials(app, data, self.tokens, proxy=proxy, timeout=spec.timeout)
+            return await repository_credentials(self.kube, repo, self.tokens, proxy)
         except GitError as error:
             raise self._fetch_failed(error) from error
 

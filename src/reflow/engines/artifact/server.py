@@ -1,9 +1,10 @@
 """The artifact HTTP server: files of the storage root by path, with digest ETags and byte ranges.
 
 Only regular files are served (a symlink such as `latest.tar.gz` is followed when it stays inside the
-root), and never the `.tmp-*` files storage is still writing; directories are never listed. `GET /`
-answers 200 so it can serve as the readiness probe, as Flux's file server does. The ETag is the file's
-sha256 digest, cached per inode, size and mtime.
+root), and never a hidden path (a part starting with `.`): neither the `.tmp-*` files storage is still
+writing nor what other controllers keep beside the artifacts (`.image-tags`). Directories are never
+listed. `GET /` answers 200 so it can serve as the readiness probe, as Flux's file server does. The ETag
+is the file's sha256 digest, cached per inode, size and mtime.
 """
 
 from __future__ import annotations
@@ -23,23 +24,22 @@ from reflow.engines.artifact.archive import file_digest
 
 _CHUNK = 256 << 10
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
-_TEMPORARY = ".tmp-"  # the prefix of files storage is still writing
 _DIGITS = 18  # a position with more digits is past any file (and Python refuses to parse > 4300)
 _DIGESTS: web.AppKey[dict[tuple[int, int, int, str], str]] = web.AppKey("digests", dict)
 _ROOT: web.AppKey[Path] = web.AppKey("root", Path)
 
 
-def _temporary(*names: str) -> bool:
-    return any(name.startswith(_TEMPORARY) for name in names)
+def _hidden(parts: tuple[str, ...] | list[str]) -> bool:
+    return any(part.startswith(".") for part in parts)
 
 
 def _resolve(root: Path, tail: str) -> Path | None:
     """The real file for a request path, or None when it is missing, not a file, or outside the root."""
     parts = [part for part in tail.split("/") if part]
-    if any(part in (".", "..") or "\0" in part or "\\" in part for part in parts) or not parts:
+    if _hidden(parts) or any("\0" in part or "\\" in part for part in parts) or not parts:
         return None
     real = Path(os.path.realpath(root.joinpath(*parts)))
-    if root not in real.parents or not real.is_file() or _temporary(parts[-1], real.name):
+    if root not in real.parents or not real.is_file() or _hidden(real.relative_to(root).parts):
         return None
     return real
 

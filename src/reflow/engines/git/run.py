@@ -16,10 +16,11 @@ from reflow.engines.git.transport import Transport
 
 @dataclass(frozen=True, slots=True)
 class Completed:
-    """A git command that exited 0: its standard output and error, decoded."""
+    """A git command that ran: its standard output and error, decoded, and its exit status (0 unless unchecked)."""
 
     stdout: str
     stderr: str
+    returncode: int = 0
 
 
 def _kill(process: asyncio.subprocess.Process) -> None:
@@ -64,4 +65,4 @@ async def run_git(
     stdout, stderr = out.decode(errors="replace"), err.decode(errors="replace")
     if check and process.returncode != 0:
         raise classify(stderr or stdout, action=action, url=url, secrets=transport.secrets)
-    return Completed(stdout=stdout, stderr=stderr)
+    return Completed(stdout=stdout, stderr=stderr, returncode=process.returncode or 0)

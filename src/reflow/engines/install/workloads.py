@@ -51,6 +51,8 @@ def args(component: Component, options: InstallOptions) -> list[str]:
             f"--storage-path={STORAGE_PATH}",
             f"--storage-adv-addr={component.name}.$(RUNTIME_NAMESPACE).svc.{options.cluster_domain}.",
         ]
+    elif component.data_volume:
+        flags.append(f"--storage-path={STORAGE_PATH}")  # the tag storage goes on the /data volume
     return flags
 
 

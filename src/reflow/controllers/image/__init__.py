@@ -1,0 +1,1 @@
+"""image-reflector-controller (ImagePolicy) and image-automation-controller (ImageUpdateAutomation)."""

@@ -1,0 +1,1 @@
+"""Forges' REST APIs for what git alone cannot do: opening a pull request (Gitea and Forgejo)."""

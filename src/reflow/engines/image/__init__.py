@@ -1,0 +1,1 @@
+"""Image automation: choosing the latest tag by policy, rewriting setter markers, and commit messages."""
