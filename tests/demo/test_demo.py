@@ -47,7 +47,8 @@ def plane_processes(state: Path) -> list[str]:
 def test_demo_once_applies_a_commit_then_leaves_no_process_and_no_state(
     demo_env: dict[str, str], tmp_path: Path
 ) -> None:
-    result = reflow("demo", "--once", env=demo_env)
+    # Each wait of the demo ends well inside pytest's limit, so a stuck demo fails with its own message.
+    result = reflow("demo", "--once", "--timeout", "90s", env=demo_env, timeout=280)
 
     assert result.returncode == 0, result.stderr
     tree = "\n".join(

@@ -43,3 +43,26 @@ async def test_leaving_the_block_stops_the_manager_and_closes_its_endpoints(
     with pytest.raises(aiohttp.ClientConnectionError):
         async with aiohttp.ClientSession() as session, session.get(health):
             pass
+
+
+async def test_a_failure_inside_the_manager_cuts_the_block_short_and_is_raised_on_leaving(
+    kube: Kube, namespace: str
+) -> None:
+    manager = Manager(kube, settings_for(namespace))
+    broken = asyncio.Event()
+
+    async def failing_service() -> None:
+        await broken.wait()
+        raise RuntimeError("the service broke")
+
+    manager.add_service("failing", failing_service)
+
+    async def wait_on_the_controllers() -> None:
+        async with manager.running():
+            broken.set()
+            async with asyncio.timeout(30):
+                await asyncio.Event().wait()  # would wait forever on a manager that is gone
+
+    with pytest.raises(ExceptionGroup) as raised:
+        await wait_on_the_controllers()
+    assert raised.group_contains(RuntimeError, match="the service broke")

@@ -128,17 +128,33 @@ class Manager:
         """Run everything in the background for the block, then stop in order and wait for it.
 
         Entering returns once the endpoints listen and the informers run, and raises what prevented
-        that (a port in use). Leaving re-raises what stopped the manager early, if anything did.
+        that (a port in use). When a part of the manager fails meanwhile, the block is cancelled, so
+        nothing waits forever on controllers that are gone; leaving re-raises that failure.
         """
         task = asyncio.ensure_future(self.run())
+        body = asyncio.current_task()
+        cut_short = False
+
+        def cut_block_short(_: asyncio.Future[None]) -> None:
+            nonlocal cut_short
+            if not self._stop.is_set() and body is not None:
+                cut_short = True
+                body.cancel()
+
         try:
             started = asyncio.ensure_future(self.wait_started())
             await asyncio.wait({task, started}, return_when=asyncio.FIRST_COMPLETED)
             started.cancel()
             if task.done():
                 task.result()
+            task.add_done_callback(cut_block_short)
             yield self
+        except asyncio.CancelledError:
+            if not cut_short or body is None:
+                raise
+            body.uncancel()
         finally:
+            task.remove_done_callback(cut_block_short)
             self.stop()
             try:
                 await asyncio.wait({task})

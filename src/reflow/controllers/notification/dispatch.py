@@ -60,7 +60,7 @@ class Dispatcher:
         try:
             self._queue.put_nowait(event)
         except asyncio.QueueFull:
-            log.warning("event dropped: dispatch backlog full", extra={"kind": event.kind, "name": event.name})
+            log.warning("event dropped: dispatch backlog full", extra={"object": event.involved_ref})
 
     async def run(self) -> None:
         """Dispatch queued events until cancelled; each delivery is a task of this loop's group."""
@@ -87,8 +87,7 @@ class Dispatcher:
             if verdict.matched:
                 matched.append(obj)
         if not matched:
-            log.info("discarding event, no alerts found for the involved object",
-                     extra={"kind": event.kind, "name": event.name, "namespace": event.namespace})  # fmt: skip
+            log.info("discarding event, no alerts found for the involved object", extra={"object": event.involved_ref})
         return matched
 
     def _any_labels(self) -> bool:
@@ -107,7 +106,7 @@ class Dispatcher:
 
     async def _deliver(self, event: Event, alert_obj: Manifest) -> None:
         """Send one event through one Alert's Provider; every failure ends as a Warning event on the Alert."""
-        involved = f"{event.kind}/{event.namespace}/{event.name}"
+        involved = event.involved_ref
         try:
             await self._send(event, alert_obj)
         except asyncio.CancelledError:

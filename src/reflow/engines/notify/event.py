@@ -60,6 +60,11 @@ class Event:
         return str(self.involved.get("namespace", ""))
 
     @property
+    def involved_ref(self) -> str:
+        """The involved object as `Kind/namespace/name`, for logs and messages."""
+        return f"{self.kind}/{self.namespace}/{self.name}"
+
+    @property
     def group(self) -> str:
         """The involved object's API group, which prefixes its controller's metadata keys."""
         return group_of(str(self.involved.get("apiVersion", "")))
