@@ -61,7 +61,7 @@ async def test_dependencies_wait_for_ready_helmreleases(
     kube: Kube, namespace: str, start_controllers: StartControllers, charts: ChartArtifacts
 ) -> None:
     await charts.publish("app", "0.1.0")
-    await start_controllers("helm", controller_options=OPTIONS, requeue_dependency=1)
+    await start_controllers("helm", controller_options=OPTIONS, requeue_dependency=3600)
     await kube.create(helm_release(namespace, "frontend", dependsOn=[{"name": "backend"}]))
     waiting = await until(kube, namespace, "frontend", ready_with("DependencyNotReady", "False"))
     assert message(waiting) == f"dependency not ready: dependency '{namespace}/backend' not found"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import shutil
 import tempfile
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,7 +13,6 @@ import aiohttp
 from reflow.api.annotations import FORCE_AT, REQUESTED_AT, RESET_AT
 from reflow.api.conditions import (
     ARTIFACT_FAILED,
-    DEPENDENCY_NOT_READY,
     INVALID_SPEC,
     RECONCILIATION_SUCCEEDED,
     UNINSTALL_FAILED,
@@ -24,12 +22,12 @@ from reflow.api.duration import format_duration
 from reflow.api.helm import HelmRelease
 from reflow.api.meta import Manifest
 from reflow.api.wire import render_object
+from reflow.controllers.dependson.gate import DependsOnGate
 from reflow.controllers.helm import charts
 from reflow.controllers.helm.ledger import Ledger
 from reflow.controllers.helm.release import Emit, Finished, Plan, ReleaseLoop
 from reflow.controllers.helm.values import release_values
 from reflow.controllers.kustomize.clusters import service_account_user
-from reflow.controllers.kustomize.dependencies import dependency_problem, ready_expr_problem
 from reflow.controllers.sources import SourceArtifact, Sources
 from reflow.engines.artifact import ArtifactError, DigestMismatch, FetchOptions, download
 from reflow.engines.health.cel import InvalidExpression, ready_expression
@@ -48,8 +46,6 @@ from reflow.runtime.features import FeatureGates
 from reflow.runtime.reconciler import Progress, Reconciler, parse_kind
 from reflow.runtime.result import Result
 
-Lookup = Callable[[str, str], Manifest | None]
-"""Reads a HelmRelease from the controller's cache by (namespace, name)."""
 DEFAULT_RETRY_INTERVAL = 300.0
 """Seconds before retrying with `RetryOnFailure` when `retryInterval` is unset (Flux's 5m)."""
 ACTIONS_PER_RUN = 4
@@ -99,7 +95,7 @@ class HelmReleaseReconciler(Reconciler[HelmRelease]):
         *,
         sources: Sources,
         helm: Helm,
-        helm_releases: Lookup,
+        dependencies: DependsOnGate,
         requeue_dependency: float,
         gates: FeatureGates,
         default_service_account: str | None = None,
@@ -108,7 +104,7 @@ class HelmReleaseReconciler(Reconciler[HelmRelease]):
         self.kube = kube
         self.sources = sources
         self.helm = helm
-        self.helm_releases = helm_releases
+        self.dependencies = dependencies
         self.requeue_dependency = requeue_dependency
         self.default_service_account = default_service_account
         self.recorder: EventRecorder | None = None
@@ -208,23 +204,12 @@ class HelmReleaseReconciler(Reconciler[HelmRelease]):
                       conditions=ledger.conditions)  # fmt: skip
 
     def _check_dependencies(self, hr: HelmRelease) -> None:
-        this = render_object(hr)
-        for dependency in hr.spec.depends_on:
-            namespace = dependency.namespace or hr.metadata.namespace or ""
-            key = f"{namespace}/{dependency.name}"
-            found = self.helm_releases(namespace, dependency.name)
-            if found is not None and dependency.ready_expr:
-                try:
-                    expression = ready_expression(dependency.ready_expr)
-                except InvalidExpression as error:
-                    raise StalledError(f"invalid readyExpr of dependency '{key}': {error}",
-                                       reason="InvalidCELExpression") from error  # fmt: skip
-                problem = ready_expr_problem(expression, this, found, key)
-            else:
-                problem = dependency_problem(found, key, None)
-            if problem:
-                raise Waiting(f"dependency not ready: {problem}", reason=DEPENDENCY_NOT_READY,
-                              requeue_after=self.requeue_dependency)  # fmt: skip
+        """Wait for every dependency, of any kind: its `readyExpr` when set, else Ready; a cycle stalls."""
+        try:
+            ready_exprs = [ready_expression(d.ready_expr) if d.ready_expr else None for d in hr.spec.depends_on]
+        except InvalidExpression as error:
+            raise StalledError(f"invalid readyExpr of a dependency: {error}", reason="InvalidCELExpression") from error
+        self.dependencies.check(render_object(hr), hr.spec.depends_on, ready_exprs)
 
     async def _fetch_chart(
         self, artifact: SourceArtifact, package: Path, fields: dict[str, object], *, track_digest: bool

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from reflow.api.meta import Manifest
+from reflow.controllers.dependson.wiring import dependency_gate, wake_dependents
 from reflow.controllers.helm.charts import CHART_KINDS
 from reflow.controllers.helm.reconciler import HelmReleaseReconciler
 from reflow.controllers.helm.values import WATCH_LABEL, values_refs
-from reflow.controllers.kustomize.watches import depends_on_index, readiness
 from reflow.controllers.options import ControllerOptions
 from reflow.controllers.sources import SourceKey, Sources
 from reflow.engines.helm.names import chart_object_name
@@ -23,7 +23,6 @@ COMPONENT = "helm-controller"
 DEFAULT_CONCURRENCY = 4
 CHART_INDEX = "chart"
 VALUES_INDEX = "values"
-DEPENDS_ON_INDEX = "dependsOn"
 
 
 def chart_index(hr: Manifest) -> list[str]:
@@ -47,11 +46,13 @@ def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: Cont
     """Add the HelmRelease controller, its chart, values and dependency watches to the manager."""
     sources = Sources(manager.cache, kube, settings.watch_namespace, CHART_KINDS)
     helm_releases = manager.informer_for(HelmReleaseReconciler)
+    dependencies = dependency_gate(manager, kube, settings, helm_releases, HelmReleaseReconciler,
+                                   no_cross_namespace_refs=options.no_cross_namespace_refs)  # fmt: skip
     reconciler = HelmReleaseReconciler(
         kube,
         sources=sources,
         helm=Helm(helm_binary(options)),
-        helm_releases=helm_releases.get,
+        dependencies=dependencies,
         requeue_dependency=settings.requeue_dependency,
         gates=settings.feature_gates,
         default_service_account=options.default_service_account,
@@ -62,7 +63,6 @@ def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: Cont
     reconciler.recorder = controller.recorder
     helm_releases.add_index(CHART_INDEX, chart_index)
     helm_releases.add_index(VALUES_INDEX, values_refs)
-    helm_releases.add_index(DEPENDS_ON_INDEX, depends_on_index)
 
     def enqueue_all(hrs: list[Manifest]) -> None:
         for hr in hrs:
@@ -77,14 +77,8 @@ def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: Cont
         key = f"{new['kind']}/{new['metadata'].get('namespace') or ''}/{new['metadata']['name']}"
         enqueue_all(helm_releases.by_index(VALUES_INDEX, key))
 
-    def on_helm_release(change: Change, old: Manifest | None, new: Manifest) -> None:
-        if change is Change.DELETED or readiness(old) == readiness(new):
-            return
-        key = f"{new['metadata'].get('namespace') or ''}/{new['metadata']['name']}"
-        enqueue_all(helm_releases.by_index(DEPENDS_ON_INDEX, key))
-
     for kind in ("ConfigMap", "Secret"):
         scope = Scope(api_version="v1", kind=kind, namespace=settings.watch_namespace, label_selector=WATCH_LABEL)
         manager.cache.informer(kube, scope).add_handler(on_values)
     sources.on_new_artifact(on_new_artifact)
-    helm_releases.add_handler(on_helm_release)
+    wake_dependents(dependencies, helm_releases, controller)

@@ -6,7 +6,7 @@ import asyncio
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -34,18 +34,9 @@ from reflow.api.kustomize import Kustomization
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.api.source import ExternalArtifact
 from reflow.api.wire import render
+from reflow.controllers.dependson.gate import DependsOnGate
 from reflow.controllers.kustomize.clusters import Clusters
-from reflow.controllers.kustomize.crosskind import DependencyObjects
 from reflow.controllers.kustomize.decryptor import SopsDecryptor
-from reflow.controllers.kustomize.dependencies import (
-    dependency_problem,
-    dependency_ref,
-    find_cycle,
-    label,
-    object_problem,
-    ready_expr_problem,
-    same_source,
-)
 from reflow.controllers.kustomize.history import manifests_digest
 from reflow.controllers.kustomize.inputs import decryption_keys, substitution_sources
 from reflow.controllers.kustomize.run import Run
@@ -104,9 +95,6 @@ ALWAYS_CURRENT = frozenset(
      "NetworkPolicy", "LimitRange", "Namespace"}
 )  # fmt: skip
 """Kinds kstatus calls Current as soon as they exist: a health check need not watch them after an apply."""
-
-Lookup = Callable[[str, str], Manifest | None]
-"""Reads a Kustomization from the controller's cache by (namespace, name)."""
 
 
 def default_timeout(interval: float) -> float:
@@ -214,8 +202,7 @@ class KustomizationReconciler(Reconciler[Kustomization]):
         pipeline: Pipeline,
         clusters: Clusters,
         watcher: ObjectWatcher,
-        kustomizations: Lookup,
-        dependencies: DependencyObjects,
+        dependencies: DependsOnGate,
         options: ControllerOptions,
         gates: FeatureGates,
         requeue_dependency: float,
@@ -225,7 +212,6 @@ class KustomizationReconciler(Reconciler[Kustomization]):
         self.pipeline = pipeline
         self.clusters = clusters
         self.watcher = watcher
-        self.kustomizations = kustomizations
         self.dependencies = dependencies
         self.options = options
         self.gates = gates
@@ -314,44 +300,12 @@ class KustomizationReconciler(Reconciler[Kustomization]):
                                reason=ACCESS_DENIED)  # fmt: skip
         return self.sources.ready_artifact(key, requeue_after=self.requeue_dependency)
 
-    def _check_dependencies(self, ks: Kustomization, revision: str, ready_exprs: Iterable[Expression | None]) -> None:
+    def _check_dependencies(self, ks: Kustomization, revision: str, ready_exprs: Sequence[Expression | None]) -> None:
         """Wait for every dependency: its `readyExpr` when set, else (or also, with the
         `AdditiveCELDependencyCheck` gate) the built-in check; a dependency cycle stalls."""
         this = {"apiVersion": self.api_version, "kind": self.kind, **render(ks)}
-        if ks.spec.depends_on and (cycle := find_cycle(this, self._lookup)):
-            path = " → ".join(str(ref) for ref in cycle)
-            raise StalledError(f"dependency cycle: {path}", reason=DEPENDENCY_NOT_READY)
         additive = self.gates("AdditiveCELDependencyCheck")
-        for dependency, ready_expr in zip(ks.spec.depends_on, ready_exprs, strict=True):
-            try:
-                ref = dependency_ref(this, dependency)
-            except ValueError as error:
-                raise StalledError(str(error), reason=INVALID_SPEC) from error
-            if self.options.no_cross_namespace_refs and ref.namespace != ks.metadata.namespace:
-                raise StalledError(f"cannot depend on '{ref.namespace}/{ref.name}': cross-namespace references "
-                                   "are disabled", reason=ACCESS_DENIED)  # fmt: skip
-            name = label(ref, self.kind)
-            same_kind = ref.kind == self.kind and ref.api_version == self.api_version
-            found = self._lookup(ref)
-            problem = None
-            if found is not None and ready_expr is not None:
-                problem = ready_expr_problem(ready_expr, this, found, name)
-            if problem is None and (found is None or ready_expr is None or additive):
-                if same_kind:
-                    expected = revision if found is not None and same_source(found, this) else None
-                    problem = dependency_problem(found, name, expected)
-                else:
-                    problem = object_problem(found, name, ready=dependency.ready is not False)
-            if problem:
-                raise Waiting(f"dependency not ready: {problem}", reason=DEPENDENCY_NOT_READY,
-                              requeue_after=self.requeue_dependency)  # fmt: skip
-
-    def _lookup(self, ref: ObjectRef) -> Manifest | None:
-        """A dependency from the cache: a Kustomization from the controller's own informer, others from theirs."""
-        if ref.kind == self.kind and ref.api_version == self.api_version:
-            found = self.kustomizations(ref.namespace or "", ref.name)
-            return None if found is None else {**found, "apiVersion": self.api_version, "kind": self.kind}
-        return self.dependencies.get(ref)
+        self.dependencies.check(this, ks.spec.depends_on, ready_exprs, revision=revision, additive=additive)
 
     async def _build(self, run: Run) -> tuple[Manifest, ...]:
         ks, artifact = run.ks, run.artifact

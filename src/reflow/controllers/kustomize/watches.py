@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 from reflow.api.meta import Manifest
+from reflow.controllers.dependson.wiring import dependency_gate, wake_dependents
 from reflow.controllers.kustomize.clusters import Clusters
-from reflow.controllers.kustomize.crosskind import DependencyObjects, dependency_key
 from reflow.controllers.kustomize.reconciler import KustomizationReconciler
 from reflow.controllers.options import ControllerOptions
 from reflow.controllers.sources import SourceKey, Sources
 from reflow.engines.build import BuildCache, BuildSettings, KustomizeBuilder, Pipeline
 from reflow.kube.client import Kube
-from reflow.runtime.informer import Change
 from reflow.runtime.manager import Manager
 from reflow.runtime.settings import RuntimeSettings
 
 COMPONENT = "kustomize-controller"
 DEFAULT_CONCURRENCY = 4
 SOURCE_INDEX = "source"
-DEPENDS_ON_INDEX = "dependsOn"
 
 
 def source_index(ks: Manifest) -> list[str]:
@@ -25,20 +23,6 @@ def source_index(ks: Manifest) -> list[str]:
     ref = (ks.get("spec") or {}).get("sourceRef") or {}
     namespace = ref.get("namespace") or ks["metadata"].get("namespace") or ""
     return [f"{ref.get('kind')}/{namespace}/{ref.get('name')}"]
-
-
-def depends_on_index(ks: Manifest) -> list[str]:
-    """`Kind/namespace/name` of each object this Kustomization depends on (Kustomizations unless it says)."""
-    own = ks["metadata"].get("namespace") or ""
-    return [f"{dep.get('kind') or 'Kustomization'}/{dep.get('namespace') or own}/{dep['name']}"
-            for dep in (ks.get("spec") or {}).get("dependsOn") or []]  # fmt: skip
-
-
-def readiness(ks: Manifest | None) -> tuple[object, ...]:
-    """What dependents look at: generation seen, Ready, and the revision applied."""
-    status = (ks or {}).get("status") or {}
-    ready = next((c.get("status") for c in status.get("conditions") or [] if c.get("type") == "Ready"), None)
-    return status.get("observedGeneration"), ready, status.get("lastAppliedRevision")
 
 
 def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: ControllerOptions) -> None:
@@ -55,14 +39,14 @@ def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: Cont
         BuildCache(),
     )
     kustomizations = manager.informer_for(KustomizationReconciler)
-    dependencies = DependencyObjects(manager.cache, kube, settings.watch_namespace)
+    dependencies = dependency_gate(manager, kube, settings, kustomizations, KustomizationReconciler,
+                                   no_cross_namespace_refs=options.no_cross_namespace_refs)  # fmt: skip
     reconciler = KustomizationReconciler(
         kube,
         sources=sources,
         pipeline=pipeline,
         clusters=clusters,
         watcher=manager.watches,
-        kustomizations=kustomizations.get,
         dependencies=dependencies,
         options=options,
         gates=settings.feature_gates,
@@ -72,22 +56,11 @@ def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: Cont
         "kustomization", reconciler, concurrent=options.concurrent or DEFAULT_CONCURRENCY, component=COMPONENT
     )
     kustomizations.add_index(SOURCE_INDEX, source_index)
-    kustomizations.add_index(DEPENDS_ON_INDEX, depends_on_index)
 
     def on_new_artifact(key: SourceKey) -> None:
         for ks in kustomizations.by_index(SOURCE_INDEX, "/".join(key)):
             controller.enqueue(ks["metadata"].get("namespace"), ks["metadata"]["name"])
 
-    def wake_dependents(key: str) -> None:
-        for dependent in kustomizations.by_index(DEPENDS_ON_INDEX, key):
-            controller.enqueue(dependent["metadata"].get("namespace"), dependent["metadata"]["name"])
-
-    def on_kustomization(change: Change, old: Manifest | None, new: Manifest) -> None:
-        if change is Change.DELETED or readiness(old) == readiness(new):
-            return
-        wake_dependents(f"Kustomization/{new['metadata'].get('namespace') or ''}/{new['metadata']['name']}")
-
     sources.on_new_artifact(on_new_artifact)
-    kustomizations.add_handler(on_kustomization)
-    dependencies.on_change(lambda ref: wake_dependents(dependency_key(ref)))
+    wake_dependents(dependencies, kustomizations, controller)
     manager.add_service("kustomize-clusters", clusters.run)

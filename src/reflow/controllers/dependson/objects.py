@@ -1,4 +1,4 @@
-"""Objects of other kinds that Kustomizations depend on: one held informer per kind, waking dependents on change."""
+"""Objects of other kinds that dependents wait on: one shared informer per kind, waking dependents on change."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""dependsOn: whether the objects a Kustomization depends on are ready, decided from their cached objects.
+"""dependsOn decisions for every kind that has it: which object an entry names, whether it is ready, cycles.
 
-Besides Kustomizations, a dependency may be of another kind (reflow, as Flux's proposed cross-kind
+Besides objects of its own kind, a dependency may be of another kind (reflow, as Flux's proposed cross-kind
 dependsOn, flux2#5879): `apiVersion` and `kind` name it, and `ready` says whether it must be ready
 (kstatus Current; for Flux objects Ready=True at their generation) or only exist.
 """
