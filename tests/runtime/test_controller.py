@@ -11,6 +11,7 @@ from reflow.api.annotations import REQUESTED_AT
 from reflow.api.conditions import condition
 from reflow.kube.client import Kube
 from reflow.kube.wait import wait_deleted, wait_for, wait_for_items
+from reflow.runtime.controller import failing_workers
 from tests.manifests import ready_is
 from tests.metrics import metrics_until
 
@@ -269,3 +270,24 @@ async def test_metrics_and_health_endpoints_answer(kube: Kube, namespace: str, s
     assert 'controller_runtime_reconcile_total{controller="widget",result="success"}' in metrics
     assert f"gotk_reconcile_duration_seconds_count{{{labels}}} 1.0" in metrics
     assert 'workqueue_adds_total{name="widget"}' in metrics
+
+
+async def test_objects_that_keep_failing_never_hold_the_workers_of_healthy_ones(
+    kube: Kube, namespace: str, start_manager: StartManager
+) -> None:
+    _, _, reconciler = await start_manager()
+    failing = [f"failing-{i}" for i in range(5)]
+    for name in failing:  # each fails once, then every retry hangs, as a health check waiting for its timeout
+        await kube.create(widget(namespace, name, failures=1, hangAfterFailures=True))
+    for name in failing:
+        await wait_for(kube, ref(namespace, name), ready_is("False"), timeout=30, what="failed once")
+    await asyncio.wait_for(reconciler.started_hanging.wait(), timeout=30)
+
+    healthy = [f"healthy-{i}" for i in range(20)]
+    for name in healthy:
+        await kube.create(widget(namespace, name))
+
+    for name in healthy:  # with one shared pool, both workers would hang on retries and none of these would run
+        await wait_ready(kube, namespace, name)
+    assert len(reconciler.hanging) == failing_workers(2) == 1
+    assert all(reconciler.runs[name] == 1 for name in healthy)

@@ -76,7 +76,7 @@ async def wait_ready(kube: Kube, namespace: str, name: str, message_part: str = 
 
 
 class WidgetReconciler(Reconciler[Manifest]):
-    """Counts its runs; fails, stalls, waits at a gate or on a Deployment as the spec says."""
+    """Counts its runs; fails, hangs, stalls, waits at a gate or on a Deployment as the spec says."""
 
     api_version = API_VERSION
     kind = "Widget"
@@ -87,6 +87,8 @@ class WidgetReconciler(Reconciler[Manifest]):
         self.runs: defaultdict[str, int] = defaultdict(int)
         self.gates: dict[str, asyncio.Event] = {}
         self.finalized: list[str] = []
+        self.hanging: set[str] = set()
+        self.started_hanging = asyncio.Event()
 
     def parse(self, obj: Manifest) -> Manifest:
         return obj
@@ -106,6 +108,11 @@ class WidgetReconciler(Reconciler[Manifest]):
             raise ReconcileError(
                 f"Widget/{obj['metadata']['namespace']}/{name} attempt {run} failed", reason="TestFailure"
             )
+        if spec.get("hangAfterFailures"):
+            self.hanging.add(name)
+            self.started_hanging.set()
+            await progress("waiting for something that never comes, as a long health check does")
+            await asyncio.Event().wait()
         if spec.get("stall"):
             raise StalledError("the spec asks to stall", reason="InvalidSpec")
         if spec.get("waitFor") == "dependency":
