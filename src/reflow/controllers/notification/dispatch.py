@@ -60,7 +60,9 @@ class Dispatcher:
         try:
             self._queue.put_nowait(event)
         except asyncio.QueueFull:
-            log.warning("event dropped: dispatch backlog full", extra={"kind": event.kind, "name": event.name})
+            log.warning(
+                "event dropped: dispatch backlog full", extra={"object": f"{event.kind}/{event.namespace}/{event.name}"}
+            )
 
     async def run(self) -> None:
         """Dispatch queued events until cancelled; each delivery is a task of this loop's group."""
@@ -88,7 +90,7 @@ class Dispatcher:
                 matched.append(obj)
         if not matched:
             log.info("discarding event, no alerts found for the involved object",
-                     extra={"kind": event.kind, "name": event.name, "namespace": event.namespace})  # fmt: skip
+                     extra={"object": f"{event.kind}/{event.namespace}/{event.name}"})  # fmt: skip
         return matched
 
     def _any_labels(self) -> bool:

@@ -38,7 +38,7 @@ class EventIngest:
             return BAD_REQUEST, f"invalid event: {err}"
         key = rate_key(event)
         if not self.limiter.allow(key):
-            log.debug("duplicate event discarded", extra={"kind": event.kind, "name": event.name})
+            log.debug("duplicate event discarded", extra={"object": f"{event.kind}/{event.namespace}/{event.name}"})
             return TOO_MANY, "duplicate event within the rate limit interval"
         self.dispatch(replace(without_token(event), key=key))
         return ACCEPTED, "accepted"
