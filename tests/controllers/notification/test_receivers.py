@@ -6,9 +6,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 from collections.abc import Callable, Mapping
 
 import aiohttp
+import pytest
 
 from reflow.api.annotations import REQUESTED_AT
 from reflow.api.conditions import condition
@@ -100,8 +102,9 @@ async def test_a_signed_github_push_makes_the_git_repository_fetch_the_new_commi
 
 
 async def test_bad_signatures_other_events_and_unknown_paths_annotate_nothing(
-    kube: Kube, namespace: str, start_controllers: StartControllers
+    kube: Kube, namespace: str, start_controllers: StartControllers, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG, logger="reflow")
     await kube.create(secret("hook-token", namespace, token=TOKEN))
     await kube.create(git_repository("app", namespace))
     await kube.create(receiver("github", namespace, type="github", events=["push"],
@@ -120,6 +123,8 @@ async def test_bad_signatures_other_events_and_unknown_paths_annotate_nothing(
 
     assert await post(manager, path, PUSH, github_headers(PUSH)) == 200
     assert await annotation(kube, namespace, "app") is not None
+    assert "unable to validate payload" in caplog.text
+    assert TOKEN not in caplog.text
 
 
 async def test_a_wildcard_with_labels_and_a_filter_annotates_exactly_the_matching_objects(
