@@ -3,6 +3,7 @@ server annotating exactly the objects a valid request names."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -15,6 +16,7 @@ import pytest
 from reflow.api.annotations import REQUESTED_AT
 from reflow.api.conditions import condition
 from reflow.api.meta import Manifest, ObjectRef
+from reflow.controllers.notification.receiver import ReceiverReconciler
 from reflow.kube.client import Kube
 from reflow.kube.wait import wait_for
 from reflow.runtime.manager import Manager
@@ -146,6 +148,33 @@ async def test_a_wildcard_with_labels_and_a_filter_annotates_exactly_the_matchin
     annotated = {name: await annotation(kube, namespace, name) for name in ("web", "web-legacy", "db")}
     assert annotated["web"] is not None
     assert (annotated["web-legacy"], annotated["db"]) == (None, None)
+
+    suspended = asyncio.Event()
+    manager.informer_for(ReceiverReconciler).add_handler(
+        lambda _change, _old, new: suspended.set() if new["spec"].get("suspend") else None
+    )
+    await kube.patch(ObjectRef(NOTIFICATION, "Receiver", "gitlab", namespace), {"spec": {"suspend": True}})
+    async with asyncio.timeout(10):
+        await suspended.wait()
+    assert await post(manager, path, b"{}", {"X-Gitlab-Token": "gl-token", "X-Gitlab-Event": "Push Hook"}) == 503
+    assert await annotation(kube, namespace, "web") == annotated["web"]
+
+
+async def test_a_filter_that_does_not_compile_stalls_the_receiver(
+    kube: Kube, namespace: str, start_controllers: StartControllers
+) -> None:
+    await kube.create(secret("hook-token", namespace, token=TOKEN))
+    await kube.create(receiver("generic", namespace, type="generic", resourceFilter="res.metadata.name ==",
+                               resources=[{"kind": "GitRepository", "name": "app"}]))  # fmt: skip
+    await start_controllers("notification")
+
+    def stalled(obj: Manifest | None) -> bool:
+        found = condition(obj, "Stalled")
+        return found is not None and found["status"] == "True" and found["reason"] == "InvalidCELExpression"
+
+    obj = await wait_for(kube, ObjectRef(NOTIFICATION, "Receiver", "generic", namespace), stalled, timeout=30,
+                         what="Stalled")  # fmt: skip
+    assert "invalid resourceFilter expression" in condition(obj, "Ready")["message"]  # type: ignore[index]
 
 
 async def test_a_receiver_without_its_token_is_not_ready_and_its_path_answers_nothing(
