@@ -36,7 +36,7 @@ async def start_controllers(
         settings = settings_for(namespace, min_retry_delay=0.2, max_retry_delay=5, **overrides)
         loopback: dict[str, Any] = {
             "storage": StorageSettings(storage_path=tmp_path / "artifacts", storage_addr="127.0.0.1:0"),
-            "notification": NotificationSettings(events_addr="127.0.0.1:0"),
+            "notification": NotificationSettings(events_addr="127.0.0.1:0", receiver_addr="127.0.0.1:0"),
             "helm_binary": binary("helm"),
         }
         options = ControllerOptions(**{**loopback, **(controller_options or {})})

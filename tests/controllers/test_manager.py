@@ -29,6 +29,7 @@ async def test_all_controllers_in_one_process_watch_git_repositories_once(start_
         "Kustomization",
         "OCIRepository",
         "Provider",
+        "Receiver",
         "Secret",
     ]
     git_repositories = next(c for c in manager.controllers if c.reconciler.kind == "GitRepository")

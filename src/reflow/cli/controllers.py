@@ -116,6 +116,8 @@ def default_log_file() -> Path | None:
 )
 @click.option("--rate-limit-interval", type=Duration(), default="5m", show_default=True,
               help="A repeated event is sent once per interval.")  # fmt: skip
+@click.option("--receiverAddr", "receiver_addr", default=":9292", show_default=True,
+              help="Where the Receivers' webhooks are served (notification-controller).")  # fmt: skip
 @global_options
 def controllers(  # one parameter per Flux controller flag
     options: GlobalOptions,
@@ -164,6 +166,7 @@ def controllers(  # one parameter per Flux controller flag
     custom_apply_stage_kinds: str,
     events_listen_addr: str,
     rate_limit_interval: float,
+    receiver_addr: str,
 ) -> None:
     """Run reflow's controllers in this process until interrupted.
 
@@ -224,7 +227,9 @@ def controllers(  # one parameter per Flux controller flag
         concurrent=concurrent,
         concurrent_ssa=concurrent_ssa,
         no_cross_namespace_refs=no_cross_namespace_refs,
-        notification=NotificationSettings(events_addr=events_listen_addr, rate_limit_interval=rate_limit_interval),
+        notification=NotificationSettings(
+            events_addr=events_listen_addr, rate_limit_interval=rate_limit_interval, receiver_addr=receiver_addr
+        ),
         no_remote_bases=no_remote_bases,
         default_service_account=default_service_account or None,
         allow_unconfined_builds=allow_unconfined_builds,

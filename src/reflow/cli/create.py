@@ -25,7 +25,7 @@ from reflow.cli.manifests import (
     safe_relative_path,
     split_list,
 )
-from reflow.cli.notifications import create_alert, create_alert_provider
+from reflow.cli.notifications import create_alert, create_alert_provider, create_receiver
 from reflow.cli.nouns import AliasGroup, ready, revision
 from reflow.cli.options import Duration, GlobalOptions, bool_flag, global_options
 from reflow.cli.progress import wait_reconciled
@@ -490,6 +490,7 @@ def create_kustomization(name: str, options: GlobalOptions, **flags: Any) -> Non
 create.add_alias("ks", "kustomization")
 create.add_command(create_alert)
 create.add_command(create_alert_provider)
+create.add_command(create_receiver)
 
 
 @create.command("helmrelease")

@@ -296,7 +296,7 @@ def build() -> click.Group:
     group, sources = verb_group("get", "List Flux objects and their status.")
     add_noun_commands(group, sources, _get_command, ALL + NOTIFICATIONS)
     group.add_command(
-        _get_many("all", ALL, "every source, Kustomization, HelmRelease, ArtifactGenerator and image object")
+        _get_many("all", ALL, "every source, Kustomization, HelmRelease, ArtifactGenerator, Receiver and image object")
     )
     sources.add_command(_get_many("sources all", SOURCES, "every source"))
     images = group.commands["image"]

@@ -1,4 +1,4 @@
-"""`reflow create alert` and `create alert-provider`: Alerts and Providers as `flux create` makes them."""
+"""`reflow create alert|alert-provider|receiver`: Alerts, Providers and Receivers as `flux create` makes them."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from typing import Any
 
 import click
 
-from reflow.api.meta import Manifest
-from reflow.api.notification import Alert, Provider
-from reflow.cli.console import out, run, step, success
+from reflow.api.meta import Manifest, ObjectRef
+from reflow.api.notification import Alert, Provider, Receiver
+from reflow.cli.console import fail, out, run, step, success
 from reflow.cli.manifests import parse_labels, split_list
+from reflow.cli.nouns import ready
 from reflow.cli.options import GlobalOptions, global_options
+from reflow.cli.progress import wait_reconciled
 from reflow.cli.render import to_yaml
 from reflow.kube.client import connect
 
@@ -63,6 +65,38 @@ def provider(
     return _object(Provider.KIND.api_version, "Provider", name, namespace, labels, spec)
 
 
+RECEIVER_TYPES = ("generic", "generic-hmac", "github", "gitlab", "bitbucket", "harbor", "dockerhub", "quay", "gcr",
+                  "nexus", "acr", "cdevents")  # fmt: skip
+"""The types `flux create receiver --type` takes, in Flux's order (generic-oidc needs `oidcProviders`, no flag)."""
+
+
+def receiver(
+    name: str, namespace: str, *, type_: str, secret_ref: str, events: Sequence[str] = (),
+    resources: Sequence[str] = (), labels: dict[str, str] | None = None,
+) -> Manifest:  # fmt: skip
+    """A Receiver as `flux create receiver` makes it from the same flags."""
+    if not type_:
+        raise click.BadParameter("Receiver type is required", param_hint="--type")
+    if type_ not in RECEIVER_TYPES:
+        raise click.BadParameter(f"receiver type '{type_}' is not supported, must be one of: "
+                                 f"{', '.join(RECEIVER_TYPES)}", param_hint="--type")  # fmt: skip
+    if not secret_ref:
+        raise click.BadParameter("secret ref is required", param_hint="--secret-ref")
+    entries = []
+    for text in split_list(resources):
+        kind, sep, rest = text.partition("/")
+        if not sep or not kind or "/" in rest:
+            raise click.BadParameter(f"invalid event source '{text}', must be in format <kind>/<name>",
+                                     param_hint="--resource")  # fmt: skip
+        entries.append({"kind": kind, "name": rest})
+    if not entries:
+        raise click.BadParameter("atleast one resource is required", param_hint="--resource")
+    spec: Manifest = {"type": type_, "resources": entries, "secretRef": {"name": secret_ref}}
+    if events := split_list(events):
+        spec["events"] = events
+    return _object(Receiver.KIND.api_version, "Receiver", name, namespace, labels, spec)
+
+
 def _object(api_version: str, kind: str, name: str, namespace: str, labels: dict[str, str] | None,
             spec: Manifest) -> Manifest:  # fmt: skip
     metadata: Manifest = {"name": name, "namespace": namespace}
@@ -84,6 +118,14 @@ def _emit(options: GlobalOptions, manifest: Manifest, export: bool) -> None:
     step(f"generating {manifest['kind']}")
     run(_apply(options, manifest))
     success(f"{manifest['kind']} {manifest['metadata']['name']} is ready")
+
+
+async def _apply_and_wait(options: GlobalOptions, manifest: Manifest) -> Manifest:
+    async with connect(options.connection) as kube:
+        step(f"applying {manifest['kind']}")
+        await kube.apply(manifest, field_manager=FIELD_MANAGER, force=True)
+        step(f"waiting for {manifest['kind']} reconciliation")
+        return (await wait_reconciled(kube, ObjectRef.of(manifest), token=None, timeout=options.timeout)).obj
 
 
 _EXPORT = click.option("--export", is_flag=True, help="Print the YAML instead of applying it.")
@@ -138,3 +180,36 @@ def create_alert_provider(name: str, options: GlobalOptions, **flags: Any) -> No
                         username=flags["username"], address=flags["address"], secret_ref=flags["secret_ref"],
                         labels=parse_labels(flags["labels"]))  # fmt: skip
     _emit(options, manifest, flags["export"])
+
+
+@click.command("receiver")
+@click.argument("name")
+@click.option("--type", "type_", default="", help=f"The sender: {', '.join(RECEIVER_TYPES)}.")
+@click.option("--secret-ref", default="", help="Secret with the `token` that signs or authorises the webhooks.")
+@click.option("--event", "events", multiple=True, help="Event type to accept (repeatable or comma-separated).")
+@click.option("--resource", "resources", multiple=True,
+              help="Object to reconcile on a webhook: <kind>/<name> (repeatable or comma-separated).")  # fmt: skip
+@_EXPORT
+@_LABEL
+@global_options
+def create_receiver(name: str, options: GlobalOptions, **flags: Any) -> None:
+    """Create or update a Receiver and print its webhook path.
+
+    \b
+    Example:
+      reflow create receiver github-receiver --type github --event ping --event push \\
+        --secret-ref webhook-token --resource GitRepository/webapp --resource HelmRepository/webapp
+    """
+    manifest = receiver(name, options.namespace, type_=flags["type_"], secret_ref=flags["secret_ref"],
+                        events=flags["events"], resources=flags["resources"],
+                        labels=parse_labels(flags["labels"]))  # fmt: skip
+    if flags["export"]:
+        out.out(to_yaml([manifest]), end="", highlight=False)
+        return
+    step("generating Receiver")
+    obj = run(_apply_and_wait(options, manifest))
+    status, message = ready(obj)
+    if status != "True":
+        fail(f"Receiver reconciliation failed: {message}", "`reflow events --for Receiver/" + name + "` shows why")
+    success(f"Receiver {name} is ready")
+    success(f"generated webhook URL {obj['status']['webhookPath']}")

@@ -16,7 +16,7 @@ from reflow.api.helmsource import HelmChart, HelmRepository
 from reflow.api.image import ImagePolicy, ImageRepository, ImageUpdateAutomation
 from reflow.api.kustomize import Kustomization
 from reflow.api.meta import Manifest
-from reflow.api.notification import Alert, Provider
+from reflow.api.notification import Alert, Provider, Receiver
 from reflow.api.source import Bucket, ExternalArtifact, GitRepository, OCIRepository
 from reflow.api.sourceext import ArtifactGenerator
 
@@ -74,6 +74,7 @@ HELMRELEASE = _noun(HelmRelease, "helmrelease", "helmreleases", "hr")
 GENERATOR = _noun(ArtifactGenerator, "artifactgenerator", "artifactgenerators", "ag")
 ALERT = _noun(Alert, "alert", "alerts", static=True)
 PROVIDER = _noun(Provider, "alert-provider", "alert-providers", static=True)
+RECEIVER = _noun(Receiver, "receiver", "receivers")
 IMAGE_REPOSITORY = _noun(ImageRepository, "repository", group="image")
 IMAGE_POLICY = _noun(ImagePolicy, "policy", group="image")
 IMAGE_UPDATE = _noun(ImageUpdateAutomation, "update", group="image")
@@ -81,7 +82,7 @@ IMAGE_UPDATE = _noun(ImageUpdateAutomation, "update", group="image")
 SOURCES: tuple[Noun, ...] = (GIT, OCI, BUCKET, HELM, CHART, EXTERNAL)
 APPLIERS: tuple[Noun, ...] = (KUSTOMIZATION, HELMRELEASE)
 IMAGES: tuple[Noun, ...] = (IMAGE_REPOSITORY, IMAGE_POLICY, IMAGE_UPDATE)
-ALL: tuple[Noun, ...] = SOURCES + APPLIERS + (GENERATOR,) + IMAGES
+ALL: tuple[Noun, ...] = SOURCES + APPLIERS + (GENERATOR, RECEIVER) + IMAGES
 RECONCILED: tuple[Noun, ...] = tuple(noun for noun in ALL if noun.reconciled)
 """The nouns of `reconcile`, `suspend` and `resume`."""
 NOTIFICATIONS: tuple[Noun, ...] = (ALERT, PROVIDER)

@@ -12,13 +12,15 @@ from reflow.engines.oci import MAX_LAYER_SIZE
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NotificationSettings:
-    """The notification controller's event endpoint and rate limit."""
+    """The notification controller's event endpoint, its rate limit, and the receiver server."""
 
     events_addr: str = ":9690"
     """Where the event endpoint listens (Flux's `--events-addr`). Flux's `:9090` is the artifact server's port
     when every controller runs in one process, so reflow's default is `:9690`."""
     rate_limit_interval: float = 300.0
     """Seconds in which a repeated event is sent once (`--rate-limit-interval`, Flux's 5 m)."""
+    receiver_addr: str = ":9292"
+    """Where the Receivers' webhooks are served (Flux's `--receiverAddr`, same default)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -32,7 +34,8 @@ class ControllerOptions:
     oci_layer_max_size: int = MAX_LAYER_SIZE
     """Largest OCIRepository layer downloaded, bytes (`--oci-layer-max-size`; reflow's own, Flux has no limit)."""
     notification: NotificationSettings = field(default_factory=NotificationSettings)
-    """The notification controller's event endpoint and rate limit (`--events-addr`, `--rate-limit-interval`)."""
+    """The notification controller's endpoints and rate limit (`--events-addr`, `--rate-limit-interval`,
+    `--receiverAddr`)."""
     helm_binary: Path | None = None
     """The helm v4 CLI that packages charts from Git and Bucket sources and releases HelmReleases
     (`--helm-binary`); None: helm beside this Python, else the first on PATH."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -48,6 +49,17 @@ async def test_an_event_is_accepted_and_its_repeat_in_the_window_is_refused(
     newer = {**EVENT, "metadata": {"kustomize.toolkit.fluxcd.io/revision": "main@sha1:def"}}
     assert (await post(url, json.dumps(newer).encode()))[0] == 202
     assert [e.object_meta("revision") for e in dispatched] == ["main@sha1:abc", "main@sha1:def"]
+
+
+async def test_a_duplicate_is_refused_with_debug_logging_on(
+    endpoint: tuple[str, list[Event]], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="reflow.controllers.notification.ingest")
+    url, _ = endpoint
+    body = json.dumps(EVENT).encode()
+    assert (await post(url, body))[0] == 202
+    assert (await post(url, body))[0] == 429
+    assert "duplicate event discarded" in caplog.text
 
 
 async def test_a_v1beta1_event_without_action_is_accepted(endpoint: tuple[str, list[Event]]) -> None:

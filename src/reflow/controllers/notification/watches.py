@@ -1,12 +1,15 @@
-"""The notification controller's wiring: the event endpoint, the Alert and Provider caches, and `setup`."""
+"""The notification controller's wiring: the event endpoint, the Alert and Provider caches, the Receiver
+controller and its webhook server, and `setup`."""
 
 from __future__ import annotations
 
 import asyncio
 
 from reflow.api.notification import Alert, Provider
-from reflow.controllers.notification.dispatch import Dispatcher
+from reflow.controllers.notification.dispatch import COMPONENT, Dispatcher
+from reflow.controllers.notification.hooks import WEBHOOK_PATH_INDEX, ReceiverServer, webhook_path_of
 from reflow.controllers.notification.ingest import EventIngest
+from reflow.controllers.notification.receiver import ReceiverReconciler
 from reflow.controllers.options import ControllerOptions
 from reflow.kube.client import Kube
 from reflow.runtime.informer import Scope
@@ -16,7 +19,8 @@ from reflow.runtime.settings import RuntimeSettings
 
 
 def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: ControllerOptions) -> None:
-    """Serve the event endpoint, take the events of this process's controllers in process, and dispatch them."""
+    """Serve the event endpoint, take the events of this process's controllers in process, and dispatch them;
+    reconcile Receivers and serve their webhooks."""
     notification = options.notification
 
     def cached(kind: type) -> Scope:
@@ -39,3 +43,15 @@ def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: Cont
 
     manager.add_service("notification-events", serve_events)
     manager.add_service("notification-dispatch", dispatcher.run)
+
+    receivers = manager.informer_for(ReceiverReconciler)
+    receivers.add_index(WEBHOOK_PATH_INDEX, webhook_path_of)
+    manager.add_controller("receiver", ReceiverReconciler(kube), concurrent=options.concurrent, component=COMPONENT)
+    server = ReceiverServer(kube, receivers, no_cross_namespace_refs=options.no_cross_namespace_refs)
+
+    async def serve_hooks() -> None:
+        async with serving(server.app(), notification.receiver_addr) as port:
+            manager.ports["receiver"] = port
+            await asyncio.get_running_loop().create_future()  # serve until the manager cancels the service
+
+    manager.add_service("notification-receiver", serve_hooks)
