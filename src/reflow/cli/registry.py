@@ -116,19 +116,23 @@ def repository_address(url: str) -> Repository:
         fail(str(error), code=2)
 
 
+def existing_path(path: str) -> Path:
+    """`--path` when it names an existing file or directory; otherwise exit with code 2."""
+    if not path or not Path(path).exists():
+        fail(f"invalid path '{path}', must point to an existing directory or file", code=2)
+    return Path(path)
+
+
 def source_path(path: str, scratch: Path) -> Path:
     """`--path` as a file or directory; `-` stages stdin (without its trailing newlines) in `scratch/stdin.yaml`."""
-    if path == "-":
-        # As Flux: a private `.yaml` file (named `stdin.yaml` here, where Flux picks a random name, so the
-        # same input packs to the same layer).
-        staged = scratch / "stdin.yaml"
-        staged.write_bytes(sys.stdin.buffer.read().rstrip(b"\r\n"))
-        staged.chmod(0o600)
-        return staged
-    source = Path(path)
-    if not path or not source.exists():
-        fail(f"invalid path '{path}', must point to an existing directory or file", code=2)
-    return source
+    if path != "-":
+        return existing_path(path)
+    # As Flux: a private `.yaml` file (named `stdin.yaml` here, where Flux picks a random name, so the
+    # same input packs to the same layer).
+    staged = scratch / "stdin.yaml"
+    staged.write_bytes(sys.stdin.buffer.read().rstrip(b"\r\n"))
+    staged.chmod(0o600)
+    return staged
 
 
 def run_registry(work: Coroutine[Any, Any, T], *, failed: str, timeout: float) -> T:

@@ -1,0 +1,106 @@
+"""`reflow build artifact` and `reflow diff artifact`: the local side of Flux's OCI artifacts."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from reflow.cli.console import fail, step, success
+from reflow.cli.registry import (
+    artifact_reference,
+    check_registry_flags,
+    existing_path,
+    registry_client,
+    registry_flags,
+    run_registry,
+    source_path,
+    split_values,
+)
+from reflow.engines.oci import (
+    DEFAULT_IGNORE,
+    MAX_LAYER_SIZE,
+    Reference,
+    artifact_differs,
+    build_layer,
+    ignore_matcher,
+)
+from reflow.engines.sourceignore import Matcher
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def ignore_flags(command: F) -> F:
+    """`--ignore-paths` (Flux's defaults, replaced when given) and `--add-ignore-paths`, as push reads them."""
+    command = click.option(
+        "--add-ignore-paths", multiple=True, help="More paths to leave out, added to --ignore-paths."
+    )(command)
+    return click.option(
+        "--ignore-paths",
+        multiple=True,
+        default=(",".join(DEFAULT_IGNORE),),
+        show_default=True,
+        help="Paths to leave out, .gitignore syntax (comma-separated); replaces the defaults.",
+    )(command)
+
+
+def _matcher(flags: dict[str, Any]) -> Matcher:
+    return ignore_matcher([*split_values(flags["ignore_paths"]), *split_values(flags["add_ignore_paths"])])
+
+
+@click.command("artifact")
+@click.option("-p", "--path", "path", default="", help="Directory or file to pack ('-' reads one file from stdin).")
+@click.option("-o", "--output", default="artifact.tgz", show_default=True, help="Where to write the tarball.")
+@ignore_flags
+def build_artifact(path: str, output: str, **flags: Any) -> None:
+    """Pack a directory or a single file into the tarball `reflow push artifact` would upload.
+
+    \b
+    Examples:
+      reflow build artifact --path ./path/to/local/manifests --output ./path/to/artifact.tgz
+      tar -ztvf ./path/to/artifact.tgz
+    """
+    if not path:
+        fail(f"invalid path {json.dumps(path)}", code=2)
+    with tempfile.TemporaryDirectory(prefix="reflow-build-") as scratch:
+        source = source_path(path, Path(scratch))
+        step(f"building artifact from {source}")
+        try:
+            build_layer(source, Path(output), _matcher(flags))
+        except OSError as error:
+            fail(f"building artifact failed, error: {error.strerror or error}")
+    success(f"artifact created at {output}")
+
+
+async def _differs(reference: Reference, source: Path, flags: dict[str, Any]) -> bool:
+    async with registry_client(reference.repository, flags) as client:
+        return await artifact_differs(client, reference, source, matcher=_matcher(flags), max_size=MAX_LAYER_SIZE)
+
+
+@click.command("artifact")
+@click.argument("url")
+@click.option("--path", "path", default="", help="Local directory or file to compare with the artifact.")
+@ignore_flags
+@registry_flags(insecure="Allow plain HTTP and unverified TLS to the registry.")
+def diff_artifact(url: str, path: str, **flags: Any) -> None:
+    """Say whether a local directory or file differs from the content of an OCI artifact (exit code 1 if so).
+
+    \b
+    Examples:
+      reflow diff artifact oci://ghcr.io/org/manifests/app:v0.0.1 --path=./kustomize
+    """
+    if not path:
+        fail(f"invalid path {json.dumps(path)}", code=2)
+    check_registry_flags(flags)
+    reference = artifact_reference(url)
+    source = existing_path(path)
+    differs = run_registry(
+        _differs(reference, source, flags), failed="diffing artifact failed", timeout=flags["timeout"]
+    )
+    if differs:
+        fail("the remote artifact contents differs from the local one")
+    success("no changes detected")
