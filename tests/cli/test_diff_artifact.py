@@ -70,7 +70,7 @@ async def test_an_unknown_tag_is_named(registry: Registry, registry_repository: 
     assert f"diffing artifact failed: '{registry.host}/{registry_repository}:v9' not found" in result.stderr
 
 
-async def test_credentials_are_needed_checked_and_never_printed(
+async def test_diff_credentials_are_needed_checked_and_never_printed(
     auth_registry: Registry, registry_repository: str, tmp_path: Path
 ) -> None:
     env = auth_env(auth_registry, tmp_path)

@@ -74,7 +74,7 @@ async def test_an_unknown_repository_is_named(registry: Registry, registry_repos
     )
 
 
-async def test_credentials_are_needed_checked_and_never_printed(
+async def test_list_credentials_are_needed_checked_and_never_printed(
     auth_registry: Registry, registry_repository: str, tmp_path: Path
 ) -> None:
     env = auth_env(auth_registry, tmp_path)

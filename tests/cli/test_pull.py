@@ -76,7 +76,7 @@ async def test_an_unknown_tag_or_repository_is_named(
         assert f"pulling artifact failed: '{url.removeprefix('oci://')}' not found" in result.stderr
 
 
-async def test_credentials_are_needed_checked_and_never_printed(
+async def test_pull_credentials_are_needed_checked_and_never_printed(
     auth_registry: Registry, registry_repository: str, tmp_path: Path
 ) -> None:
     env = auth_env(auth_registry, tmp_path)

@@ -49,7 +49,7 @@ async def test_an_unknown_tag_is_named_and_nothing_is_tagged(
     assert "artifact tagged" not in result.stderr
 
 
-async def test_credentials_are_needed_checked_and_never_printed(
+async def test_tag_credentials_are_needed_checked_and_never_printed(
     auth_registry: Registry, registry_repository: str, tmp_path: Path
 ) -> None:
     env = auth_env(auth_registry, tmp_path)
