@@ -88,3 +88,25 @@ async def test_bad_input_is_refused(args: list[str], code: int, message: str) ->
     result = await build(*args)
     assert result.code == code
     assert message in result.stderr
+
+
+async def test_links_are_left_out_unless_resolved(tmp_path: Path) -> None:
+    (tmp_path / "shared.yaml").write_text("kind: ConfigMap\n")
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "own.yaml").write_text("kind: Service\n")
+    (source / "shared.yaml").symlink_to(tmp_path / "shared.yaml")
+    (source / "gone.yaml").symlink_to(tmp_path / "missing.yaml")
+
+    plain = await build("-p", str(source), "-o", str(tmp_path / "plain.tgz"))
+    assert plain.code == 0, plain.stderr
+    assert names(tmp_path / "plain.tgz") == [".", "own.yaml"]
+
+    broken = await build("-p", str(source), "-o", str(tmp_path / "broken.tgz"), "--resolve-symlinks")
+    assert broken.code == 1
+    assert "resolving symlinks failed: cannot resolve the link" in broken.stderr
+
+    (source / "gone.yaml").unlink()
+    resolved = await build("-p", str(source), "-o", str(tmp_path / "resolved.tgz"), "--resolve-symlinks")
+    assert resolved.code == 0, resolved.stderr
+    assert names(tmp_path / "resolved.tgz") == [".", "own.yaml", "shared.yaml"]

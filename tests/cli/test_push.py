@@ -84,6 +84,20 @@ async def test_a_single_file_from_stdin(registry: Registry, registry_repository:
     assert names == [".", "stdin.yaml"]
 
 
+async def test_resolve_symlinks_packs_what_links_point_to(
+    registry: Registry, registry_repository: str, tmp_path: Path
+) -> None:
+    url = f"{registry.oci_url(registry_repository)}:links"
+    (tmp_path / "shared.yaml").write_text("kind: ConfigMap\n")
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "shared.yaml").symlink_to(tmp_path / "shared.yaml")
+    result = await push(url, f"--path={source}", f"--source={SOURCE}", f"--revision={REVISION}", "--resolve-symlinks")
+    assert result.code == 0, result.stderr
+    _, names, _ = await pulled(url, registry, tmp_path)
+    assert names == [".", "shared.yaml"]
+
+
 async def test_credentials_from_creds_or_the_docker_config_and_never_printed(
     auth_registry: Registry, registry_repository: str, tmp_path: Path
 ) -> None:

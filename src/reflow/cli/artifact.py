@@ -12,13 +12,14 @@ import click
 
 from reflow.cli.console import fail, step, success
 from reflow.cli.registry import (
+    RESOLVE_SYMLINKS,
     artifact_reference,
     check_registry_flags,
     existing_path,
+    packed_source,
     registry_client,
     registry_flags,
     run_registry,
-    source_path,
     split_values,
 )
 from reflow.engines.oci import (
@@ -56,6 +57,7 @@ def _matcher(flags: dict[str, Any]) -> Matcher:
 @click.option("-p", "--path", "path", default="", help="Directory or file to pack ('-' reads one file from stdin).")
 @click.option("-o", "--output", default="artifact.tgz", show_default=True, help="Where to write the tarball.")
 @ignore_flags
+@RESOLVE_SYMLINKS
 def build_artifact(path: str, output: str, **flags: Any) -> None:
     """Pack a directory or a single file into the tarball `reflow push artifact` would upload.
 
@@ -67,7 +69,7 @@ def build_artifact(path: str, output: str, **flags: Any) -> None:
     if not path:
         fail(f"invalid path {json.dumps(path)}", code=2)
     with tempfile.TemporaryDirectory(prefix="reflow-build-") as scratch:
-        source = source_path(path, Path(scratch))
+        source = packed_source(path, Path(scratch), resolve_links=flags["resolve_symlinks"])
         step(f"building artifact from {source}")
         try:
             build_layer(source, Path(output), _matcher(flags))

@@ -12,12 +12,13 @@ import yaml
 
 from reflow.cli.console import fail, out, step, success
 from reflow.cli.registry import (
+    RESOLVE_SYMLINKS,
     artifact_reference,
     check_registry_flags,
+    packed_source,
     registry_client,
     registry_flags,
     run_registry,
-    source_path,
     split_values,
 )
 from reflow.engines.oci import (
@@ -95,6 +96,7 @@ def _report(reference: Reference, pushed: Pushed, output: str | None) -> None:
 @click.option(
     "--reproducible", is_flag=True, help="Set the created time to 1970-01-01T00:00:00Z: same content, same digest."
 )
+@RESOLVE_SYMLINKS
 @registry_flags(insecure="Allow plain HTTP and unverified TLS to the registry.")
 def push_artifact_command(url: str, **flags: Any) -> None:
     """Pack a directory or a single file as a Flux artifact and push it to an OCI repository.
@@ -126,7 +128,7 @@ def push_artifact_command(url: str, **flags: Any) -> None:
     except (OCIError, ValueError) as error:
         fail(str(error), code=2)
     with tempfile.TemporaryDirectory(prefix="reflow-push-") as scratch:
-        source = source_path(flags["path"], Path(scratch))
+        source = packed_source(flags["path"], Path(scratch), resolve_links=flags["resolve_symlinks"])
         if not flags["output"]:
             step(f"pushing artifact to {reference.repository}:{reference.tag}")
         pushed = run_registry(

@@ -27,6 +27,7 @@ from reflow.engines.oci import (
     docker_config_entries,
     parse_reference,
     parse_repository,
+    resolve_symlinks,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -133,6 +134,24 @@ def source_path(path: str, scratch: Path) -> Path:
     staged.write_bytes(sys.stdin.buffer.read().rstrip(b"\r\n"))
     staged.chmod(0o600)
     return staged
+
+
+def packed_source(path: str, scratch: Path, *, resolve_links: bool) -> Path:
+    """What to pack for `--path`: `source_path`, copied with its links resolved under `--resolve-symlinks`."""
+    source = source_path(path, scratch)
+    if not resolve_links:
+        return source
+    resolved = scratch / "resolved"
+    resolved.mkdir()
+    try:
+        return resolve_symlinks(source, resolved)
+    except OSError as error:
+        fail(f"resolving symlinks failed: {error}")
+
+
+RESOLVE_SYMLINKS = click.option(
+    "--resolve-symlinks", is_flag=True, help="Resolve symlinks by copying their targets into the artifact."
+)
 
 
 def run_registry(work: Coroutine[Any, Any, T], *, failed: str, timeout: float) -> T:

@@ -35,6 +35,7 @@ from .pull import Pulled, pull_artifact
 from .push import Pushed, push_artifact
 from .reference import Reference, Repository, parse_reference, parse_repository
 from .resolve import RefSpec, digest_of, fixed_reference, revision, semver_reference
+from .symlinks import resolve_symlinks
 from .tag import tag_artifact
 from .transport import AuthCache, Transport, tls_from_secret
 
@@ -94,6 +95,7 @@ __all__ = [
     "platform_manifest",
     "pull_artifact",
     "push_artifact",
+    "resolve_symlinks",
     "revision",
     "same_layer",
     "select_layer",
