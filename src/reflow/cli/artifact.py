@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
@@ -16,41 +15,20 @@ from reflow.cli.registry import (
     artifact_reference,
     check_registry_flags,
     existing_path,
+    ignore_flags,
+    ignore_rules,
+    os_message,
     packed_source,
     registry_client,
     registry_flags,
     run_registry,
-    split_values,
 )
 from reflow.engines.oci import (
-    DEFAULT_IGNORE,
     MAX_LAYER_SIZE,
     Reference,
     artifact_differs,
     build_layer,
-    ignore_matcher,
 )
-from reflow.engines.sourceignore import Matcher
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def ignore_flags(command: F) -> F:
-    """`--ignore-paths` (Flux's defaults, replaced when given) and `--add-ignore-paths`, as push reads them."""
-    command = click.option(
-        "--add-ignore-paths", multiple=True, help="More paths to leave out, added to --ignore-paths."
-    )(command)
-    return click.option(
-        "--ignore-paths",
-        multiple=True,
-        default=(",".join(DEFAULT_IGNORE),),
-        show_default=True,
-        help="Paths to leave out, .gitignore syntax (comma-separated); replaces the defaults.",
-    )(command)
-
-
-def _matcher(flags: dict[str, Any]) -> Matcher:
-    return ignore_matcher([*split_values(flags["ignore_paths"]), *split_values(flags["add_ignore_paths"])])
 
 
 @click.command("artifact")
@@ -72,15 +50,15 @@ def build_artifact(path: str, output: str, **flags: Any) -> None:
         source = packed_source(path, Path(scratch), resolve_links=flags["resolve_symlinks"])
         step(f"building artifact from {source}")
         try:
-            build_layer(source, Path(output), _matcher(flags))
+            build_layer(source, Path(output), ignore_rules(flags))
         except OSError as error:
-            fail(f"building artifact failed, error: {error.strerror or error}")
+            fail(f"building artifact failed, error: {os_message(error)}")
     success(f"artifact created at {output}")
 
 
 async def _differs(reference: Reference, source: Path, flags: dict[str, Any]) -> bool:
     async with registry_client(reference.repository, flags) as client:
-        return await artifact_differs(client, reference, source, matcher=_matcher(flags), max_size=MAX_LAYER_SIZE)
+        return await artifact_differs(client, reference, source, matcher=ignore_rules(flags), max_size=MAX_LAYER_SIZE)
 
 
 @click.command("artifact")

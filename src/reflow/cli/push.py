@@ -15,14 +15,14 @@ from reflow.cli.registry import (
     RESOLVE_SYMLINKS,
     artifact_reference,
     check_registry_flags,
+    ignore_flags,
+    ignore_rules,
     packed_source,
     registry_client,
     registry_flags,
     run_registry,
-    split_values,
 )
 from reflow.engines.oci import (
-    DEFAULT_IGNORE,
     EPOCH,
     OCIError,
     Pushed,
@@ -30,7 +30,6 @@ from reflow.engines.oci import (
     artifact_annotations,
     check_created,
     created_now,
-    ignore_matcher,
     push_artifact,
 )
 from reflow.engines.oci.artifact import CREATED
@@ -57,7 +56,7 @@ async def _push(reference: Reference, source: Path, flags: dict[str, Any], notes
             client,
             reference.tag or "latest",
             source,
-            matcher=ignore_matcher([*split_values(flags["ignore_paths"]), *split_values(flags["add_ignore_paths"])]),
+            matcher=ignore_rules(flags),
             annotations=notes,
         )
 
@@ -84,14 +83,7 @@ def _report(reference: Reference, pushed: Pushed, output: str | None) -> None:
 @click.option("--source", default="", help="The source address, e.g. the Git URL.")
 @click.option("--revision", default="", help="The source revision, '<branch|tag>@sha1:<commit-sha>'.")
 @click.option("-a", "--annotations", multiple=True, metavar="KEY=VALUE", help="Custom OCI annotation (repeatable).")
-@click.option(
-    "--ignore-paths",
-    multiple=True,
-    default=(",".join(DEFAULT_IGNORE),),
-    show_default=True,
-    help="Paths to leave out, .gitignore syntax (comma-separated); replaces the defaults.",
-)
-@click.option("--add-ignore-paths", multiple=True, help="More paths to leave out, added to --ignore-paths.")
+@ignore_flags
 @click.option("-o", "--output", type=click.Choice(["json", "yaml"]), help="Print the pushed artifact as JSON or YAML.")
 @click.option(
     "--reproducible", is_flag=True, help="Set the created time to 1970-01-01T00:00:00Z: same content, same digest."

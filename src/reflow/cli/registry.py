@@ -13,9 +13,10 @@ from typing import Any, TypeVar
 import click
 
 from reflow.cli.console import fail
-from reflow.cli.options import Duration, bool_flag
+from reflow.cli.options import Duration
 from reflow.engines.artifact import ArtifactError
 from reflow.engines.oci import (
+    DEFAULT_IGNORE,
     Credentials,
     KeyEntry,
     OCIError,
@@ -25,10 +26,12 @@ from reflow.engines.oci import (
     Transport,
     credentials_for,
     docker_config_entries,
+    ignore_matcher,
     parse_reference,
     parse_repository,
     resolve_symlinks,
 )
+from reflow.engines.sourceignore import Matcher
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -52,7 +55,7 @@ def registry_flags(*, insecure: str | None) -> Callable[[F], F]:
             ),
         ]
         if insecure is not None:
-            flags.append(bool_flag("--insecure-registry", help=insecure))
+            flags.append(click.option("--insecure-registry", is_flag=True, help=insecure))
         for flag in reversed(flags):
             command = flag(command)
         return command
@@ -63,6 +66,31 @@ def registry_flags(*, insecure: str | None) -> Callable[[F], F]:
 def split_values(values: tuple[str, ...]) -> list[str]:
     """A repeatable, comma-separated flag's values, as cobra's string slices read them."""
     return [item for value in values for item in value.split(",") if item]
+
+
+def ignore_flags(command: F) -> F:
+    """`--ignore-paths` (Flux's defaults, replaced when given) and `--add-ignore-paths` (added to them)."""
+    command = click.option(
+        "--add-ignore-paths", multiple=True, help="More paths to leave out, added to --ignore-paths."
+    )(command)
+    return click.option(
+        "--ignore-paths",
+        multiple=True,
+        default=(",".join(DEFAULT_IGNORE),),
+        show_default=True,
+        help="Paths to leave out, .gitignore syntax (comma-separated); replaces the defaults.",
+    )(command)
+
+
+def ignore_rules(flags: dict[str, Any]) -> Matcher:
+    """The matcher of `--ignore-paths` then `--add-ignore-paths`."""
+    return ignore_matcher([*split_values(flags["ignore_paths"]), *split_values(flags["add_ignore_paths"])])
+
+
+def os_message(error: OSError) -> str:
+    """What the system said, with the file it said it about."""
+    said = error.strerror or str(error)
+    return f"{said}: '{error.filename}'" if error.filename else said
 
 
 def _docker_keyring() -> list[list[KeyEntry]]:
@@ -168,4 +196,4 @@ def run_registry(work: Coroutine[Any, Any, T], *, failed: str, timeout: float) -
     except TimeoutError:
         fail(f"{failed}: not done within {timeout:g}s")
     except OSError as error:
-        fail(f"{failed}: {error.strerror or error}")
+        fail(f"{failed}: {os_message(error)}")
