@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from tests.cli.artifacts import REVISION, SOURCE, auth_env, creds, push_tree, tarball, tree, upload_layer
+from reflow.engines.oci.manifest import OCI_INDEX
+from tests.cli.artifacts import REVISION, SOURCE, auth_env, client, creds, push_tree, tarball, tree, upload_layer
 from tests.cli.runner import Outcome, run_reflow
 from tests.registries import Registry
 
@@ -48,6 +50,32 @@ async def test_pull_by_digest(registry: Registry, registry_repository: str, tmp_
     result = await pull(f"{registry.oci_url(registry_repository)}@{digest}", "-o", str(output))
     assert result.code == 0, result.stderr
     assert (output / "deploy" / "app.yaml").read_text() == "kind: ConfigMap\n"
+
+
+async def test_an_index_is_followed_to_its_linux_amd64_manifest(
+    registry: Registry, registry_repository: str, tmp_path: Path
+) -> None:
+    url = registry.oci_url(registry_repository)
+    digest = await push_tree(f"{url}:v1", tree(tmp_path / "src"))
+    async with client(registry, registry_repository, actions="pull,push") as registry_client:
+        found = await registry_client.fetch_manifest("v1")
+        assert found is not None
+        body, media_type = found
+        entry = {"mediaType": media_type, "digest": digest, "size": len(body)}
+        index = {
+            "schemaVersion": 2,
+            "mediaType": OCI_INDEX,
+            "manifests": [{**entry, "platform": {"os": "linux", "architecture": "amd64"}}],
+        }
+        await registry_client.put_manifest("multi", json.dumps(index).encode(), OCI_INDEX)
+    output = tmp_path / "out"
+    output.mkdir()
+
+    result = await pull(f"{url}:multi", "-o", str(output))
+
+    assert result.code == 0, result.stderr
+    assert f"✔ digest {registry.host}/{registry_repository}@{digest}" in result.stderr
+    assert (output / "deploy" / "app.yaml").exists()
 
 
 async def test_a_layer_that_climbs_out_is_refused_and_nothing_is_written(
