@@ -2,56 +2,33 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import tarfile
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from reflow.cli.main import cli
-from reflow.engines.helmrepo import TLSConfig
-from reflow.engines.oci import Credentials, RegistryClient, Transport, parse_reference
-from tests.cli.runner import Outcome
+from reflow.engines.oci import parse_reference
+from tests.cli.artifacts import REVISION, SOURCE, client, tree
+from tests.cli.runner import Outcome, run_reflow
 from tests.registries import Registry
-
-SOURCE = "https://github.com/org/config"
-REVISION = "main@sha1:0123456789abcdef0123456789abcdef01234567"
 
 
 async def push(*args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> Outcome:
-    result = await asyncio.to_thread(
-        CliRunner().invoke, cli, ["push", "artifact", *args], input=stdin, env=env, catch_exceptions=False
-    )
-    return Outcome(result.exit_code, result.stdout, result.stderr)
-
-
-def tree(root: Path) -> Path:
-    for name, content in {
-        "deploy/app.yaml": "kind: ConfigMap\n",
-        "deploy/logo.png": "png",
-        ".git/HEAD": "ref: refs/heads/main\n",
-        "README.md": "# config\n",
-    }.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(content)
-    return root
+    return await run_reflow("push", "artifact", *args, env=env, stdin=stdin)
 
 
 async def pulled(url: str, registry: Registry, tmp_path: Path) -> tuple[dict[str, str], list[str], str]:
     """The manifest annotations, the layer's member names and the config media type of a pushed artifact."""
     reference = parse_reference(url)
-    tls = TLSConfig(ca=registry.ca.read_bytes()) if registry.ca else None
-    credentials = Credentials(registry.username, registry.password) if registry.username and registry.password else None
-    async with RegistryClient(reference.repository, credentials=credentials, transport=Transport(tls=tls)) as client:
-        _, manifest, _ = await client.get_manifest(reference)
+    async with client(registry, reference.repository.path) as registry_client:
+        _, manifest, _ = await registry_client.get_manifest(reference)
         assert len(manifest.layers) == 1
         assert manifest.config is not None
         layer = manifest.layers[0]
         assert layer.media_type == "application/vnd.cncf.flux.content.v1.tar+gzip"
-        await client.download_blob(layer, tmp_path / "layer.tgz", max_size=1 << 20)
+        await registry_client.download_blob(layer, tmp_path / "layer.tgz", max_size=1 << 20)
     with tarfile.open(fileobj=io.BytesIO((tmp_path / "layer.tgz").read_bytes())) as archive:
         names = archive.getnames()
     return dict(manifest.annotations), names, manifest.config.media_type
@@ -105,6 +82,20 @@ async def test_a_single_file_from_stdin(registry: Registry, registry_repository:
     assert result.code == 0, result.stderr
     _, names, _ = await pulled(url, registry, tmp_path)
     assert names == [".", "stdin.yaml"]
+
+
+async def test_resolve_symlinks_packs_what_links_point_to(
+    registry: Registry, registry_repository: str, tmp_path: Path
+) -> None:
+    url = f"{registry.oci_url(registry_repository)}:links"
+    (tmp_path / "shared.yaml").write_text("kind: ConfigMap\n")
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "shared.yaml").symlink_to(tmp_path / "shared.yaml")
+    result = await push(url, f"--path={source}", f"--source={SOURCE}", f"--revision={REVISION}", "--resolve-symlinks")
+    assert result.code == 0, result.stderr
+    _, names, _ = await pulled(url, registry, tmp_path)
+    assert names == [".", "shared.yaml"]
 
 
 async def test_credentials_from_creds_or_the_docker_config_and_never_printed(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from reflow import __version__
+from reflow.cli.artifact import build_artifact, diff_artifact
 from reflow.cli.build import build
 from reflow.cli.check import check
 from reflow.cli.controllers import controllers
@@ -20,11 +21,14 @@ from reflow.cli.export import export
 from reflow.cli.get import get
 from reflow.cli.helmbuild import build_helmrelease, diff_helmrelease
 from reflow.cli.install import install, uninstall
+from reflow.cli.listing import listing
 from reflow.cli.logs import logs
+from reflow.cli.pull import pull
 from reflow.cli.push import push
 from reflow.cli.reconcile import reconcile
 from reflow.cli.stats import stats
 from reflow.cli.suspend import resume, suspend
+from reflow.cli.tag import tag
 from reflow.cli.trace import trace
 from reflow.cli.tree import tree
 from reflow.cli.version import version
@@ -46,7 +50,9 @@ cli.add_command(build)
 cli.add_command(diff)
 cli.add_command(debug)
 build.add_command(build_helmrelease)
+build.add_command(build_artifact)
 diff.add_command(diff_helmrelease)
+diff.add_command(diff_artifact)
 cli.add_command(create)
 create.add_command(image)
 cli.add_command(get)
@@ -62,6 +68,9 @@ cli.add_command(stats)
 cli.add_command(logs)
 cli.add_command(check)
 cli.add_command(push)
+cli.add_command(pull)
+cli.add_command(tag)
+cli.add_command(listing)
 
 
 def main() -> None:

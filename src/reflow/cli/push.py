@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -14,38 +11,33 @@ import click
 import yaml
 
 from reflow.cli.console import fail, out, step, success
-from reflow.cli.options import Duration
+from reflow.cli.registry import (
+    RESOLVE_SYMLINKS,
+    artifact_reference,
+    check_registry_flags,
+    ignore_flags,
+    ignore_rules,
+    packed_source,
+    registry_client,
+    registry_flags,
+    run_registry,
+)
 from reflow.engines.oci import (
-    DEFAULT_IGNORE,
     EPOCH,
-    Credentials,
-    KeyEntry,
     OCIError,
     Pushed,
     Reference,
-    RegistryClient,
-    Transport,
     artifact_annotations,
     check_created,
     created_now,
-    credentials_for,
-    docker_config_entries,
-    ignore_matcher,
-    parse_reference,
     push_artifact,
 )
 from reflow.engines.oci.artifact import CREATED
-
-CLOUD_PROVIDERS = ("aws", "azure", "gcp")
 
 
 @click.group()
 def push() -> None:
     """Push artifacts to OCI registries."""
-
-
-def _split(values: tuple[str, ...]) -> list[str]:
-    return [item for value in values for item in value.split(",") if item]
 
 
 def _annotations(values: tuple[str, ...]) -> dict[str, str]:
@@ -58,55 +50,13 @@ def _annotations(values: tuple[str, ...]) -> dict[str, str]:
     return found
 
 
-def _docker_keyring() -> list[list[KeyEntry]]:
-    """The `auths` of the user's docker config (`$DOCKER_CONFIG/config.json` or `~/.docker/config.json`)."""
-    folder = Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
-    try:
-        data = (folder / "config.json").read_bytes()
-    except OSError:
-        return []
-    try:
-        return [docker_config_entries({".dockerconfigjson": data}, str(folder / "config.json"))]
-    except OCIError:
-        return []
-
-
-def _credentials(creds: str | None, reference: Reference) -> Credentials | None:
-    if creds:
-        username, colon, password = creds.partition(":")
-        if not colon:
-            fail("--creds must be <username>:<password>; a registry token alone is not supported", code=2)
-        return Credentials(username, password)
-    return credentials_for(_docker_keyring(), reference.repository)
-
-
-def _source_path(path: str, scratch: Path) -> Path:
-    if path == "-":
-        # As Flux: the input without its trailing newlines, in a private `.yaml` file (named `stdin.yaml`
-        # here, where Flux picks a random name, so the same input packs to the same layer).
-        staged = scratch / "stdin.yaml"
-        staged.write_bytes(sys.stdin.buffer.read().rstrip(b"\r\n"))
-        staged.chmod(0o600)
-        return staged
-    source = Path(path)
-    if not source.exists():
-        fail(f"invalid path '{path}', must point to an existing directory or file", code=2)
-    return source
-
-
 async def _push(reference: Reference, source: Path, flags: dict[str, Any], notes: dict[str, str]) -> Pushed:
-    client = RegistryClient(
-        reference.repository,
-        credentials=_credentials(flags["creds"], reference),
-        transport=Transport(insecure=flags["insecure_registry"], timeout=flags["timeout"]),
-        actions="pull,push",
-    )
-    async with asyncio.timeout(flags["timeout"]), client:
+    async with registry_client(reference.repository, flags, actions="pull,push") as client:
         return await push_artifact(
             client,
             reference.tag or "latest",
             source,
-            matcher=ignore_matcher([*_split(flags["ignore_paths"]), *_split(flags["add_ignore_paths"])]),
+            matcher=ignore_rules(flags),
             annotations=notes,
         )
 
@@ -133,22 +83,13 @@ def _report(reference: Reference, pushed: Pushed, output: str | None) -> None:
 @click.option("--source", default="", help="The source address, e.g. the Git URL.")
 @click.option("--revision", default="", help="The source revision, '<branch|tag>@sha1:<commit-sha>'.")
 @click.option("-a", "--annotations", multiple=True, metavar="KEY=VALUE", help="Custom OCI annotation (repeatable).")
-@click.option(
-    "--ignore-paths",
-    multiple=True,
-    default=(",".join(DEFAULT_IGNORE),),
-    show_default=True,
-    help="Paths to leave out, .gitignore syntax (comma-separated); replaces the defaults.",
-)
-@click.option("--add-ignore-paths", multiple=True, help="More paths to leave out, added to --ignore-paths.")
-@click.option("--creds", help="Registry credentials '<username>:<password>' (else the docker config is read).")
-@click.option("--provider", type=click.Choice(["generic", *CLOUD_PROVIDERS]), default="generic", show_default=True)
+@ignore_flags
 @click.option("-o", "--output", type=click.Choice(["json", "yaml"]), help="Print the pushed artifact as JSON or YAML.")
 @click.option(
     "--reproducible", is_flag=True, help="Set the created time to 1970-01-01T00:00:00Z: same content, same digest."
 )
-@click.option("--insecure-registry", is_flag=True, help="Allow plain HTTP and unverified TLS to the registry.")
-@click.option("--timeout", type=Duration(), default="5m", show_default=True, help="Time limit for the push.")
+@RESOLVE_SYMLINKS
+@registry_flags(insecure="Allow plain HTTP and unverified TLS to the registry.")
 def push_artifact_command(url: str, **flags: Any) -> None:
     """Pack a directory or a single file as a Flux artifact and push it to an OCI repository.
 
@@ -167,12 +108,11 @@ def push_artifact_command(url: str, **flags: Any) -> None:
         fail("--revision is required", code=2)
     if not flags["path"]:
         fail(f"invalid path {json.dumps(flags['path'])}", code=2)
-    if flags["provider"] in CLOUD_PROVIDERS:
-        fail(f"--provider {flags['provider']}: cloud identity is not available in this build; use --creds", code=2)
+    check_registry_flags(flags)
+    reference = artifact_reference(url)
+    if reference.digest:
+        fail("the artifact URL must name a tag, not a digest", code=2)
     try:
-        reference = parse_reference(url)
-        if reference.digest:
-            fail("the artifact URL must name a tag, not a digest", code=2)
         extra = _annotations(flags["annotations"])
         created = EPOCH if flags["reproducible"] else created_now()
         notes = artifact_annotations(source=flags["source"], revision=flags["revision"], created=created, extra=extra)
@@ -180,15 +120,10 @@ def push_artifact_command(url: str, **flags: Any) -> None:
     except (OCIError, ValueError) as error:
         fail(str(error), code=2)
     with tempfile.TemporaryDirectory(prefix="reflow-push-") as scratch:
-        source = _source_path(flags["path"], Path(scratch))
+        source = packed_source(flags["path"], Path(scratch), resolve_links=flags["resolve_symlinks"])
         if not flags["output"]:
             step(f"pushing artifact to {reference.repository}:{reference.tag}")
-        try:
-            pushed = asyncio.run(_push(reference, source, flags, notes))
-        except OCIError as error:
-            fail(f"pushing artifact failed: {error}")
-        except TimeoutError:
-            fail(f"pushing artifact failed: not done within {flags['timeout']:g}s")
-        except OSError as error:
-            fail(f"pushing artifact failed: cannot read '{flags['path']}': {error.strerror or error}")
+        pushed = run_registry(
+            _push(reference, source, flags, notes), failed="pushing artifact failed", timeout=flags["timeout"]
+        )
     _report(reference, pushed, flags["output"])

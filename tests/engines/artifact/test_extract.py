@@ -16,6 +16,7 @@ from reflow.engines.artifact import (
     Storage,
     UnsafeArchive,
     artifact_path,
+    extract_into,
     extract_tarball,
 )
 from reflow.engines.git import Credentials, checkout, resolve_remote
@@ -239,3 +240,67 @@ def test_a_missing_folder_behind_a_link_out_is_not_made(tmp_path: Path) -> None:
     with pytest.raises(UnsafeArchive):
         extract_tarball(archive, tmp_path / "out")
     assert not (tmp_path / "elsewhere/new").exists()
+
+
+def test_extract_into_keeps_other_files_replaces_same_names_and_skips_symlinks(tmp_path: Path) -> None:
+    archive = _tarball(
+        tmp_path / "a.tgz",
+        [
+            ("dir", "deploy", b""),
+            ("file", "deploy/app.yaml", b"new"),
+            ("file", "top.yaml", b"top"),
+            ("symlink", "deploy/alias.yaml", "app.yaml"),
+            ("hardlink", "deploy/copy.yaml", "deploy/app.yaml"),
+        ],
+    )
+    output = tmp_path / "out"
+    (output / "deploy").mkdir(parents=True)
+    (output / "deploy" / "app.yaml").write_bytes(b"old")
+    (output / "mine.txt").write_bytes(b"kept")
+
+    extracted = extract_into(archive, output)
+
+    assert extracted.path == output
+    assert _everything(output) == {"deploy", "deploy/app.yaml", "deploy/copy.yaml", "top.yaml", "mine.txt"}
+    assert (output / "deploy" / "app.yaml").read_bytes() == b"new"
+    assert (output / "deploy" / "copy.yaml").read_bytes() == b"new"
+    assert (output / "mine.txt").read_bytes() == b"kept"
+
+
+def test_extract_into_never_writes_through_a_link_already_in_the_directory(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    output = tmp_path / "out"
+    output.mkdir()
+    (output / "deploy").symlink_to(elsewhere)
+    archive = _tarball(tmp_path / "a.tgz", [("dir", "deploy", b""), ("file", "deploy/app.yaml", b"x")])
+
+    with pytest.raises(UnsafeArchive, match="'deploy' is a directory in the artifact but a link or file"):
+        extract_into(archive, output)
+    assert not any(elsewhere.iterdir())
+
+
+def test_extract_into_replaces_a_link_with_the_artifacts_file_not_its_target(tmp_path: Path) -> None:
+    target = tmp_path / "target.txt"
+    target.write_bytes(b"untouched")
+    output = tmp_path / "out"
+    output.mkdir()
+    (output / "app.yaml").symlink_to(target)
+
+    extract_into(_tarball(tmp_path / "a.tgz", [("file", "app.yaml", b"from the artifact")]), output)
+
+    assert not (output / "app.yaml").is_symlink()
+    assert (output / "app.yaml").read_bytes() == b"from the artifact"
+    assert target.read_bytes() == b"untouched"
+
+
+def test_extract_into_refuses_a_hostile_archive_and_leaves_the_directory_as_it_was(tmp_path: Path) -> None:
+    output = tmp_path / "out"
+    output.mkdir()
+    (output / "mine.txt").write_bytes(b"kept")
+    archive = _tarball(tmp_path / "a.tgz", [("file", "ok.yaml", b"x"), ("file", "../outside.txt", b"x")])
+
+    with pytest.raises(UnsafeArchive, match=r"'\.\.'"):
+        extract_into(archive, output)
+    assert _everything(output) == {"mine.txt"}
+    assert not (tmp_path / "outside.txt").exists()

@@ -66,7 +66,6 @@ from reflow.engines.oci import (
     docker_config_entries,
     fixed_reference,
     parse_repository,
-    platform_manifest,
     revision,
     select_layer,
     semver_reference,
@@ -280,10 +279,7 @@ class OCIRepositoryReconciler(SourceReconciler[OCIRepository]):
         workdir = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="reflow-oci-"))
         try:
             try:
-                _, manifest, _ = await client.get_manifest(pinned)
-                if manifest.is_index:
-                    entry = platform_manifest(manifest)
-                    _, manifest, _ = await client.get_manifest(Reference(reference.repository, digest=entry.digest))
+                _, manifest = await client.image_manifest(pinned)
                 selector = spec.layer_selector
                 layer = select_layer(manifest, selector.media_type if selector else None)
                 blob = workdir / "layer.tgz"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .archive import Archived, Entry, artifact_matcher, entries, file_digest, write_tarball
 from .errors import ArchiveTooLarge, ArtifactError, ArtifactUnavailable, DigestMismatch, UnsafeArchive, UnsafeInclude
-from .extract import Extracted, ExtractLimits, extract_tarball
+from .extract import Extracted, ExtractLimits, extract_into, extract_tarball
 from .fetch import FetchOptions, download, fetch_artifact
 from .include import copy_include, include_parts
 from .retention import StoredFile, garbage, stored_files
@@ -35,6 +35,7 @@ __all__ = [
     "copy_include",
     "download",
     "entries",
+    "extract_into",
     "extract_tarball",
     "fetch_artifact",
     "file_digest",

@@ -19,8 +19,9 @@ import os
 import re
 import shutil
 import tarfile
+import tempfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from reflow.engines.artifact.errors import ArchiveTooLarge, UnsafeArchive
@@ -205,6 +206,43 @@ def extract_tarball(archive: Path, destination: Path, limits: ExtractLimits | No
         _empty(root)
         raise
     return Extracted(path=destination, files=files, size=size)
+
+
+def extract_into(archive: Path, destination: Path, limits: ExtractLimits | None = None) -> Extracted:
+    """Unpack the gzip'd tarball `archive` into the existing directory `destination`, keeping what is there and
+    replacing files of the same name; blocking.
+
+    The archive is unpacked first, with every check `extract_tarball` makes, into a private directory; then
+    its directories and files are moved over. Its symlinks are left out (as `flux pull artifact` skips
+    them), and nothing is written through a link or over a directory already in `destination`.
+    """
+    with tempfile.TemporaryDirectory(prefix="reflow-extract-") as scratch:
+        staged = Path(scratch) / "tree"
+        extracted = extract_tarball(archive, staged, limits)
+        _merge(staged, destination)
+    return replace(extracted, path=destination)
+
+
+def _merge(source: Path, destination: Path) -> None:
+    for folder, folders, files in os.walk(source):
+        relative = Path(folder).relative_to(source)
+        for name in folders:
+            target = destination / relative / name
+            if Path(folder, name).is_symlink():
+                continue
+            if target.is_symlink() or (os.path.lexists(target) and not target.is_dir()):
+                raise UnsafeArchive(
+                    f"'{relative / name}' is a directory in the artifact but a link or file in '{destination}'"
+                )
+            target.mkdir(mode=0o750, exist_ok=True)
+        for name in files:
+            member, target = Path(folder, name), destination / relative / name
+            if member.is_symlink():
+                continue
+            if target.is_dir() and not target.is_symlink():
+                raise UnsafeArchive(f"'{relative / name}' is a file in the artifact but a directory in '{destination}'")
+            target.unlink(missing_ok=True)
+            shutil.move(member, target)
 
 
 def _empty(root: Path) -> None:

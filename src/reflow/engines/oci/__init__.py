@@ -18,6 +18,7 @@ from .artifact import (
 )
 from .auth import Credentials, KeyEntry, credentials_for, docker_config_entries, key_matches, parse_challenge
 from .client import MAX_LAYER_SIZE, RegistryClient, candidate_schemes, next_link
+from .diff import artifact_differs, same_layer
 from .errors import (
     AuthenticationFailed,
     InvalidReference,
@@ -27,11 +28,15 @@ from .errors import (
     ReferenceNotFound,
     Unreachable,
 )
-from .layer import DEFAULT_IGNORE, Layer, ignore_matcher, write_layer
+from .layer import DEFAULT_IGNORE, Layer, build_layer, ignore_matcher, tar_digest, write_layer
+from .listing import ListedArtifact, list_artifacts, select_tags
 from .manifest import ACCEPT, OCI_MANIFEST, Descriptor, Manifest, parse_manifest, platform_manifest, select_layer
+from .pull import Pulled, pull_artifact
 from .push import Pushed, push_artifact
 from .reference import Reference, Repository, parse_reference, parse_repository
 from .resolve import RefSpec, digest_of, fixed_reference, revision, semver_reference
+from .symlinks import resolve_symlinks
+from .tag import tag_artifact
 from .transport import AuthCache, Transport, tls_from_secret
 
 __all__ = [
@@ -54,8 +59,10 @@ __all__ = [
     "KeyEntry",
     "Layer",
     "LayerFailed",
+    "ListedArtifact",
     "Manifest",
     "OCIError",
+    "Pulled",
     "PushFailed",
     "Pushed",
     "RefSpec",
@@ -66,6 +73,8 @@ __all__ = [
     "Transport",
     "Unreachable",
     "artifact_annotations",
+    "artifact_differs",
+    "build_layer",
     "candidate_schemes",
     "check_created",
     "config_descriptor",
@@ -76,6 +85,7 @@ __all__ = [
     "fixed_reference",
     "ignore_matcher",
     "key_matches",
+    "list_artifacts",
     "manifest_bytes",
     "next_link",
     "parse_challenge",
@@ -83,10 +93,16 @@ __all__ = [
     "parse_reference",
     "parse_repository",
     "platform_manifest",
+    "pull_artifact",
     "push_artifact",
+    "resolve_symlinks",
     "revision",
+    "same_layer",
     "select_layer",
+    "select_tags",
     "semver_reference",
+    "tag_artifact",
+    "tar_digest",
     "tls_from_secret",
     "write_layer",
 ]

@@ -28,7 +28,15 @@ from reflow.engines.oci.errors import (
     ReferenceNotFound,
     Unreachable,
 )
-from reflow.engines.oci.manifest import ACCEPT, MAX_MANIFEST_SIZE, OCI_INDEX, Descriptor, Manifest, parse_manifest
+from reflow.engines.oci.manifest import (
+    ACCEPT,
+    MAX_MANIFEST_SIZE,
+    OCI_INDEX,
+    Descriptor,
+    Manifest,
+    parse_manifest,
+    platform_manifest,
+)
 from reflow.engines.oci.reference import DIGEST, Reference, Repository
 from reflow.engines.oci.transport import DEFAULT_TOKEN_LIFE, AuthCache, Transport, fingerprint, tls_context
 
@@ -293,6 +301,14 @@ class RegistryClient:
             raise OCIError(f"the registry sent a manifest with digest '{digest}' for '{reference}'")
         manifest = parse_manifest(body, content_type)
         return Descriptor(media_type=manifest.media_type, digest=digest, size=len(body)), manifest, body
+
+    async def image_manifest(self, reference: Reference) -> tuple[Descriptor, Manifest]:
+        """The image manifest at a reference and its descriptor; an index is followed to its linux/amd64 entry."""
+        described, manifest, _ = await self.get_manifest(reference)
+        if manifest.is_index:
+            entry = platform_manifest(manifest)
+            described, manifest, _ = await self.get_manifest(Reference(reference.repository, digest=entry.digest))
+        return described, manifest
 
     async def resolve(self, reference: Reference) -> str:
         """The manifest digest the reference points to: one HEAD, or a GET when HEAD does not tell."""

@@ -15,6 +15,7 @@ import gzip
 import hashlib
 import os
 import stat
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,13 +32,14 @@ DEFAULT_IGNORE = (*VCS_PATTERNS, *EXTENSION_PATTERNS)
 """`--ignore-paths` when none are given: Flux's VCS and extension excludes."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Layer:
-    """The layer written: `digest` and `size` of the gzip'd bytes, `diff_id` of the tar stream."""
+    """The layer written: `digest` and `size` of the gzip'd bytes, `diff_id` and `tar_size` of the tar stream."""
 
     digest: str
     size: int
     diff_id: str
+    tar_size: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,9 +192,12 @@ def write_layer(source: Path, target: BinaryIO, matcher: Matcher) -> Layer:
     """Write the gzip'd tarball of `source` (a directory, or one file put in a directory of its own); blocking."""
     compressed = _Hashing(target)
     plain = hashlib.sha256()
+    tar_size = 0
     with gzip.GzipFile(filename="", mode="wb", fileobj=compressed, compresslevel=COMPRESS_LEVEL, mtime=0) as zipped:
 
         def emit(data: bytes) -> None:
+            nonlocal tar_size
+            tar_size += len(data)
             plain.update(data)
             zipped.write(data)
 
@@ -221,4 +226,27 @@ def write_layer(source: Path, target: BinaryIO, matcher: Matcher) -> Layer:
         digest=f"sha256:{compressed.hash.hexdigest()}",
         size=compressed.size,
         diff_id=f"sha256:{plain.hexdigest()}",
+        tar_size=tar_size,
     )
+
+
+def build_layer(source: Path, target: Path, matcher: Matcher) -> Layer:
+    """Write the layer of `source` to the file `target` (created or replaced); blocking."""
+    with target.open("wb") as handle:
+        return write_layer(source, handle, matcher)
+
+
+def tar_digest(archive: Path, limit: int) -> str | None:
+    """The sha256 of a gzip'd file's uncompressed stream, as `sha256:<hex>`; None when it is not gzip or
+    unpacks to more than `limit` bytes (so a gzip bomb costs at most `limit` bytes of work); blocking."""
+    hashed, size = hashlib.sha256(), 0
+    try:
+        with gzip.open(archive, "rb") as unzipped:
+            while chunk := unzipped.read(_CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    return None
+                hashed.update(chunk)
+    except (OSError, EOFError, zlib.error):
+        return None
+    return f"sha256:{hashed.hexdigest()}"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from reflow.engines.oci.artifact import CONTENT_MEDIA_TYPE, EMPTY_CONFIG, config_descriptor, manifest_bytes
 from reflow.engines.oci.client import RegistryClient
-from reflow.engines.oci.layer import Layer, write_layer
+from reflow.engines.oci.layer import Layer, build_layer
 from reflow.engines.oci.manifest import OCI_MANIFEST, Descriptor
 from reflow.engines.sourceignore import Matcher
 
@@ -22,18 +22,13 @@ class Pushed:
     layer: Layer
 
 
-def _build(source: Path, target: Path, matcher: Matcher) -> Layer:
-    with target.open("wb") as handle:
-        return write_layer(source, handle, matcher)
-
-
 async def push_artifact(
     client: RegistryClient, tag: str, source: Path, *, matcher: Matcher, annotations: dict[str, str]
 ) -> Pushed:
     """Build the layer of `source` in a private temporary file, upload what the registry lacks, tag the manifest."""
     with tempfile.TemporaryDirectory(prefix="reflow-push-") as scratch:
         tarball = Path(scratch) / "artifact.tgz"
-        layer = await asyncio.to_thread(_build, source, tarball, matcher)
+        layer = await asyncio.to_thread(build_layer, source, tarball, matcher)
         config = config_descriptor()
         await client.upload_blob(config.digest, config.size, lambda: EMPTY_CONFIG)
         await client.upload_blob(layer.digest, layer.size, lambda: tarball.open("rb"))
