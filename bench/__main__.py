@@ -30,13 +30,17 @@ def parse(argv: list[str]) -> tuple[Options, Path | None]:
         description="reflow's controllers side by side with Flux's own, on one local plane.",
         epilog="Scenarios: " + "; ".join(f"{key} {SCENARIOS[key].title}" for key in scenario_ids),
     )
-    parser.add_argument("--scenarios", default=",".join(scenario_ids), help="comma-separated ids (default: all)")
+    default_ids = [key for key in scenario_ids if SCENARIOS[key].by_default]
+    parser.add_argument(
+        "--scenarios", default=",".join(default_ids), help="comma-separated ids (default: all but the soak)"
+    )
     parser.add_argument("--sides", default=",".join(SIDES), help="flux, reflow or both (default: both)")
     parser.add_argument("--repetitions", type=int, default=3, help="runs per scenario and side (default: 3)")
     parser.add_argument("--quick", action="store_true", help="run each scenario once per side")
     parser.add_argument("--json", type=Path, help="write raw numbers, medians and availability to this file")
     parser.add_argument("--reflow-command", default=DEFAULT_REFLOW_COMMAND, help="how reflow's controllers start")
     parser.add_argument("--workdir", type=Path, help="where logs and artifacts go (default: a new temp folder)")
+    parser.add_argument("--minutes", type=float, default=30.0, help="length of the soak (default: 30)")
     args = parser.parse_args(argv)
     try:
         scenarios = _names(args.scenarios, scenario_ids, "scenario")
@@ -49,6 +53,7 @@ def parse(argv: list[str]) -> tuple[Options, Path | None]:
         repetitions=1 if args.quick else max(1, args.repetitions),
         reflow_command=args.reflow_command,
         workdir=args.workdir,
+        minutes=args.minutes,
     )
     return options, args.json
 

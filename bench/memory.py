@@ -1,4 +1,4 @@
-"""Peak resident memory of process trees, read from /proc (children included) by a sampling thread."""
+"""Resources of the controllers' process trees from /proc: RSS (sampled for the peak), open files, threads."""
 
 from __future__ import annotations
 
@@ -55,6 +55,23 @@ def rss_bytes(pid: int) -> int:
 def tree_rss(roots: Iterable[int]) -> int:
     """The summed RSS of the roots and their descendants."""
     return sum(rss_bytes(pid) for pid in tree(roots))
+
+
+def _entries(pid: int, folder: str) -> int:
+    try:
+        return sum(1 for _ in (PROC / str(pid) / folder).iterdir())
+    except OSError:
+        return 0
+
+
+def tree_fds(roots: Iterable[int]) -> int:
+    """Open file descriptors of the roots and their descendants."""
+    return sum(_entries(pid, "fd") for pid in tree(roots))
+
+
+def tree_threads(roots: Iterable[int]) -> int:
+    """Threads of the roots and their descendants."""
+    return sum(_entries(pid, "task") for pid in tree(roots))
 
 
 class PeakMemory:

@@ -51,6 +51,16 @@ class Controllers:
         return [process.pid for process in self.processes]
 
     async def __aenter__(self) -> Controllers:
+        await self.start()
+        return self
+
+    async def restart(self) -> None:
+        """Stop every process (as `stop`) and start them again, waiting until each is ready."""
+        await self.stop()
+        await self.start()
+
+    async def start(self) -> None:
+        """Start the processes and wait until each answers its readiness probe; stop them all on failure."""
         self.logs.mkdir(parents=True, exist_ok=True)
         try:
             for spec in self.specs:
@@ -69,7 +79,6 @@ class Controllers:
         except BaseException:
             await self.stop()
             raise
-        return self
 
     async def __aexit__(
         self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None

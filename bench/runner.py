@@ -42,6 +42,8 @@ class Options:
     repetitions: int
     reflow_command: str
     workdir: Path | None = None
+    minutes: float = 30.0
+    """Length of the soak."""
 
 
 def nodes_for(scenarios: list[Scenario]) -> int:
@@ -78,6 +80,7 @@ class Runner:
             audit=self.audit,
             side=side,
             repositories=self.repositories,
+            minutes=self.options.minutes,
         )
 
     async def measure(self, scenario: Scenario, side: Side | None, repetition: int) -> Measurement:
@@ -109,7 +112,7 @@ class Runner:
         if side is None:
             await create_namespace(self.kube, namespace)
             try:
-                async with asyncio.timeout(scenario.timeout):
+                async with asyncio.timeout(scenario.time_limit(ctx)):
                     return await scenario.run(ctx)
             finally:
                 await remove_namespace(self.kube, namespace)
@@ -123,8 +126,9 @@ class Runner:
         try:
             async with Controllers(side.processes(launch), launch.workdir / "logs") as controllers:
                 ctx.pids = controllers.pids
+                ctx.controllers = controllers
                 await asyncio.sleep(SETTLE)
-                async with asyncio.timeout(scenario.timeout):
+                async with asyncio.timeout(scenario.time_limit(ctx)):
                     return await scenario.run(ctx)
         finally:
             await remove_namespace(self.kube, namespace)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.scenarios import floor, kustomize, many, push
+from bench.scenarios import floor, kustomize, many, push, soak
 from bench.scenarios.base import SCENARIOS, RunContext, Scenario
 
-__all__ = ["SCENARIOS", "RunContext", "Scenario", "floor", "kustomize", "many", "push"]
+__all__ = ["SCENARIOS", "RunContext", "Scenario", "floor", "kustomize", "many", "push", "soak"]

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from bench.audit import AuditLog, CallCount, Mark
+from bench.processes import Controllers
 from bench.repo import Repository
 from bench.sides import Side
 from reflow.dev.gitserver import GitHttpServer
@@ -32,6 +33,10 @@ class RunContext:
     side: Side | None
     pids: list[int] = field(default_factory=list)
     """Root process ids of the side's controllers."""
+    controllers: Controllers | None = None
+    """The side's running controllers (to restart them, and to read their current pids and logs)."""
+    minutes: float = 30.0
+    """How long a scenario that runs for a while (the soak) runs."""
     repositories: dict[str, Repository] = field(default_factory=dict)
     """Shared across runs: the same repository content for every side."""
 
@@ -86,11 +91,17 @@ class Scenario(ABC):
     """Pods it makes run at once (the plane gets a kwok node per 110, plus one)."""
     timeout: ClassVar[float] = 600.0
     """Seconds one run may take before it counts as failed."""
+    by_default: ClassVar[bool] = True
+    """False: runs only when named in `--scenarios` (the soak)."""
 
     @property
     def procedure(self) -> str:
         """The id of the run that produces this scenario's numbers (its own, unless shared)."""
         return self.id
+
+    def time_limit(self, ctx: RunContext) -> float:
+        """Seconds this run may take (`timeout`, unless the run's length depends on the context)."""
+        return self.timeout
 
     @abstractmethod
     async def run(self, ctx: RunContext) -> Metrics:
