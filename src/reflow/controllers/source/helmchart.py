@@ -4,7 +4,8 @@ and store it as the `.tgz` artifact `<chart>-<version>.tgz` whose revision is th
 The index comes from the HelmRepository's artifact (through the shared index cache), never from the
 network: 200 HelmCharts on one repository cost the one index fetch the HelmRepository makes. A chart is
 downloaded or built only when its name or computed version differs from the stored one, or the spec
-changed; otherwise nothing is written.
+changed; otherwise nothing is written. With `spec.verify`, a chart from an OCI registry is served only once a
+key of the verification Secret verified its cosign signature (checked on every reconcile, as Flux does).
 """
 
 from __future__ import annotations
@@ -367,7 +368,11 @@ class HelmChartReconciler(SourceReconciler[HelmChart]):
     ) -> tuple[str, Verdict]:
         """The chart's digest (given, or that of the chart version `tag`) and SourceVerified=True for `version`
         once a key of the Secret verified its signature; `ChartVerificationError` otherwise."""
-        async with signature_reader(access, reference, self.auth_cache) as client:
+        try:
+            reader = signature_reader(access, reference, self.auth_cache)
+        except OCIError as error:
+            raise ChartPullError(f"failed to read the credentials for '{reference}': {error}") from error
+        async with reader as client:
             if digest is None:
                 try:
                     digest = await client.resolve(Reference(client.repository, tag=chart_tag(tag or version)))
