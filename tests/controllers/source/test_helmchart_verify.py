@@ -104,6 +104,35 @@ async def test_signed_chart_is_served_and_an_unsigned_one_never_is(
     assert condition(unverified, "SourceVerified") is None
 
 
+async def test_signatures_are_read_with_the_repository_credentials_and_tls(
+    kube: Kube,
+    namespace: str,
+    start_controllers: StartControllers,
+    auth_registry: Registry,
+    registry_repository: str,
+    chart_key: KeyPair,
+    tmp_path: Path,
+) -> None:
+    assert auth_registry.username is not None
+    assert auth_registry.password is not None
+    assert auth_registry.ca is not None
+    pushed = push_chart(auth_registry, registry_repository, "2.0.0", tmp_path)
+    sign(chart_key, f"{auth_registry.host}/{registry_repository}/web:2.0.0", registry=auth_registry)
+    login = {"username": auth_registry.username.encode(), "password": auth_registry.password.encode()}
+    await kube.create(secret(namespace, "login", login))
+    await kube.create(secret(namespace, "ca", {"ca.crt": auth_registry.ca.read_bytes()}))
+    await kube.create(secret(namespace, "cosign-keys", {"cosign.pub": chart_key.public}))
+    await start_controllers("source")
+    spec = {"type": "oci", "secretRef": {"name": "login"}, "certSecretRef": {"name": "ca"}}
+    await kube.create(helm_repository(namespace, "registry", auth_registry.oci_url(registry_repository), **spec))
+    await kube.create(helm_chart(namespace, "web", "web", "HelmRepository", "registry", version="2.x", verify=VERIFY))
+
+    good = await until(kube, "HelmChart", namespace, "web", ready_is("True"))
+    assert verified(good) == ("True", "Succeeded", "verified signature of version 2.0.0 with key 'cosign.pub'")
+    assert await fetch(good["status"]["artifact"]["url"]) == pushed
+    assert auth_registry.password not in str(good["status"])
+
+
 async def test_keyless_missing_keys_and_http_repositories_are_explained(
     kube: Kube,
     namespace: str,
