@@ -31,29 +31,21 @@ from reflow.api.conditions import (
 from reflow.api.helmsource import HelmChart, HelmRepository
 from reflow.api.meta import Manifest
 from reflow.api.wire import parse, parse_object, render
+from reflow.controllers.source.chartverify import Verdict, refuse_verify, verify_chart
 from reflow.controllers.source.helmrepository import DEFAULT_TIMEOUT, client_options, registry_access
-from reflow.controllers.source.signatures import (
-    SignatureRefused,
-    TrustedKeys,
-    check_signature,
-    trusted_keys,
-    verified_condition,
-)
+from reflow.controllers.source.signatures import trusted_keys
 from reflow.controllers.source.stored import SourceReconciler, intact, storage_failed
 from reflow.engines.artifact import ArtifactError, Storage, artifact_path, extract_tarball
 from reflow.engines.artifact.storage import StorageError
-from reflow.engines.cosign import Subject
 from reflow.engines.helmchart import (
     Built,
     ChartError,
     ChartLimits,
-    ChartPullError,
     ChartVerificationError,
     DependencyBuildError,
     DependencyRepository,
     Packager,
     Recipe,
-    VerificationUnsupported,
     build_local,
     build_pulled,
     chart_parts,
@@ -66,7 +58,7 @@ from reflow.engines.helmchart import (
     version_metadata,
     with_metadata,
 )
-from reflow.engines.helmchart.oci import RegistryAccess, chart_reference, chart_tag, pull_chart, signature_reader
+from reflow.engines.helmchart.oci import chart_reference, pull_chart
 from reflow.engines.helmrepo import (
     ClientOptions,
     HelmRepoError,
@@ -75,7 +67,7 @@ from reflow.engines.helmrepo import (
     fetch_index,
     load_index,
 )
-from reflow.engines.oci import AuthCache, OCIError, Reference
+from reflow.engines.oci import AuthCache
 from reflow.kube.client import Kube
 from reflow.runtime.errors import ReconcileError, StalledError, Waiting
 from reflow.runtime.reconciler import Progress, parse_kind
@@ -85,8 +77,6 @@ Lookup = Callable[[str, str, str], Manifest | None]
 """The cached source of a kind, namespace and name (None when there is none)."""
 ByURL = Callable[[str, str], list[Manifest]]
 """The cached HelmRepositories of a namespace with a URL (trailing slashes dropped)."""
-Verdict = dict[str, ConditionState | None]
-"""The SourceVerified condition to write (None: removed)."""
 CHART_CONDITIONS = (FETCH_FAILED, BUILD_FAILED_CONDITION, STORAGE_OPERATION_FAILED, ARTIFACT_OUTDATED)
 
 
@@ -329,7 +319,9 @@ class HelmChartReconciler(SourceReconciler[HelmChart]):
         if exact_version(spec.version):
             version = with_metadata(spec.version, plan.metadata)
             if trusted is not None:
-                digest, verdict = await self._verify(access, reference, trusted, version, tag=spec.version)
+                digest, verdict = await verify_chart(
+                    access, reference, trusted, version, self.auth_cache, tag=spec.version
+                )
             packaged = bool(plan.metadata or plan.values_files)
             cached = await self._cached(chart, spec.chart, version, packaged=packaged, observed=plan.observed)
             if cached is not None:
@@ -345,7 +337,7 @@ class HelmChartReconciler(SourceReconciler[HelmChart]):
         found = read_chart_archive(pulled.data, max_file_size=self.limits.max_file_size)
         version = with_metadata(found.version, plan.metadata)
         if trusted is not None and digest != pulled.digest:
-            _, verdict = await self._verify(access, reference, trusted, version, digest=pulled.digest)
+            _, verdict = await verify_chart(access, reference, trusted, version, self.auth_cache, digest=pulled.digest)
         packaged = bool(plan.metadata or plan.values_files)
         cached = await self._cached(chart, found.name, version, packaged=packaged, observed=plan.observed)
         if cached is not None:
@@ -355,35 +347,6 @@ class HelmChartReconciler(SourceReconciler[HelmChart]):
             version=version, values_files=plan.values_files, ignore_missing=spec.ignore_missing_values_files
         )
         return await build_pulled(pulled.data, found.name, recipe, self.packager, self.limits), verdict
-
-    async def _verify(
-        self,
-        access: RegistryAccess,
-        reference: str,
-        trusted: TrustedKeys,
-        version: str,
-        *,
-        tag: str | None = None,
-        digest: str | None = None,
-    ) -> tuple[str, Verdict]:
-        """The chart's digest (given, or that of the chart version `tag`) and SourceVerified=True for `version`
-        once a key of the Secret verified its signature; `ChartVerificationError` otherwise."""
-        try:
-            reader = signature_reader(access, reference, self.auth_cache)
-        except OCIError as error:
-            raise ChartPullError(f"failed to read the credentials for '{reference}': {error}") from error
-        async with reader as client:
-            if digest is None:
-                try:
-                    digest = await client.resolve(Reference(client.repository, tag=chart_tag(tag or version)))
-                except OCIError as error:
-                    raise ChartPullError(f"failed to get the digest of '{reference}:{tag}': {error}") from error
-            subject = Subject(name=str(client.repository), digest=digest)
-            try:
-                verified = await check_signature(subject, trusted, client)
-            except SignatureRefused as error:
-                raise ChartVerificationError(str(error)) from error
-        return digest, {SOURCE_VERIFIED: verified_condition(f"version {version}", verified)}
 
     async def _dependency_repository(self, chart: HelmChart, url: str) -> DependencyRepository:
         """The repository of a dependency: a HelmRepository in the chart's namespace with that URL (its index
@@ -436,16 +399,3 @@ class HelmChartReconciler(SourceReconciler[HelmChart]):
             event_reason=reason,
             event_metadata={"revision": built.version, "digest": artifact.digest or ""},
         )
-
-
-def refuse_verify(chart: HelmChart, repository: HelmRepository) -> None:
-    """`spec.verify` on a chart from an HTTP HelmRepository: there is no signature to check there (Flux refuses
-    too), and serving the chart unverified would hide that."""
-    if chart.spec.verify is None:
-        return
-    name = f"{repository.metadata.namespace}/{repository.metadata.name}"
-    kind = repository.spec.type or "default"
-    raise VerificationUnsupported(
-        f"HelmRepository '{name}' is of type '{kind}': signatures are verified only for charts "
-        "in an OCI HelmRepository (type 'oci'); remove spec.verify or serve the chart from an OCI registry"
-    )
