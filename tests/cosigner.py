@@ -71,11 +71,19 @@ def import_key_pair(directory: Path, pem_private_key: bytes) -> KeyPair:
     return KeyPair(directory / "import-cosign.key", password, (directory / "import-cosign.pub").read_bytes())
 
 
-def sign(key: KeyPair, reference: str, *, bundle: bool = True) -> None:
-    """`cosign sign` of `host/repository@digest` over plain HTTP; `bundle=False` writes the legacy `.sig` tag."""
+def sign(key: KeyPair, reference: str, *, bundle: bool = True, registry: Registry | None = None) -> None:
+    """`cosign sign` of `host/repository@digest` over plain HTTP; `bundle=False` writes the legacy `.sig` tag.
+    With a `registry` that has a CA and credentials, over HTTPS with its CA and a docker config of its login."""
     args: list[str | Path] = [binary("cosign"), "sign", "--key", key.private, "--yes", "--allow-http-registry"]
     args += ["--tlog-upload=false", "--use-signing-config=false", f"--new-bundle-format={str(bundle).lower()}"]
-    run(*args, reference, cwd=key.private.parent, env=_environment(key.private.parent, key.password))
+    env = _environment(key.private.parent, key.password)
+    if registry is not None and registry.ca is not None:
+        config = key.private.parent / "docker"
+        config.mkdir(exist_ok=True)
+        (config / "config.json").write_bytes(registry.docker_config())
+        args += ["--registry-cacert", registry.ca]
+        env["DOCKER_CONFIG"] = str(config)
+    run(*args, reference, cwd=key.private.parent, env=env)
 
 
 def cosign_verifies(key: KeyPair, reference: str, *, bundle: bool) -> bool:

@@ -9,7 +9,8 @@ from reflow.cli.artifact import build_artifact, diff_artifact
 from reflow.cli.build import build
 from reflow.cli.check import check
 from reflow.cli.controllers import controllers
-from reflow.cli.create import create
+from reflow.cli.create import create, source
+from reflow.cli.create_chart import chart
 from reflow.cli.create_image import image
 from reflow.cli.debug import debug
 from reflow.cli.delete import delete
@@ -55,6 +56,7 @@ diff.add_command(diff_helmrelease)
 diff.add_command(diff_artifact)
 cli.add_command(create)
 create.add_command(image)
+source.add_command(chart)
 cli.add_command(get)
 cli.add_command(reconcile)
 cli.add_command(suspend)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import click
 
 from reflow.api.helm import HelmRelease
-from reflow.api.helmsource import HelmRepository
+from reflow.api.helmsource import HelmChart, HelmRepository
 from reflow.api.kustomize import Kustomization
 from reflow.api.meta import Manifest
 from reflow.api.source import Bucket, GitRepository, OCIRepository
@@ -180,6 +180,36 @@ def helm_repository(
     return {
         "apiVersion": HelmRepository.KIND.api_version,
         "kind": HelmRepository.KIND.kind,
+        "metadata": object_metadata(name, namespace, labels or {}),
+        "spec": spec,
+    }
+
+
+def helm_chart(
+    name: str,
+    namespace: str,
+    *,
+    chart: str,
+    source_ref: Manifest,
+    interval: float,
+    reconcile_strategy: str,
+    version: str | None = None,
+    values_files: Sequence[str] = (),
+    verify: Manifest | None = None,
+    labels: dict[str, str] | None = None,
+) -> Manifest:
+    """A HelmChart manifest as `flux create source chart` makes it from the same flags."""
+    spec: Manifest = {
+        "chart": chart,
+        "interval": go_duration(interval),
+        "reconcileStrategy": reconcile_strategy,
+        "sourceRef": source_ref,
+    }
+    optional: Manifest = {"valuesFiles": list(values_files) or None, "verify": verify, "version": version}
+    spec.update({key: value for key, value in optional.items() if value})
+    return {
+        "apiVersion": HelmChart.KIND.api_version,
+        "kind": HelmChart.KIND.kind,
         "metadata": object_metadata(name, namespace, labels or {}),
         "spec": spec,
     }

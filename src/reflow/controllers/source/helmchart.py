@@ -4,7 +4,8 @@ and store it as the `.tgz` artifact `<chart>-<version>.tgz` whose revision is th
 The index comes from the HelmRepository's artifact (through the shared index cache), never from the
 network: 200 HelmCharts on one repository cost the one index fetch the HelmRepository makes. A chart is
 downloaded or built only when its name or computed version differs from the stored one, or the spec
-changed; otherwise nothing is written.
+changed; otherwise nothing is written. With `spec.verify`, a chart from an OCI registry is served only once a
+key of the verification Secret verified its cosign signature (checked on every reconcile, as Flux does).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from reflow.api.artifact import Artifact
@@ -30,7 +31,9 @@ from reflow.api.conditions import (
 from reflow.api.helmsource import HelmChart, HelmRepository
 from reflow.api.meta import Manifest
 from reflow.api.wire import parse, parse_object, render
+from reflow.controllers.source.chartverify import Verdict, refuse_verify, verify_chart
 from reflow.controllers.source.helmrepository import DEFAULT_TIMEOUT, client_options, registry_access
+from reflow.controllers.source.signatures import trusted_keys
 from reflow.controllers.source.stored import SourceReconciler, intact, storage_failed
 from reflow.engines.artifact import ArtifactError, Storage, artifact_path, extract_tarball
 from reflow.engines.artifact.storage import StorageError
@@ -38,6 +41,7 @@ from reflow.engines.helmchart import (
     Built,
     ChartError,
     ChartLimits,
+    ChartVerificationError,
     DependencyBuildError,
     DependencyRepository,
     Packager,
@@ -63,6 +67,7 @@ from reflow.engines.helmrepo import (
     fetch_index,
     load_index,
 )
+from reflow.engines.oci import AuthCache
 from reflow.kube.client import Kube
 from reflow.runtime.errors import ReconcileError, StalledError, Waiting
 from reflow.runtime.reconciler import Progress, parse_kind
@@ -72,10 +77,6 @@ Lookup = Callable[[str, str, str], Manifest | None]
 """The cached source of a kind, namespace and name (None when there is none)."""
 ByURL = Callable[[str, str], list[Manifest]]
 """The cached HelmRepositories of a namespace with a URL (trailing slashes dropped)."""
-VERIFY_UNAVAILABLE = (
-    "spec.verify: verifying the signatures of OCI charts is not available in this build; "
-    "remove spec.verify to use the chart unverified"
-)
 CHART_CONDITIONS = (FETCH_FAILED, BUILD_FAILED_CONDITION, STORAGE_OPERATION_FAILED, ARTIFACT_OUTDATED)
 
 
@@ -95,6 +96,8 @@ def chart_failed(error: ChartError, status: Manifest) -> ReconcileError:
     """Ready=False and FetchFailed or BuildFailed with the error's reason; a persistent error stalls."""
     shown, cleared = (FETCH_FAILED, BUILD_FAILED_CONDITION) if error.fetch else (BUILD_FAILED_CONDITION, FETCH_FAILED)
     conditions = {shown: ConditionState("True", error.reason, str(error)), cleared: None}
+    if isinstance(error, ChartVerificationError):
+        conditions[SOURCE_VERIFIED] = ConditionState("False", VERIFICATION_ERROR, str(error))
     kind = StalledError if error.persistent else ReconcileError
     return kind(str(error), reason=error.reason, status=status, conditions=conditions)
 
@@ -119,6 +122,7 @@ class HelmChartReconciler(SourceReconciler[HelmChart]):
         packager: Packager,
         limits: ChartLimits,
         max_index_size: int,
+        auth_cache: AuthCache | None = None,
     ):
         super().__init__(kube, storage, storage_ready, ttl=ttl, records=records)
         self.cache = cache
@@ -127,6 +131,8 @@ class HelmChartReconciler(SourceReconciler[HelmChart]):
         self.packager = packager
         self.limits = limits
         self.max_index_size = max_index_size
+        self.auth_cache = auth_cache or AuthCache()
+        """Schemes, challenges and bearer tokens by registry for reading chart signatures."""
 
     def parse(self, obj: Manifest) -> HelmChart:
         return parse_kind(HelmChart, obj)
@@ -156,10 +162,12 @@ class HelmChartReconciler(SourceReconciler[HelmChart]):
             generation=meta.generation or 0,
         )
         plan = Plan(values_files, metadata, observed)
+        verdict: Verdict = {SOURCE_VERIFIED: None}
         try:
             if repository is not None and artifact is None:
-                built = await self._pull_oci(chart, repository, plan, progress)
+                built, verdict = await self._pull_oci(chart, repository, plan, progress)
             elif repository is not None and artifact is not None:
+                refuse_verify(chart, repository)
                 built = await self._pull(chart, repository, artifact, plan, progress)
             else:
                 assert artifact is not None
@@ -167,8 +175,8 @@ class HelmChartReconciler(SourceReconciler[HelmChart]):
         except ChartError as error:
             raise chart_failed(error, observed) from error
         if isinstance(built, Result):
-            return built
-        return await self._store(chart, built, observed)
+            return replace(built, conditions={**built.conditions, **verdict})
+        return await self._store(chart, built, observed, verdict)
 
     async def finalize(self, chart: HelmChart) -> None:
         await self.storage.remove_all(self.kind, chart.metadata.namespace or "", chart.metadata.name)
@@ -294,23 +302,30 @@ class HelmChartReconciler(SourceReconciler[HelmChart]):
 
     async def _pull_oci(
         self, chart: HelmChart, repository: HelmRepository, plan: Plan, progress: Progress
-    ) -> Built | Result:
-        """A chart from an OCI registry, pulled by helm; an exact version already stored is not pulled again."""
-        spec = chart.spec
+    ) -> tuple[Built | Result, Verdict]:
+        """A chart from an OCI registry, pulled by helm, its signature checked first when `spec.verify` asks;
+        an exact version already stored is not pulled again (but verified again, as Flux does)."""
+        spec, namespace = chart.spec, chart.metadata.namespace or ""
         if repository.spec.provider != "generic":
             message = f"provider '{repository.spec.provider}' is not supported in this build; use 'generic'"
             raise StalledError(message, reason="InvalidProviderConfiguration")
-        if spec.verify is not None:
-            condition = ConditionState("False", VERIFICATION_ERROR, VERIFY_UNAVAILABLE)
-            raise StalledError(VERIFY_UNAVAILABLE, reason=VERIFICATION_ERROR, conditions={SOURCE_VERIFIED: condition})
         reference = chart_reference(repository.spec.url, spec.chart)
+        trusted = None
+        if spec.verify is not None:
+            trusted = await trusted_keys(self.kube, namespace, spec.verify, reference.removeprefix("oci://"))
+        access = await registry_access(self.kube, repository)
+        digest: str | None = None
+        verdict: Verdict = {SOURCE_VERIFIED: None}
         if exact_version(spec.version):
             version = with_metadata(spec.version, plan.metadata)
+            if trusted is not None:
+                digest, verdict = await verify_chart(
+                    access, reference, trusted, version, self.auth_cache, tag=spec.version
+                )
             packaged = bool(plan.metadata or plan.values_files)
             cached = await self._cached(chart, spec.chart, version, packaged=packaged, observed=plan.observed)
             if cached is not None:
-                return cached
-        access = await registry_access(self.kube, repository)
+                return cached, verdict
         pulled = await pull_chart(
             self.packager,
             reference,
@@ -321,15 +336,17 @@ class HelmChartReconciler(SourceReconciler[HelmChart]):
         )
         found = read_chart_archive(pulled.data, max_file_size=self.limits.max_file_size)
         version = with_metadata(found.version, plan.metadata)
+        if trusted is not None and digest != pulled.digest:
+            _, verdict = await verify_chart(access, reference, trusted, version, self.auth_cache, digest=pulled.digest)
         packaged = bool(plan.metadata or plan.values_files)
         cached = await self._cached(chart, found.name, version, packaged=packaged, observed=plan.observed)
         if cached is not None:
-            return cached
+            return cached, verdict
         await progress(f"building artifact: new '{found.name}' chart with version '{version}'")
         recipe = Recipe(
             version=version, values_files=plan.values_files, ignore_missing=spec.ignore_missing_values_files
         )
-        return await build_pulled(pulled.data, found.name, recipe, self.packager, self.limits)
+        return await build_pulled(pulled.data, found.name, recipe, self.packager, self.limits), verdict
 
     async def _dependency_repository(self, chart: HelmChart, url: str) -> DependencyRepository:
         """The repository of a dependency: a HelmRepository in the chart's namespace with that URL (its index
@@ -353,7 +370,7 @@ class HelmChartReconciler(SourceReconciler[HelmChart]):
             raise DependencyBuildError(f"repository '{url}': {error}") from error
         return DependencyRepository(url, index, options)
 
-    async def _store(self, chart: HelmChart, built: Built, observed: Manifest) -> Result:
+    async def _store(self, chart: HelmChart, built: Built, observed: Manifest, verdict: Verdict) -> Result:
         meta = chart.metadata
         try:
             path = artifact_path(self.kind, meta.namespace or "", meta.name, f"{built.name}-{built.version}.tgz")
@@ -376,6 +393,7 @@ class HelmChartReconciler(SourceReconciler[HelmChart]):
             conditions={
                 **dict.fromkeys(CHART_CONDITIONS),
                 ARTIFACT_IN_STORAGE: ConditionState("True", reason, summary),
+                **verdict,
             },
             event=summary,
             event_reason=reason,

@@ -8,11 +8,9 @@ the controller, so that one request needs no 401 round trip.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import shutil
 import tempfile
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from reflow.api.artifact import Artifact
@@ -28,12 +26,20 @@ from reflow.api.conditions import (
     SOURCE_VERIFIED,
     STORAGE_OPERATION_FAILED,
     SUCCEEDED,
-    VERIFICATION_ERROR,
     condition,
 )
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.api.source import OCIRepository
 from reflow.api.wire import render
+from reflow.controllers.source.signatures import (
+    SignatureRefused,
+    Verification,
+    check_signature,
+    trusted_keys,
+    unverified,
+    verification_fields,
+    verified_condition,
+)
 from reflow.controllers.source.stored import (
     SourceReconciler,
     fetch_failed,
@@ -45,9 +51,7 @@ from reflow.controllers.source.stored import (
 )
 from reflow.engines.artifact import ArtifactError, ExtractLimits, Storage, artifact_path, extract_tarball
 from reflow.engines.artifact.storage import StorageError
-from reflow.engines.cosign import KeylessUnsupported, Subject
-from reflow.engines.cosign import VerificationError as CosignError
-from reflow.engines.cosign import verify as cosign_verify
+from reflow.engines.cosign import Subject
 from reflow.engines.git import GitError, Proxy, proxy_from_secret
 from reflow.engines.oci import (
     AuthCache,
@@ -79,35 +83,6 @@ from reflow.runtime.reconciler import DEFAULT_TIMEOUT, Progress, parse_kind
 from reflow.runtime.result import ConditionState, Result
 
 CLOUD_PROVIDERS = ("aws", "azure", "gcp")
-
-
-@dataclass(frozen=True, slots=True)
-class Verification:
-    """A SourceVerified verdict and the fingerprint of the keys it was reached with."""
-
-    condition: ConditionState | None
-    fingerprint: str | None
-
-
-def verification_fields(
-    required: bool, verification: Verification | None
-) -> tuple[Manifest, dict[str, ConditionState | None]]:
-    """The status fields and SourceVerified condition to write: a fresh verdict; nothing when the current one
-    stands; removed when `spec.verify` is gone."""
-    if verification is not None:
-        return {"sourceVerificationFingerprint": verification.fingerprint}, {SOURCE_VERIFIED: verification.condition}
-    if required:
-        return {}, {}
-    return {"sourceVerificationFingerprint": None}, {SOURCE_VERIFIED: None}
-
-
-def keys_fingerprint(keys: Mapping[str, bytes]) -> str:
-    """`sha256:<hex>` over the Secret's `*.pub` entries (name and content, in name order): when it changes,
-    an already verified revision is verified again."""
-    hashed = hashlib.sha256()
-    for name in sorted(key for key in keys if key.endswith(".pub")):
-        hashed.update(name.encode() + b"\0" + keys[name] + b"\0")
-    return f"sha256:{hashed.hexdigest()}"
 
 
 class OCIRepositoryReconciler(SourceReconciler[OCIRepository]):
@@ -241,33 +216,22 @@ class OCIRepositoryReconciler(SourceReconciler[OCIRepository]):
         if verify is None:
             return None
         subject = Subject(name=str(reference.repository), digest=digest_of(new_revision))
-        if verify.provider != "cosign":
-            raise _unverified(f"verification provider '{verify.provider}' is not supported in this build; use cosign")
-        if verify.secret_ref is None:
-            raise _unverified(str(KeylessUnsupported(subject.name)))
-        try:
-            keys = await source_secret(self.kube, namespace, verify.secret_ref.name, "verification")
-        except ReconcileError as error:
-            raise _unverified(str(error)) from error
-        fingerprint = keys_fingerprint(keys)
+        trusted = await trusted_keys(self.kube, namespace, verify, subject.name)
         status = repo.status
         done = condition({"status": render(status)}, SOURCE_VERIFIED)
         artifact = status.artifact
         if (
             artifact is not None
             and artifact.revision == new_revision
-            and status.source_verification_fingerprint == fingerprint
+            and status.source_verification_fingerprint == trusted.fingerprint
             and (done or {}).get("status") == "True"
         ):
             return None
         try:
-            verified = await cosign_verify(subject, keys, client)
-        except CosignError as error:
-            raise _unverified(str(error)) from error
-        except OCIError as error:
-            raise _unverified(f"{subject.name}@{subject.digest}: cannot read the signatures: {error}") from error
-        message = f"verified signature of revision {new_revision} with key '{verified.key}'"
-        return Verification(ConditionState("True", SUCCEEDED, message), fingerprint)
+            verified = await check_signature(subject, trusted, client)
+        except SignatureRefused as error:
+            raise unverified(str(error)) from error
+        return Verification(verified_condition(f"revision {new_revision}", verified), trusted.fingerprint)
 
     async def _pull_and_store(
         self, repo: OCIRepository, client: RegistryClient, reference: Reference, new_revision: str
@@ -348,12 +312,6 @@ class OCIRepositoryReconciler(SourceReconciler[OCIRepository]):
             return proxy_from_secret(data, f"{namespace}/{name}")
         except GitError as error:
             raise fetch_failed(f"failed to get proxy address: {error}", error.reason) from error
-
-
-def _unverified(message: str) -> ReconcileError:
-    """Ready=False and SourceVerified=False: the revision is not served (the last verified one stays)."""
-    condition = {SOURCE_VERIFIED: ConditionState("False", VERIFICATION_ERROR, message)}
-    return ReconcileError(message, reason=VERIFICATION_ERROR, conditions=condition)
 
 
 def _failed(message: str, reason: str) -> dict[str, ConditionState | None]:

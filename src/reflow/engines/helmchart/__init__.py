@@ -9,10 +9,12 @@ from .errors import (
     ChartError,
     ChartPackageError,
     ChartPullError,
+    ChartVerificationError,
     DependencyBuildError,
     InvalidChartReference,
     MetadataPatchError,
     ValuesFilesError,
+    VerificationUnsupported,
 )
 from .metadata import MAX_FILE_SIZE, ChartMetadata, InvalidChart, read_chart_archive
 from .package import Packager, helm_path
@@ -30,6 +32,7 @@ __all__ = [
     "ChartMetadata",
     "ChartPackageError",
     "ChartPullError",
+    "ChartVerificationError",
     "ChartVersion",
     "DependencyBuildError",
     "DependencyRepository",
@@ -40,6 +43,7 @@ __all__ = [
     "Recipe",
     "RepositoryFor",
     "ValuesFilesError",
+    "VerificationUnsupported",
     "build_local",
     "build_pulled",
     "chart_parts",

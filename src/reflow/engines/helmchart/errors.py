@@ -71,3 +71,16 @@ class ChartPackageError(ChartError):
 
     reason = CHART_PACKAGE_ERROR
     summary = "chart package error"
+
+
+class ChartVerificationError(ChartError):
+    """The chart's signatures do not verify it, or cannot be checked."""
+
+    reason = "ChartVerificationError"
+    summary = "chart verification error"
+
+
+class VerificationUnsupported(ChartVerificationError):
+    """`spec.verify` on a chart that is not in an OCI registry: only a spec change can fix it."""
+
+    persistent = True

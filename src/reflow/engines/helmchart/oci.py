@@ -3,7 +3,8 @@
 `helm pull oci://<repository>/<chart> --version <range>` resolves the range against the registry's tags
 and downloads the chart. Credentials reach helm only through a registry config file in a private
 temporary folder (`--registry-config`), TLS material likewise; nothing secret is on the command line.
-The pulled chart's manifest digest (helm prints it) is kept for signature verification.
+The pulled chart's manifest digest (helm prints it) is kept for signature verification, for which
+`signature_reader` opens reflow's own registry client with the same credentials and TLS.
 """
 
 from __future__ import annotations
@@ -24,6 +25,14 @@ from reflow.engines.helmchart.metadata import MAX_FILE_SIZE, InvalidChart, read_
 from reflow.engines.helmchart.package import Packager, run_helm
 from reflow.engines.helmchart.remote import MAX_CHART_SIZE
 from reflow.engines.helmrepo import TLSConfig
+from reflow.engines.oci import (
+    AuthCache,
+    RegistryClient,
+    Transport,
+    credentials_for,
+    docker_config_entries,
+    parse_repository,
+)
 from reflow.kube.privatefile import write_private
 
 DOCKER_CONFIG_KEY = ".dockerconfigjson"
@@ -71,6 +80,23 @@ def docker_config(data: Mapping[str, bytes], host: str) -> bytes | None:
         return None
     auth = base64.b64encode(f"{username}:{password}".encode()).decode()
     return json.dumps({"auths": {host: {"auth": auth}}}).encode()
+
+
+def chart_tag(version: str) -> str:
+    """The tag of a chart version in a registry: helm writes `+` (build metadata) as `_`."""
+    return version.replace("+", "_")
+
+
+def signature_reader(access: RegistryAccess, reference: str, cache: AuthCache | None = None) -> RegistryClient:
+    """A registry client for the chart's repository at `reference` that reaches it as helm does (the same
+    credentials, TLS and plain HTTP), to resolve a version's digest and read its cosign signatures."""
+    repository = parse_repository(reference)
+    credentials = None
+    if access.docker_config is not None:
+        entries = docker_config_entries({DOCKER_CONFIG_KEY: access.docker_config}, reference)
+        credentials = credentials_for([entries], repository)
+    transport = Transport(tls=access.tls, insecure=access.plain_http, timeout=access.timeout)
+    return RegistryClient(repository, credentials=credentials, transport=transport, cache=cache, name=reference)
 
 
 async def pull_chart(
