@@ -1,0 +1,84 @@
+"""The Namespaces a generator manages: applied with the controller's own credentials, pruned when let go.
+
+A managed Namespace carries the generator's labels. On the live Namespace, `…/ssa: Ignore` (or
+`…/reconcile: Disabled`) leaves it untouched and `…/ssa: IfNotPresent` only creates it; `…/prune:
+Disabled` keeps it when the generator lets it go. Only a Namespace labelled as this generator's is
+ever deleted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+from reflow.api.annotations import GENERATOR, GENERATOR_RECONCILE, MANAGED_BY
+from reflow.api.meta import Manifest, ObjectRef
+from reflow.controllers.sourcewatcher.externalartifacts import FIELD_MANAGER
+from reflow.engines.generator.namespaces import NamespaceMetadata
+from reflow.kube.client import Kube
+from reflow.kube.errors import NotFound
+
+log = logging.getLogger("reflow.controllers.sourcewatcher")
+
+PRUNE = "source.extensions.fluxcd.io/prune"
+SSA = "source.extensions.fluxcd.io/ssa"
+
+
+def ref(name: str) -> ObjectRef:
+    return ObjectRef("v1", "Namespace", name)
+
+
+def _says(obj: Manifest, key: str, value: str) -> bool:
+    """Whether a label or annotation `key` of the object is `value`, compared case-insensitively as Flux does."""
+    meta = obj.get("metadata") or {}
+    return any(
+        str((meta.get(where) or {}).get(key, "")).lower() == value.lower() for where in ("labels", "annotations")
+    )
+
+
+async def apply(kube: Kube, name: str, metadata: NamespaceMetadata) -> str:
+    """Create or update the Namespace; what was done: `created`, `configured`, `unchanged` or `skipped`."""
+    try:
+        live: Manifest | None = await kube.get(ref(name))
+    except NotFound:
+        live = None
+    if live is not None:
+        ignored = _says(live, SSA, "Ignore") or _says(live, GENERATOR_RECONCILE, "Disabled")
+        if ignored or _says(live, SSA, "IfNotPresent"):
+            return "skipped"
+        owner = (live["metadata"].get("labels") or {}).get(GENERATOR)
+        if owner != metadata.labels.get(GENERATOR):
+            log.warning("taking over Namespace %s (generator label was %r)", name, owner)
+    manifest: Manifest = {"apiVersion": "v1", "kind": "Namespace",
+                          "metadata": {"name": name, "labels": dict(metadata.labels)}}  # fmt: skip
+    if metadata.annotations:
+        manifest["metadata"]["annotations"] = dict(metadata.annotations)
+    applied = await kube.apply(manifest, field_manager=FIELD_MANAGER, force=True)
+    if live is None:
+        return "created"
+    same = applied["metadata"].get("resourceVersion") == live["metadata"].get("resourceVersion")
+    return "unchanged" if same else "configured"
+
+
+async def exists(kube: Kube, name: str) -> bool:
+    try:
+        await kube.get(ref(name))
+    except NotFound:
+        return False
+    return True
+
+
+async def remove(kube: Kube, name: str, generator_uid: str) -> bool:
+    """Delete the Namespace if it is still this generator's and does not ask to be kept; whether it was deleted."""
+    try:
+        live = await kube.get(ref(name))
+    except NotFound:
+        return False
+    labels = live["metadata"].get("labels") or {}
+    if labels.get(GENERATOR) != generator_uid or labels.get(MANAGED_BY) != FIELD_MANAGER:
+        return False
+    if _says(live, PRUNE, "Disabled") or _says(live, SSA, "Ignore") or _says(live, GENERATOR_RECONCILE, "Disabled"):
+        return False
+    with contextlib.suppress(NotFound):
+        await kube.delete(ref(name))
+    return True
