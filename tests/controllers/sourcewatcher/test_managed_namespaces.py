@@ -12,6 +12,7 @@ from reflow.api.meta import Manifest, ObjectRef
 from reflow.kube.client import Kube
 from reflow.kube.errors import NotFound
 from reflow.kube.wait import wait_for
+from tests.controllers.events import events_until
 from tests.controllers.kustomize.sources import MakeSource
 from tests.controllers.sourcewatcher.generators import (
     artifact_ref,
@@ -116,7 +117,7 @@ async def test_managed_namespace_is_created_labelled_and_pruned_when_let_go(
     assert not files.exists()
 
 
-async def test_generator_deleted_while_disabled_takes_its_namespace_and_files_along(
+async def test_existing_namespace_is_adopted_and_goes_with_a_generator_deleted_while_disabled(
     kube: Kube,
     namespace: str,
     managed_name: str,
@@ -128,12 +129,22 @@ async def test_generator_deleted_while_disabled_takes_its_namespace_and_files_al
                                                                                   "namespace": namespace}})  # fmt: skip
     for manifest in cluster_rbac(namespace):
         await kube.create(manifest)
+    await kube.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": managed_name,
+                                                                             "labels": {"keep": "me"}}})  # fmt: skip
     await git_source({"apps/app.yaml": "v: 1\n"})
     await start_controllers("source-controller", "source-watcher")
     obj = managing(namespace, managed_name, serviceAccountName="publisher")
     obj["spec"]["artifacts"].append(copy("home", ("@repo/apps/", "@artifact/")))
     await kube.create(obj)
     await ready_artifact(kube, managed_name, "apps")
+    adopted = await kube.get(namespace_ref(managed_name))
+    assert adopted["metadata"]["labels"]["keep"] == "me"
+    assert adopted["metadata"]["labels"]["team"] == "apps"
+
+    def adoption(items: list[Manifest]) -> bool:
+        return any(e["reason"] == "Adopted" and e["type"] == "Warning" and managed_name in e["message"] for e in items)
+
+    await events_until(kube, namespace, adoption, what="an Adopted warning")
     await ready_artifact(kube, namespace, "home")
     storage = tmp_path / "artifacts" / "externalartifact"
     assert (storage / managed_name / "apps").is_dir()

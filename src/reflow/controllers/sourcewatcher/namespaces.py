@@ -9,7 +9,7 @@ ever deleted.
 from __future__ import annotations
 
 import contextlib
-import logging
+from dataclasses import dataclass
 
 from reflow.api.annotations import GENERATOR, GENERATOR_RECONCILE, MANAGED_BY
 from reflow.api.meta import Manifest, ObjectRef
@@ -17,8 +17,6 @@ from reflow.controllers.sourcewatcher.externalartifacts import FIELD_MANAGER
 from reflow.engines.generator.namespaces import NamespaceMetadata
 from reflow.kube.client import Kube
 from reflow.kube.errors import NotFound
-
-log = logging.getLogger("reflow.controllers.sourcewatcher")
 
 PRUNE = "source.extensions.fluxcd.io/prune"
 SSA = "source.extensions.fluxcd.io/ssa"
@@ -36,28 +34,38 @@ def _says(obj: Manifest, key: str, value: str) -> bool:
     )
 
 
-async def apply(kube: Kube, name: str, metadata: NamespaceMetadata) -> str:
-    """Create or update the Namespace; what was done: `created`, `configured`, `unchanged` or `skipped`."""
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """What applying a managed Namespace did, and whose it was before when it was someone else's."""
+
+    action: str
+    """`created`, `configured`, `unchanged` or `skipped` (the live Namespace asks to be left alone)."""
+    previous_owner: str | None = None
+    """None: new, or already this generator's; "": it had no generator (adopted); else the other generator's UID."""
+
+
+async def apply(kube: Kube, name: str, metadata: NamespaceMetadata) -> Applied:
+    """Create or update the Namespace with the controller's own credentials."""
     try:
         live: Manifest | None = await kube.get(ref(name))
     except NotFound:
         live = None
+    previous: str | None = None
     if live is not None:
         ignored = _says(live, SSA, "Ignore") or _says(live, GENERATOR_RECONCILE, "Disabled")
         if ignored or _says(live, SSA, "IfNotPresent"):
-            return "skipped"
-        owner = (live["metadata"].get("labels") or {}).get(GENERATOR)
-        if owner != metadata.labels.get(GENERATOR):
-            log.warning("taking over Namespace %s (generator label was %r)", name, owner)
+            return Applied("skipped")
+        owner = (live["metadata"].get("labels") or {}).get(GENERATOR, "")
+        previous = None if owner == metadata.labels.get(GENERATOR) else owner
     manifest: Manifest = {"apiVersion": "v1", "kind": "Namespace",
                           "metadata": {"name": name, "labels": dict(metadata.labels)}}  # fmt: skip
     if metadata.annotations:
         manifest["metadata"]["annotations"] = dict(metadata.annotations)
     applied = await kube.apply(manifest, field_manager=FIELD_MANAGER, force=True)
     if live is None:
-        return "created"
+        return Applied("created")
     same = applied["metadata"].get("resourceVersion") == live["metadata"].get("resourceVersion")
-    return "unchanged" if same else "configured"
+    return Applied("unchanged" if same else "configured", previous)
 
 
 async def exists(kube: Kube, name: str) -> bool:

@@ -49,7 +49,7 @@ from reflow.kube.client import Kube
 from reflow.kube.errors import ApiError, NotFound
 from reflow.runtime.errors import ReconcileError, StalledError
 from reflow.runtime.reconciler import Progress, Reconciler, parse_kind
-from reflow.runtime.result import Result
+from reflow.runtime.result import Notice, Result
 
 RECONCILE_EVERY = 3600.0
 """Seconds between runs when nothing triggers one (Flux's one hour), unless `reconcileEvery` says otherwise."""
@@ -60,6 +60,21 @@ PUBLISH_VERBS = ("create", "patch", "delete")
 MANAGE_VERBS = ("create", "patch")
 """What managing a Namespace takes; `delete` too when `managedNamespaces.prune` is set."""
 NAMESPACE: Literal["Namespace"] = "Namespace"
+PUBLISH = "Publish"
+"""The event action of publishing artifacts and namespaces (source-watcher's action names, Flux 2.10)."""
+ADOPTED = "Adopted"
+OWNERSHIP_CONFLICT = "OwnershipConflict"
+MOVED = ("created", "configured")
+
+
+def ownership(generator: ArtifactGenerator, namespace: str, previous_owner: str) -> Notice:
+    """The Warning a generator gets when it adopts an unmanaged Namespace or takes one over from another generator."""
+    me = f"{generator.metadata.namespace}/{generator.metadata.name}"
+    if not previous_owner:
+        return Notice(ADOPTED, f"Namespace {namespace} was not managed by any ArtifactGenerator and is adopted by {me}",
+                      warning=True, action=PUBLISH)  # fmt: skip
+    return Notice(OWNERSHIP_CONFLICT, f"Namespace {namespace} was managed by ArtifactGenerator {previous_owner} and is "
+                  f"taken over by {me}", warning=True, action=PUBLISH)  # fmt: skip
 
 
 def published(count: int) -> str:
@@ -132,22 +147,24 @@ class ArtifactGeneratorReconciler(Reconciler[ArtifactGenerator]):
             owned = self._managed(generator, targets)
             await self._authorize(generator, targets, owned)
             built = [await self._build(request, roots, workspace) for request in requests]
-            inventory = await self._apply_namespaces(generator, owned, built, roots)
+            applied = await self._apply_namespaces(generator, owned, built, roots)
             published_entries, changed = await self._publish(generator, built, observed, set(owned))
-            inventory += published_entries
         finally:
             await asyncio.to_thread(shutil.rmtree, workspace, True)
+        inventory = [entry for entry, _ in applied] + published_entries
         removed = await self._prune(generator, inventory, targets)
-        event = None
-        if changed or removed:
-            parts = [f"{name}: {revision}" for name, revision in changed]
-            parts += [f"deleted {name}" for name in removed]
-            event = "; ".join(parts)
+        parts = [f"Namespace/{entry.name} {done.action}" for entry, done in applied if done.action in MOVED]
+        parts += [f"{name}: {revision}" for name, revision in changed]
+        parts += [f"deleted {name}" for name in removed]
+        notices = tuple(ownership(generator, entry.name, done.previous_owner) for entry, done in applied
+                        if done.previous_owner is not None)  # fmt: skip
         return Result(
             ready=published(len(inventory)),
             status={"inventory": [render(entry) for entry in inventory], "observedSourcesDigest": digest},
-            event=event,
+            event="; ".join(parts) or None,
             event_reason=NEW_ARTIFACT,
+            event_action=PUBLISH,
+            notices=notices,
         )
 
     async def finalize(self, generator: ArtifactGenerator) -> None:
@@ -300,11 +317,11 @@ class ArtifactGeneratorReconciler(Reconciler[ArtifactGenerator]):
 
     async def _apply_namespaces(
         self, generator: ArtifactGenerator, owned: list[str], built: list[Built], roots: Mapping[str, Path]
-    ) -> list[InventoryEntry]:
+    ) -> list[tuple[InventoryEntry, namespaces.Applied]]:
         """Create or update each managed Namespace; its metadata file is read with the captures of the first
         artifact that targets it."""
         spec = generator.spec.managed_namespaces
-        entries: list[InventoryEntry] = []
+        entries: list[tuple[InventoryEntry, namespaces.Applied]] = []
         for name in owned if spec else ():
             assert spec is not None
             first = next(each for each in built if each.request.artifact.namespace == name)
@@ -318,10 +335,10 @@ class ArtifactGeneratorReconciler(Reconciler[ArtifactGenerator]):
             own_labels = externalartifacts.owner_labels(generator)
             metadata = metadata_for(name, spec, generator.spec.common_metadata, from_file, own_labels)
             try:
-                await namespaces.apply(self.kube, name, metadata)
+                done = await namespaces.apply(self.kube, name, metadata)
             except ApiError as error:
                 raise ReconcileError(f"Namespace/{name}: {error}") from error
-            entries.append(InventoryEntry(kind=NAMESPACE, name=name, digest=metadata.digest()))
+            entries.append((InventoryEntry(kind=NAMESPACE, name=name, digest=metadata.digest()), done))
         return entries
 
     async def _publish(
