@@ -157,3 +157,42 @@ async def test_existing_namespace_is_adopted_and_goes_with_a_generator_deleted_w
     await wait_for(kube, namespace_ref(managed_name), gone_or_terminating, timeout=60, what="pruned")
     assert not (storage / managed_name / "apps").exists()
     assert not (storage / namespace / "home").exists()
+
+
+@pytest.mark.parametrize("keeper", ["prune-disabled", "external-finalizer"])
+async def test_a_namespace_that_asks_to_be_kept_survives_being_let_go(
+    kube: Kube,
+    namespace: str,
+    managed_name: str,
+    git_source: MakeSource,
+    start_controllers: StartControllers,
+    keeper: str,
+) -> None:
+    await kube.create({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "publisher",
+                                                                                  "namespace": namespace}})  # fmt: skip
+    for manifest in cluster_rbac(namespace):
+        await kube.create(manifest)
+    await git_source({"apps/app.yaml": "v: 1\n"})
+    await start_controllers("source-controller", "source-watcher")
+    await kube.create(managing(namespace, managed_name, serviceAccountName="publisher"))
+    await ready_artifact(kube, managed_name, "apps")
+    if keeper == "prune-disabled":
+        annotation = {"source.extensions.fluxcd.io/prune": "disabled"}
+    else:
+        owner = await kube.create({"apiVersion": "v1", "kind": "ConfigMap",
+                                   "metadata": {"name": "keeper", "namespace": namespace}})  # fmt: skip
+        value = f"/v1/ConfigMap/{namespace}/keeper/{owner['metadata']['uid']}"
+        annotation = {"source.extensions.fluxcd.io/externalFinalizer": value}
+    await kube.patch(namespace_ref(managed_name), {"metadata": {"annotations": annotation}})
+
+    await kube.patch(generator_ref(namespace), {"spec": {"artifacts": [copy("apps", ("@repo/apps/", "@artifact/"))]}})
+
+    def let_go(obj: Manifest | None) -> bool:
+        inventory = ((obj or {}).get("status") or {}).get("inventory") or []
+        return ready(obj) and [entry["kind"] for entry in inventory] == ["ExternalArtifact"]
+
+    await until(kube, generator_ref(namespace), let_go)
+    kept = await kube.get(namespace_ref(managed_name))
+    assert not kept["metadata"].get("deletionTimestamp")
+    moved = await wait_for(kube, artifact_ref(managed_name, "apps"), lambda o: o is None, timeout=60, what="gone")
+    assert moved is None

@@ -10,7 +10,15 @@ from reflow.api.meta import CommonMetadata
 from reflow.api.sourceext import ManagedNamespaces, MetadataFromSource
 from reflow.api.wire import parse
 from reflow.engines.generator import GeneratorError, InvalidPattern
-from reflow.engines.generator.namespaces import NamespaceMetadata, managed, metadata_for, read_sourced
+from reflow.engines.generator.namespaces import (
+    EXTERNAL_FINALIZER,
+    FinalizerRef,
+    NamespaceMetadata,
+    external_finalizer,
+    managed,
+    metadata_for,
+    read_sourced,
+)
 from tests.engines.generator.trees import write_tree
 
 OWN = {"source.extensions.fluxcd.io/generator": "uid-1", "app.kubernetes.io/managed-by": "source-watcher"}
@@ -112,3 +120,25 @@ def test_an_unreadable_file_fails_naming_it(tmp_path: Path, files: dict[str, str
     root = write_tree(tmp_path / "src", files)
     with pytest.raises(GeneratorError, match=f"teams/a/namespace.yaml.*{message}"):
         read_sourced(allow(allowedLabels={"team": "true"}), {"team": "a"}, {"repo": root}, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        pytest.param("/v1/ConfigMap/apps/keeper/u-1", FinalizerRef(api_version="v1", kind="ConfigMap",
+                     namespace="apps", name="keeper", uid="u-1"), id="core-group"),
+        pytest.param("example.com/v1/Tenant//acme/u-2", FinalizerRef(api_version="example.com/v1", kind="Tenant",
+                     namespace=None, name="acme", uid="u-2"), id="cluster-scoped"),
+        pytest.param("v1/ConfigMap/apps/keeper/u-1", None, id="five-segments"),
+        pytest.param("/v1/ConfigMap/apps/keeper/", None, id="no-uid"),
+    ],
+)  # fmt: skip
+def test_external_finalizer_names_an_object_or_nothing(value: str, expected: FinalizerRef | None) -> None:
+    assert external_finalizer(value) == expected
+
+
+def test_metadata_may_not_set_the_external_finalizer() -> None:
+    sneaky = spec(metadata={"from": [{"strategy": "Override", "namespace": "*",
+                                      "annotations": {EXTERNAL_FINALIZER: "/v1/ConfigMap/a/b/c"}}]})  # fmt: skip
+    with pytest.raises(InvalidPattern, match="externalFinalizer"):
+        metadata_for("team-a", sneaky, None, None, OWN)

@@ -2,8 +2,9 @@
 
 A managed Namespace carries the generator's labels. On the live Namespace, `…/ssa: Ignore` (or
 `…/reconcile: Disabled`) leaves it untouched and `…/ssa: IfNotPresent` only creates it; `…/prune:
-Disabled` keeps it when the generator lets it go. Only a Namespace labelled as this generator's is
-ever deleted.
+Disabled` keeps it when the generator lets it go, and so does an `…/externalFinalizer` naming an object
+that exists with that UID (its owner deletes it). Only a Namespace labelled as this generator's is ever
+deleted.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from reflow.api.annotations import GENERATOR, GENERATOR_RECONCILE, MANAGED_BY
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.controllers.sourcewatcher.externalartifacts import FIELD_MANAGER
-from reflow.engines.generator.namespaces import NamespaceMetadata
+from reflow.engines.generator.namespaces import EXTERNAL_FINALIZER, NamespaceMetadata, external_finalizer
 from reflow.kube.client import Kube
 from reflow.kube.errors import NotFound
 
@@ -68,6 +69,19 @@ async def apply(kube: Kube, name: str, metadata: NamespaceMetadata) -> Applied:
     return Applied("unchanged" if same else "configured", previous)
 
 
+async def _handed_over(kube: Kube, live: Manifest) -> bool:
+    """Whether the Namespace's `externalFinalizer` names an object that exists with that UID (a missing object,
+    another UID or a malformed value leave the deletion to the generator, so nothing leaks)."""
+    target = external_finalizer((live["metadata"].get("annotations") or {}).get(EXTERNAL_FINALIZER) or "")
+    if target is None:
+        return False
+    try:
+        found = await kube.get(ObjectRef(target.api_version, target.kind, target.name, target.namespace))
+    except NotFound:
+        return False
+    return bool(found["metadata"].get("uid") == target.uid)
+
+
 async def exists(kube: Kube, name: str) -> bool:
     try:
         await kube.get(ref(name))
@@ -86,6 +100,8 @@ async def remove(kube: Kube, name: str, generator_uid: str) -> bool:
     if labels.get(GENERATOR) != generator_uid or labels.get(MANAGED_BY) != FIELD_MANAGER:
         return False
     if _says(live, PRUNE, "Disabled") or _says(live, SSA, "Ignore") or _says(live, GENERATOR_RECONCILE, "Disabled"):
+        return False
+    if await _handed_over(kube, live):
         return False
     with contextlib.suppress(NotFound):
         await kube.delete(ref(name))

@@ -24,8 +24,34 @@ from reflow.engines.health.cel import EvaluationError, InvalidExpression, parse
 
 RESERVED = frozenset({"default", "kube-system", "kube-public", "flux-system"})
 """Namespaces no generator manages, whatever its allowedNames say."""
+EXTERNAL_FINALIZER = "source.extensions.fluxcd.io/externalFinalizer"
+"""On a managed Namespace, set by someone else: `group/version/kind/namespace/name/uid` of the object its deletion
+is handed to. Metadata the generator computes may never set it."""
 METADATA_API_VERSION = "source.extensions.fluxcd.io/v1beta1"
 METADATA_KIND = "NamespaceMetadata"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FinalizerRef:
+    """The object an `externalFinalizer` annotation hands a Namespace's deletion to."""
+
+    api_version: str
+    kind: str
+    namespace: str | None
+    name: str
+    uid: str
+
+
+def external_finalizer(value: str) -> FinalizerRef | None:
+    """The annotation's object; None when the value is malformed (then the generator stays accountable)."""
+    parts = value.split("/")
+    if len(parts) != 6:
+        return None
+    group, version, kind, namespace, name, uid = parts
+    if not (version and kind and name and uid):
+        return None
+    api_version = f"{group}/{version}" if group else version
+    return FinalizerRef(api_version=api_version, kind=kind, namespace=namespace or None, name=name, uid=uid)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,4 +152,7 @@ def metadata_for(
             labels = {**op.labels, **labels}
             annotations = {**op.annotations, **annotations}
     labels.update(own_labels)
+    if annotations.get(EXTERNAL_FINALIZER):
+        raise InvalidPattern(f"metadata for namespace '{namespace}' may not set '{EXTERNAL_FINALIZER}': only another "
+                             "controller sets it, to take over the namespace's deletion")  # fmt: skip
     return NamespaceMetadata(labels=labels, annotations=annotations)
