@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reflow.api.meta import Manifest
 from reflow.kube.client import Kube
 from reflow.kube.wait import wait_for
 from tests.controllers.kustomize.sources import MakeSource
@@ -51,6 +52,14 @@ async def test_artifact_in_another_namespace_needs_the_service_account_to_be_all
     published = await ready_artifact(kube, other_namespace, "apps")
     assert "ownerReferences" not in published["metadata"]
     assert published["spec"]["sourceRef"]["namespace"] == namespace
+
+    # The controller watches only its own namespace, yet sees the artifact deleted by hand there.
+    await kube.delete(artifact_ref(other_namespace, "apps"))
+
+    def recreated(obj: Manifest | None) -> bool:
+        return obj is not None and obj["metadata"]["uid"] != published["metadata"]["uid"] and bool(obj.get("status"))
+
+    await wait_for(kube, artifact_ref(other_namespace, "apps"), recreated, timeout=60, what="recreated")
 
     await kube.delete(generator_ref(namespace))
     gone = await wait_for(kube, artifact_ref(other_namespace, "apps"), lambda o: o is None, timeout=60, what="deleted")

@@ -26,6 +26,7 @@ from reflow.api.wire import render
 from reflow.controllers.artifactstorage import ServedStorage
 from reflow.controllers.sources import SourceKey, Sources
 from reflow.controllers.sourcewatcher import externalartifacts, namespaces
+from reflow.controllers.sourcewatcher.targets import TargetWatches
 from reflow.engines.artifact import ArtifactError, StorageError, artifact_path, fetch_artifact
 from reflow.engines.generator import (
     Built,
@@ -96,6 +97,7 @@ class ArtifactGeneratorReconciler(Reconciler[ArtifactGenerator]):
         kube: Kube,
         *,
         sources: Sources,
+        targets: TargetWatches,
         served: ServedStorage,
         no_cross_namespace_refs: bool,
         default_service_account: str | None,
@@ -105,6 +107,7 @@ class ArtifactGeneratorReconciler(Reconciler[ArtifactGenerator]):
     ) -> None:
         self.kube = kube
         self.sources = sources
+        self.targets = targets
         self.served = served
         self.no_cross_namespace_refs = no_cross_namespace_refs
         self.default_service_account = default_service_account
@@ -152,6 +155,7 @@ class ArtifactGeneratorReconciler(Reconciler[ArtifactGenerator]):
         finally:
             await asyncio.to_thread(shutil.rmtree, workspace, True)
         inventory = [entry for entry, _ in applied] + published_entries
+        self.targets.follow(self._key_of(generator), {entry.namespace or "" for entry in published_entries})
         removed = await self._prune(generator, inventory, targets)
         parts = [f"Namespace/{entry.name} {done.action}" for entry, done in applied if done.action in MOVED]
         parts += [f"{name}: {revision}" for name, revision in changed]
@@ -170,6 +174,7 @@ class ArtifactGeneratorReconciler(Reconciler[ArtifactGenerator]):
     async def finalize(self, generator: ArtifactGenerator) -> None:
         """Delete every generated ExternalArtifact and its files, then the managed Namespaces if `prune` says so."""
         await self._prune(generator, [], set())
+        self.targets.follow(self._key_of(generator), ())
 
     def _validate(self, generator: ArtifactGenerator) -> None:
         spec, namespace = generator.spec, generator.metadata.namespace or ""
@@ -231,6 +236,16 @@ class ArtifactGeneratorReconciler(Reconciler[ArtifactGenerator]):
                 raise ReconcileError(f"ServiceAccount '{own}/{account}' may not {', '.join(denied)} ExternalArtifacts "
                                      f"in namespace '{namespace}'", reason=ACCESS_DENIED)  # fmt: skip
 
+    @staticmethod
+    def _key_of(generator: ArtifactGenerator) -> tuple[str, str]:
+        return generator.metadata.namespace or "", generator.metadata.name
+
+    def _external_artifact(self, namespace: str, name: str) -> Manifest | None:
+        """A generated ExternalArtifact from the cache that sees its namespace."""
+        if self.targets.covers(namespace):
+            return self.sources.get((externalartifacts.KIND, namespace, name))
+        return self.targets.get(namespace, name)
+
     def _key(self, generator: ArtifactGenerator, source: SourceReference) -> SourceKey:
         return source.kind, source.namespace or generator.metadata.namespace or "", source.name
 
@@ -266,7 +281,7 @@ class ArtifactGeneratorReconciler(Reconciler[ArtifactGenerator]):
                 if not await namespaces.exists(self.kube, entry.name):
                     return False
                 continue
-            current = self.sources.get((externalartifacts.KIND, entry.namespace or "", entry.name))
+            current = self._external_artifact(entry.namespace or "", entry.name)
             artifact = ((current or {}).get("status") or {}).get("artifact") or {}
             if artifact.get("digest") != entry.digest:
                 return False
