@@ -34,6 +34,12 @@ class TargetWatches:
         self._stops: dict[str, asyncio.Event] = {}
         self._informers: dict[str, Informer] = {}
         self._starts: asyncio.Queue[str] = asyncio.Queue()
+        self._listeners: list[Callable[[GeneratorKey], None]] = []
+
+    def on_watch_started(self, listener: Callable[[GeneratorKey], None]) -> None:
+        """Call `listener` for each generator publishing in a namespace once that namespace's watch has listed
+        it, so a change made between publishing and the watch's start is not missed."""
+        self._listeners.append(listener)
 
     def covers(self, namespace: str) -> bool:
         """Whether the shared informers already see this namespace."""
@@ -82,6 +88,10 @@ class TargetWatches:
         async with self.cache.watching(self.kube, scope) as informer:
             informer.add_handler(self.handler)
             self._informers[namespace] = informer
+            for generator, namespaces in list(self._wanted.items()):
+                if namespace in namespaces:
+                    for listener in self._listeners:
+                        listener(generator)
             try:
                 await stop.wait()
             finally:

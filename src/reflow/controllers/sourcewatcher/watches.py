@@ -69,3 +69,4 @@ def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: Cont
                 controller.enqueue(generator["metadata"].get("namespace"), generator["metadata"]["name"])
 
     sources.on_new_artifact(on_new_artifact)
+    targets.on_watch_started(lambda generator: controller.enqueue(*generator))
