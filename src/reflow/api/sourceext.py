@@ -123,7 +123,19 @@ class MetadataOperation:
 class NamespaceMetadata:
     """Where the metadata of managed namespaces comes from: commonMetadata, then a file, then `from`."""
 
-    from_source: Annotated[MetadataFromSource | None, Prop("A NamespaceMetadata file in a source.")] = None
+    from_source: Annotated[
+        MetadataFromSource | None,
+        Prop(
+            "A NamespaceMetadata file in a source.",
+            rules=(
+                Rule(
+                    "(has(self.allowedAnnotations) && size(self.allowedAnnotations) > 0) || "
+                    "(has(self.allowedLabels) && size(self.allowedLabels) > 0)",
+                    "fromSource needs allowedAnnotations or allowedLabels with at least one key",
+                ),
+            ),
+        ),
+    ] = None
     from_: Annotated[tuple[MetadataOperation, ...], Prop("Metadata operations, in order.", wire="from")] = ()
 
 
