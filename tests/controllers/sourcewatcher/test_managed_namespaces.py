@@ -27,6 +27,14 @@ from tests.controllers.sourcewatcher.generators import (
 from tests.managers import StartControllers
 
 DISABLED = "source.extensions.fluxcd.io/reconcile"
+NAMESPACE_METADATA = """\
+apiVersion: source.extensions.fluxcd.io/v1beta1
+kind: NamespaceMetadata
+metadata:
+  labels:
+    tier: backend
+    unlisted: dropped
+"""
 RBAC = "rbac.authorization.k8s.io/v1"
 
 
@@ -89,9 +97,12 @@ async def test_managed_namespace_is_created_labelled_and_pruned_when_let_go(
 ) -> None:
     await kube.create({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "publisher",
                                                                                   "namespace": namespace}})  # fmt: skip
-    await git_source({"apps/app.yaml": "v: 1\n"})
+    await git_source({"apps/app.yaml": "v: 1\n", "apps/namespace.yaml": NAMESPACE_METADATA})
     await start_controllers("source-controller", "source-watcher")
-    await kube.create(managing(namespace, managed_name, serviceAccountName="publisher"))
+    obj = managing(namespace, managed_name, serviceAccountName="publisher")
+    obj["spec"]["managedNamespaces"]["metadata"]["fromSource"] = {
+        "path": "@repo/apps/namespace.yaml", "allowedLabels": {"tier": "value in ['backend', 'frontend']"}}  # fmt: skip
+    await kube.create(obj)
     denied = failed(f"'{namespace}/publisher' may not create, patch, delete Namespaces", managed_name)
     await until(kube, generator_ref(namespace), denied)
 
@@ -103,6 +114,8 @@ async def test_managed_namespace_is_created_labelled_and_pruned_when_let_go(
     created = await kube.get(namespace_ref(managed_name))
     labels = created["metadata"]["labels"]
     assert labels["team"] == "apps"
+    assert labels["tier"] == "backend"
+    assert "unlisted" not in labels
     assert labels["source.extensions.fluxcd.io/generator"] == owner["metadata"]["uid"]
     kinds = {(entry["kind"], entry["name"]) for entry in owner["status"]["inventory"]}
     assert kinds == {("Namespace", managed_name), ("ExternalArtifact", "apps")}
