@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from reflow.api.annotations import GENERATOR_EXTERNAL_FINALIZER as EXTERNAL_FINALIZER
 from reflow.api.meta import CommonMetadata
 from reflow.api.sourceext import ManagedNamespaces, MetadataFromSource
 from reflow.api.wire import parse
 from reflow.engines.generator import GeneratorError, InvalidPattern
 from reflow.engines.generator.namespaces import (
-    EXTERNAL_FINALIZER,
     FinalizerRef,
     NamespaceMetadata,
     external_finalizer,

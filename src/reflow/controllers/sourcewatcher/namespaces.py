@@ -13,14 +13,14 @@ import contextlib
 from dataclasses import dataclass
 
 from reflow.api.annotations import GENERATOR, GENERATOR_RECONCILE, MANAGED_BY
+from reflow.api.annotations import GENERATOR_EXTERNAL_FINALIZER as EXTERNAL_FINALIZER
+from reflow.api.annotations import GENERATOR_PRUNE as PRUNE
+from reflow.api.annotations import GENERATOR_SSA as SSA
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.controllers.sourcewatcher.externalartifacts import FIELD_MANAGER
-from reflow.engines.generator.namespaces import EXTERNAL_FINALIZER, NamespaceMetadata, external_finalizer
+from reflow.engines.generator.namespaces import NamespaceMetadata, external_finalizer
 from reflow.kube.client import Kube
 from reflow.kube.errors import NotFound
-
-PRUNE = "source.extensions.fluxcd.io/prune"
-SSA = "source.extensions.fluxcd.io/ssa"
 
 
 def ref(name: str) -> ObjectRef:

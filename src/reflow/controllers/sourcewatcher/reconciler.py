@@ -146,9 +146,9 @@ class ArtifactGeneratorReconciler(Reconciler[ArtifactGenerator]):
         try:
             roots = await self._fetch(generator, observed, workspace)
             requests = await asyncio.to_thread(self._requests, generator, roots)
-            targets = {request.artifact.namespace or namespace for request in requests}
-            owned = self._managed(generator, targets)
-            await self._authorize(generator, targets, owned)
+            destinations = {request.artifact.namespace or namespace for request in requests}
+            owned = self._managed(generator, destinations)
+            await self._authorize(generator, destinations, owned)
             built = [await self._build(request, roots, workspace) for request in requests]
             applied = await self._apply_namespaces(generator, owned, built, roots)
             published_entries, changed = await self._publish(generator, built, observed, set(owned))
@@ -156,7 +156,7 @@ class ArtifactGeneratorReconciler(Reconciler[ArtifactGenerator]):
             await asyncio.to_thread(shutil.rmtree, workspace, True)
         inventory = [entry for entry, _ in applied] + published_entries
         self.targets.follow(self._key_of(generator), {entry.namespace or "" for entry in published_entries})
-        removed = await self._prune(generator, inventory, targets)
+        removed = await self._prune(generator, inventory, destinations)
         parts = [f"Namespace/{entry.name} {done.action}" for entry, done in applied if done.action in MOVED]
         parts += [f"{name}: {revision}" for name, revision in changed]
         parts += [f"deleted {name}" for name in removed]
@@ -337,8 +337,9 @@ class ArtifactGeneratorReconciler(Reconciler[ArtifactGenerator]):
         artifact that targets it."""
         spec = generator.spec.managed_namespaces
         entries: list[tuple[InventoryEntry, namespaces.Applied]] = []
-        for name in owned if spec else ():
-            assert spec is not None
+        if spec is None:
+            return entries
+        for name in owned:
             first = next(each for each in built if each.request.artifact.namespace == name)
             from_file = None
             if spec.metadata and spec.metadata.from_source:

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reflow.api.annotations import GENERATOR_EXTERNAL_FINALIZER as EXTERNAL_FINALIZER
 from reflow.api.meta import CommonMetadata
 from reflow.api.sourceext import ManagedNamespaces, MetadataFromSource
 from reflow.engines.generator.build import read_mapping
@@ -24,9 +25,6 @@ from reflow.engines.health.cel import EvaluationError, InvalidExpression, parse
 
 RESERVED = frozenset({"default", "kube-system", "kube-public", "flux-system"})
 """Namespaces no generator manages, whatever its allowedNames say."""
-EXTERNAL_FINALIZER = "source.extensions.fluxcd.io/externalFinalizer"
-"""On a managed Namespace, set by someone else: `group/version/kind/namespace/name/uid` of the object its deletion
-is handed to. Metadata the generator computes may never set it."""
 METADATA_API_VERSION = "source.extensions.fluxcd.io/v1beta1"
 METADATA_KIND = "NamespaceMetadata"
 
