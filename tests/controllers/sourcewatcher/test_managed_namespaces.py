@@ -209,3 +209,24 @@ async def test_a_namespace_that_asks_to_be_kept_survives_being_let_go(
     assert not kept["metadata"].get("deletionTimestamp")
     moved = await wait_for(kube, artifact_ref(managed_name, "apps"), lambda o: o is None, timeout=60, what="gone")
     assert moved is None
+
+
+async def test_a_managed_namespace_deleted_by_hand_comes_back_with_its_artifact(
+    kube: Kube, namespace: str, managed_name: str, git_source: MakeSource, start_controllers: StartControllers
+) -> None:
+    await kube.create({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "publisher",
+                                                                                  "namespace": namespace}})  # fmt: skip
+    for manifest in cluster_rbac(namespace):
+        await kube.create(manifest)
+    await git_source({"apps/app.yaml": "v: 1\n"})
+    await start_controllers("source-controller", "source-watcher")
+    await kube.create(managing(namespace, managed_name, serviceAccountName="publisher"))
+    await ready_artifact(kube, managed_name, "apps")
+    first = await kube.get(namespace_ref(managed_name))
+    await kube.delete(namespace_ref(managed_name))
+
+    def recreated(obj: Manifest | None) -> bool:
+        return obj is not None and obj["metadata"]["uid"] != first["metadata"]["uid"]
+
+    await wait_for(kube, namespace_ref(managed_name), recreated, timeout=90, what="recreated")
+    await ready_artifact(kube, managed_name, "apps")
