@@ -143,7 +143,9 @@ class NamespaceMetadata:
 class ManagedNamespaces:
     """Target namespaces the generator creates, labels and (optionally) prunes."""
 
-    allowed_names: Annotated[tuple[str, ...], Prop("CEL expressions over `ns`; a namespace is managed if one is true.")]
+    allowed_names: Annotated[
+        tuple[str, ...], Prop("CEL expressions over `ns`; a namespace is managed if one is true.", min_items=1)
+    ]
     prune: Annotated[bool, Prop("Delete managed namespaces no longer targeted, or when the generator goes.")]
     metadata: Annotated[
         NamespaceMetadata | None,
