@@ -184,6 +184,14 @@ DELTA_2_10: dict[str, tuple[Edit, ...]] = {
         change_field(
             "spec.managedNamespaces.metadata.fromSource.path", required=True, pattern=ALIAS_PATH, max_length=1024
         ),
+        add_rules(
+            "spec.managedNamespaces.metadata.fromSource",
+            (
+                "(has(self.allowedAnnotations) && size(self.allowedAnnotations) > 0) || "
+                "(has(self.allowedLabels) && size(self.allowedLabels) > 0)",
+                "fromSource needs allowedAnnotations or allowedLabels with at least one key",
+            ),
+        ),
         add_field("spec.managedNamespaces.metadata.fromSource.allowedAnnotations", "map"),
         add_field("spec.managedNamespaces.metadata.fromSource.allowedLabels", "map"),
         add_field("spec.managedNamespaces.metadata.from", "[]obj"),

@@ -45,6 +45,12 @@ SHARD_KEY = "sharding.fluxcd.io/key"
 # On an ArtifactGenerator: `Disabled` suspends it; `reconcileEvery` (a Go duration) sets its period.
 GENERATOR_RECONCILE = "source.extensions.fluxcd.io/reconcile"
 GENERATOR_RECONCILE_EVERY = "source.extensions.fluxcd.io/reconcileEvery"
+# On a Namespace an ArtifactGenerator manages: `prune: Disabled` keeps it when let go; `ssa: IfNotPresent`
+# only creates it, `ssa: Ignore` leaves it alone; `externalFinalizer` (`group/version/kind/namespace/name/uid`,
+# set by another controller, never by the generator) hands its deletion to that object.
+GENERATOR_PRUNE = "source.extensions.fluxcd.io/prune"
+GENERATOR_SSA = "source.extensions.fluxcd.io/ssa"
+GENERATOR_EXTERNAL_FINALIZER = "source.extensions.fluxcd.io/externalFinalizer"
 # Labels on the ExternalArtifacts an ArtifactGenerator makes.
 GENERATOR = "source.extensions.fluxcd.io/generator"
 MANAGED_BY = "app.kubernetes.io/managed-by"

@@ -46,6 +46,7 @@ class Prop:
     min_length: int | None = None
     max_length: int | None = None
     max_items: int | None = None
+    min_items: int | None = None
     minimum: int | None = None
     format: str | None = None
     rules: tuple[Rule, ...] = ()
@@ -202,6 +203,7 @@ def property_schema(field: Field) -> Manifest:
         "minLength": prop.min_length,
         "maxLength": prop.max_length,
         "maxItems": prop.max_items,
+        "minItems": prop.min_items,
         "minimum": prop.minimum,
         "format": prop.format,
     }

@@ -123,7 +123,19 @@ class MetadataOperation:
 class NamespaceMetadata:
     """Where the metadata of managed namespaces comes from: commonMetadata, then a file, then `from`."""
 
-    from_source: Annotated[MetadataFromSource | None, Prop("A NamespaceMetadata file in a source.")] = None
+    from_source: Annotated[
+        MetadataFromSource | None,
+        Prop(
+            "A NamespaceMetadata file in a source.",
+            rules=(
+                Rule(
+                    "(has(self.allowedAnnotations) && size(self.allowedAnnotations) > 0) || "
+                    "(has(self.allowedLabels) && size(self.allowedLabels) > 0)",
+                    "fromSource needs allowedAnnotations or allowedLabels with at least one key",
+                ),
+            ),
+        ),
+    ] = None
     from_: Annotated[tuple[MetadataOperation, ...], Prop("Metadata operations, in order.", wire="from")] = ()
 
 
@@ -131,7 +143,9 @@ class NamespaceMetadata:
 class ManagedNamespaces:
     """Target namespaces the generator creates, labels and (optionally) prunes."""
 
-    allowed_names: Annotated[tuple[str, ...], Prop("CEL expressions over `ns`; a namespace is managed if one is true.")]
+    allowed_names: Annotated[
+        tuple[str, ...], Prop("CEL expressions over `ns`; a namespace is managed if one is true.", min_items=1)
+    ]
     prune: Annotated[bool, Prop("Delete managed namespaces no longer targeted, or when the generator goes.")]
     metadata: Annotated[
         NamespaceMetadata | None,

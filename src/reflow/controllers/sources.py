@@ -53,14 +53,15 @@ class Sources:
         self._listeners: list[Callable[[SourceKey], None]] = []
         self._revision_events: dict[SourceKey, set[asyncio.Event]] = {}
         for informer in self.informers.values():
-            informer.add_handler(self._on_change)
+            informer.add_handler(self.observe)
 
     def on_new_artifact(self, listener: Callable[[SourceKey], None]) -> None:
         """Call `listener` with the source's key whenever its artifact revision, digest or URL changes (a new
         URL for the same revision: the source controller restarted elsewhere and stored it again)."""
         self._listeners.append(listener)
 
-    def _on_change(self, change: Change, old: Manifest | None, new: Manifest) -> None:
+    def observe(self, change: Change, old: Manifest | None, new: Manifest) -> None:
+        """Tell the listeners about a source change; an informer this class does not own may call it too."""
         before = ((old or {}).get("status") or {}).get("artifact") or {}
         after = (new.get("status") or {}).get("artifact") or {}
         moved = change is Change.DELETED or any(before.get(key) != after.get(key) for key in ("revision", "digest"))

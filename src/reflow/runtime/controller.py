@@ -368,7 +368,7 @@ class Controller(Generic[T]):
         present = obj["metadata"].get("finalizers") or []
         if finalizer is None or finalizer not in present:
             return
-        if not self.reconciler.suspended(obj):
+        if self.reconciler.finalize_suspended or not self.reconciler.suspended(obj):
             try:
                 await self.reconciler.finalize(self.reconciler.parse(obj))
             except ReconcileError as error:

@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+EXTERNAL_ARTIFACT_GATE = "ExternalArtifact"
+"""The gate that lets Kustomizations (`sourceRef`) and HelmReleases (`chartRef`) read ExternalArtifacts; off as in Flux,
+since an ExternalArtifact's producer is not a Flux controller."""
+
 KUSTOMIZE_GATES: Mapping[str, bool] = {
     "StrictPostBuildSubstitutions": True,
     "DisableStatusPollerCache": True,

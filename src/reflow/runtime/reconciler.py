@@ -54,6 +54,8 @@ class Reconciler(abc.ABC, Generic[T]):
     kind: ClassVar[str]
     finalizer: ClassVar[str | None] = FINALIZER
     """Added on first reconcile and removed after `finalize`; None: the kind needs no clean-up."""
+    finalize_suspended: ClassVar[bool] = False
+    """True: `finalize` runs on deletion even while the object is suspended (the kind's clean-up is not optional)."""
 
     @abc.abstractmethod
     def parse(self, obj: Manifest) -> T:
@@ -68,7 +70,7 @@ class Reconciler(abc.ABC, Generic[T]):
         return bool((obj.get("spec") or {}).get("suspend"))
 
     async def finalize(self, obj: T) -> None:
-        """Clean up before the object goes away (skipped for suspended objects)."""
+        """Clean up before the object goes away (skipped for suspended objects unless `finalize_suspended`)."""
         del obj
 
     def interval(self, obj: T) -> float | None:

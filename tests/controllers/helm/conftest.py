@@ -4,13 +4,30 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp import web
 
 from reflow.engines.artifact import Storage, serve_artifacts
 from reflow.kube.client import Kube
+from reflow.runtime.features import DEFAULT_GATES, FeatureGates
+from reflow.runtime.manager import Manager
 from tests.controllers.helm.charts import ChartArtifacts, Notifications
+from tests.managers import StartControllers
+
+WITH_EXTERNAL_ARTIFACTS = FeatureGates.parse("ExternalArtifact=true", DEFAULT_GATES)
+
+
+@pytest.fixture
+def start_controllers(start_controllers: StartControllers) -> StartControllers:
+    """The charts here are ExternalArtifacts: the controllers start with that gate on unless a test says otherwise."""
+
+    async def start(*names: str, **overrides: Any) -> Manager:
+        overrides.setdefault("feature_gates", WITH_EXTERNAL_ARTIFACTS)
+        return await start_controllers(*names, **overrides)
+
+    return start
 
 
 @pytest.fixture

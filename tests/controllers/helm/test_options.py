@@ -6,10 +6,12 @@ import contextlib
 import json
 from pathlib import Path
 
+from reflow.api.conditions import condition
 from reflow.api.meta import ObjectRef
 from reflow.dev.gobuild import binary
 from reflow.kube.client import Kube
 from reflow.kube.errors import NotFound
+from reflow.runtime.features import DEFAULT_GATES, FeatureGates
 from tests.controllers.helm.charts import HELM, ChartArtifacts, helm_cli, helm_release, ready_with, until
 from tests.managers import StartControllers
 
@@ -40,3 +42,13 @@ async def test_target_namespace_is_created_and_history_is_capped(
     finally:
         with contextlib.suppress(NotFound):
             await kube.delete(ObjectRef("v1", "Namespace", target))
+
+
+async def test_an_external_artifact_chart_needs_the_feature_gate(
+    kube: Kube, namespace: str, start_controllers: StartControllers, charts: ChartArtifacts
+) -> None:
+    await charts.publish("app", "0.1.0")
+    await start_controllers("helm", controller_options=OPTIONS, feature_gates=FeatureGates.parse("", DEFAULT_GATES))
+    await kube.create(helm_release(namespace, "web"))
+    stalled = await until(kube, namespace, "web", ready_with("FeatureGateDisabled", "False"))
+    assert "--feature-gates=ExternalArtifact=true" in condition(stalled, "Ready")["message"]  # type: ignore[index]

@@ -13,6 +13,7 @@ import aiohttp
 from reflow.api.annotations import FORCE_AT, REQUESTED_AT, RESET_AT
 from reflow.api.conditions import (
     ARTIFACT_FAILED,
+    FEATURE_GATE_DISABLED,
     INVALID_SPEC,
     RECONCILIATION_SUCCEEDED,
     UNINSTALL_FAILED,
@@ -42,7 +43,7 @@ from reflow.engines.helm.values import ValuesError, digest_values
 from reflow.kube.client import Kube
 from reflow.runtime.errors import ReconcileError, StalledError, Waiting
 from reflow.runtime.events import EventRecorder, event_for
-from reflow.runtime.features import FeatureGates
+from reflow.runtime.features import EXTERNAL_ARTIFACT_GATE, FeatureGates
 from reflow.runtime.reconciler import Progress, Reconciler, parse_kind
 from reflow.runtime.result import Result
 
@@ -147,6 +148,11 @@ class HelmReleaseReconciler(Reconciler[HelmRelease]):
         name, target, storage = where(hr)
         client = self.client(hr)
         self._check_dependencies(hr)
+        ref = hr.spec.chart_ref
+        if ref is not None and ref.kind == "ExternalArtifact" and not self.gates(EXTERNAL_ARTIFACT_GATE):
+            raise StalledError(f"chartRef '{ref.name}' kind 'ExternalArtifact' not supported: start the controller "
+                               f"with --feature-gates={EXTERNAL_ARTIFACT_GATE}=true",
+                               reason=FEATURE_GATE_DISABLED)  # fmt: skip
         fields: dict[str, object] = {"storageNamespace": storage}
         if hr.spec.chart is not None:
             fields["helmChart"] = await charts.ensure_chart(self.kube, hr)

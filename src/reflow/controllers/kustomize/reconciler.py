@@ -73,12 +73,11 @@ from reflow.engines.ssa.prune import waits_for_termination
 from reflow.kube.client import Kube
 from reflow.runtime.errors import ReconcileError, StalledError, Waiting
 from reflow.runtime.events import COMMIT_STATUS, COMMIT_STATUS_UPDATE, RECONCILE
-from reflow.runtime.features import FeatureGates
+from reflow.runtime.features import EXTERNAL_ARTIFACT_GATE, FeatureGates
 from reflow.runtime.reconciler import Progress, Reconciler, parse_kind
 from reflow.runtime.result import ConditionState, Notice, Result
 
 FIELD_MANAGER = Kustomization.KIND.controller
-EXTERNAL_ARTIFACT_GATE = "ExternalArtifact"
 APPLY = "Apply"
 """The event action of the change set (Flux 2.10's kustomize-controller actions; the rest are `Reconcile`)."""
 FAILURE_ACTIONS = {

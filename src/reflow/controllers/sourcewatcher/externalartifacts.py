@@ -27,6 +27,11 @@ def ref(namespace: str, name: str) -> ObjectRef:
     return ObjectRef(API_VERSION, KIND, name, namespace)
 
 
+def owner_labels(generator: ArtifactGenerator) -> dict[str, str]:
+    """The labels that mark an object as this generator's; they win over any label the spec sets."""
+    return {MANAGED_BY: FIELD_MANAGER, GENERATOR: generator.metadata.uid or ""}
+
+
 def external_artifact(generator: ArtifactGenerator, name: str, namespace: str, labels: Mapping[str, str]) -> Manifest:
     """The ExternalArtifact for one output: labelled as the generator's, owned by it, pointing back at it."""
     meta = generator.metadata
@@ -37,8 +42,7 @@ def external_artifact(generator: ArtifactGenerator, name: str, namespace: str, l
         "labels": {
             **(common.labels if common else {}),
             **labels,
-            MANAGED_BY: FIELD_MANAGER,
-            GENERATOR: meta.uid or "",
+            **owner_labels(generator),
         },
     }
     if common and common.annotations:

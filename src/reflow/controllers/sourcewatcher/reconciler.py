@@ -8,6 +8,7 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import Literal
 
 from reflow.api.annotations import GENERATOR_RECONCILE, GENERATOR_RECONCILE_EVERY
 from reflow.api.conditions import (
@@ -24,7 +25,8 @@ from reflow.api.sourceext import ArtifactGenerator, InventoryEntry, SourceRefere
 from reflow.api.wire import render
 from reflow.controllers.artifactstorage import ServedStorage
 from reflow.controllers.sources import SourceKey, Sources
-from reflow.controllers.sourcewatcher import externalartifacts
+from reflow.controllers.sourcewatcher import externalartifacts, namespaces
+from reflow.controllers.sourcewatcher.targets import TargetWatches
 from reflow.engines.artifact import ArtifactError, StorageError, artifact_path, fetch_artifact
 from reflow.engines.generator import (
     Built,
@@ -41,13 +43,14 @@ from reflow.engines.generator import (
     requests_without_pattern,
     sources_digest,
 )
+from reflow.engines.generator.namespaces import managed, metadata_for, read_sourced
 from reflow.engines.generator.revision import ORIGIN_REVISION
 from reflow.kube.access import denied_verbs, service_account_user
 from reflow.kube.client import Kube
-from reflow.kube.errors import NotFound
+from reflow.kube.errors import ApiError, NotFound
 from reflow.runtime.errors import ReconcileError, StalledError
 from reflow.runtime.reconciler import Progress, Reconciler, parse_kind
-from reflow.runtime.result import Result
+from reflow.runtime.result import Notice, Result
 
 RECONCILE_EVERY = 3600.0
 """Seconds between runs when nothing triggers one (Flux's one hour), unless `reconcileEvery` says otherwise."""
@@ -55,6 +58,24 @@ GENERATOR_FINALIZER = "source.extensions.fluxcd.io/finalizer"
 SOURCE_GROUP = "source.toolkit.fluxcd.io"
 PUBLISH_VERBS = ("create", "patch", "delete")
 """What publishing an ExternalArtifact in a namespace takes: server-side apply creates and patches; pruning deletes."""
+MANAGE_VERBS = ("create", "patch")
+"""What managing a Namespace takes; `delete` too when `managedNamespaces.prune` is set."""
+NAMESPACE: Literal["Namespace"] = "Namespace"
+PUBLISH = "Publish"
+"""The event action of publishing artifacts and namespaces (source-watcher's action names, Flux 2.10)."""
+ADOPTED = "Adopted"
+OWNERSHIP_CONFLICT = "OwnershipConflict"
+MOVED = ("created", "configured")
+
+
+def ownership(generator: ArtifactGenerator, namespace: str, previous_owner: str) -> Notice:
+    """The Warning a generator gets when it adopts an unmanaged Namespace or takes one over from another generator."""
+    me = f"{generator.metadata.namespace}/{generator.metadata.name}"
+    if not previous_owner:
+        return Notice(ADOPTED, f"Namespace {namespace} was not managed by any ArtifactGenerator and is adopted by {me}",
+                      warning=True, action=PUBLISH)  # fmt: skip
+    return Notice(OWNERSHIP_CONFLICT, f"Namespace {namespace} was managed by ArtifactGenerator {previous_owner} and is "
+                  f"taken over by {me}", warning=True, action=PUBLISH)  # fmt: skip
 
 
 def published(count: int) -> str:
@@ -68,12 +89,15 @@ class ArtifactGeneratorReconciler(Reconciler[ArtifactGenerator]):
     api_version = ArtifactGenerator.KIND.api_version
     kind = ArtifactGenerator.KIND.kind
     finalizer = GENERATOR_FINALIZER
+    finalize_suspended = True
+    """Deleted while `reconcile: Disabled`, a generator still takes its artifacts and files along, as in Flux."""
 
     def __init__(
         self,
         kube: Kube,
         *,
         sources: Sources,
+        targets: TargetWatches,
         served: ServedStorage,
         no_cross_namespace_refs: bool,
         default_service_account: str | None,
@@ -83,6 +107,7 @@ class ArtifactGeneratorReconciler(Reconciler[ArtifactGenerator]):
     ) -> None:
         self.kube = kube
         self.sources = sources
+        self.targets = targets
         self.served = served
         self.no_cross_namespace_refs = no_cross_namespace_refs
         self.default_service_account = default_service_account
@@ -121,36 +146,42 @@ class ArtifactGeneratorReconciler(Reconciler[ArtifactGenerator]):
         try:
             roots = await self._fetch(generator, observed, workspace)
             requests = await asyncio.to_thread(self._requests, generator, roots)
-            await self._authorize(generator, {request.artifact.namespace or namespace for request in requests})
+            destinations = {request.artifact.namespace or namespace for request in requests}
+            owned = self._managed(generator, destinations)
+            await self._authorize(generator, destinations, owned)
             built = [await self._build(request, roots, workspace) for request in requests]
-            inventory, changed = await self._publish(generator, built, observed)
+            applied = await self._apply_namespaces(generator, owned, built, roots)
+            published_entries, changed = await self._publish(generator, built, observed, set(owned))
         finally:
             await asyncio.to_thread(shutil.rmtree, workspace, True)
-        removed = await self._prune(generator, inventory)
-        event = None
-        if changed or removed:
-            parts = [f"{name}: {revision}" for name, revision in changed]
-            parts += [f"deleted {name}" for name in removed]
-            event = "; ".join(parts)
+        inventory = [entry for entry, _ in applied] + published_entries
+        self.targets.follow(self._key_of(generator), {entry.namespace or "" for entry in published_entries})
+        removed = await self._prune(generator, inventory, destinations)
+        parts = [f"Namespace/{entry.name} {done.action}" for entry, done in applied if done.action in MOVED]
+        parts += [f"{name}: {revision}" for name, revision in changed]
+        parts += [f"deleted {name}" for name in removed]
+        notices = tuple(ownership(generator, entry.name, done.previous_owner) for entry, done in applied
+                        if done.previous_owner is not None)  # fmt: skip
         return Result(
             ready=published(len(inventory)),
             status={"inventory": [render(entry) for entry in inventory], "observedSourcesDigest": digest},
-            event=event,
+            event="; ".join(parts) or None,
             event_reason=NEW_ARTIFACT,
+            event_action=PUBLISH,
+            notices=notices,
         )
 
     async def finalize(self, generator: ArtifactGenerator) -> None:
-        """Delete every generated ExternalArtifact and its files."""
-        storage = self.served.storage
-        for entry in generator.status.inventory:
-            if entry.kind == externalartifacts.KIND:
-                await externalartifacts.remove(self.kube, storage, entry.namespace or "", entry.name)
+        """Delete every generated ExternalArtifact and its files, then the managed Namespaces if `prune` says so."""
+        await self._prune(generator, [], set())
+        self.targets.follow(self._key_of(generator), ())
 
     def _validate(self, generator: ArtifactGenerator) -> None:
         spec, namespace = generator.spec, generator.metadata.namespace or ""
-        if spec.managed_namespaces:
-            raise StalledError("spec.managedNamespaces is not supported in this build; create the target namespaces "
-                               "and leave the field unset", reason=VALIDATION_FAILED)  # fmt: skip
+        if spec.managed_namespaces and not (spec.service_account_name or self.default_service_account):
+            raise StalledError("spec.managedNamespaces needs spec.serviceAccountName (or the controller's "
+                               "--default-service-account) to authorize the namespaces it manages",
+                               reason=ACCESS_DENIED)  # fmt: skip
         for artifact in spec.artifacts:
             for alias in (artifact.revision, artifact.origin_revision):
                 if alias and alias.removeprefix("@") not in {source.alias for source in spec.sources}:
@@ -165,10 +196,30 @@ class ArtifactGeneratorReconciler(Reconciler[ArtifactGenerator]):
                                    f"'{source.namespace}/{source.name}': cross-namespace references are disabled",
                                    reason=ACCESS_DENIED)  # fmt: skip
 
-    async def _authorize(self, generator: ArtifactGenerator, namespaces: set[str]) -> None:
+    def _managed(self, generator: ArtifactGenerator, targets: set[str]) -> list[str]:
+        """The target namespaces `managedNamespaces` covers (none when it is unset)."""
+        spec = generator.spec.managed_namespaces
+        if spec is None:
+            return []
+        try:
+            return managed(spec, targets, generator.metadata.namespace or "")
+        except GeneratorError as error:
+            raise StalledError(str(error), reason=error.reason) from error
+
+    async def _authorize(self, generator: ArtifactGenerator, namespaces: set[str], owned: list[str]) -> None:
         """Each target namespace is checked against the generator's ServiceAccount (SubjectAccessReview); without
-        one, the generator's own namespace needs no check and other namespaces use --default-service-account."""
+        one, the generator's own namespace needs no check and other namespaces use --default-service-account.
+        Managing namespaces takes that account's right to create and patch (and, to prune, delete) Namespaces."""
         own = generator.metadata.namespace or ""
+        if owned:
+            manager = generator.spec.service_account_name or self.default_service_account or ""
+            spec = generator.spec.managed_namespaces
+            verbs = (*MANAGE_VERBS, "delete") if spec and spec.prune else MANAGE_VERBS
+            denied = await denied_verbs(self.kube, service_account_user(own, manager), namespace="", group="",
+                                        resource="namespaces", verbs=verbs)  # fmt: skip
+            if denied:
+                raise ReconcileError(f"ServiceAccount '{own}/{manager}' may not {', '.join(denied)} Namespaces, "
+                                     f"so it cannot manage {', '.join(owned)}", reason=ACCESS_DENIED)  # fmt: skip
         for namespace in sorted(namespaces):
             account = generator.spec.service_account_name or (
                 self.default_service_account if namespace != own else None
@@ -184,6 +235,16 @@ class ArtifactGeneratorReconciler(Reconciler[ArtifactGenerator]):
             if denied:
                 raise ReconcileError(f"ServiceAccount '{own}/{account}' may not {', '.join(denied)} ExternalArtifacts "
                                      f"in namespace '{namespace}'", reason=ACCESS_DENIED)  # fmt: skip
+
+    @staticmethod
+    def _key_of(generator: ArtifactGenerator) -> tuple[str, str]:
+        return generator.metadata.namespace or "", generator.metadata.name
+
+    def _external_artifact(self, namespace: str, name: str) -> Manifest | None:
+        """A generated ExternalArtifact from the cache that sees its namespace."""
+        if self.targets.covers(namespace):
+            return self.sources.get((externalartifacts.KIND, namespace, name))
+        return self.targets.get(namespace, name)
 
     def _key(self, generator: ArtifactGenerator, source: SourceReference) -> SourceKey:
         return source.kind, source.namespace or generator.metadata.namespace or "", source.name
@@ -216,7 +277,11 @@ class ArtifactGeneratorReconciler(Reconciler[ArtifactGenerator]):
         if ready.observed_generation != generator.metadata.generation:
             return False
         for entry in status.inventory:
-            current = self.sources.get((externalartifacts.KIND, entry.namespace or "", entry.name))
+            if entry.kind == NAMESPACE:
+                if not await namespaces.exists(self.kube, entry.name):
+                    return False
+                continue
+            current = self._external_artifact(entry.namespace or "", entry.name)
             artifact = ((current or {}).get("status") or {}).get("artifact") or {}
             if artifact.get("digest") != entry.digest:
                 return False
@@ -265,8 +330,39 @@ class ArtifactGeneratorReconciler(Reconciler[ArtifactGenerator]):
         except GeneratorError as error:
             raise ReconcileError(str(error), reason=error.reason) from error
 
+    async def _apply_namespaces(
+        self, generator: ArtifactGenerator, owned: list[str], built: list[Built], roots: Mapping[str, Path]
+    ) -> list[tuple[InventoryEntry, namespaces.Applied]]:
+        """Create or update each managed Namespace; its metadata file is read with the captures of the first
+        artifact that targets it."""
+        spec = generator.spec.managed_namespaces
+        entries: list[tuple[InventoryEntry, namespaces.Applied]] = []
+        if spec is None:
+            return entries
+        for name in owned:
+            first = next(each for each in built if each.request.artifact.namespace == name)
+            from_file = None
+            if spec.metadata and spec.metadata.from_source:
+                try:
+                    from_file = await asyncio.to_thread(read_sourced, spec.metadata.from_source,
+                                                        first.request.labels, roots, first.directory)  # fmt: skip
+                except GeneratorError as error:
+                    raise ReconcileError(f"namespace '{name}': {error}", reason=error.reason) from error
+            own_labels = externalartifacts.owner_labels(generator)
+            metadata = metadata_for(name, spec, generator.spec.common_metadata, from_file, own_labels)
+            try:
+                done = await namespaces.apply(self.kube, name, metadata)
+            except ApiError as error:
+                raise ReconcileError(f"Namespace/{name}: {error}") from error
+            entries.append((InventoryEntry(kind=NAMESPACE, name=name, digest=metadata.digest()), done))
+        return entries
+
     async def _publish(
-        self, generator: ArtifactGenerator, built: list[Built], observed: Mapping[str, ObservedSource]
+        self,
+        generator: ArtifactGenerator,
+        built: list[Built],
+        observed: Mapping[str, ObservedSource],
+        owned: set[str],
     ) -> tuple[list[InventoryEntry], list[tuple[str, str]]]:
         """Store each built artifact (unless its file is already there) and apply its ExternalArtifact."""
         storage = self.served.storage
@@ -290,7 +386,8 @@ class ArtifactGeneratorReconciler(Reconciler[ArtifactGenerator]):
             try:
                 _, moved = await externalartifacts.publish(self.kube, manifest, artifact, each.inputs)
             except NotFound as error:
-                raise ReconcileError(f"artifact '{spec.name}': namespace '{namespace}' does not exist",
+                hint = "" if namespace in owned else " and is not managed (spec.managedNamespaces)"
+                raise ReconcileError(f"artifact '{spec.name}': namespace '{namespace}' does not exist{hint}",
                                      reason=ACCESS_DENIED if namespace != generator.metadata.namespace else
                                      VALIDATION_FAILED) from error  # fmt: skip
             if moved:
@@ -299,12 +396,25 @@ class ArtifactGeneratorReconciler(Reconciler[ArtifactGenerator]):
                                             digest=artifact.digest or "", filename=filename))  # fmt: skip
         return inventory, changed
 
-    async def _prune(self, generator: ArtifactGenerator, inventory: list[InventoryEntry]) -> list[str]:
-        """Delete the ExternalArtifacts (and their files) the last run made and this one did not."""
-        kept = {(entry.namespace, entry.name) for entry in inventory}
+    async def _prune(
+        self, generator: ArtifactGenerator, inventory: list[InventoryEntry], targets: set[str]
+    ) -> list[str]:
+        """Delete the ExternalArtifacts (and their files) the last run made and this one did not; then, with
+        `managedNamespaces.prune`, the managed Namespaces no artifact targets any more (a Namespace still targeted
+        but no longer allowed is let go of, not deleted)."""
+        kept = {(entry.kind, entry.namespace, entry.name) for entry in inventory}
         removed: list[str] = []
         for entry in generator.status.inventory:
-            if entry.kind == externalartifacts.KIND and (entry.namespace, entry.name) not in kept:
+            if entry.kind == externalartifacts.KIND and (entry.kind, entry.namespace, entry.name) not in kept:
                 await externalartifacts.remove(self.kube, self.served.storage, entry.namespace or "", entry.name)
                 removed.append(entry.name)
+        spec = generator.spec.managed_namespaces
+        if spec is None or not spec.prune:
+            return removed
+        let_go = [
+            entry.name for entry in generator.status.inventory if entry.kind == NAMESPACE and entry.name not in targets
+        ]
+        for name in let_go:
+            if await namespaces.remove(self.kube, name, generator.metadata.uid or ""):
+                removed.append(f"Namespace/{name}")
         return removed

@@ -7,6 +7,7 @@ from reflow.controllers.artifactstorage import served_storage
 from reflow.controllers.options import ControllerOptions
 from reflow.controllers.sources import GENERATOR_SOURCE_KINDS, SourceKey, Sources
 from reflow.controllers.sourcewatcher.reconciler import ArtifactGeneratorReconciler
+from reflow.controllers.sourcewatcher.targets import TargetWatches
 from reflow.kube.client import Kube
 from reflow.runtime.manager import Manager
 from reflow.runtime.settings import RuntimeSettings
@@ -40,9 +41,12 @@ def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: Cont
     (or add) the artifact server."""
     sources = Sources(manager.cache, kube, settings.watch_namespace, GENERATOR_SOURCE_KINDS)
     served = served_storage(manager, options.storage)
+    targets = TargetWatches(manager.cache, kube, settings.watch_namespace, sources.observe)
+    manager.add_service("generator-targets", targets.run)
     reconciler = ArtifactGeneratorReconciler(
         kube,
         sources=sources,
+        targets=targets,
         served=served,
         no_cross_namespace_refs=options.no_cross_namespace_refs,
         default_service_account=options.default_service_account,
@@ -65,3 +69,4 @@ def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: Cont
                 controller.enqueue(generator["metadata"].get("namespace"), generator["metadata"]["name"])
 
     sources.on_new_artifact(on_new_artifact)
+    targets.on_watch_started(lambda generator: controller.enqueue(*generator))

@@ -72,16 +72,22 @@ def build(request: Request, sources: Mapping[str, Path], workspace: Path) -> Bui
 def _inputs(expression: str, sources: Mapping[str, Path], staged: Path, name: str) -> Manifest:
     """The YAML mapping `inputsFrom` names, in a source or (alias `artifact`) in the staged artifact."""
     try:
-        where = parse_alias_path(expression)
-        root = staged if where.alias == ARTIFACT else sources.get(where.alias)
-        if root is None:
-            raise PathError(f"source alias '{where.alias}' is not declared in spec.sources")
-        path = inside(root, root.joinpath(*relative_parts(where.path)))
-        if not path.is_file():
-            raise PathError(f"'{where.path}' is not a file in '@{where.alias}'")
-        return load_mapping(path.read_text(encoding="utf-8"))
+        return read_mapping(expression, sources, staged)
     except (PathError, NotAMapping, UnicodeDecodeError, OSError) as error:
         raise GeneratorError(f"artifact '{name}': inputsFrom '{expression}': {error}") from error
+
+
+def read_mapping(expression: str, sources: Mapping[str, Path], staged: Path) -> Manifest:
+    """The YAML mapping in the file `@alias/path` names (alias `artifact`: the staged artifact), read without
+    leaving its tree; PathError, NotAMapping, UnicodeDecodeError or OSError otherwise."""
+    where = parse_alias_path(expression)
+    root = staged if where.alias == ARTIFACT else sources.get(where.alias)
+    if root is None:
+        raise PathError(f"source alias '{where.alias}' is not declared in spec.sources")
+    path = inside(root, root.joinpath(*relative_parts(where.path)))
+    if not path.is_file():
+        raise PathError(f"'{where.path}' is not a file in '@{where.alias}'")
+    return load_mapping(path.read_text(encoding="utf-8"))
 
 
 def directories(root: Path) -> Iterator[str]:
