@@ -32,9 +32,11 @@ def chart_index(hr: Manifest) -> list[str]:
     if spec.get("chartRef"):
         ref = spec["chartRef"]
         return [f"{ref.get('kind')}/{ref.get('namespace') or namespace}/{ref.get('name')}"]
-    template = ((spec.get("chart") or {}).get("spec") or {}).get("sourceRef") or {}
-    source_namespace = template.get("namespace") or namespace
-    return [f"HelmChart/{source_namespace}/{chart_object_name(namespace, hr['metadata']['name'])}"]
+    chart = spec.get("chart") or {}
+    kind = chart.get("kind") or "HelmChart"
+    source_ref = (chart.get("spec") or {}).get("sourceRef") or {}
+    source_namespace = (source_ref.get("namespace") if kind == "HelmChart" else None) or namespace
+    return [f"{kind}/{source_namespace}/{chart_object_name(namespace, hr['metadata']['name'])}"]
 
 
 def helm_binary(options: ControllerOptions) -> Path:
