@@ -186,9 +186,12 @@ class HelmReleaseReconciler(Reconciler[HelmRelease]):
                 oci_digest=oci_digest(artifact) if tracked else None,
                 default_retry=self.gates("DefaultToRetryOnFailure"),
             )  # fmt: skip
-            loop = ReleaseLoop(self.helm, client, plan, ledger, self._emitter(hr, chart, config_digest), progress)
+            emit = self._emitter(hr, chart, config_digest)
             try:
-                finished = await loop.run()
+                with self.sources.new_artifact(key) as moved:
+                    cancel = moved if self.gates("CancelHealthCheckOnNewRevision") else None
+                    finished = await ReleaseLoop(self.helm, client, plan, ledger, emit, progress,
+                                                 cancel_when=cancel).run()  # fmt: skip
             except ReconcileError as error:
                 error.status = {**ledger.status(actions.max_history(hr.spec)), **error.status}
                 error.conditions = {**ledger.conditions, **error.conditions}
