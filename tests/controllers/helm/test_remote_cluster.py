@@ -1,10 +1,12 @@
-"""`kubeConfig`: the release is made in a remote cluster, read from a kubeconfig Secret's inline data only."""
+"""`kubeConfig`: the release is made in a remote cluster, from a kubeconfig Secret (inline data only) or a
+ConfigMap naming the cluster and a ServiceAccount whose requested token the remote cluster trusts."""
 
 from __future__ import annotations
 
 import base64
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import yaml
@@ -18,6 +20,14 @@ from reflow.kube.errors import NotFound
 from reflow.kube.options import ConnectionOptions
 from reflow.kube.wait import wait_for
 from tests.controllers.helm.charts import HELM, ChartArtifacts, helm_cli, helm_release, ready_with, until
+from tests.controllers.kustomize.test_remote_configmap import (  # noqa: F401 (discovery_for_anyone is a fixture)
+    AUDIENCE,
+    RBAC,
+    audit_events,
+    discovery_for_anyone,
+    remote_config_map,
+    trusting_plane,
+)
 from tests.managers import StartControllers
 
 OPTIONS = {"helm_binary": binary("helm")}
@@ -94,3 +104,42 @@ async def test_a_kubeconfig_naming_a_file_or_a_program_is_refused_with_the_field
     message = condition(refused, "Ready")["message"]  # type: ignore[index]
     assert field_name in message
     assert "/var/run/secrets" not in message
+
+
+@pytest.mark.usefixtures("discovery_for_anyone")
+async def test_a_release_reaches_a_remote_cluster_with_a_requested_service_account_token(
+    kube: Kube,
+    namespace: str,
+    plane: LocalPlane,
+    start_controllers: StartControllers,
+    charts: ChartArtifacts,
+    private_plane: Callable[..., LocalPlane],
+    tmp_path: Path,
+) -> None:
+    remote = await trusting_plane(kube, plane, private_plane, tmp_path)
+    async with connect(ConnectionOptions(kubeconfig=str(remote.kubeconfig))) as far:
+        await far.create(
+            {
+                "apiVersion": RBAC,
+                "kind": "RoleBinding",
+                "metadata": {"name": "deployer", "namespace": "default"},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+                "subjects": [{"kind": "ServiceAccount", "name": "deployer", "namespace": namespace}],
+            }
+        )  # fmt: skip  (all rights in `default` only: helm also lists its storage Secrets)
+    await kube.create({"apiVersion": "v1", "kind": "ServiceAccount",
+                       "metadata": {"name": "deployer", "namespace": namespace}})  # fmt: skip
+    manifest = remote_config_map("remote", remote, audiences=AUDIENCE, serviceAccountName="deployer")
+    await kube.create({**manifest, "metadata": {"name": "remote", "namespace": namespace}})
+    await charts.publish("app", "0.1.0")
+    await start_controllers("helm", controller_options=OPTIONS)
+    spec = {"kubeConfig": {"configMapRef": {"name": "remote"}}, "targetNamespace": "default", "releaseName": "web"}
+    await kube.create(helm_release(namespace, "web", **spec))
+
+    await until(kube, namespace, "web", ready_with("InstallSucceeded"))
+    async with connect(ConnectionOptions(kubeconfig=str(remote.kubeconfig))) as far:
+        live = await far.get(ObjectRef("v1", "ConfigMap", "web-config", "default"))
+    assert live["data"] == {"greeting": "hello"}
+    writes = [e for e in audit_events(remote) if (e.get("objectRef") or {}).get("name") == "web-config"
+              and e["verb"] in ("create", "patch", "update")]  # fmt: skip
+    assert {e["user"]["username"] for e in writes} == {f"system:serviceaccount:{namespace}:deployer"}
