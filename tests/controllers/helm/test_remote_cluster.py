@@ -118,6 +118,7 @@ async def test_a_release_reaches_a_remote_cluster_with_a_requested_service_accou
 ) -> None:
     remote = await trusting_plane(kube, plane, private_plane, tmp_path)
     async with connect(ConnectionOptions(kubeconfig=str(remote.kubeconfig))) as far:
+        # All rights, in `default` only: helm also lists and writes its storage Secrets there.
         await far.create(
             {
                 "apiVersion": RBAC,
@@ -126,7 +127,7 @@ async def test_a_release_reaches_a_remote_cluster_with_a_requested_service_accou
                 "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
                 "subjects": [{"kind": "ServiceAccount", "name": "deployer", "namespace": namespace}],
             }
-        )  # fmt: skip  (all rights in `default` only: helm also lists its storage Secrets)
+        )
     await kube.create({"apiVersion": "v1", "kind": "ServiceAccount",
                        "metadata": {"name": "deployer", "namespace": namespace}})  # fmt: skip
     manifest = remote_config_map("remote", remote, audiences=AUDIENCE, serviceAccountName="deployer")
