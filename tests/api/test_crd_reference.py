@@ -155,6 +155,55 @@ def add_rules(path: str, *rules: tuple[str, str]) -> Edit:
     return lambda kind: kind.rules.update((path, *rule) for rule in rules)
 
 
+def oci_chart_fields(kind: KindReference) -> None:
+    """`spec.chart.spec` inlines OCIRepository's spec (as 2.10's OCIRepository facts have it, nothing required)."""
+    oci = parse_reference(FIELDS_FILE.read_text(encoding="utf-8"))["OCIRepository"]
+    for path, facts in oci.fields.items():
+        if path.startswith("spec.") and path.removeprefix("spec.").split(".")[0] in OCI_CHART_FIELDS:
+            top = path.count(".") == 1
+            kind.fields["spec.chart.spec." + path.removeprefix("spec.")] = dataclasses.replace(
+                facts, required=facts.required and not top, default=None if top else facts.default
+            )
+
+
+OCI_CHART_FIELDS = {"url", "ref", "layerSelector", "provider", "secretRef", "certSecretRef", "proxySecretRef",
+                    "serviceAccountName", "ignore", "insecure", "suspend", "timeout", "verify"}  # fmt: skip
+_NOT_OCI = "!has(self.kind) || self.kind != 'OCIRepository'"
+_OCI = "has(self.kind) && self.kind == 'OCIRepository'"
+CHART_TEMPLATE_KIND: tuple[Edit, ...] = (
+    add_field("spec.chart.kind", "str"),
+    change_field("spec.chart.kind", enum=("HelmChart", "OCIRepository")),
+    oci_chart_fields,
+    change_field("spec.chart.spec.chart", required=False),
+    change_field("spec.chart.spec.sourceRef", required=False),
+    change_field("spec.chart.spec.version", default=None),
+    change_field("spec.chart.spec.reconcileStrategy", default=None),
+    add_rules(
+        "spec.chart",
+        (f"{_NOT_OCI} || (has(self.spec.url) && size(self.spec.url) > 0)",
+         "chart.spec.url must be set when chart.kind is 'OCIRepository'"),
+        (f"!has(self.spec.url) || ({_OCI})",
+         "chart.spec.url requires chart.kind: 'OCIRepository'; for a HelmChart template set spec.chart and "
+         "spec.sourceRef instead"),
+        (f"({_OCI}) || (has(self.spec.chart) && has(self.spec.sourceRef))",
+         "chart.spec.chart and chart.spec.sourceRef must be set when chart.kind is not 'OCIRepository'"),
+        *(
+            (f"{_NOT_OCI} || {allowed}", f"chart.spec.{name} cannot be set when chart.kind is 'OCIRepository'")
+            for name, allowed in (
+                ("chart", "!has(self.spec.chart)"),
+                ("version", "!has(self.spec.version) || self.spec.version == '*'"),
+                ("sourceRef", "!has(self.spec.sourceRef)"),
+                ("reconcileStrategy",
+                 "!has(self.spec.reconcileStrategy) || self.spec.reconcileStrategy == 'ChartVersion'"),
+                ("valuesFiles", "!has(self.spec.valuesFiles)"),
+                ("ignoreMissingValuesFiles", "!has(self.spec.ignoreMissingValuesFiles)"),
+            )
+        ),
+    ),
+)  # fmt: skip
+"""Flux 2.10 (helm api v1.7.1): `spec.chart` templates a HelmChart or an OCIRepository (delta §E)."""
+
+
 DELTA_2_10: dict[str, tuple[Edit, ...]] = {
     "GitRepository": (add_field("status.sourceVerificationFingerprint", "str"),),
     "OCIRepository": (
@@ -235,6 +284,10 @@ DELTA_2_10: dict[str, tuple[Edit, ...]] = {
     ),
     "Kustomization": (
         replace_rules("spec.kubeConfig", ("has(self.configMapRef) != has(self.secretRef)", KUBECONFIG_MESSAGE)),
+    ),
+    "HelmRelease": (
+        replace_rules("spec.kubeConfig", ("has(self.configMapRef) != has(self.secretRef)", KUBECONFIG_MESSAGE)),
+        *CHART_TEMPLATE_KIND,
     ),
 }
 

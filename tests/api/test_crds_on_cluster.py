@@ -110,10 +110,7 @@ SAMPLES: list[tuple[Manifest, Manifest]] = [
                 "chart": {"spec": {"chart": "podinfo", "sourceRef": {"kind": "HelmRepository", "name": "podinfo"}}},
             },
         ),
-        {
-            "spec": {"chart": {"spec": {"reconcileStrategy": "ChartVersion", "version": "*"}}},
-            "status": OBSERVED_MINUS_ONE,
-        },
+        {"status": OBSERVED_MINUS_ONE},  # Flux 2.10 dropped the chart template's schema defaults
     ),
     (
         sample(
@@ -293,3 +290,50 @@ async def test_v1beta3_alert_is_served_as_v1_and_its_deprecated_summary_is_prune
     assert as_v1["apiVersion"] == "notification.toolkit.fluxcd.io/v1"
     assert as_v1["spec"] == {**spec, "eventSeverity": "info"}
     assert as_v1beta3["spec"] == as_v1["spec"]
+
+
+OCI_CHART = {"kind": "OCIRepository", "spec": {"url": "oci://registry.example/charts/podinfo"}}
+
+
+@pytest.mark.parametrize(
+    ("chart", "words"),
+    [
+        pytest.param({"kind": "OCIRepository", "spec": {}}, "chart.spec.url must be set", id="oci-without-url"),
+        pytest.param(
+            {"spec": {"url": "oci://registry.example/podinfo"}}, "requires chart.kind: 'OCIRepository'", id="url-alone"
+        ),
+        pytest.param(
+            {"spec": {"chart": "podinfo"}},
+            "chart.spec.chart and chart.spec.sourceRef must be set",
+            id="helmchart-without-source",
+        ),
+        pytest.param(
+            {**OCI_CHART, "spec": {**OCI_CHART["spec"], "version": "1.x"}},
+            "chart.spec.version cannot be set",
+            id="oci-with-version",
+        ),
+        pytest.param(
+            {**OCI_CHART, "spec": {**OCI_CHART["spec"], "valuesFiles": ["a.yaml"]}},
+            "chart.spec.valuesFiles cannot be set",
+            id="oci-with-values-files",
+        ),
+    ],
+)
+async def test_helmrelease_chart_template_rules_keep_each_kind_to_its_fields(
+    flux_crds: list[Manifest], kube: Kube, namespace: str, chart: Manifest, words: str
+) -> None:
+    obj = sample("helm.toolkit.fluxcd.io/v2", "HelmRelease", {"interval": "10m", "chart": chart}, name="invalid")
+    obj["metadata"]["namespace"] = namespace
+    with pytest.raises(Invalid) as refused:
+        await kube.create(obj)
+    assert words in refused.value.message
+
+
+async def test_helmrelease_oci_chart_template_is_accepted(
+    flux_crds: list[Manifest], kube: Kube, namespace: str
+) -> None:
+    obj = sample("helm.toolkit.fluxcd.io/v2", "HelmRelease", {"interval": "10m", "chart": OCI_CHART}, name="oci")
+    obj["metadata"]["namespace"] = namespace
+    await kube.create(obj)
+    stored = await kube.get(ObjectRef.of(obj))
+    assert stored["spec"]["chart"] == OCI_CHART

@@ -23,6 +23,17 @@ from reflow.api.meta import (
     Suspend,
 )
 from reflow.api.schema import AGE, READY, STATUS, KindInfo, Prop, Rule
+from reflow.api.source import (
+    CertSecretRef,
+    CloudProvider,
+    Ignore,
+    Insecure,
+    OCILayerSelector,
+    OCIRepositoryRef,
+    OCIRepositoryVerification,
+    ProxySecretRef,
+    ServiceAccountName,
+)
 
 Counter = Annotated[int, Prop("Failures since the last success or reset.", format="int64")]
 
@@ -38,32 +49,42 @@ class ChartSourceReference:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ChartVerification:
-    """Signature verification of the chart."""
-
-    provider: Annotated[
-        Literal["cosign", "notation"], Prop("Signature tool to verify with.", required=True, default="cosign")
-    ] = "cosign"
-    secret_ref: Annotated[LocalObjectReference | None, Prop("Secret with the trusted public keys.")] = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class ChartTemplateSpec:
-    """The spec of the HelmChart that helm-controller creates for the release."""
+    """The spec of the HelmChart, or (Flux 2.10) the OCIRepository, that helm-controller creates for the release.
 
-    chart: Annotated[str, Prop("Chart name, or chart path in a Git or Bucket artifact.", max_length=2048)]
-    version: Annotated[str, Prop("SemVer range of the chart (HelmRepository sources only).", default="*")] = "*"
-    source_ref: Annotated[ChartSourceReference, Prop("The source holding the chart.")]
+    HelmChart fields are `chart` to `ignoreMissingValuesFiles`; OCIRepository fields are `url` to `suspend`;
+    `interval` and `verify` serve both. Rules on `spec.chart` keep each kind's fields to it.
+    """
+
+    chart: Annotated[
+        str | None, Prop("Chart name, or chart path in a Git or Bucket artifact.", min_length=1, max_length=2048)
+    ] = None
+    version: Annotated[str, Prop("SemVer range of the chart (HelmRepository sources only); `*` when empty.")] = "*"
+    source_ref: Annotated[ChartSourceReference | None, Prop("The source holding the chart.")] = None
     interval: Annotated[
         float | None, Prop("How often to check the source; the release's when empty.", duration="h")
     ] = None
     reconcile_strategy: Annotated[
         ReconcileStrategy,
-        Prop("Make a new chart artifact on a new version, or on every source revision.", default="ChartVersion"),
+        Prop("Make a new chart artifact on a new version, or on every source revision; `ChartVersion` when empty."),
     ] = "ChartVersion"
     values_files: Annotated[tuple[str, ...], Prop("Values files merged, in order, into the chart's values.")] = ()
     ignore_missing_values_files: Annotated[bool, Prop("Skip values files that do not exist.")] = False
-    verify: Annotated[ChartVerification | None, Prop("Verify the chart's signature.")] = None
+    verify: Annotated[OCIRepositoryVerification | None, Prop("Verify the chart's signature.")] = None
+    url: Annotated[str | None, Prop("OCI repository address `oci://<registry>/<path>`.", pattern=r"^oci://.*$")] = None
+    ref: Annotated[OCIRepositoryRef | None, Prop("The tag, range or digest of the chart artifact.")] = None
+    layer_selector: Annotated[OCILayerSelector | None, Prop("Which layer holds the chart and how.")] = None
+    provider: Annotated[
+        CloudProvider | None, Prop("Cloud keychain for authentication; `generic` (none) when empty.")
+    ] = None
+    secret_ref: Annotated[LocalObjectReference | None, Prop("Docker config Secret with registry credentials.")] = None
+    service_account_name: ServiceAccountName = None
+    cert_secret_ref: CertSecretRef = None
+    proxy_secret_ref: ProxySecretRef = None
+    timeout: Annotated[float | None, Prop("Time limit for pulling; 60s when empty.", duration="m")] = None
+    ignore: Ignore = None
+    insecure: Insecure = False
+    suspend: Suspend = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -76,10 +97,38 @@ class ChartTemplateMetadata:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChartTemplate:
-    """A HelmChart to create from a source for this release."""
+    """A HelmChart (or an OCIRepository) to create for this release."""
 
-    metadata: Annotated[ChartTemplateMetadata | None, Prop("Metadata of the created HelmChart.")] = None
-    spec: Annotated[ChartTemplateSpec, Prop("Spec of the created HelmChart.")]
+    kind: Annotated[
+        Literal["HelmChart", "OCIRepository"] | None, Prop("Kind of the object to create; HelmChart when empty.")
+    ] = None
+    metadata: Annotated[ChartTemplateMetadata | None, Prop("Metadata of the created object.")] = None
+    spec: Annotated[ChartTemplateSpec, Prop("Spec of the created object.")]
+
+
+_OCI = "has(self.kind) && self.kind == 'OCIRepository'"
+_NOT_OCI = "!has(self.kind) || self.kind != 'OCIRepository'"
+CHART_RULES = (
+    Rule(f"{_NOT_OCI} || (has(self.spec.url) && size(self.spec.url) > 0)",
+         "chart.spec.url must be set when chart.kind is 'OCIRepository'"),
+    Rule(f"!has(self.spec.url) || ({_OCI})",
+         "chart.spec.url requires chart.kind: 'OCIRepository'; for a HelmChart template set spec.chart and "
+         "spec.sourceRef instead"),
+    Rule(f"({_OCI}) || (has(self.spec.chart) && has(self.spec.sourceRef))",
+         "chart.spec.chart and chart.spec.sourceRef must be set when chart.kind is not 'OCIRepository'"),
+    *(
+        Rule(f"{_NOT_OCI} || {allowed}", f"chart.spec.{name} cannot be set when chart.kind is 'OCIRepository'")
+        for name, allowed in (
+            ("chart", "!has(self.spec.chart)"),
+            ("version", "!has(self.spec.version) || self.spec.version == '*'"),
+            ("sourceRef", "!has(self.spec.sourceRef)"),
+            ("reconcileStrategy", "!has(self.spec.reconcileStrategy) || self.spec.reconcileStrategy == 'ChartVersion'"),
+            ("valuesFiles", "!has(self.spec.valuesFiles)"),
+            ("ignoreMissingValuesFiles", "!has(self.spec.ignoreMissingValuesFiles)"),
+        )
+    ),
+)  # fmt: skip
+"""Flux 2.10's rules on `spec.chart`: each template kind gets its own fields only."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -151,7 +200,10 @@ class WaitStrategy:
 class HelmReleaseSpec:
     """Which chart to release where, with which values, and how to install, upgrade and remediate."""
 
-    chart: Annotated[ChartTemplate | None, Prop("Chart from a source, through a created HelmChart.")] = None
+    chart: Annotated[
+        ChartTemplate | None,
+        Prop("Chart from a source, through a created HelmChart or OCIRepository.", rules=CHART_RULES),
+    ] = None
     chart_ref: Annotated[
         ChartReference | None, Prop("Chart from an existing OCIRepository, HelmChart or artifact.")
     ] = None
@@ -171,10 +223,7 @@ class HelmReleaseSpec:
         KubeConfigReference | None,
         Prop(
             "Release into a remote cluster.",
-            rules=(
-                Rule("has(self.configMapRef) || has(self.secretRef)", KUBECONFIG_RULE),
-                Rule("!has(self.configMapRef) || !has(self.secretRef)", KUBECONFIG_RULE),
-            ),
+            rules=(Rule("has(self.configMapRef) != has(self.secretRef)", KUBECONFIG_RULE),),
         ),
     ] = None
     persistent_client: Annotated[bool | None, Prop("Reuse one Kubernetes client per release; true when empty.")] = None

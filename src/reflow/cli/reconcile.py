@@ -8,9 +8,20 @@ import click
 
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.cli.console import err, fail, run, step, success
-from reflow.cli.nouns import APPLIERS, BY_KIND, RECONCILED, Noun, add_noun_commands, revision, suspended, verb_group
+from reflow.cli.nouns import (
+    APPLIERS,
+    BY_KIND,
+    OCI,
+    RECONCILED,
+    Noun,
+    add_noun_commands,
+    revision,
+    suspended,
+    verb_group,
+)
 from reflow.cli.options import GlobalOptions, global_options
 from reflow.cli.progress import request_reconcile, wait_reconciled
+from reflow.engines.helm.names import chart_object_name
 from reflow.kube.client import Kube, connect
 
 REPORT = {
@@ -21,9 +32,14 @@ REPORT = {
 
 
 def source_of(obj: Manifest) -> ObjectRef | None:
-    """The source a Kustomization or HelmRelease reads (a HelmRelease's chart source), if the CLI knows its kind."""
+    """The source a Kustomization or HelmRelease reads, if the CLI knows its kind: a HelmRelease's `chartRef`, the
+    OCIRepository its chart template makes (`<namespace>-<name>`), or its HelmChart template's source."""
     spec = obj.get("spec") or {}
-    ref = spec.get("sourceRef") or ((spec.get("chart") or {}).get("spec") or {}).get("sourceRef") or {}
+    chart = spec.get("chart") or {}
+    if chart.get("kind") == OCI.kind:
+        ref = {"kind": OCI.kind, "name": chart_object_name(obj["metadata"]["namespace"], obj["metadata"]["name"])}
+    else:
+        ref = spec.get("sourceRef") or spec.get("chartRef") or (chart.get("spec") or {}).get("sourceRef") or {}
     noun = BY_KIND.get(str(ref.get("kind")))
     if noun is None or not ref.get("name"):
         return None
@@ -56,7 +72,7 @@ async def reconcile_with_source(options: GlobalOptions, ref: ObjectRef, with_sou
         if with_source:
             obj = await kube.get(ref)
             source = source_of(obj)
-            if source is None:
+            if source is None or BY_KIND[source.kind] not in RECONCILED:
                 fail(f"{ref} has no source the CLI can reconcile")
             await reconcile_object(kube, source, options.timeout)
         await reconcile_object(kube, ref, options.timeout)

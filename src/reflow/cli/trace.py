@@ -1,6 +1,7 @@
 """`reflow trace`: from any object to the Kustomization or HelmRelease that manages it, and on to its source.
 
-An ExternalArtifact source is followed on to the ArtifactGenerator that made it.
+An ExternalArtifact source is followed on to the ArtifactGenerator that made it, and a HelmRelease's HelmChart
+`chartRef` on to the source of the chart.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from reflow.api.annotations import HELM_NAME, HELM_NAMESPACE, KUSTOMIZE_NAME, KU
 from reflow.api.conditions import READY, condition
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.cli.console import fail, out, run
-from reflow.cli.nouns import GENERATOR, HELMRELEASE, KUSTOMIZATION, ready, revision, suspended
+from reflow.cli.nouns import BY_KIND, GENERATOR, HELMRELEASE, KUSTOMIZATION, ready, revision, suspended
 from reflow.cli.options import GlobalOptions, global_options
 from reflow.cli.reconcile import source_of
 from reflow.cli.why import diagnosis
@@ -50,7 +51,9 @@ def describe(obj: Manifest) -> str:
         fields += [("Target", spec.get("targetNamespace", "")), ("Path", spec.get("path", ""))]
     elif kind == "HelmRelease":
         chart = (spec.get("chart") or {}).get("spec") or {}
-        fields += [("Chart", chart.get("chart", "")), ("Version", chart.get("version", ""))]
+        chart_ref = spec.get("chartRef") or {}
+        fields += [("Chart", chart.get("chart", "") or chart.get("url", "")), ("Version", chart.get("version", "")),
+                   ("Chart ref", f"{chart_ref['kind']}/{chart_ref['name']}" if chart_ref else "")]  # fmt: skip
     elif kind in ("GitRepository", "OCIRepository", "HelmRepository", "Bucket"):
         fields.append(("URL", spec.get("url") or spec.get("endpoint", "")))
         ref = spec.get("ref") or {}
@@ -67,14 +70,15 @@ def describe(obj: Manifest) -> str:
     return block(fields + status_fields(obj))
 
 
-def producer_of(obj: Manifest) -> ObjectRef | None:
-    """The ArtifactGenerator an ExternalArtifact names as its source, if it does."""
+def upstream_of(obj: Manifest) -> ObjectRef | None:
+    """The next link up a source chain: the ArtifactGenerator an ExternalArtifact names as its source, or the
+    source a HelmChart (a HelmRelease's `chartRef`) is made from."""
     ref = (obj.get("spec") or {}).get("sourceRef") or {}
-    if obj.get("kind") != "ExternalArtifact" or ref.get("kind") != GENERATOR.kind or not ref.get("name"):
+    upstream = {"ExternalArtifact": (GENERATOR.kind,), "HelmChart": ("HelmRepository", "GitRepository", "Bucket")}
+    if ref.get("kind") not in upstream.get(str(obj.get("kind")), ()) or not ref.get("name"):
         return None
-    return ObjectRef(
-        GENERATOR.api_version, GENERATOR.kind, ref["name"], ref.get("namespace") or obj["metadata"]["namespace"]
-    )
+    noun = BY_KIND[ref["kind"]]
+    return ObjectRef(noun.api_version, noun.kind, ref["name"], ref.get("namespace") or obj["metadata"]["namespace"])
 
 
 async def resolve_kind(kube: Kube, api_version: str, kind: str) -> str:
@@ -140,7 +144,7 @@ async def trace_object(options: GlobalOptions, name: str, kind: str, api_version
                 )
                 break
             parts.append(describe(found))
-            source = producer_of(found)
+            source = upstream_of(found)
         why = explain(await diagnosis(kube, manager)) or explain(await diagnosis(kube, ref))
         if why:
             parts.append(why)

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import aiohttp
@@ -24,6 +24,9 @@ from reflow.kube.kubeconfig import load_configuration
 from reflow.kube.options import ConnectionOptions
 from reflow.kube.ratelimit import TokenBucket
 from reflow.kube.retry import MAX_RETRIES, retry_after
+
+if TYPE_CHECKING:
+    from reflow.kube.remote import RemoteCluster
 
 APPLY_PATCH = "application/apply-patch+yaml"
 MERGE_PATCH = "application/merge-patch+json"
@@ -64,8 +67,11 @@ class Kube:
         *,
         mapper: RestMapper | None = None,
         limiter: TokenBucket | None = None,
+        remote: RemoteCluster | None = None,
     ) -> None:
         self.configuration = configuration
+        self.remote = remote
+        """A remote cluster's server and TLS material, held in memory only (not in `configuration`'s files)."""
         self.options = options
         self._session = session
         self._host: str = str(configuration.host).rstrip("/")
@@ -99,7 +105,8 @@ class Kube:
     def impersonating(self, user: str | None, groups: tuple[str, ...] = ()) -> Kube:
         """The same connection acting as another user (and groups), as `kubectl --as/--as-group` does."""
         options = replace(self.options, as_user=user, as_groups=groups)
-        return Kube(self.configuration, options, self._session, mapper=self.mapper, limiter=self._limiter)
+        return Kube(self.configuration, options, self._session, mapper=self.mapper, limiter=self._limiter,
+                    remote=self.remote)  # fmt: skip
 
     async def _headers(self, content_type: str | None, accept: str = JSON) -> list[tuple[str, str]]:
         headers = [("Accept", accept), ("User-Agent", self.options.user_agent)]
@@ -406,16 +413,21 @@ def _decode(raw: bytes) -> Any:
 
 
 async def open_client(
-    options: ConnectionOptions, configuration: Configuration | None = None, *, ssl_context: ssl.SSLContext | None = None
+    options: ConnectionOptions,
+    configuration: Configuration | None = None,
+    *,
+    ssl_context: ssl.SSLContext | None = None,
+    remote: RemoteCluster | None = None,
 ) -> Kube:
     """A connection the caller must `close()`: for long-lived clients kept in a cache (remote clusters).
 
-    `ssl_context` replaces the TLS settings the configuration would give (a remote cluster's, built from memory).
+    `ssl_context` replaces the TLS settings the configuration would give (a remote cluster's, built from memory
+    out of `remote`, which the client keeps so that tools it hands the connection to can use the same).
     """
     configuration = configuration or await load_configuration(options)
     connector = aiohttp.TCPConnector(ssl=ssl_context or _ssl_context(configuration), limit=100)
     session = aiohttp.ClientSession(connector=connector, read_bufsize=2**21)
-    kube = Kube(configuration, options, session)
+    kube = Kube(configuration, options, session, remote=remote)
     try:
         await kube.detect_flow_control()
     except BaseException:

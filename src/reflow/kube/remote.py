@@ -271,4 +271,4 @@ async def open_cluster(
             settings.api_key = {"authorization": f"Bearer {await bearer()}"}
 
         configuration.refresh_api_key_hook = refresh
-    return await open_client(options, configuration, ssl_context=context)
+    return await open_client(options, configuration, ssl_context=context, remote=cluster)

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from reflow.api.meta import ObjectRef
 from reflow.api.wire import render
+from reflow.controllers.helm.charts import HELM_CHART_LAYER
 from reflow.dev.gobuild import binary
 from reflow.engines.artifact import artifact_path
 from reflow.kube.client import Kube
 from reflow.kube.wait import wait_for
-from tests.controllers.helm.charts import HELM, SOURCE, ChartArtifacts, ready_with, until
+from tests.controllers.helm.charts import HELM, SOURCE, ChartArtifacts, helm_cli, ready_with, until
+from tests.controllers.source.test_helmchart_oci import push_chart
 from tests.managers import StartControllers
+from tests.registries import Registry
 
 OPTIONS = {"helm_binary": binary("helm")}
 
@@ -53,6 +59,48 @@ async def test_the_helmchart_of_a_chart_template_is_created_released_and_deleted
                      {"spec": {"chart": {"spec": {"version": "0.2.x"}}}})  # fmt: skip
     await wait_for(kube, ref, lambda o: (o or {}).get("spec", {}).get("version") == "0.2.x", timeout=30,
                    what="updated")  # fmt: skip
+
+    await kube.delete(ObjectRef(HELM, "HelmRelease", "web", namespace))
+    assert await wait_for(kube, ref, lambda o: o is None, timeout=60, what="deleted") is None
+
+
+async def test_an_oci_chart_template_makes_an_ocirepository_whose_chart_helm_pushed_is_released(
+    kube: Kube,
+    namespace: str,
+    start_controllers: StartControllers,
+    registry: Registry,
+    registry_repository: str,
+    tmp_path: Path,
+    kubeconfig: Path,
+) -> None:
+    push_chart(registry, registry_repository, "1.0.0", tmp_path)
+    await start_controllers("source", "helm", controller_options=OPTIONS)
+    chart = {"kind": "OCIRepository", "metadata": {"labels": {"team": "web"}},
+             "spec": {"url": registry.oci_url(f"{registry_repository}/web"), "ref": {"tag": "1.0.0"},
+                      "insecure": True, "interval": "1h"}}  # fmt: skip
+    hr = {"apiVersion": HELM, "kind": "HelmRelease", "metadata": {"name": "web", "namespace": namespace},
+          "spec": {"interval": "10m", "chart": chart, "install": {"disableWait": True}}}  # fmt: skip
+    await kube.create(hr)
+
+    installed = await until(kube, namespace, "web", ready_with("InstallSucceeded"), timeout=90)
+    assert installed["status"]["helmChart"] == f"OCIRepository/{namespace}/{namespace}-web"
+    assert installed["status"]["lastAttemptedRevision"].startswith("1.0.0+")  # the OCI digest is tracked
+    ref = ObjectRef(SOURCE, "OCIRepository", f"{namespace}-web", namespace)
+    made = await kube.get(ref)
+    assert made["metadata"]["labels"] == {
+        "team": "web", "helm.toolkit.fluxcd.io/name": "web", "helm.toolkit.fluxcd.io/namespace": namespace
+    }  # fmt: skip
+    assert made["spec"]["layerSelector"] == {"mediaType": HELM_CHART_LAYER, "operation": "copy"}
+    assert made["spec"]["ref"] == {"tag": "1.0.0"}
+    assert made["spec"]["interval"] == "1h0m0s"
+    history = helm_cli(kubeconfig, namespace, "history", "web", "-o", "json")
+    assert [entry["chart"] for entry in json.loads(history)] == [f"web-{installed['status']['lastAttemptedRevision']}"]
+
+    push_chart(registry, registry_repository, "1.1.0", tmp_path)
+    await kube.patch(ObjectRef(HELM, "HelmRelease", "web", namespace),
+                     {"spec": {"chart": {"spec": {"ref": {"tag": "1.1.0"}}}}})  # fmt: skip
+    upgraded = await until(kube, namespace, "web", ready_with("UpgradeSucceeded"), timeout=90)
+    assert upgraded["status"]["lastAttemptedRevision"].startswith("1.1.0+")
 
     await kube.delete(ObjectRef(HELM, "HelmRelease", "web", namespace))
     assert await wait_for(kube, ref, lambda o: o is None, timeout=60, what="deleted") is None

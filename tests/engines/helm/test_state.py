@@ -142,6 +142,22 @@ UPGRADE_RETRIES = spec(upgrade={"remediation": {"retries": 2}})
             (Action.UPGRADE, State.FAILED, None),
             id="retry-on-failure-upgrades-again",
         ),
+        pytest.param(
+            snap(2, "failed"),
+            [snap(2, "failed"), snap(1)],
+            UPGRADE_RETRIES,
+            Counters(upgrade_failures=0, last_action="upgrade"),
+            (Action.UPGRADE, State.FAILED, None),
+            id="failed-release-without-counted-failure-upgrades-again",
+        ),
+        pytest.param(
+            snap(1, "failed"),
+            [snap(1, "failed")],
+            None,
+            Counters(),
+            (Action.UPGRADE, State.FAILED, None),
+            id="no-action-attempted-upgrades",
+        ),
     ],
 )
 def test_next_action(

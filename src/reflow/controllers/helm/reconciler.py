@@ -23,12 +23,12 @@ from reflow.api.duration import format_duration
 from reflow.api.helm import HelmRelease
 from reflow.api.meta import Manifest
 from reflow.api.wire import render_object
+from reflow.controllers.clusters import Clusters
 from reflow.controllers.dependson.gate import DependsOnGate
 from reflow.controllers.helm import charts
 from reflow.controllers.helm.ledger import Ledger
 from reflow.controllers.helm.release import Emit, Finished, Plan, ReleaseLoop
 from reflow.controllers.helm.values import release_values
-from reflow.controllers.kustomize.clusters import service_account_user
 from reflow.controllers.sources import SourceArtifact, Sources
 from reflow.engines.artifact import ArtifactError, DigestMismatch, FetchOptions, download
 from reflow.engines.health.cel import InvalidExpression, ready_expression
@@ -99,7 +99,7 @@ class HelmReleaseReconciler(Reconciler[HelmRelease]):
         dependencies: DependsOnGate,
         requeue_dependency: float,
         gates: FeatureGates,
-        default_service_account: str | None = None,
+        clusters: Clusters,
     ) -> None:
         self.gates = gates
         self.kube = kube
@@ -107,7 +107,7 @@ class HelmReleaseReconciler(Reconciler[HelmRelease]):
         self.helm = helm
         self.dependencies = dependencies
         self.requeue_dependency = requeue_dependency
-        self.default_service_account = default_service_account
+        self.clusters = clusters
         self.recorder: EventRecorder | None = None
         """Set by the controller's setup: records the event of each Helm action."""
 
@@ -133,20 +133,16 @@ class HelmReleaseReconciler(Reconciler[HelmRelease]):
     def timeout(self, hr: HelmRelease) -> float:
         return ACTIONS_PER_RUN * (actions.action_timeout(hr.spec, None) + 30.0) + 60.0
 
-    def client(self, hr: HelmRelease) -> Kube:
-        """The controller's client, or one impersonating `serviceAccountName` (else `--default-service-account`)."""
-        if hr.spec.kube_config is not None:
-            raise StalledError("kubeConfig is not supported by reflow's helm controller yet; release into this "
-                               "cluster or use serviceAccountName", reason=INVALID_SPEC)  # fmt: skip
-        account = hr.spec.service_account_name or self.default_service_account
-        if account:
-            return self.kube.impersonating(service_account_user(hr.metadata.namespace or "default", account))
-        return self.kube
+    async def client(self, hr: HelmRelease) -> Kube:
+        """The client to release with: the cluster of `kubeConfig` (else this one), impersonating
+        `serviceAccountName` (else `--default-service-account`, on this cluster only)."""
+        return await self.clusters.client(hr.metadata.namespace or "default", hr.spec.kube_config,
+                                          hr.spec.service_account_name)  # fmt: skip
 
     async def reconcile(self, hr: HelmRelease, progress: Progress) -> Result:
         """Release the chart with the values, as the state machine decides, until the release is in sync."""
         name, target, storage = where(hr)
-        client = self.client(hr)
+        client = await self.client(hr)
         self._check_dependencies(hr)
         ref = hr.spec.chart_ref
         if ref is not None and ref.kind == "ExternalArtifact" and not self.gates(EXTERNAL_ARTIFACT_GATE):
@@ -196,9 +192,12 @@ class HelmReleaseReconciler(Reconciler[HelmRelease]):
                 oci_digest=oci_digest(artifact) if tracked else None,
                 default_retry=self.gates("DefaultToRetryOnFailure"),
             )  # fmt: skip
-            loop = ReleaseLoop(self.helm, client, plan, ledger, self._emitter(hr, chart, config_digest), progress)
+            emit = self._emitter(hr, chart, config_digest)
             try:
-                finished = await loop.run()
+                with self.sources.new_artifact(key) as moved:
+                    cancel = moved if self.gates("CancelHealthCheckOnNewRevision") else None
+                    finished = await ReleaseLoop(self.helm, client, plan, ledger, emit, progress,
+                                                 cancel_when=cancel).run()  # fmt: skip
             except ReconcileError as error:
                 error.status = {**ledger.status(actions.max_history(hr.spec)), **error.status}
                 error.conditions = {**ledger.conditions, **error.conditions}
@@ -256,7 +255,7 @@ class HelmReleaseReconciler(Reconciler[HelmRelease]):
         """Uninstall the release this HelmRelease made (`spec.uninstall`), and delete the HelmChart it created."""
         name, target, _ = where(hr)
         if hr.status.history:
-            client = self.client(hr)
+            client = await self.client(hr)
             if latest(await releases(client, target, name)) is not None:
                 command = actions.uninstall(name, hr.spec)
                 kubeconfig = await kubeconfig_for(client, target)

@@ -6,7 +6,8 @@ retry interval), or when retries are exhausted (stalled until the spec or values
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+import asyncio
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from reflow.api.conditions import (
     DRIFT_CORRECTION_FAILED,
     DRIFT_DETECTED,
     DRIFTED,
+    HEALTH_CHECK_CANCELED,
     INSTALL_FAILED,
     INSTALL_SUCCEEDED,
     INVALID_SPEC,
@@ -97,7 +99,19 @@ class Finished:
 class ReleaseLoop:
     """Runs the state machine's actions for one plan with one helm and one storage client."""
 
-    def __init__(self, helm: Helm, storage: Kube, plan: Plan, ledger: Ledger, emit: Emit, progress: Progress) -> None:
+    def __init__(
+        self,
+        helm: Helm,
+        storage: Kube,
+        plan: Plan,
+        ledger: Ledger,
+        emit: Emit,
+        progress: Progress,
+        *,
+        cancel_when: asyncio.Event | None = None,
+    ) -> None:
+        self.cancel_when = cancel_when
+        """Set when a newer chart artifact appears: a running install or upgrade (and its wait) is given up."""
         self.helm = helm
         self.progress = progress
         self.storage = storage
@@ -235,8 +249,9 @@ class ReleaseLoop:
         self.ledger.conditions[TEST_SUCCESS] = None
         try:
             steps = PostRender(kustomizations(spec.post_renderers), origin_labels(*owner))
-            await self.helm.run(command.args, plan.target, values=plan.values, post_render=steps,
-                                timeout=command.timeout + 30)  # fmt: skip
+            await self._unless_superseded(
+                self.helm.run(command.args, plan.target, values=plan.values, post_render=steps,
+                              timeout=command.timeout + 30), name)  # fmt: skip
         except HelmFailed as error:
             self.ledger.failed(name)
             await self._record(name, fresh=False)
@@ -254,6 +269,30 @@ class ReleaseLoop:
         self.ledger.conditions[TEST_SUCCESS] = None
         self.ledger.conditions[REMEDIATED] = None
         await self.emit(NORMAL, reason, message, "HelmUpgrade" if upgrade else "HelmInstall")
+
+    async def _unless_superseded(self, action: Coroutine[Any, Any, object], name: str) -> None:
+        """Run a helm install or upgrade; give it up (helm gets SIGTERM and records the release failed) when a
+        newer chart artifact appears meanwhile, as Flux's `CancelHealthCheckOnNewRevision` does for the wait.
+        The attempt counts as no failure: the newer chart is released by the next reconcile."""
+        if self.cancel_when is None:
+            await action
+            return
+        running = asyncio.ensure_future(action)
+        superseded = asyncio.ensure_future(self.cancel_when.wait())
+        try:
+            await asyncio.wait((running, superseded), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            superseded.cancel()
+            running.cancel()
+            await asyncio.wait((running,))  # helm stops (and records the release) before anything goes on
+        if not running.cancelled():
+            running.result()  # HelmFailed goes to the caller
+            return
+        plan = self.plan
+        await self._record(name, fresh=False)
+        raise ReconcileError(f"Helm {name} of release {plan.target.namespace}/{plan.release} with chart "
+                             f"{plan.chart_ref} canceled: a new revision of the chart appeared",
+                             reason=HEALTH_CHECK_CANCELED)  # fmt: skip
 
     async def _record(self, action: str | None, *, fresh: bool = False) -> int | None:
         """Snapshot the newest stored revision into the history; its version."""

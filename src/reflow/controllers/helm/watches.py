@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from reflow.api.meta import Manifest
+from reflow.controllers.clusters import Clusters
 from reflow.controllers.dependson.wiring import dependency_gate, wake_dependents
 from reflow.controllers.helm.charts import CHART_KINDS
 from reflow.controllers.helm.reconciler import HelmReleaseReconciler
@@ -32,9 +33,11 @@ def chart_index(hr: Manifest) -> list[str]:
     if spec.get("chartRef"):
         ref = spec["chartRef"]
         return [f"{ref.get('kind')}/{ref.get('namespace') or namespace}/{ref.get('name')}"]
-    template = ((spec.get("chart") or {}).get("spec") or {}).get("sourceRef") or {}
-    source_namespace = template.get("namespace") or namespace
-    return [f"HelmChart/{source_namespace}/{chart_object_name(namespace, hr['metadata']['name'])}"]
+    chart = spec.get("chart") or {}
+    kind = chart.get("kind") or "HelmChart"
+    source_ref = (chart.get("spec") or {}).get("sourceRef") or {}
+    source_namespace = (source_ref.get("namespace") if kind == "HelmChart" else None) or namespace
+    return [f"{kind}/{source_namespace}/{chart_object_name(namespace, hr['metadata']['name'])}"]
 
 
 def helm_binary(options: ControllerOptions) -> Path:
@@ -45,6 +48,9 @@ def helm_binary(options: ControllerOptions) -> Path:
 def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: ControllerOptions) -> None:
     """Add the HelmRelease controller, its chart, values and dependency watches to the manager."""
     sources = Sources(manager.cache, kube, settings.watch_namespace, CHART_KINDS)
+    clusters = Clusters(
+        kube, default_service_account=options.default_service_account, insecure_tls=options.insecure_kubeconfig_tls
+    )
     helm_releases = manager.informer_for(HelmReleaseReconciler)
     dependencies = dependency_gate(manager, kube, settings, helm_releases, HelmReleaseReconciler,
                                    no_cross_namespace_refs=options.no_cross_namespace_refs)  # fmt: skip
@@ -55,7 +61,7 @@ def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: Cont
         dependencies=dependencies,
         requeue_dependency=settings.requeue_dependency,
         gates=settings.feature_gates,
-        default_service_account=options.default_service_account,
+        clusters=clusters,
     )
     controller = manager.add_controller(
         "helmrelease", reconciler, concurrent=options.concurrent or DEFAULT_CONCURRENCY, component=COMPONENT
@@ -82,3 +88,4 @@ def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: Cont
         manager.cache.informer(kube, scope).add_handler(on_values)
     sources.on_new_artifact(on_new_artifact)
     wake_dependents(dependencies, helm_releases, controller)
+    manager.add_service("helm-clusters", clusters.run)

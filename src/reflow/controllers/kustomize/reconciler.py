@@ -34,8 +34,8 @@ from reflow.api.kustomize import Kustomization
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.api.source import ExternalArtifact
 from reflow.api.wire import render
+from reflow.controllers.clusters import Clusters
 from reflow.controllers.dependson.gate import DependsOnGate
-from reflow.controllers.kustomize.clusters import Clusters
 from reflow.controllers.kustomize.decryptor import SopsDecryptor
 from reflow.controllers.kustomize.history import manifests_digest
 from reflow.controllers.kustomize.inputs import decryption_keys, substitution_sources
@@ -248,6 +248,11 @@ class KustomizationReconciler(Reconciler[Kustomization]):
         ref = ks.spec.source_ref
         return ref.kind, ref.namespace or ks.metadata.namespace or "", ref.name
 
+    async def _client(self, ks: Kustomization) -> Kube:
+        """The client to apply `ks` with: its kubeConfig's cluster, as its ServiceAccount."""
+        return await self.clusters.client(ks.metadata.namespace or "default", ks.spec.kube_config,
+                                          ks.spec.service_account_name)  # fmt: skip
+
     async def reconcile(self, ks: Kustomization, progress: Progress) -> Result:
         """Apply the source's manifests for this Kustomization, prune what left them, and check their health."""
         started = time.monotonic()
@@ -255,7 +260,7 @@ class KustomizationReconciler(Reconciler[Kustomization]):
         ignore = ignore_rules(ks)
         artifact = self._ready_artifact(ks)
         self._check_dependencies(ks, artifact.revision, ready_exprs)
-        client = await self.clusters.client(ks)
+        client = await self._client(ks)
         run = Run(ks=ks, artifact=artifact, client=client, timeout=self.apply_timeout(ks), health=health,
                   progress=progress, started=started)  # fmt: skip
         mode = drift_mode(ks)
@@ -427,7 +432,7 @@ class KustomizationReconciler(Reconciler[Kustomization]):
         if not deletes_on_finalize(ks.spec.deletion_policy, prune=ks.spec.prune, suspended=ks.spec.suspend,
                                    inventory=inventory):  # fmt: skip
             return
-        client = await self.clusters.client(ks)
+        client = await self._client(ks)
         labels = owner_labels(ks.metadata.name, ks.metadata.namespace or "")
         try:
             deleted = await prune(client, inventory_refs(inventory), PruneOptions(owner_labels=labels))

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from reflow.api.meta import Manifest
+from reflow.controllers.clusters import Clusters
 from reflow.controllers.dependson.wiring import dependency_gate, wake_dependents
-from reflow.controllers.kustomize.clusters import Clusters
 from reflow.controllers.kustomize.reconciler import KustomizationReconciler
 from reflow.controllers.options import ControllerOptions
 from reflow.controllers.sources import SourceKey, Sources

@@ -227,6 +227,10 @@ def _remediation(
 ) -> Step:
     action = "upgrade" if counters.last_action == "upgrade" else "install"
     count = failures(counters, action)
+    if counters.last_action is None or count <= 0:
+        # No failure counted since the spec, chart or values changed (or a reset, or a superseded attempt):
+        # the conditions of the failure changed, so try the release again rather than remediate it (as Flux).
+        return Step(action=Action.UPGRADE, state=state, reason=f"{why}; release conditions changed since the failure")
     if retry_on_failure(spec, action, default_retry):
         if exhausted(spec, counters, action):
             return Step(action=Action.STALL, state=state, reason=stall_message(action, count))

@@ -1,11 +1,12 @@
-"""The cluster and identity a Kustomization applies as: the controller's, an impersonated one, or a remote one."""
+"""The cluster and identity a Kustomization or HelmRelease acts as: the controller's, an impersonated one, or a
+remote one from `spec.kubeConfig`."""
 
 from __future__ import annotations
 
 import asyncio
 
-from reflow.api.kustomize import Kustomization
 from reflow.api.meta import KubeConfigReference, ObjectRef
+from reflow.kube.access import service_account_user
 from reflow.kube.client import Kube
 from reflow.kube.errors import KubeError, NotFound
 from reflow.kube.options import ConnectionOptions
@@ -17,13 +18,8 @@ RemoteKey = tuple[str, str, str, str]
 """(namespace, kind, name, resourceVersion) of the kubeconfig Secret or ConfigMap: a new version means a new client."""
 
 
-def service_account_user(namespace: str, name: str) -> str:
-    """The user name Kubernetes gives a ServiceAccount."""
-    return f"system:serviceaccount:{namespace}:{name}"
-
-
 class Clusters:
-    """Clients per Kustomization; remote clients are cached by the version of their kubeconfig Secret or
+    """Clients per Kustomization or HelmRelease; remote clients are cached by the version of their kubeconfig Secret or
     ConfigMap (with the ServiceAccount token a ConfigMap's client requested) and closed at the end.
 
     `insecure_tls` lets a kubeconfig Secret turn off the server's certificate check (`--insecure-kubeconfig-tls`).
@@ -35,13 +31,15 @@ class Clusters:
         self.insecure_tls = insecure_tls
         self._remote: dict[RemoteKey, Kube] = {}
 
-    async def client(self, ks: Kustomization) -> Kube:
-        """The client to apply `ks` with."""
-        namespace = ks.metadata.namespace or "default"
+    async def client(
+        self, namespace: str, kube_config: KubeConfigReference | None, service_account_name: str | None
+    ) -> Kube:
+        """The client an object in `namespace` acts with: on the cluster of `kube_config` (else this one), as
+        `service_account_name` (else `--default-service-account`, on this cluster only)."""
         base = self.kube
-        if ks.spec.kube_config is not None:
-            base = await self._remote_client(ks.spec.kube_config, namespace)
-        account = ks.spec.service_account_name or (None if ks.spec.kube_config else self.default_service_account)
+        if kube_config is not None:
+            base = await self._remote_client(kube_config, namespace)
+        account = service_account_name or (None if kube_config else self.default_service_account)
         if account:
             return base.impersonating(service_account_user(namespace, account))
         return base
