@@ -39,6 +39,8 @@ class LocalIssuer:
     url: str = "https://issuer.invalid"
     keys: list[SigningKey] = field(default_factory=lambda: [SigningKey()])
     served: int = 0
+    named: str | None = None
+    """The issuer the discovery document names, when it should not be `url` (a misconfigured issuer)."""
 
     @property
     def jwks(self) -> dict[str, Any]:
@@ -62,7 +64,7 @@ async def served_issuer() -> AsyncIterator[LocalIssuer]:
     async def handle(request: web.Request) -> web.Response:
         issuer.served += 1
         if request.path == "/.well-known/openid-configuration":
-            return web.json_response({"issuer": issuer.url, "jwks_uri": f"{issuer.url}/keys",
+            return web.json_response({"issuer": issuer.named or issuer.url, "jwks_uri": f"{issuer.url}/keys",
                                       "id_token_signing_alg_values_supported": ["RS256"]})  # fmt: skip
         if request.path == "/keys":
             return web.json_response(issuer.jwks)

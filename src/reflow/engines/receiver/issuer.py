@@ -31,6 +31,8 @@ FETCH_TIMEOUT = 10.0
 """Seconds for the discovery document and for the key set, each."""
 KEYS_TTL = 300.0
 """Seconds an issuer's keys are reused before they are fetched again."""
+REFRESH_MIN = 10.0
+"""Seconds between two fetches for an unknown key id, so made-up key ids cannot make reflow hammer the issuer."""
 DOCUMENT_LIMIT = 1 << 20
 """Largest discovery document or key set read, in bytes."""
 
@@ -57,11 +59,15 @@ class Issuers:
         self.known: dict[str, Issuer] = {}
 
     async def issuer(self, url: str, kid: str | None) -> Issuer:
-        """The issuer's keys, fetched again when they are old or do not hold `kid`."""
+        """The issuer's keys, fetched again when they are old, or do not hold `kid` and were not just fetched."""
         cached = self.known.get(url)
-        if cached is None or self.clock() - cached.fetched > KEYS_TTL or not cached.knows(kid):
-            cached = await discover(url, self.clock())
-            self.known[url] = cached
+        now = self.clock()
+        if cached is not None:
+            age = now - cached.fetched
+            if age <= KEYS_TTL and (cached.knows(kid) or age < REFRESH_MIN):
+                return cached
+        cached = await discover(url, now)
+        self.known[url] = cached
         return cached
 
     async def authenticate(self, hook: Hook, providers: Sequence[OIDCProvider]) -> Accepted:
