@@ -125,3 +125,9 @@ def test_providers_that_break_the_api_rules_are_refused(
 ) -> None:
     with pytest.raises(error, match=words):
         check_providers(providers)
+
+
+def test_claims_of_every_json_type_reach_the_expressions() -> None:
+    rules = compile_rules(provider(("claims.n == null && claims.f > 1.0 && claims.l[0].a && claims.big > 1.0", "m"),
+                                   variables=(("v", "claims.n"),)))  # fmt: skip
+    rules.judge({"n": None, "f": 1.5, "l": [{"a": True}], "big": 2**70})

@@ -17,6 +17,7 @@ from .oidc import (
     DEFAULT_ALGORITHMS,
     DEFAULT_AUDIENCE,
     SUPPORTED_ALGORITHMS,
+    InvalidExpression,
     bearer_token,
     compile_rules,
     key_id,
@@ -77,7 +78,11 @@ class Issuers:
         issuer = await self.issuer(provider.issuer_url, key_id(token))
         claims = verify_token(token, issuer=provider.issuer_url, audience=provider.audience or DEFAULT_AUDIENCE,
                               jwks=issuer.jwks, algorithms=issuer.algorithms, now=self.clock())  # fmt: skip
-        compile_rules(provider).judge(claims)
+        try:
+            rules = compile_rules(provider)
+        except InvalidExpression as err:  # the reconciler stalls such a Receiver; a request may still race it
+            raise InvalidHook(str(err)) from err
+        rules.judge(claims)
         subject = str(claims.get("sub", ""))[:256]
         return Accepted(f"generic-oidc request from {provider.issuer_url} (subject {subject!r})", hook.body, claims)
 

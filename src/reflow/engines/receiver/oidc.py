@@ -53,21 +53,42 @@ class Rules:
     def judge(self, claims: Mapping[str, Any]) -> None:
         """Evaluate the variables into `vars`, then every validation; InvalidHook lists each failed message."""
         values: dict[str, Any] = {}
-        data = {"claims": dict(claims), "vars": values}
+        data = {"claims": _cel_value(dict(claims)), "vars": values}
         for name, program in self.variables:
-            result = program.eval(data=data)
+            result = _evaluate(program, data)
             if result.type() == cel.Type.ERROR:
                 raise InvalidHook(f"failed to evaluate variable {name!r}: {result.value()}")
             values[name] = result.plain_value()
         failures = []
         for message, program in self.validations:
-            result = program.eval(data=data)
+            result = _evaluate(program, data)
             if result.type() == cel.Type.ERROR or not isinstance(result.value(), bool):
                 raise InvalidHook(f"failed to evaluate validation: {result.value()}")
             if not result.value():
                 failures.append(message)
         if failures:
             raise InvalidHook(f"token validation failed: {'; '.join(failures)}")
+
+
+INT64 = range(-(2**63), 2**63)
+
+
+def _cel_value(value: Any) -> Any:
+    """JSON claims as CEL takes them: integers beyond 64 bits become floats (as Go's JSON numbers are)."""
+    if isinstance(value, dict):
+        return {key: _cel_value(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_cel_value(item) for item in value]
+    if isinstance(value, int) and not isinstance(value, bool) and value not in INT64:
+        return float(value)
+    return value
+
+
+def _evaluate(program: cel.Expression, data: Mapping[str, Any]) -> Any:
+    try:
+        return program.eval(data=data)
+    except (RuntimeError, TypeError, ValueError) as err:
+        raise InvalidHook(f"failed to evaluate the token's claims: {err}") from err
 
 
 def _compile(text: str, what: str, *, boolean: bool) -> cel.Expression:
