@@ -8,12 +8,14 @@ from typing import Any
 
 import pytest
 
-from reflow.api.notification import CELValidation, CELVariable, OIDCProvider
+from reflow.api.meta import LocalObjectReference
+from reflow.api.notification import CELValidation, CELVariable, OIDCProvider, ReceiverResource, ReceiverSpec
 from reflow.engines.receiver.oidc import (
     InvalidExpression,
     InvalidProviders,
     bearer_token,
     check_providers,
+    check_receiver,
     compile_rules,
     provider_for,
     unverified_issuer,
@@ -131,3 +133,23 @@ def test_claims_of_every_json_type_reach_the_expressions() -> None:
     rules = compile_rules(provider(("claims.n == null && claims.f > 1.0 && claims.l[0].a && claims.big > 1.0", "m"),
                                    variables=(("v", "claims.n"),)))  # fmt: skip
     rules.judge({"n": None, "f": 1.5, "l": [{"a": True}], "big": 2**70})
+
+
+@pytest.mark.parametrize(
+    ("spec", "words"),
+    [
+        pytest.param({"type": "generic-oidc"}, "requires at least one oidcProvider", id="oidc-without-providers"),
+        pytest.param({"type": "generic-oidc", "oidc_providers": (provider(("true", "m")),),
+                      "secret_ref": LocalObjectReference(name="s")}, "secretRef cannot be set", id="oidc-with-secret"),
+        pytest.param({"type": "github", "secret_ref": LocalObjectReference(name="s"),
+                      "oidc_providers": (provider(("true", "m")),)}, "only be set when type is generic-oidc",
+                     id="providers-elsewhere"),
+        pytest.param({"type": "github"}, "secretRef is required", id="no-secret"),
+    ],
+)  # fmt: skip
+def test_a_receiver_breaking_the_crd_rules_is_refused_even_if_the_api_server_took_it(
+    spec: dict[str, Any], words: str
+) -> None:
+    resources = (ReceiverResource(kind="GitRepository", name="app"),)
+    with pytest.raises(InvalidProviders, match=words):
+        check_receiver(ReceiverSpec(resources=resources, **spec))

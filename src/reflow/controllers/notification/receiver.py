@@ -5,7 +5,7 @@ from __future__ import annotations
 from reflow.api.conditions import INVALID_CEL_EXPRESSION, TOKEN_NOT_FOUND, VALIDATION_FAILED
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.api.notification import Receiver
-from reflow.engines.receiver.oidc import InvalidExpression, InvalidProviders, check_providers
+from reflow.engines.receiver.oidc import InvalidExpression, InvalidProviders, check_receiver
 from reflow.engines.receiver.targets import InvalidFilter, check_filters
 from reflow.engines.receiver.validate import TOKEN_KEY
 from reflow.engines.receiver.webhook import webhook_path
@@ -39,7 +39,7 @@ class ReceiverReconciler(Reconciler[Receiver]):
         except InvalidFilter as err:
             raise StalledError(str(err), reason=INVALID_CEL_EXPRESSION) from err
         try:
-            check_providers(spec.oidc_providers)
+            check_receiver(spec)
         except InvalidProviders as err:
             raise StalledError(str(err), reason=VALIDATION_FAILED) from err
         except InvalidExpression as err:

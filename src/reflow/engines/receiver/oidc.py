@@ -17,7 +17,7 @@ import jwt
 from cel_expr_python import cel
 from cel_expr_python.ext import ext_strings
 
-from reflow.api.notification import OIDCProvider
+from reflow.api.notification import OIDCProvider, ReceiverSpec
 
 from .validate import Hook, InvalidHook
 
@@ -113,6 +113,21 @@ def compile_rules(provider: OIDCProvider) -> Rules:
         for item in provider.validations
     )
     return Rules(variables, validations)
+
+
+def check_receiver(spec: ReceiverSpec) -> None:
+    """The Receiver's OIDC rules, for an API server that skipped the CRD's CEL: `generic-oidc` and only it has
+    `oidcProviders` and no `secretRef`; then `check_providers`."""
+    oidc = spec.type == "generic-oidc"
+    if oidc and not spec.oidc_providers:
+        raise InvalidProviders("generic-oidc receiver requires at least one oidcProvider")
+    if not oidc and spec.oidc_providers:
+        raise InvalidProviders("oidcProviders can only be set when type is generic-oidc")
+    if oidc and spec.secret_ref is not None:
+        raise InvalidProviders("secretRef cannot be set when type is generic-oidc")
+    if not oidc and spec.secret_ref is None:
+        raise InvalidProviders("secretRef is required when type is not generic-oidc")
+    check_providers(spec.oidc_providers)
 
 
 def check_providers(providers: Sequence[OIDCProvider]) -> None:
