@@ -151,8 +151,10 @@ class AlertSpec:
     message_template: Annotated[
         str | None,
         Prop(
-            "reflow: the message sent, as `${var}` substitution over the event (`message`, `reason`, `severity`, "
-            "`kind`, `name`, `namespace`, `action`, `controller`, `timestamp`) and its metadata keys.",
+            "reflow: the message sent. With `{{`, a Go template over the event (`.InvolvedObject.Name`, `.Message`, "
+            "`.Severity`, `.Reason`, `.Action`, `.Metadata.<key>`, …); otherwise `${var}` substitution over "
+            "`message`, `reason`, `severity`, `kind`, `name`, `namespace`, `action`, `controller`, `timestamp` and "
+            "the metadata keys.",
             max_length=4096,
         ),
     ] = None

@@ -7,6 +7,8 @@ import hashlib
 import hmac
 import json
 
+import pytest
+
 from reflow.kube.client import Kube
 from tests.controllers.events import events_until
 from tests.controllers.kustomize.sources import MakeSource, ready_for
@@ -223,3 +225,42 @@ async def test_events_carry_the_kustomize_controller_action_of_the_step(
     [first, *_] = waiting(await recorder.until(lambda got: bool(waiting(got))))
     assert first["action"] == "CheckDependencies"
     assert first["severity"] == "info"
+
+
+async def test_a_change_request_gets_a_comment_and_pubsub_gets_the_event_through_the_emulator(
+    kube: Kube,
+    namespace: str,
+    start_controllers: StartControllers,
+    git_source: MakeSource,
+    recorder: Recorder,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PUBSUB_EMULATOR_HOST", recorder.url.removeprefix("http://"))
+    source, revision = await git_source({"app/a.yaml": config_map("a", namespace)})
+    await kube.create(secret("gitea", namespace, token="gt-token"))
+    await kube.create(provider("pr", namespace, type="giteapullrequestcomment", address=f"{recorder.url}/org/app",
+                               secretRef={"name": "gitea"}))  # fmt: skip
+    await kube.create(provider("bus", namespace, type="googlepubsub", address="proj", channel="flux"))
+    await kube.create(alert("pr", namespace, "pr"))
+    await kube.create(alert("bus", namespace, "bus"))
+    await start_controllers("source", "kustomize", "notification")
+    preview = source.kustomization("app", path="./app")
+    preview["metadata"]["annotations"] = {"event.toolkit.fluxcd.io/change_request": "7"}
+    await kube.create(preview)
+    await source.until("app", ready_for(revision))
+
+    comments, publish = "/api/v1/repos/org/app/issues/7/comments", "/v1/projects/proj/topics/flux:publish"
+
+    def posted(requests: list[Received], path: str) -> list[Received]:
+        return [r for r in requests if r.method == "POST" and r.path == path]
+
+    requests = await recorder.until(lambda got: bool(posted(got, comments)) and bool(posted(got, publish)))
+    assert [r.path for r in requests if r.path == "/api/v1/user"]
+    comment = json.loads(posted(requests, comments)[0].body)["body"]
+    assert comment.startswith("<!-- flux-pr-comment-key:")
+    assert f"Kustomization/{namespace}/app" in comment
+    assert posted(requests, comments)[0].headers["Authorization"] == "token gt-token"
+    message = json.loads(posted(requests, publish)[0].body)["messages"][0]
+    event = json.loads(base64.b64decode(message["data"]))
+    assert event["involvedObject"]["name"] == "app"
+    assert event["metadata"]["change_request"] == "7"

@@ -23,6 +23,7 @@ from reflow.runtime.manager import Manager
 from tests.controllers.kustomize.sources import SOURCE, MakeSource
 from tests.controllers.notification.test_dispatch import NOTIFICATION, secret
 from tests.managers import StartControllers
+from tests.oidcissuer import served_issuer
 
 TOKEN = "gh-s3cr3t"
 PUSH = json.dumps({"ref": "refs/heads/main", "after": "0" * 40}).encode()
@@ -193,3 +194,62 @@ async def test_a_receiver_without_its_token_is_not_ready_and_its_path_answers_no
     assert obj is not None
     assert "webhookPath" not in obj.get("status", {})
     assert f"unable to read token from secret '{namespace}/hook-token'" in condition(obj, "Ready")["message"]  # type: ignore[index]
+
+
+async def test_a_generic_oidc_receiver_accepts_only_tokens_its_issuer_signed_for_allowed_callers(
+    kube: Kube, namespace: str, start_controllers: StartControllers, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="reflow")
+    await kube.create(git_repository("app", namespace))
+    await kube.create(git_repository("docs", namespace))
+    async with served_issuer() as issuer:
+        oidc = {
+            "issuerURL": issuer.url,
+            "variables": [{"name": "owner", "expression": "claims.repository_owner"}],
+            "validations": [{"expression": "vars.owner == 'org'", "message": "wrong org"}],
+        }
+        hook = {"apiVersion": NOTIFICATION, "kind": "Receiver", "metadata": {"name": "ci", "namespace": namespace},
+                "spec": {"type": "generic-oidc", "oidcProviders": [oidc],
+                         "resourceFilter": "res.metadata.name == claims.repository.split('/')[1]",
+                         "resources": [{"kind": "GitRepository", "name": "app"},
+                                       {"kind": "GitRepository", "name": "docs"}]}}  # fmt: skip
+        await kube.create(hook)
+        manager = await start_controllers("notification")
+        path = await ready_path(kube, namespace, "ci")
+        assert path == "/hook/" + hashlib.sha256(f"ci{namespace}".encode()).hexdigest()
+
+        def bearer(token: str) -> dict[str, str]:
+            return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+        stranger = issuer.token(repository_owner="someone", repository="someone/app")
+        assert await post(manager, path, b"{}", bearer(stranger)) == 400
+        assert await post(manager, path, b"{}", bearer(issuer.token(repository_owner="org", lifetime=-5))) == 400
+        assert await post(manager, path, b"{}", {}) == 400
+        assert (await annotation(kube, namespace, "app"), await annotation(kube, namespace, "docs")) == (None, None)
+        errors = [str(getattr(record, "error", "")) for record in caplog.records]
+        assert "token validation failed: wrong org" in errors
+
+        allowed = issuer.token(repository_owner="org", repository="org/app")
+        assert await post(manager, path, b"{}", bearer(allowed)) == 200
+        assert await annotation(kube, namespace, "app") is not None
+        assert await annotation(kube, namespace, "docs") is None
+        assert not any(allowed in str(vars(record)) for record in caplog.records)
+
+
+async def test_a_generic_oidc_receiver_with_a_bad_validation_stalls(
+    kube: Kube, namespace: str, start_controllers: StartControllers
+) -> None:
+    oidc = {"issuerURL": "https://issuer.invalid", "validations": [{"expression": "claims.sub ==", "message": "m"}]}
+    await kube.create({"apiVersion": NOTIFICATION, "kind": "Receiver",
+                       "metadata": {"name": "ci", "namespace": namespace},
+                       "spec": {"type": "generic-oidc", "oidcProviders": [oidc],
+                                "resources": [{"kind": "GitRepository", "name": "app"}]}})  # fmt: skip
+    await start_controllers("notification")
+
+    def stalled(obj: Manifest | None) -> bool:
+        found = condition(obj, "Stalled")
+        return found is not None and found["status"] == "True" and found["reason"] == "InvalidCELExpression"
+
+    obj = await wait_for(kube, ObjectRef(NOTIFICATION, "Receiver", "ci", namespace), stalled, timeout=30,
+                         what="Stalled")  # fmt: skip
+    assert "invalid expression for validation 'm'" in condition(obj, "Ready")["message"]  # type: ignore[index]

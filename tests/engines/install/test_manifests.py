@@ -135,7 +135,26 @@ def test_controller_args_follow_flux_with_log_level_and_watch_scope() -> None:
         "--log-encoding=json",
         "--enable-leader-election",
     ]
-    assert not any(a.startswith("--events-addr") for a in container(manifests, "notification-controller")["args"])
+    assert container(manifests, "notification-controller")["args"] == [
+        "--watch-all-namespaces=false",
+        "--log-level=debug",
+        "--log-encoding=json",
+        "--enable-leader-election",
+        "--events-listen-addr=:9090",
+    ]
+
+
+def test_the_notification_services_reach_the_ports_its_container_listens_on() -> None:
+    manifests = install_manifests(InstallOptions())
+    notification = container(manifests, "notification-controller")
+    ports = {port["name"]: port["containerPort"] for port in notification["ports"]}
+    services = by_kind(manifests, "Service")
+    events, hooks = services["notification-controller"]["spec"], services["webhook-receiver"]["spec"]
+    assert [(p["port"], ports[p["targetPort"]]) for p in events["ports"]] == [(80, 9090)]
+    assert [(p["port"], ports[p["targetPort"]]) for p in hooks["ports"]] == [(80, 9292)]
+    assert events["selector"] == hooks["selector"] == {"app": "notification-controller"}
+    assert "--events-listen-addr=:9090" in notification["args"]
+    assert not any(arg.startswith("--receiverAddr") for arg in notification["args"])  # reflow's default is :9292
 
 
 def test_source_watcher_turns_the_external_artifact_gate_on_for_its_consumers() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -16,6 +17,8 @@ from tests.engines.notify.events import finished
 
 TESTDATA = Path(__file__).parent / "testdata"
 STATUS_KEY = "kustomization/apps/0c9c2e41"
+EVENTHUB_CONNECTION = ("Endpoint=sb://flux-events.servicebus.windows.net/;SharedAccessKeyName=send;"
+                       "SharedAccessKey=c2VjcmV0LWtleQ==;EntityPath=flux")  # fmt: skip
 
 TARGETS = {
     "generic": Target(type="generic", address="https://hooks.example.com/flux", headers={"X-Team": "web"}),
@@ -64,6 +67,7 @@ TARGETS = {
                    headers={"X-Scope-OrgID": "team-a"}, password="otel-token",
                    alert=AlertRef("flux-system", "on-call", "a1b2c3d4-alert-uid")),
     "nats": Target(type="nats", address="nats://nats.example.com:4222", channel="flux.events"),
+    "azureeventhub": Target(type="azureeventhub", address=EVENTHUB_CONNECTION),
 }  # fmt: skip
 
 
@@ -208,3 +212,37 @@ def test_msteams_sends_the_legacy_message_card_to_office_365_connectors() -> Non
     assert (card["@type"], card["themeColor"], card["summary"]) == ("MessageCard", "FF0000",
                                                                     "kustomization/apps.flux-system")  # fmt: skip
     assert card["sections"][0]["facts"][0] == {"name": "summary", "value": "Production cluster"}
+
+
+def test_the_event_hubs_sas_token_signs_the_hub_uri_and_expiry_with_the_key() -> None:
+    [request] = build(finished(), TARGETS["azureeventhub"])
+    fields = dict(parse_qsl(request.headers["Authorization"].removeprefix("SharedAccessSignature ")))
+    expiry = 1792836000 + 3600  # the event's timestamp plus an hour
+    resource = "https%3A%2F%2Fflux-events.servicebus.windows.net%2Fflux"
+    digest = hmac.new(b"c2VjcmV0LWtleQ==", f"{resource}\n{expiry}".encode(), hashlib.sha256).digest()
+    assert fields == {"sr": "https://flux-events.servicebus.windows.net/flux", "se": str(expiry), "skn": "send",
+                      "sig": base64.b64encode(digest).decode()}  # fmt: skip
+    assert "c2VjcmV0LWtleQ" not in request.url + request.headers["Authorization"]
+
+
+@pytest.mark.parametrize(
+    ("target", "words"),
+    [
+        pytest.param(Target(type="azureeventhub", address="flux", channel="ns"), "not available in this build",
+                     id="eventhub-object-identity"),
+        pytest.param(Target(type="azureeventhub", address=EVENTHUB_CONNECTION, token="jwt"), "cannot be set at the",
+                     id="eventhub-sas-and-token"),
+        pytest.param(Target(type="azureeventhub", address="Endpoint=sb://x/;SharedAccessKey=k"), "EntityPath",
+                     id="eventhub-incomplete-connection"),
+    ],
+)  # fmt: skip
+def test_a_cloud_provider_without_usable_credentials_says_why(target: Target, words: str) -> None:
+    with pytest.raises(ProviderError, match=words):
+        build(finished(), target)
+
+
+def test_an_event_hubs_bearer_token_goes_to_the_namespace_in_channel() -> None:
+    target = Target(type="azureeventhub", address="flux", channel="flux-events", token="aad-token")
+    [request] = build(finished(), target)
+    assert request.url == "https://flux-events.servicebus.windows.net/flux/messages?timeout=60&api-version=2014-01"
+    assert request.headers["Authorization"] == "Bearer aad-token"

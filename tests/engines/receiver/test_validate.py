@@ -106,7 +106,6 @@ REFUSED = [
                  "not available in this build", id="gcr-cannot-verify"),
     pytest.param("cdevents", hook({}, b'{"context":{}}'), check(), "'context' and 'subject'", id="cdevents-shape"),
     pytest.param("generic", hook({}), Check({"other": b"x"}, ()), "required field 'token'", id="secret-no-token"),
-    pytest.param("generic-oidc", hook({}), Check(None, ()), "not supported in this build", id="oidc"),
 ]  # fmt: skip
 
 

@@ -9,7 +9,19 @@ from dataclasses import replace
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.api.notification import COMMIT_STATUS_TYPES, Alert, Provider
 from reflow.api.wire import parse_object
-from reflow.engines.notify import DeliveryFailed, Event, ProviderError, Route, build, combine_metadata, matches, route
+from reflow.engines.notify import (
+    CONVERSATIONS,
+    DeliveryFailed,
+    Event,
+    ProviderError,
+    Request,
+    Route,
+    build,
+    call,
+    combine_metadata,
+    matches,
+    route,
+)
 from reflow.engines.notify.alerts import Labels
 from reflow.engines.notify.resolve import resolve
 from reflow.engines.notify.send import send
@@ -159,6 +171,14 @@ class Dispatcher:
         )
         meta = alert.metadata
         target = replace(resolved.target, alert=AlertRef(namespace, meta.name, meta.uid or ""))
+        conversation = CONVERSATIONS.get(target.type)
+        if conversation is not None:
+
+            async def answer(request: Request) -> str:
+                return (await call(request, resolved.transport, secrets=resolved.secrets))[1]
+
+            await conversation(notification, target, answer)
+            return
         for request in build(notification, target):
             await send(request, resolved.transport, secrets=resolved.secrets)
 

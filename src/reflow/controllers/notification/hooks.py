@@ -17,6 +17,7 @@ from reflow.api.meta import Manifest, ObjectRef
 from reflow.api.notification import Receiver
 from reflow.api.wire import parse_object
 from reflow.engines.receiver.annotate import RequestFailed, request_reconciles
+from reflow.engines.receiver.issuer import Issuers
 from reflow.engines.receiver.targets import InvalidFilter, InvalidTarget, compile_filter, request_json, target
 from reflow.engines.receiver.validate import Accepted, Check, Hook, InvalidHook, validate
 from reflow.engines.receiver.webhook import WEBHOOK_PREFIX, request_token
@@ -49,6 +50,7 @@ class ReceiverServer:
         self.kube = kube
         self.receivers = receivers
         self.no_cross_namespace_refs = no_cross_namespace_refs
+        self.issuers = Issuers()
 
     def app(self) -> web.Application:
         """The aiohttp application answering any method under `/hook/`."""
@@ -88,6 +90,8 @@ class ReceiverServer:
         return web.Response(status=FAILED if failed else OK)
 
     async def _validate(self, receiver: Receiver, hook: Hook) -> Accepted:
+        if receiver.spec.type == "generic-oidc":
+            return await self.issuers.authenticate(hook, receiver.spec.oidc_providers)
         secret = None
         if receiver.spec.secret_ref is not None:
             name, namespace = receiver.spec.secret_ref.name, receiver.metadata.namespace or ""
@@ -97,8 +101,10 @@ class ReceiverServer:
     async def _request_reconciles(self, receiver: Receiver, accepted: Accepted, content_type: str) -> bool:
         """Annotate the objects of every resource entry; True when any entry failed (the others still run)."""
         spec = receiver.spec
+        oidc = spec.type == "generic-oidc"
+        claims = dict(accepted.claims) if accepted.claims is not None else None
         try:
-            shared = (compile_filter(spec.resource_filter),) if spec.resource_filter else ()
+            shared = (compile_filter(spec.resource_filter, claims=oidc),) if spec.resource_filter else ()
             filtered = bool(shared) or any(resource.filter for resource in spec.resources)
             req = request_json(content_type, accepted.payload) if filtered else {}
         except InvalidFilter as err:
@@ -109,8 +115,8 @@ class ReceiverServer:
         for resource in spec.resources:
             try:
                 chosen = target(resource, receiver.metadata.namespace or "", shared=shared,
-                                no_cross_namespace_refs=self.no_cross_namespace_refs)  # fmt: skip
-                requested = await request_reconciles(self.kube, chosen, req, token)
+                                no_cross_namespace_refs=self.no_cross_namespace_refs, claims=oidc)  # fmt: skip
+                requested = await request_reconciles(self.kube, chosen, req, token, claims)
             except (InvalidTarget, InvalidFilter, RequestFailed) as err:
                 log.error("unable to request reconciliation",
                           extra={"error": str(err), "resource": f"{resource.kind}/{resource.name}"})  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 from reflow.api.conditions import INVALID_CEL_EXPRESSION, TOKEN_NOT_FOUND, VALIDATION_FAILED
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.api.notification import Receiver
+from reflow.engines.receiver.oidc import InvalidExpression, InvalidProviders, check_receiver
 from reflow.engines.receiver.targets import InvalidFilter, check_filters
 from reflow.engines.receiver.validate import TOKEN_KEY
 from reflow.engines.receiver.webhook import webhook_path
@@ -37,8 +38,12 @@ class ReceiverReconciler(Reconciler[Receiver]):
             check_filters(spec)
         except InvalidFilter as err:
             raise StalledError(str(err), reason=INVALID_CEL_EXPRESSION) from err
-        if spec.type == "generic-oidc":
-            raise StalledError("generic-oidc receivers are not supported in this build", reason=VALIDATION_FAILED)
+        try:
+            check_receiver(spec)
+        except InvalidProviders as err:
+            raise StalledError(str(err), reason=VALIDATION_FAILED) from err
+        except InvalidExpression as err:
+            raise StalledError(str(err), reason=INVALID_CEL_EXPRESSION) from err
         token = await self._token(receiver)
         path = webhook_path(token, meta.name, meta.namespace or "")
         return Result(ready=f"Receiver initialized for path: {path}", status={"webhookPath": path})

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from reflow.api.meta import Manifest
-from reflow.engines.install.components import Component
+from reflow.engines.install.components import HTTP, Component
 from reflow.engines.install.options import (
     HELM_CONTROLLER,
     KUSTOMIZE_CONTROLLER,
@@ -34,7 +34,8 @@ def events_address(options: InstallOptions) -> str:
 
 
 def args(component: Component, options: InstallOptions) -> list[str]:
-    """The controller flags, in Flux's order: events address, watch scope, logging, leader election, storage."""
+    """The controller flags, in Flux's order: events address, watch scope, logging, leader election, storage;
+    notification-controller's events listener last."""
     flags = []
     if component.name != NOTIFICATION_CONTROLLER:
         flags.append(f"--events-addr={events_address(options)}")
@@ -46,6 +47,10 @@ def args(component: Component, options: InstallOptions) -> list[str]:
     ]
     if component.name in (KUSTOMIZE_CONTROLLER, HELM_CONTROLLER) and SOURCE_WATCHER in selected_components(options):
         flags.append("--feature-gates=ExternalArtifact=true")  # as flux install does when source-watcher is in
+    if component.name == NOTIFICATION_CONTROLLER:
+        # The `notification-controller` Service sends events to the `http` port (9090, Flux's); reflow's own default
+        # (`:9690`) keeps clear of the artifact server when every controller shares one process.
+        flags.append(f"--events-listen-addr=:{HTTP[1]}")
     if component.artifact_storage:
         flags += [
             f"--storage-path={STORAGE_PATH}",

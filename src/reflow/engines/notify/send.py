@@ -88,6 +88,18 @@ async def send(
     """
     if request.subject is not None:
         return await _publish(request, transport, secrets)
+    status, _ = await call(request, transport, secrets=secrets, sleep=sleep)
+    return status
+
+
+async def call(
+    request: Request,
+    transport: Transport,
+    *,
+    secrets: tuple[str, ...] = (),
+    sleep: Sleep = asyncio.sleep,
+) -> tuple[int, str]:
+    """As `send`, for an HTTP request whose answer the provider reads: the status and the body's text."""
     headers = dict(request.headers)
     if request.basic_auth:
         headers["Authorization"] = aiohttp.encode_basic_auth(*request.basic_auth)
@@ -111,7 +123,7 @@ async def send(
                     problem = f"failed to execute request: {err}"
                     continue
                 if 200 <= status < 300:
-                    return status
+                    return status, text
                 problem = f"request failed with status code {status}: {text[:512]}"
                 if status != 429 and status < 500:
                     break

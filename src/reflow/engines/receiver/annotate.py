@@ -26,7 +26,9 @@ class Requested:
     filtered: tuple[ObjectRef, ...] = ()
 
 
-async def request_reconciles(kube: Kube, target: Target, req: Manifest, token: str) -> Requested:
+async def request_reconciles(
+    kube: Kube, target: Target, req: Manifest, token: str, claims: Manifest | None = None
+) -> Requested:
     """Annotate every object of `target` its filters accept with `token`; RequestFailed at the first failure."""
     annotated: list[ObjectRef] = []
     filtered: list[ObjectRef] = []
@@ -34,7 +36,7 @@ async def request_reconciles(kube: Kube, target: Target, req: Manifest, token: s
         ref = ObjectRef(target.api_version, target.kind, obj["metadata"]["name"], target.namespace)
         res = {"apiVersion": target.api_version, "kind": target.kind, "metadata": obj["metadata"]}
         try:
-            accepted = target.accepts(res, req)
+            accepted = target.accepts(res, req, claims)
         except InvalidFilter as err:
             raise RequestFailed(f"{ref}: {err}") from err
         if not accepted:

@@ -24,6 +24,9 @@ DEFAULT_API_VERSIONS: Mapping[str, str] = {
 """The API version of a resource that names none, for the kinds Flux's receiver knows; the other kinds must name one."""
 
 _ENV = cel.NewEnv(variables={"res": cel.Type.DYN, "req": cel.Type.DYN}, extensions=[ext_strings.ExtStrings()])
+_CLAIMS_ENV = cel.NewEnv(variables={"res": cel.Type.DYN, "req": cel.Type.DYN, "claims": cel.Type.DYN},
+                         extensions=[ext_strings.ExtStrings()])  # fmt: skip
+"""`generic-oidc` Receivers' filters also read the verified token's `claims`."""
 
 
 class InvalidTarget(Exception):
@@ -36,15 +39,17 @@ class InvalidFilter(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Filter:
-    """A compiled CEL filter over `res` (the object's metadata) and `req` (the request's JSON body)."""
+    """A compiled CEL filter over `res` (the object's metadata), `req` (the request's JSON body) and, for
+    `generic-oidc`, `claims` (the verified token's)."""
 
     text: str
     program: cel.Expression
 
-    def accepts(self, res: Manifest, req: Manifest) -> bool:
+    def accepts(self, res: Manifest, req: Manifest, claims: Manifest | None = None) -> bool:
         """Whether the expression holds for this object; InvalidFilter when it fails."""
+        data = {"res": res, "req": req} if claims is None else {"res": res, "req": req, "claims": claims}
         try:
-            value = self.program.eval(data={"res": res, "req": req})
+            value = self.program.eval(data=data)
         except (RuntimeError, TypeError, ValueError) as err:
             raise InvalidFilter(f"failed to evaluate the CEL expression '{self.text}': {err}") from err
         result = value.value()
@@ -53,10 +58,11 @@ class Filter:
         return result
 
 
-def compile_filter(text: str) -> Filter:
-    """A filter expression, type-checked over `res` and `req` to yield a bool; InvalidFilter otherwise."""
+def compile_filter(text: str, *, claims: bool = False) -> Filter:
+    """A filter expression, type-checked over `res` and `req` (and `claims`) to yield a bool; InvalidFilter
+    otherwise."""
     try:
-        program = _ENV.compile(text)
+        program = (_CLAIMS_ENV if claims else _ENV).compile(text)
     except RuntimeError as err:
         first = str(err).removeprefix("INVALID_ARGUMENT: ").splitlines()[0]
         raise InvalidFilter(f"failed to parse the CEL expression '{text}': {first}") from err
@@ -68,15 +74,16 @@ def compile_filter(text: str) -> Filter:
 
 def check_filters(spec: ReceiverSpec) -> None:
     """Compile every filter of the spec once; InvalidFilter names the first that fails, as Flux's reconcile does."""
+    claims = spec.type == "generic-oidc"
     if spec.resource_filter:
         try:
-            compile_filter(spec.resource_filter)
+            compile_filter(spec.resource_filter, claims=claims)
         except InvalidFilter as err:
             raise InvalidFilter(f"invalid resourceFilter expression: {err}") from err
     for index, resource in enumerate(spec.resources):
         if resource.filter:
             try:
-                compile_filter(resource.filter)
+                compile_filter(resource.filter, claims=claims)
             except InvalidFilter as err:
                 raise InvalidFilter(f"invalid filter expression for resources[{index}] (kind='{resource.kind}', "
                                     f"name='{resource.name}'): {err}") from err  # fmt: skip
@@ -100,14 +107,14 @@ class Target:
         """`match_labels` as a label selector."""
         return ",".join(f"{key}={value}" for key, value in sorted(self.match_labels.items()))
 
-    def accepts(self, res: Manifest, req: Manifest) -> bool:
+    def accepts(self, res: Manifest, req: Manifest, claims: Manifest | None = None) -> bool:
         """Whether every filter accepts the object; InvalidFilter when one fails."""
-        return all(item.accepts(res, req) for item in self.filters)
+        return all(item.accepts(res, req, claims) for item in self.filters)
 
 
 def target(
     resource: ReceiverResource, receiver_namespace: str, *, shared: Sequence[Filter] = (),
-    no_cross_namespace_refs: bool = False,
+    no_cross_namespace_refs: bool = False, claims: bool = False,
 ) -> Target:  # fmt: skip
     """Resolve one resource entry of a Receiver in `receiver_namespace`; InvalidTarget when it cannot be."""
     namespace = resource.namespace or receiver_namespace
@@ -119,7 +126,7 @@ def target(
     wildcard = resource.name == "*"
     if wildcard and not resource.match_labels:
         raise InvalidTarget("matchLabels field not set when using wildcard '*' as name")
-    filters = (*shared, compile_filter(resource.filter)) if resource.filter else tuple(shared)
+    filters = (*shared, compile_filter(resource.filter, claims=claims)) if resource.filter else tuple(shared)
     return Target(api_version=api_version, kind=resource.kind, namespace=namespace,
                   name=None if wildcard else resource.name, match_labels=dict(resource.match_labels),
                   filters=filters)  # fmt: skip

@@ -1,13 +1,16 @@
-"""Payload builders by Provider type: pure functions from an event and a resolved Provider to one HTTP request."""
+"""Payload builders by Provider type: pure functions from an event and a resolved Provider to HTTP requests; the
+few providers that must read an answer first (change-request comments, Pub/Sub's token) are conversations."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from reflow.engines.notify.event import Event
 from reflow.engines.notify.target import ProviderError, Request, Target
 
+from .changerequest import Call, giteapullrequestcomment, githubpullrequestcomment, gitlabmergerequestcomment
 from .chat import discord, googlechat, msteams, rocket, slack, webex
+from .cloud import azureeventhub, googlepubsub
 from .commitstatus import azuredevops, bitbucket, bitbucketserver, gitea, github, gitlab
 from .incidents import alertmanager, datadog, grafana, incidentio, opsgenie, pagerduty
 from .messages import githubdispatch, lark, mastodon, matrix, nats, telegram, zoom, zulip
@@ -50,6 +53,17 @@ BUILDERS: dict[str, Builder] = {
     "incident.io": incidentio,
     "grafana": grafana,
     "datadog": datadog,
+    "azureeventhub": azureeventhub,
+}
+
+Conversation = Callable[[Event, Target, Call], Awaitable[None]]
+"""Sends the event through `call`, reading answers on the way (who the token is, which comment to edit)."""
+
+CONVERSATIONS: dict[str, Conversation] = {
+    "githubpullrequestcomment": githubpullrequestcomment,
+    "gitlabmergerequestcomment": gitlabmergerequestcomment,
+    "giteapullrequestcomment": giteapullrequestcomment,
+    "googlepubsub": googlepubsub,
 }
 
 
@@ -58,7 +72,8 @@ def build(event: Event, target: Target) -> tuple[Request, ...]:
     ProviderError for a type reflow cannot send to yet."""
     builder = BUILDERS.get(target.type)
     if builder is None:
-        raise ProviderError(f"reflow cannot send to {target.type!r} providers yet; supported: {', '.join(BUILDERS)}")
+        supported = ", ".join([*BUILDERS, *CONVERSATIONS])
+        raise ProviderError(f"reflow cannot send to {target.type!r} providers with one request; supported: {supported}")
     built = builder(event, target)
     if built is None:
         return ()

@@ -8,6 +8,7 @@ import json
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from reflow.engines.notify.event import Event
+from reflow.engines.notify.providers.changerequest import markdown_post
 from reflow.engines.notify.providers.commitstatus import Repository
 from reflow.engines.notify.target import ProviderError, Request, Target, http_url, json_request, object_name
 
@@ -93,11 +94,7 @@ def zulip(event: Event, target: Target) -> Request:
     if not stream or not topic:
         raise ProviderError(f"invalid Zulip channel format, expected <channel>/<topic>, got '{target.channel}'")
     parts = urlsplit(http_url(target.address, "Zulip"))
-    emoji = "⚠️" if event.severity == "error" else "ℹ️"
-    lines = "".join(f"* `{k}`: {v}\n" for k, v in sorted(event.metadata.items()) if k != "change_request")
-    content = (f"## Flux Status\n\n{emoji} {event.kind}/{event.namespace}/{event.name}\n\n{event.message}\n\n"
-               f"Metadata:\n{lines}")  # fmt: skip
-    form = urlencode({"type": "stream", "to": stream, "topic": topic, "content": content}).encode()
+    form = urlencode({"type": "stream", "to": stream, "topic": topic, "content": markdown_post(event)}).encode()
     return Request(url=urlunsplit(parts._replace(path="/api/v1/messages", query="")), body=form,
                    headers={"Content-Type": "application/x-www-form-urlencoded"},
                    basic_auth=(target.username, target.password))  # fmt: skip
