@@ -22,13 +22,13 @@ from reflow.api.annotations import REQUESTED_AT
 from reflow.api.conditions import condition
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.kube.client import Kube
-from reflow.kube.wait import wait_for
 from tests.controllers.source.gitrepositories import fetch, git_repository
 from tests.controllers.source.gitrepositories import ref as git_ref
 from tests.controllers.source.ocirepositories import oci_repository, push_configmap
 from tests.controllers.source.ocirepositories import ref as oci_ref
 from tests.controllers.source.test_bucket import bucket, create_keys, flux_revision
 from tests.controllers.source.test_bucket import ref as bucket_ref
+from tests.controllers.sourcewatcher.generators import until
 from tests.gitservers import GitHttpServer, Repo, free_port, serve_git_http
 from tests.managers import StartControllers
 from tests.registries import Registry, serve_registry
@@ -54,12 +54,6 @@ def failing(obj: Manifest | None) -> bool:
 
 async def trigger(kube: Kube, target: ObjectRef, token: str) -> None:
     await kube.patch(target, {"metadata": {"annotations": {REQUESTED_AT: token}}})
-
-
-async def until(kube: Kube, target: ObjectRef, check: Callable[[Manifest | None], bool]) -> Manifest:
-    obj = await wait_for(kube, target, check, timeout=60, what="as expected")
-    assert obj is not None
-    return obj
 
 
 async def served_digest(obj: Manifest) -> str:
