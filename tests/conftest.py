@@ -10,14 +10,12 @@ from typing import Any
 
 import pytest
 
-from reflow.api.crds import KINDS, crd
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.dev.plane import LocalPlane, PlaneError
 from reflow.kube.client import Kube, connect
 from reflow.kube.errors import NotFound
 from reflow.kube.options import ConnectionOptions
-from reflow.kube.wait import wait_for
-from tests.manifests import established
+from tests.manifests import install_crds
 
 pytest_plugins = [
     "tests.fixtures_git",
@@ -91,11 +89,7 @@ async def other_namespace(kube: Kube) -> AsyncIterator[str]:
 @pytest.fixture(scope="session")
 async def flux_crds(kube: Kube) -> list[Manifest]:
     """Every reflow CRD applied to the session's plane and Established; they stay for the whole session."""
-    manifests = [crd(model) for model in KINDS]
-    for manifest in manifests:
-        await kube.apply(manifest, field_manager="reflow-tests", force=True)
-    live = [await wait_for(kube, ObjectRef.of(m), established, timeout=60, what="Established") for m in manifests]
-    return [obj for obj in live if obj]
+    return await install_crds(kube)
 
 
 @pytest.fixture

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from reflow.api.conditions import condition, condition_true
-from reflow.api.meta import Manifest
+from reflow.api.crds import KINDS, crd
+from reflow.api.meta import Manifest, ObjectRef
+from reflow.kube.client import Kube
+from reflow.kube.wait import wait_for
 
 
 def config_map(namespace: str, name: str, data: dict[str, str], labels: dict[str, str] | None = None) -> Manifest:
@@ -66,3 +69,12 @@ def ready_is(status: str, message_part: str = "") -> Callable[[Manifest | None],
         return found is not None and found["status"] == status and message_part in found["message"]
 
     return check
+
+
+async def install_crds(kube: Kube) -> list[Manifest]:
+    """Every reflow CRD applied to the plane `kube` talks to, once Established."""
+    manifests = [crd(model) for model in KINDS]
+    for manifest in manifests:
+        await kube.apply(manifest, field_manager="reflow-tests", force=True)
+    live = [await wait_for(kube, ObjectRef.of(m), established, timeout=60, what="Established") for m in manifests]
+    return [obj for obj in live if obj]

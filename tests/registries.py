@@ -71,9 +71,16 @@ def _config(
 
 @contextmanager
 def serve_registry(
-    root: Path, *, tls: TLSFiles | None = None, authenticated: bool = False, token: dict[str, str] | None = None
+    root: Path,
+    *,
+    tls: TLSFiles | None = None,
+    authenticated: bool = False,
+    token: dict[str, str] | None = None,
+    port: int | None = None,
 ) -> Iterator[Registry]:
-    """Run docker-registry on a free loopback port with its storage under `root`; stop it on exit.
+    """Run docker-registry on `port` (a free loopback one by default) with its storage under `root`; stop it on exit.
+
+    Serving the same `root` on the same `port` again brings back the registry a test stopped, content and all.
 
     `token` is docker-registry's `auth.token` section (realm, service, issuer, rootcertbundle): clients
     then need a bearer token from that realm."""
@@ -88,7 +95,7 @@ def serve_registry(
         htpasswd = root / "htpasswd"
         hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=4)).decode()
         htpasswd.write_text(f"{username}:{hashed}\n")
-    port = free_port()
+    port = port or free_port()
     config_file = root / "config.yml"
     config_file.write_text(yaml.safe_dump(_config(root, port, tls, htpasswd, token)))
     log = (root / "registry.log").open("wb")

@@ -10,7 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from minio import Minio
@@ -36,6 +36,7 @@ class S3Server:
     """A running S3 endpoint (`host:port`, plain HTTP) that accepts one pair of static keys."""
 
     endpoint: str
+    ports: dict[str, int] = field(default_factory=dict)
 
     def client(self, access_key: str = ACCESS_KEY, secret_key: str = SECRET_KEY) -> Minio:
         return Minio(self.endpoint, access_key=access_key, secret_key=secret_key, secure=False, region="us-east-1")
@@ -58,24 +59,26 @@ def _answers(port: int) -> bool:
 
 
 @contextmanager
-def seaweedfs(workdir: Path) -> Iterator[S3Server]:
-    """`weed server` with a master, a volume server, a filer and the S3 gateway on free loopback ports."""
+def seaweedfs(workdir: Path, ports: dict[str, int] | None = None) -> Iterator[S3Server]:
+    """`weed server` with a master, a volume server, a filer and the S3 gateway on free loopback ports.
+
+    Given the `ports` of a server it stopped (`S3Server.ports`) and the same `workdir`, it brings that server back."""
     config = workdir / "s3.json"
     identity = {"name": "test", "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}]}
     identity["actions"] = ["Admin", "Read", "Write", "List", "Tagging"]  # type: ignore[assignment]
     config.write_text(json.dumps({"identities": [identity]}))
-    (workdir / "data").mkdir()
-    ports = dict(zip(PORTS, free_ports(len(PORTS)), strict=True))
+    (workdir / "data").mkdir(exist_ok=True)
+    ports = ports or dict(zip(PORTS, free_ports(len(PORTS)), strict=True))
     weed = Path(sys.executable).parent / "weed"
     args = [str(weed), "server", f"-dir={workdir / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-filer", "-s3"]
     args += [f"-{name.replace('.grpc', '.port.grpc') if '.grpc' in name else name + '.port'}={port}"
              for name, port in ports.items()]  # fmt: skip
     args += [f"-s3.config={config}", "-s3.port.iceberg=0", "-s3.port.lance=0", "-master.volumeSizeLimitMB=64"]
     args += ["-volume.max=200"]  # each bucket is a collection that grows volumes of its own
-    with (workdir / "weed.log").open("wb") as log:
+    with (workdir / "weed.log").open("ab") as log:
         process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
     try:
-        server = S3Server(f"127.0.0.1:{ports['s3']}")
+        server = S3Server(f"127.0.0.1:{ports['s3']}", ports)
         deadline = time.monotonic() + READY_DEADLINE
         while True:
             if process.poll() is not None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from reflow.api.conditions import condition
 from reflow.api.meta import Manifest, ObjectRef
+from reflow.dev.gobuild import binary
 from reflow.kube.client import Kube
 from tests.fixtures_git import GIT_USERNAME
 from tests.gitservers import GitHttpServer, Repo
@@ -33,13 +34,16 @@ def config_maps(namespace: str, count: int, version: str) -> str:
 
 @asynccontextmanager
 async def controllers(
-    kubeconfig: Path, namespace: str, folder: Path, *flags: str
+    kubeconfig: Path, namespace: str, folder: Path, *flags: str, names: str = "source,kustomize"
 ) -> AsyncIterator[asyncio.subprocess.Process]:
-    """`reflow controllers` as its own process, applying one object at a time so a kill lands mid-apply."""
+    """`reflow controllers` (`names`) as its own process, applying one object at a time so a kill lands mid-apply.
+
+    Every server it runs listens on a free loopback port."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "reflow", "controllers", "--controllers=source,kustomize", "--concurrent-ssa=1",
+        sys.executable, "-m", "reflow", "controllers", f"--controllers={names}", "--concurrent-ssa=1",
         "--watch-all-namespaces=false", "-n", namespace, "--kubeconfig", str(kubeconfig),
         "--metrics-addr", "127.0.0.1:0", "--health-addr", "127.0.0.1:0", "--storage-addr", "127.0.0.1:0",
+        "--events-listen-addr", "127.0.0.1:0", "--receiverAddr", "127.0.0.1:0", "--helm-binary", str(binary("helm")),
         "--storage-path", str(folder / "artifacts"), "--log-file", str(folder / "controllers.log"), *flags,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL, env={**os.environ, "COLUMNS": "200"},
     )  # fmt: skip
