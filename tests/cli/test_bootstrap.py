@@ -1,0 +1,242 @@
+"""`reflow bootstrap git` against the real git servers and the session plane, with reflow's source and kustomize
+controllers running in-process (watching the test's namespace) so the bootstrapped sync becomes Ready."""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from reflow import __version__
+from reflow.api.conditions import condition_true
+from reflow.api.meta import ObjectRef
+from reflow.engines.install import install_selector
+from reflow.kube.client import Kube
+from reflow.kube.errors import NotFound
+from reflow.kube.secret import secret_data
+from reflow.kube.wait import wait_for
+from tests.cli.runner import Reflow
+from tests.fixtures_git import GIT_USERNAME
+from tests.gitservers import GitHttpServer, Repo, SshServer, TLSFiles
+from tests.managers import StartControllers
+
+PATH = "clusters/prod"
+SOURCE = "source.toolkit.fluxcd.io/v1"
+KUSTOMIZE = "kustomize.toolkit.fluxcd.io/v1"
+LIGHT = ("--components=source-controller,kustomize-controller", "--network-policy=false", "--timeout=3m")
+
+
+@pytest.fixture
+async def cluster_scoped(kube: Kube, namespace: str) -> AsyncIterator[None]:
+    """Removes the RBAC a bootstrap into the test namespace creates cluster-wide, and the finalizers that
+    would keep the namespace from going away once the controllers have stopped."""
+    yield
+    for kind in ("ClusterRole", "ClusterRoleBinding"):
+        for obj in await kube.list_all(
+            "rbac.authorization.k8s.io/v1", kind, label_selector=install_selector(namespace)
+        ):
+            await kube.delete(ObjectRef("rbac.authorization.k8s.io/v1", kind, obj["metadata"]["name"]))
+    for api_version, kind in ((SOURCE, "GitRepository"), (KUSTOMIZE, "Kustomization")):
+        ref = ObjectRef(api_version, kind, "flux-system", namespace)
+        with contextlib.suppress(NotFound):
+            await kube.patch(ref, {"metadata": {"finalizers": None}})
+
+
+def remote_log(repo: Repo, branch: str = "main") -> list[str]:
+    """Subjects of the branch's commits in the bare repository, newest first."""
+    shown = subprocess.run(
+        ["git", "--git-dir", str(repo.bare), "log", "--format=%s", branch],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    return shown.stdout.splitlines() if shown.returncode == 0 else []
+
+
+def remote_file(repo: Repo, name: str, branch: str = "main") -> str:
+    return subprocess.run(
+        ["git", "--git-dir", str(repo.bare), "show", f"{branch}:{name}"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def remote_head(repo: Repo, branch: str = "main") -> str:
+    return subprocess.run(
+        ["git", "--git-dir", str(repo.bare), "rev-parse", branch], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+async def test_bootstrap_over_https_commits_installs_syncs_and_a_second_run_changes_nothing(
+    reflow: Reflow,
+    kube: Kube,
+    namespace: str,
+    make_repo: Callable[[], Repo],
+    git_https: GitHttpServer,
+    tls_files: TLSFiles,
+    start_controllers: StartControllers,
+    cluster_scoped: None,
+) -> None:
+    repo = make_repo()
+    repo.commit({"README.md": "fleet\n", f"{PATH}/apps.yaml": ""}, "existing content")
+    await start_controllers("source", "kustomize")
+    url = git_https.url(repo.bare.name)
+    flags = (f"--url={url}", f"--path=./{PATH}", "-u", GIT_USERNAME, "-p", git_https.password or "",
+             f"--ca-file={tls_files.ca_cert}", "--author-email=bot@example.com", *LIGHT)  # fmt: skip
+
+    first = await reflow("bootstrap", "git", *flags)
+
+    assert first.code == 0, first.stderr
+    assert remote_log(repo) == [f"Add reflow v{__version__} component and sync manifests", "existing content"]
+    assert remote_file(repo, "README.md") == "fleet\n"
+    sync = list(yaml.safe_load_all(remote_file(repo, f"{PATH}/flux-system/gotk-sync.yaml")))
+    assert [(doc["kind"], doc["metadata"]["namespace"]) for doc in sync] == [
+        ("GitRepository", namespace),
+        ("Kustomization", namespace),
+    ]
+    assert sync[0]["spec"] == {"interval": "1m0s", "ref": {"branch": "main"}, "secretRef": {"name": "flux-system"},
+                               "url": url}  # fmt: skip
+    assert sync[1]["spec"]["path"] == f"./{PATH}"
+    assert yaml.safe_load(remote_file(repo, f"{PATH}/flux-system/kustomization.yaml"))["resources"] == [
+        "gotk-components.yaml",
+        "gotk-sync.yaml",
+    ]
+    components = list(yaml.safe_load_all(remote_file(repo, f"{PATH}/flux-system/gotk-components.yaml")))
+    assert {doc["metadata"]["name"] for doc in components if doc["kind"] == "Deployment"} == {
+        "source-controller",
+        "kustomize-controller",
+    }
+    head = remote_head(repo)
+    ks = await kube.get(ObjectRef(KUSTOMIZE, "Kustomization", "flux-system", namespace))
+    assert condition_true(ks, "Ready")
+    assert ks["status"]["lastAppliedRevision"] == f"main@sha1:{head}"
+    credentials = await kube.get(ObjectRef("v1", "Secret", "flux-system", namespace))
+    assert secret_data(credentials) == {
+        "username": GIT_USERNAME.encode(),
+        "password": (git_https.password or "").encode(),
+        "ca.crt": tls_files.ca_cert.read_bytes(),
+    }
+    assert (git_https.password or "") not in first.stdout + first.stderr
+    deployment = await kube.get(ObjectRef("apps/v1", "Deployment", "kustomize-controller", namespace))
+    assert deployment["status"]["availableReplicas"] == 1
+
+    second = await reflow("bootstrap", "git", *flags)
+
+    assert second.code == 0, second.stderr
+    assert "up to date" in second.stderr
+    assert remote_head(repo) == head
+    again = await kube.get(ObjectRef("v1", "Secret", "flux-system", namespace))
+    assert again["metadata"]["resourceVersion"] == credentials["metadata"]["resourceVersion"]
+
+    app = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "app", "namespace": namespace},
+           "data": {"greeting": "hello"}}  # fmt: skip
+    later = repo.commit({f"{PATH}/apps.yaml": yaml.safe_dump(app)}, "add an app")
+    await kube.patch(
+        ObjectRef(SOURCE, "GitRepository", "flux-system", namespace),
+        {"metadata": {"annotations": {"reconcile.fluxcd.io/requestedAt": "after-bootstrap"}}},
+    )
+    applied = await wait_for(
+        kube, ObjectRef("v1", "ConfigMap", "app", namespace), lambda obj: obj is not None, timeout=60, what="applied"
+    )
+    assert applied is not None
+    assert applied["data"] == {"greeting": "hello"}
+    synced = await kube.get(ObjectRef(KUSTOMIZE, "Kustomization", "flux-system", namespace))
+    assert synced["status"]["lastAppliedRevision"] in (f"main@sha1:{later}", f"main@sha1:{head}")
+
+
+async def test_bootstrap_over_ssh_into_an_empty_repository_creates_the_branch_and_a_deploy_key_secret(
+    reflow: Reflow,
+    kube: Kube,
+    namespace: str,
+    make_repo: Callable[[], Repo],
+    sshd: SshServer,
+    ssh_keys: dict[str, Path],
+    start_controllers: StartControllers,
+    cluster_scoped: None,
+) -> None:
+    repo = make_repo()
+    await start_controllers("source", "kustomize")
+    url = sshd.url(repo.bare)
+
+    done = await reflow(
+        "bootstrap", "git", f"--url={url}", "--branch=fleet", f"--private-key-file={ssh_keys['plain']}", "--silent",
+        *LIGHT,
+    )  # fmt: skip
+
+    assert done.code == 0, done.stderr
+    assert 'branch "fleet" does not exist yet' in done.stderr
+    assert len(remote_log(repo, "fleet")) == 1
+    assert "gotk-sync.yaml" in remote_file(repo, "flux-system/kustomization.yaml", "fleet")
+    data = secret_data(await kube.get(ObjectRef("v1", "Secret", "flux-system", namespace)))
+    assert data["identity"] == ssh_keys["plain"].read_bytes()
+    assert data["identity.pub"].split()[:2] == ssh_keys["plain"].with_suffix(".pub").read_bytes().split()[:2]
+    assert f"[127.0.0.1]:{sshd.port} ssh-ed25519" in data["known_hosts"].decode()
+    ks = await kube.get(ObjectRef(KUSTOMIZE, "Kustomization", "flux-system", namespace))
+    assert ks["status"]["lastAppliedRevision"] == f"fleet@sha1:{remote_head(repo, 'fleet')}"
+    assert ks["spec"]["path"] == "./"
+
+
+async def objects_in(kube: Kube, namespace: str) -> list[str]:
+    """What a bootstrap would have created in the namespace."""
+    found = [f"Deployment/{d['metadata']['name']}" for d in await kube.list_all("apps/v1", "Deployment", namespace)]
+    found += [f"Secret/{s['metadata']['name']}" for s in await kube.list_all("v1", "Secret", namespace)]
+    return found
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        pytest.param("wrong-password", "authentication", id="wrong-password"),
+        pytest.param("unreachable", "unable to", id="unreachable-host"),
+        pytest.param("foreign-files", "was not generated by reflow or Flux", id="path-holds-other-files"),
+        pytest.param("insecure-http", "--allow-insecure-http", id="http-without-consent"),
+        pytest.param("outside-path", "inside the repository", id="path-outside-the-repository"),
+    ],
+)
+async def test_bad_input_stops_before_the_repository_or_the_cluster_changes(
+    reflow: Reflow,
+    kube: Kube,
+    namespace: str,
+    make_repo: Callable[[], Repo],
+    git_http: GitHttpServer,
+    case: str,
+    expected: str,
+) -> None:
+    repo = make_repo()
+    own = "apiVersion: v1\nkind: ConfigMap\n"
+    repo.commit({f"{PATH}/flux-system/gotk-sync.yaml": own}, "hand-written sync")
+    before = remote_head(repo)
+    url = git_http.url(repo.bare.name)
+    password = git_http.password or ""
+    args = {
+        "wrong-password": [f"--url={url}", "--allow-insecure-http", "-p", "not-the-password", f"--path={PATH}"],
+        "unreachable": ["--url=https://127.0.0.1:9/nothing.git", "-p", "x", f"--path={PATH}"],
+        "foreign-files": [
+            f"--url={url}",
+            "--allow-insecure-http",
+            "-u",
+            GIT_USERNAME,
+            "-p",
+            password,
+            f"--path={PATH}",
+        ],
+        "insecure-http": [f"--url={url}", "-u", GIT_USERNAME, "-p", password, f"--path={PATH}"],
+        "outside-path": [
+            f"--url={url}",
+            "--allow-insecure-http",
+            "-u",
+            GIT_USERNAME,
+            "-p",
+            password,
+            "--path=../elsewhere",
+        ],
+    }[case]
+
+    refused = await reflow("bootstrap", "git", *args, *LIGHT)
+
+    assert refused.code == 1, refused.stderr
+    assert expected in refused.stderr
+    assert "hint:" in refused.stderr
+    assert remote_head(repo) == before
+    assert remote_file(repo, f"{PATH}/flux-system/gotk-sync.yaml") == own
+    assert await objects_in(kube, namespace) == []
