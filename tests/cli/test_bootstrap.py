@@ -46,7 +46,7 @@ async def cluster_scoped(kube: Kube, namespace: str) -> AsyncIterator[None]:
             with contextlib.suppress(NotFound):  # gone already
                 await kube.delete(ObjectRef("rbac.authorization.k8s.io/v1", kind, obj["metadata"]["name"]))
     for api_version, kind in ((SOURCE, "GitRepository"), (KUSTOMIZE, "Kustomization")):
-        ref = ObjectRef(api_version, kind, "flux-system", namespace)
+        ref = ObjectRef(api_version, kind, namespace, namespace)
         with contextlib.suppress(NotFound):
             await kube.patch(ref, {"metadata": {"finalizers": None}})
 
@@ -86,7 +86,7 @@ async def test_bootstrap_over_https_commits_installs_syncs_and_a_second_run_chan
     repo.commit({"README.md": "fleet\n", f"{PATH}/apps.yaml": ""}, "existing content")
     await start_controllers("source", "kustomize")
     url = git_https.url(repo.bare.name)
-    flags = (f"--url={url}", f"--path=./{PATH}", "-u", GIT_USERNAME, "-p", git_https.password or "",
+    flags = (f"--url={url}", f"--path=./{PATH}", "--token-auth", "-u", GIT_USERNAME, "-p", git_https.password or "",
              f"--ca-file={tls_files.ca_cert}", "--author-email=bot@example.com", *LIGHT)  # fmt: skip
 
     first = await reflow("bootstrap", "git", *flags)
@@ -95,9 +95,9 @@ async def test_bootstrap_over_https_commits_installs_syncs_and_a_second_run_chan
     assert remote_log(repo) == [f"Add reflow v{__version__} component and sync manifests", "existing content"]
     assert remote_file(repo, "README.md") == "fleet\n"
     sync = list(yaml.safe_load_all(remote_file(repo, f"{PATH}/flux-system/gotk-sync.yaml")))
-    assert [(doc["kind"], doc["metadata"]["namespace"]) for doc in sync] == [
-        ("GitRepository", namespace),
-        ("Kustomization", namespace),
+    assert [(doc["kind"], doc["metadata"]["name"], doc["metadata"]["namespace"]) for doc in sync] == [
+        ("GitRepository", namespace, namespace),
+        ("Kustomization", namespace, namespace),
     ]
     assert sync[0]["spec"] == {"interval": "1m0s", "ref": {"branch": "main"}, "secretRef": {"name": "flux-system"},
                                "url": url}  # fmt: skip
@@ -112,7 +112,7 @@ async def test_bootstrap_over_https_commits_installs_syncs_and_a_second_run_chan
         "kustomize-controller",
     }
     head = remote_head(repo)
-    ks = await kube.get(ObjectRef(KUSTOMIZE, "Kustomization", "flux-system", namespace))
+    ks = await kube.get(ObjectRef(KUSTOMIZE, "Kustomization", namespace, namespace))
     assert condition_true(ks, "Ready")
     assert ks["status"]["lastAppliedRevision"] == f"main@sha1:{head}"
     credentials = await kube.get(ObjectRef("v1", "Secret", "flux-system", namespace))
@@ -137,7 +137,7 @@ async def test_bootstrap_over_https_commits_installs_syncs_and_a_second_run_chan
            "data": {"greeting": "hello"}}  # fmt: skip
     later = repo.commit({f"{PATH}/apps.yaml": yaml.safe_dump(app)}, "add an app")
     await kube.patch(
-        ObjectRef(SOURCE, "GitRepository", "flux-system", namespace),
+        ObjectRef(SOURCE, "GitRepository", namespace, namespace),
         {"metadata": {"annotations": {"reconcile.fluxcd.io/requestedAt": "after-bootstrap"}}},
     )
     applied = await wait_for(
@@ -145,7 +145,7 @@ async def test_bootstrap_over_https_commits_installs_syncs_and_a_second_run_chan
     )
     assert applied is not None
     assert applied["data"] == {"greeting": "hello"}
-    synced = await kube.get(ObjectRef(KUSTOMIZE, "Kustomization", "flux-system", namespace))
+    synced = await kube.get(ObjectRef(KUSTOMIZE, "Kustomization", namespace, namespace))
     assert synced["status"]["lastAppliedRevision"] in (f"main@sha1:{later}", f"main@sha1:{head}")
 
 
@@ -176,7 +176,7 @@ async def test_bootstrap_over_ssh_into_an_empty_repository_creates_the_branch_an
     assert data["identity"] == ssh_keys["plain"].read_bytes()
     assert data["identity.pub"].split()[:2] == ssh_keys["plain"].with_suffix(".pub").read_bytes().split()[:2]
     assert f"[127.0.0.1]:{sshd.port} ssh-ed25519" in data["known_hosts"].decode()
-    ks = await kube.get(ObjectRef(KUSTOMIZE, "Kustomization", "flux-system", namespace))
+    ks = await kube.get(ObjectRef(KUSTOMIZE, "Kustomization", namespace, namespace))
     assert ks["status"]["lastAppliedRevision"] == f"fleet@sha1:{remote_head(repo, 'fleet')}"
     assert ks["spec"]["path"] == "./"
 
@@ -214,7 +214,7 @@ async def test_generated_deploy_key_is_printed_confirmed_and_reused_by_the_next_
             process.kill()
             await process.wait()
     assert process.returncode == 0, stderr.decode()
-    assert "Has the key been added to the repository?" in stderr.decode()
+    assert "Please give the key access to your repository" in stderr.decode()
     data = secret_data(await kube.get(ObjectRef("v1", "Secret", "flux-system", namespace)))
     assert data["identity.pub"].decode().split()[:2] == public.split()[:2]
     assert len(remote_log(repo)) == 1
@@ -263,14 +263,15 @@ async def test_bad_input_stops_before_the_repository_or_the_cluster_changes(
     hook.write_text("#!/bin/sh\necho 'main is a protected branch' >&2\nexit 1\n")
     hook.chmod(0o755 if case == "protected-branch" else 0o644)
     url = git_http.url(repo.bare.name)
-    login = ("--allow-insecure-http", "-u", GIT_USERNAME, "-p", git_http.password or "")
+    login = ("--token-auth", "-u", GIT_USERNAME, "-p", git_http.password or "")
+    insecure = (f"--url={url}", "--allow-insecure-http")
     args = {
-        "wrong-password": [f"--url={url}", "--allow-insecure-http", "-p", "not-the-password", f"--path={PATH}"],
-        "unreachable": ["--url=https://127.0.0.1:9/nothing.git", "-p", "x", f"--path={PATH}"],
-        "foreign-files": [f"--url={url}", *login, f"--path={PATH}"],
-        "insecure-http": [f"--url={url}", *login[1:], f"--path={PATH}"],
-        "outside-path": [f"--url={url}", *login, "--path=../elsewhere"],
-        "protected-branch": [f"--url={url}", *login, "--path=other"],
+        "wrong-password": [*insecure, "--token-auth", "-p", "not-the-password", f"--path={PATH}"],
+        "unreachable": ["--url=https://127.0.0.1:9/nothing.git", "--token-auth", "-p", "x", f"--path={PATH}"],
+        "foreign-files": [*insecure, *login, f"--path={PATH}"],
+        "insecure-http": [f"--url={url}", *login, f"--path={PATH}"],
+        "outside-path": [*insecure, *login, "--path=../elsewhere"],
+        "protected-branch": [*insecure, *login, "--path=other"],
     }[case]
 
     refused = await reflow("bootstrap", "git", *args, *LIGHT)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,7 +17,15 @@ from reflow.api.conditions import condition, condition_true
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.api.source import GitRepositoryRef
 from reflow.cli.console import err, fail, out, run, step, success
-from reflow.cli.gitsecret import SSH_KEY_ALGORITHMS, GitCredentials, GitSecretError, http_data, secret, ssh_data
+from reflow.cli.gitsecret import (
+    SSH_KEY_ALGORITHMS,
+    GitCredentials,
+    GitSecretError,
+    http_data,
+    scan_host_keys,
+    secret,
+    ssh_data,
+)
 from reflow.cli.install import FIELD_MANAGER, Deadline, apply_components, install_flags, install_options
 from reflow.cli.options import Duration, GlobalOptions, global_options
 from reflow.engines.bootstrap import (
@@ -33,6 +41,7 @@ from reflow.engines.bootstrap import (
     flux_system_dir,
     plan,
     sync_manifests,
+    sync_url,
     sync_yaml,
 )
 from reflow.engines.git import (
@@ -65,62 +74,62 @@ class GitBootstrap:
     sync: SyncOptions
     install: InstallOptions
     credentials: GitCredentials
+    """As given: `password` is the HTTP(S) password, or with an ssh --url the passphrase of --private-key-file."""
+    token_auth: bool
     author: Author
     message: str
     silent: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Access:
-    """How the command reaches the repository, and what the `flux-system` Secret holds (None: keep it)."""
-
-    credentials: Credentials
-    secret_data: Mapping[str, str] | None
-
-
-def _public(data: Mapping[str, str]) -> Credentials:
+def _as_credentials(data: Mapping[str, str]) -> Credentials:
     return credentials_from_secret({key: value.encode() for key, value in data.items()})
 
 
-async def _ssh_access(kube: Kube, request: GitBootstrap) -> Access:
-    """The key given, else the key the cluster's Secret already holds, else a new key the user must allow."""
-    ref = ObjectRef("v1", "Secret", request.sync.secret_name, request.sync.namespace)
-    if request.credentials.private_key_file is None:
+async def _deploy_key(kube: Kube, request: GitBootstrap) -> tuple[Mapping[str, str] | None, Credentials]:
+    """The key the cluster syncs with, and the Secret data to write (None: keep the Secret as it is): the
+    key given, else the one the Secret already holds, else a new key that the user must allow first."""
+    key_file = request.credentials.private_key_file
+    if key_file is None:
+        ref = ObjectRef("v1", "Secret", request.sync.secret_name, request.sync.namespace)
         try:
             existing = secret_data(await kube.get(ref))
         except NotFound:
             existing = {}
         if existing.get("identity"):
             success(f"using the deploy key in Secret {request.sync.namespace}/{request.sync.secret_name}")
-            return Access(credentials_from_secret(existing), None)
-    step("generating the deploy key" if request.credentials.private_key_file is None else "reading the SSH key")
-    data, key = await ssh_data(request.url, request.credentials)
-    if request.credentials.private_key_file is None:
-        success("deploy key generated; give it read/write access to the repository:")
+            return None, credentials_from_secret(existing)
+    step("generating a deploy key" if key_file is None else f"reading the SSH key {key_file}")
+    over_ssh = urlsplit(request.url).scheme == "ssh"  # else --password is the HTTP(S) password, not a passphrase
+    given = request.credentials if over_ssh else replace(request.credentials, password=None, bearer_token=None)
+    data, key = await ssh_data(request.sync.url, given)
+    if key_file is None:
+        success(f"public key: {key.public}")
         out.print(key.public)
-        if not request.silent and not click.confirm("Has the key been added to the repository?", err=True):
+        if not request.silent and not click.confirm("Please give the key access to your repository", err=True):
             fail("bootstrap cancelled before anything changed", "add the public key above, then run it again")
-    return Access(_public(data), data)
+    return data, _as_credentials(data)
 
 
-def _http_access(request: GitBootstrap) -> Access:
-    data = http_data(request.credentials) if request.credentials.given else {}
-    return Access(_public(data), data)
+async def _known_to_clone(request: GitBootstrap, key: Credentials) -> Credentials:
+    """The deploy key with the host keys of --url's host, when --ssh-hostname sends the cluster elsewhere."""
+    clone = urlsplit(request.url)
+    if clone.netloc.rpartition("@")[2] == urlsplit(request.sync.url).netloc.rpartition("@")[2]:
+        return key
+    known_hosts = await scan_host_keys(clone.hostname or "", clone.port or 22)
+    return replace(key, known_hosts=known_hosts.encode())
 
 
-async def _clone(request: GitBootstrap, access: Access, tree: Path) -> str | None:
+async def _clone(request: GitBootstrap, credentials: Credentials, tree: Path) -> str | None:
     """Check the branch out into `tree`; its head commit, or None when the branch does not exist yet."""
     branch = request.sync.branch
     step(f'cloning branch "{branch}" from {request.url}')
     try:
-        resolved = await resolve_remote(
-            request.url, GitRepositoryRef(branch=branch), access.credentials, timeout=GIT_TIMEOUT
-        )
+        resolved = await resolve_remote(request.url, GitRepositoryRef(branch=branch), credentials, timeout=GIT_TIMEOUT)
     except RefNotFound:
         await start_empty(request.url, tree, timeout=GIT_TIMEOUT)
         success(f'branch "{branch}" does not exist yet; bootstrap creates it')
         return None
-    await checkout(request.url, resolved, tree, access.credentials, timeout=GIT_TIMEOUT)
+    await checkout(request.url, resolved, tree, credentials, timeout=GIT_TIMEOUT)
     success(f"cloned {resolved.revision}")
     return resolved.commit
 
@@ -142,27 +151,47 @@ def _read_existing(tree: Path, directory: str) -> dict[str, str | None]:
     return found
 
 
-async def _sync_repository(request: GitBootstrap, access: Access, manifests: list[Manifest]) -> str:
+async def _commit(
+    request: GitBootstrap, credentials: Credentials, tree: Path, head: str | None, manifests: list[Manifest]
+) -> str:
     """Commit and push the bootstrap files when the branch lacks them; the branch's head commit afterwards."""
-    with tempfile.TemporaryDirectory(prefix="reflow-bootstrap-") as scratch:
-        tree = Path(scratch) / "repository"
-        head = await _clone(request, access, tree)
-        directory = flux_system_dir(request.sync.path)
-        components = components_yaml(manifests, __version__, selected_components(request.install))
-        decided = plan(directory, _read_existing(tree, directory), components, sync_yaml(request.sync))
-        if not decided.changed and head is not None:
-            success(f"component and sync manifests in {directory} are up to date")
-            return head
-        for name, content in decided.writes.items():
-            (tree / name).parent.mkdir(parents=True, exist_ok=True)
-            (tree / name).write_text(content)
-        step(f'pushing {len(decided.writes)} file(s) in {directory} to branch "{request.sync.branch}"')
-        pushed = await commit_and_push(
-            tree, request.url, access.credentials, files=sorted(decided.writes), message=request.message,
-            author=request.author, branch=request.sync.branch, timeout=GIT_TIMEOUT,
-        )  # fmt: skip
+    directory = flux_system_dir(request.sync.path)
+    components = components_yaml(manifests, __version__, selected_components(request.install))
+    decided = plan(directory, _read_existing(tree, directory), components, sync_yaml(request.sync))
+    if not decided.changed and head is not None:
+        success(f"component and sync manifests in {directory} are up to date")
+        return head
+    for name, content in decided.writes.items():
+        (tree / name).parent.mkdir(parents=True, exist_ok=True)
+        (tree / name).write_text(content)
+    step(f'pushing {len(decided.writes)} file(s) in {directory} to branch "{request.sync.branch}"')
+    pushed = await commit_and_push(
+        tree, request.url, credentials, files=sorted(decided.writes), message=request.message,
+        author=request.author, branch=request.sync.branch, timeout=GIT_TIMEOUT,
+    )  # fmt: skip
     success(f'committed and pushed {pushed.commit[:12]} to "{request.sync.branch}"')
     return pushed.commit
+
+
+async def _sync_repository(
+    kube: Kube, request: GitBootstrap, manifests: list[Manifest]
+) -> tuple[str, Mapping[str, str] | None]:
+    """Clone, settle the cluster's credentials, then commit and push what the branch lacks; the head commit
+    and the Secret data to write (None: keep the Secret). Every refusal comes before the push."""
+    over_ssh = urlsplit(request.url).scheme == "ssh"
+    http = http_data(request.credentials) if not over_ssh and request.credentials.given else {}
+    data: Mapping[str, str] | None = http
+    if over_ssh:  # the deploy key is also the clone's key, unless --private-key-file is given
+        data, key = await _deploy_key(kube, request)
+        credentials = await _known_to_clone(request, key)
+    else:
+        credentials = _as_credentials(http)
+    with tempfile.TemporaryDirectory(prefix="reflow-bootstrap-") as scratch:
+        tree = Path(scratch) / "repository"
+        head = await _clone(request, credentials, tree)
+        if not over_ssh and not request.token_auth:  # the cluster syncs over ssh: key after the clone proved access
+            data, _ = await _deploy_key(kube, request)
+        return await _commit(request, credentials, tree, head, manifests), data
 
 
 def _reconciled_at(revision: str) -> Any:
@@ -197,18 +226,14 @@ async def _bootstrap(request: GitBootstrap, options: GlobalOptions) -> None:
     async with connect(options.connection) as kube:
         deadline = Deadline(options.timeout)
         await kube.server_version()  # the cluster answers before anything is pushed
-        if urlsplit(request.url).scheme == "ssh":
-            access = await _ssh_access(kube, request)
-        else:
-            access = _http_access(request)
-        head = await _sync_repository(request, access, manifests)
+        head, data = await _sync_repository(kube, request, manifests)
         step(f"installing the components in namespace {request.sync.namespace}")
         async with asyncio.timeout(deadline.remaining()):
             await apply_components(kube, manifests, request.sync.namespace, deadline)
-            if access.secret_data is not None:
+            if data is not None:
                 step(f"applying Secret {request.sync.namespace}/{request.sync.secret_name} with the git credentials")
                 await kube.apply(
-                    secret(request.sync.secret_name, request.sync.namespace, dict(access.secret_data)),
+                    secret(request.sync.secret_name, request.sync.namespace, dict(data)),
                     field_manager=FIELD_MANAGER, force=True,
                 )  # fmt: skip
             step("applying the sync manifests")
@@ -226,6 +251,8 @@ def _request(url: str, flags: dict[str, Any], options: GlobalOptions) -> GitBoot
     scheme = urlsplit(url).scheme
     if scheme == "http" and not flags["allow_insecure_http"]:
         raise GitSecretError("scheme http is insecure; pass --allow-insecure-http to use it anyway")
+    if flags["token_auth"] and scheme == "ssh":
+        raise GitSecretError("--token-auth needs an http(s) --url; over ssh the cluster uses a deploy key")
     password = flags["password"] or None
     credentials = GitCredentials(
         username=None if flags["with_bearer_token"] or password is None or scheme == "ssh" else flags["username"],
@@ -243,7 +270,14 @@ def _request(url: str, flags: dict[str, Any], options: GlobalOptions) -> GitBoot
     return GitBootstrap(
         url=url,
         sync=SyncOptions(
-            url=url,
+            url=sync_url(
+                url,
+                token_auth=flags["token_auth"],
+                username=flags["username"],
+                allow_insecure_http=flags["allow_insecure_http"],
+                ssh_hostname=flags["ssh_hostname"],
+            ),
+            name=options.namespace,
             branch=flags["branch"],
             path=clean_path(flags["path"]),
             namespace=options.namespace,
@@ -252,6 +286,7 @@ def _request(url: str, flags: dict[str, Any], options: GlobalOptions) -> GitBoot
         ),
         install=install_options(flags, options.namespace),
         credentials=credentials,
+        token_auth=flags["token_auth"],
         author=Author(name=flags["author_name"], email=flags["author_email"]),
         message=message + "\n",
         silent=flags["silent"],
@@ -272,6 +307,9 @@ def bootstrap() -> None:
 @click.option("-u", "--username", default="git", show_default=True, help="Basic auth user for HTTP(S).")
 @click.option("-p", "--password", envvar="GIT_PASSWORD", default="",
               help="Basic auth password (HTTP(S)) or key passphrase (SSH); also read from $GIT_PASSWORD.")  # fmt: skip
+@click.option("--token-auth", is_flag=True,
+              help="Sync the cluster over HTTP(S) with --username/--password, not an SSH deploy key.")  # fmt: skip
+@click.option("--ssh-hostname", default="", help="host[:port] the cluster reaches the repository at over SSH.")
 @click.option("--with-bearer-token", is_flag=True, help="Send --password as a bearer token instead of basic auth.")
 @click.option("--private-key-file", type=click.Path(path_type=Path, dir_okay=False),
               help="SSH key for the clone, the push and the cluster; else a deploy key is generated.")  # fmt: skip

@@ -17,6 +17,7 @@ from .layout import (
     sync_yaml,
 )
 from .plan import PathConflict, Plan, generated, plan
+from .url import sync_url
 
 __all__ = [
     "COMPONENTS_FILE",
@@ -34,5 +35,6 @@ __all__ = [
     "kustomization_yaml",
     "plan",
     "sync_manifests",
+    "sync_url",
     "sync_yaml",
 ]
