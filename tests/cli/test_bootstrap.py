@@ -24,7 +24,7 @@ from reflow.kube.secret import secret_data
 from reflow.kube.wait import wait_for
 from tests.cli.runner import Reflow
 from tests.fixtures_git import GIT_USERNAME
-from tests.gitservers import GitHttpServer, Repo, SshServer, TLSFiles
+from tests.gitservers import GitHttpServer, Repo, Signer, SshServer, TLSFiles, armored_secret_key, signature_of
 from tests.managers import StartControllers
 
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -149,7 +149,7 @@ async def test_bootstrap_over_https_commits_installs_syncs_and_a_second_run_chan
     assert synced["status"]["lastAppliedRevision"] in (f"main@sha1:{later}", f"main@sha1:{head}")
 
 
-async def test_bootstrap_over_ssh_into_an_empty_repository_creates_the_branch_and_a_deploy_key_secret(
+async def test_bootstrap_over_ssh_into_an_empty_repository_creates_the_branch_with_a_signed_commit(
     reflow: Reflow,
     kube: Kube,
     namespace: str,
@@ -158,19 +158,26 @@ async def test_bootstrap_over_ssh_into_an_empty_repository_creates_the_branch_an
     ssh_keys: dict[str, Path],
     start_controllers: StartControllers,
     cluster_scoped: None,
+    gpg_signer: Signer,
+    tmp_path: Path,
 ) -> None:
+    assert gpg_signer.gpg is not None
+    key_ring = tmp_path / "key-ring.asc"
+    key_ring.write_bytes(armored_secret_key(gpg_signer.gpg))
     repo = make_repo()
     await start_controllers("source", "kustomize")
     url = sshd.url(repo.bare)
 
     done = await reflow(
         "bootstrap", "git", f"--url={url}", "--branch=fleet", f"--private-key-file={ssh_keys['plain']}", "--silent",
+        f"--gpg-key-ring={key_ring}", f"--gpg-key-id={gpg_signer.gpg.fingerprint[-16:]}",
         *LIGHT,
     )  # fmt: skip
 
     assert done.code == 0, done.stderr
     assert 'branch "fleet" does not exist yet' in done.stderr
     assert len(remote_log(repo, "fleet")) == 1
+    assert signature_of(repo.bare, "fleet", gpg_signer.gpg) == f"G|{gpg_signer.gpg.fingerprint}"
     assert "gotk-sync.yaml" in remote_file(repo, "flux-system/kustomization.yaml", "fleet")
     data = secret_data(await kube.get(ObjectRef("v1", "Secret", "flux-system", namespace)))
     assert data["identity"] == ssh_keys["plain"].read_bytes()

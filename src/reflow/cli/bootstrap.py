@@ -56,6 +56,7 @@ from reflow.engines.git import (
     start_empty,
 )
 from reflow.engines.git.push import Author, PushRejected, commit_and_push
+from reflow.engines.git.signing import SigningKey
 from reflow.engines.install import InstallOptions, InvalidInstallOptions, install_manifests, selected_components
 from reflow.kube.client import Kube, connect
 from reflow.kube.errors import NotFound
@@ -76,6 +77,7 @@ class GitBootstrap:
     credentials: GitCredentials
     """As given: `password` is the HTTP(S) password, or with an ssh --url the passphrase of --private-key-file."""
     token_auth: bool
+    signing_key: SigningKey | None
     author: Author
     message: str
     silent: bool
@@ -167,7 +169,7 @@ async def _commit(
     step(f'pushing {len(decided.writes)} file(s) in {directory} to branch "{request.sync.branch}"')
     pushed = await commit_and_push(
         tree, request.url, credentials, files=sorted(decided.writes), message=request.message,
-        author=request.author, branch=request.sync.branch, timeout=GIT_TIMEOUT,
+        author=request.author, branch=request.sync.branch, signing_key=request.signing_key, timeout=GIT_TIMEOUT,
     )  # fmt: skip
     success(f'committed and pushed {pushed.commit[:12]} to "{request.sync.branch}"')
     return pushed.commit
@@ -246,6 +248,28 @@ async def _bootstrap(request: GitBootstrap, options: GlobalOptions) -> None:
     success("bootstrap finished")
 
 
+def _read_key(path: Path, flag: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise GitSecretError(f"{flag} {path}: {error.strerror or error}") from error
+
+
+def _signing_key(flags: Mapping[str, Any]) -> SigningKey | None:
+    """The key to sign the commit with: an OpenPGP key ring or an SSH key, never both."""
+    ring, ssh = flags["gpg_key_ring"], flags["ssh_signing_key_file"]
+    if ring and ssh:
+        raise GitSecretError("--gpg-key-ring and --ssh-signing-key-file cannot be combined; sign with one key")
+    if ring:
+        key = _read_key(ring, "--gpg-key-ring")
+        passphrase = flags["gpg_passphrase"].encode()
+        return SigningKey(kind="gpg", key=key, passphrase=passphrase, secret_name=str(ring), key_id=flags["gpg_key_id"])
+    if ssh:
+        return SigningKey(kind="ssh", key=_read_key(ssh, "--ssh-signing-key-file"),
+                          passphrase=flags["ssh_signing_password"].encode(), secret_name=str(ssh))  # fmt: skip
+    return None
+
+
 def _request(url: str, flags: dict[str, Any], options: GlobalOptions) -> GitBootstrap:
     check_url(url)
     scheme = urlsplit(url).scheme
@@ -287,6 +311,7 @@ def _request(url: str, flags: dict[str, Any], options: GlobalOptions) -> GitBoot
         install=install_options(flags, options.namespace),
         credentials=credentials,
         token_auth=flags["token_auth"],
+        signing_key=_signing_key(flags),
         author=Author(name=flags["author_name"], email=flags["author_email"]),
         message=message + "\n",
         silent=flags["silent"],
@@ -320,6 +345,13 @@ def bootstrap() -> None:
 @click.option("--ssh-rsa-bits", type=int, default=2048, show_default=True)
 @click.option("--author-name", default="Flux", show_default=True, help="Author of the commit.")
 @click.option("--author-email", default="", help="Author email of the commit.")
+@click.option("--gpg-key-ring", type=click.Path(path_type=Path, dir_okay=False),
+              help="OpenPGP key ring (exported secret key) to sign the commit with.")  # fmt: skip
+@click.option("--gpg-passphrase", default="", help="Passphrase of the OpenPGP key.")
+@click.option("--gpg-key-id", default="", help="Which key of the key ring signs (fingerprint or long id).")
+@click.option("--ssh-signing-key-file", type=click.Path(path_type=Path, dir_okay=False),
+              help="SSH private key to sign the commit with.")  # fmt: skip
+@click.option("--ssh-signing-password", default="", help="Passphrase of the SSH signing key.")
 @click.option("--commit-message-appendix", default="", help="Text added to the commit message, e.g. '[ci skip]'.")
 @click.option("--allow-insecure-http", is_flag=True, help="Allow an http:// URL (credentials travel in clear).")
 @click.option("-s", "--silent", is_flag=True, help="Do not ask to confirm that a generated deploy key was added.")
