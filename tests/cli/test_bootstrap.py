@@ -122,14 +122,17 @@ async def test_bootstrap_over_https_commits_installs_syncs_and_a_second_run_chan
         "ca.crt": tls_files.ca_cert.read_bytes(),
     }
     assert (git_https.password or "") not in first.stdout + first.stderr
-    deployment = await kube.get(ObjectRef("apps/v1", "Deployment", "kustomize-controller", namespace))
-    assert deployment["status"]["availableReplicas"] == 1
+    checked = await reflow("check", "--components=source-controller,kustomize-controller")
+    assert checked.code == 0, checked.stderr
+    assert "kustomize-controller: deployment ready" in checked.stderr
 
     second = await reflow("bootstrap", "git", *flags)
 
     assert second.code == 0, second.stderr
     assert "up to date" in second.stderr
     assert remote_head(repo) == head
+    unchanged = await kube.get(ObjectRef(KUSTOMIZE, "Kustomization", namespace, namespace))
+    assert unchanged["metadata"]["generation"] == ks["metadata"]["generation"]
     again = await kube.get(ObjectRef("v1", "Secret", "flux-system", namespace))
     assert again["metadata"]["resourceVersion"] == credentials["metadata"]["resourceVersion"]
 

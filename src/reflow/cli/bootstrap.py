@@ -61,7 +61,7 @@ from reflow.engines.install import InstallOptions, InvalidInstallOptions, instal
 from reflow.kube.client import Kube, connect
 from reflow.kube.errors import NotFound
 from reflow.kube.secret import secret_data
-from reflow.kube.wait import WaitTimeout, wait_for
+from reflow.kube.wait import Predicate, WaitTimeout, wait_for
 
 GIT_TIMEOUT = 120.0
 """Seconds for one clone or push; a remote slower than that is treated as unreachable."""
@@ -196,7 +196,9 @@ async def _sync_repository(
         return await _commit(request, credentials, tree, head, manifests), data
 
 
-def _reconciled_at(revision: str) -> Any:
+def _reconciled_at(revision: str) -> Predicate:
+    """Ready at this generation, with `revision` applied (Kustomization) or stored (GitRepository)."""
+
     def predicate(obj: Manifest | None) -> bool:
         if obj is None or (obj.get("status") or {}).get("observedGeneration") != obj["metadata"].get("generation"):
             return False
