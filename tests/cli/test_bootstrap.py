@@ -254,6 +254,8 @@ async def objects_in(kube: Kube, namespace: str) -> list[str]:
         pytest.param("insecure-http", "--allow-insecure-http", id="http-without-consent"),
         pytest.param("outside-path", "inside the repository", id="path-outside-the-repository"),
         pytest.param("protected-branch", "was rejected, nothing was pushed", id="protected-branch"),
+        pytest.param("path-is-a-file", "gotk-sync.yaml exists and is not a folder", id="path-is-a-file"),
+        pytest.param("unreachable-ssh", "no SSH host keys could be read from 127.0.0.1:9", id="unreachable-ssh-host"),
     ],
 )
 async def test_bad_input_stops_before_the_repository_or_the_cluster_changes(
@@ -262,6 +264,7 @@ async def test_bad_input_stops_before_the_repository_or_the_cluster_changes(
     namespace: str,
     make_repo: Callable[[], Repo],
     git_http: GitHttpServer,
+    ssh_keys: dict[str, Path],
     case: str,
     expected: str,
 ) -> None:
@@ -282,6 +285,8 @@ async def test_bad_input_stops_before_the_repository_or_the_cluster_changes(
         "insecure-http": [f"--url={url}", *login, f"--path={PATH}"],
         "outside-path": [*insecure, *login, "--path=../elsewhere"],
         "protected-branch": [*insecure, *login, "--path=other"],
+        "path-is-a-file": [*insecure, *login, f"--path={PATH}/flux-system/gotk-sync.yaml"],
+        "unreachable-ssh": ["--url=ssh://git@127.0.0.1:9/fleet", f"--private-key-file={ssh_keys['plain']}", "-s"],
     }[case]
 
     refused = await reflow("bootstrap", "git", *args, *LIGHT)
