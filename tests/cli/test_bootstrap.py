@@ -66,6 +66,14 @@ def remote_file(repo: Repo, name: str, branch: str = "main") -> str:
     ).stdout
 
 
+def changed_files(repo: Repo, branch: str = "main") -> list[str]:
+    """Files the branch's last commit changed."""
+    return subprocess.run(
+        ["git", "--git-dir", str(repo.bare), "diff", "--name-only", f"{branch}~1", branch],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+
+
 def remote_head(repo: Repo, branch: str = "main") -> str:
     return subprocess.run(
         ["git", "--git-dir", str(repo.bare), "rev-parse", branch], capture_output=True, text=True, check=True
@@ -138,18 +146,29 @@ async def test_bootstrap_over_https_commits_installs_syncs_and_a_second_run_chan
 
     app = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "app", "namespace": namespace},
            "data": {"greeting": "hello"}}  # fmt: skip
+    repo.git("fetch", "--quiet", "origin")
+    repo.git("reset", "--quiet", "--hard", "origin/main")
     later = repo.commit({f"{PATH}/apps.yaml": yaml.safe_dump(app)}, "add an app")
     await kube.patch(
         ObjectRef(SOURCE, "GitRepository", namespace, namespace),
         {"metadata": {"annotations": {"reconcile.fluxcd.io/requestedAt": "after-bootstrap"}}},
     )
-    applied = await wait_for(
-        kube, ObjectRef("v1", "ConfigMap", "app", namespace), lambda obj: obj is not None, timeout=60, what="applied"
-    )
-    assert applied is not None
+    await wait_for(
+        kube, ObjectRef(KUSTOMIZE, "Kustomization", namespace, namespace),
+        lambda obj: (obj or {}).get("status", {}).get("lastAppliedRevision") == f"main@sha1:{later}",
+        timeout=60, what=f"applied at {later}",
+    )  # fmt: skip
+    applied = await kube.get(ObjectRef("v1", "ConfigMap", "app", namespace))
     assert applied["data"] == {"greeting": "hello"}
-    synced = await kube.get(ObjectRef(KUSTOMIZE, "Kustomization", namespace, namespace))
-    assert synced["status"]["lastAppliedRevision"] in (f"main@sha1:{later}", f"main@sha1:{head}")
+
+    upgraded = await reflow("bootstrap", "git", *flags, "--interval=2m")
+
+    assert upgraded.code == 0, upgraded.stderr
+    assert remote_log(repo)[1] == "add an app"
+    assert changed_files(repo) == [f"{PATH}/flux-system/gotk-sync.yaml"]
+    source = await kube.get(ObjectRef(SOURCE, "GitRepository", namespace, namespace))
+    assert source["spec"]["interval"] == "2m0s"
+    assert source["status"]["artifact"]["revision"] == f"main@sha1:{remote_head(repo)}"
 
 
 async def test_bootstrap_over_ssh_into_an_empty_repository_creates_the_branch_with_a_signed_commit(
