@@ -8,7 +8,7 @@ import contextlib
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -18,9 +18,11 @@ from reflow import __version__
 from reflow.api.conditions import condition_true
 from reflow.api.meta import ObjectRef
 from reflow.engines.install import install_selector
-from reflow.kube.client import Kube
+from reflow.kube.client import Kube, connect
 from reflow.kube.errors import NotFound
+from reflow.kube.options import ConnectionOptions
 from reflow.kube.secret import secret_data
+from reflow.kube.tokenrequest import request_token
 from reflow.kube.wait import wait_for
 from tests.cli.runner import Reflow
 from tests.fixtures_git import GIT_USERNAME
@@ -255,6 +257,59 @@ async def test_generated_deploy_key_is_printed_confirmed_and_reused_by_the_next_
     assert "up to date" in again.stderr
     assert len(remote_log(repo)) == 1
     assert secret_data(await kube.get(ObjectRef("v1", "Secret", "flux-system", namespace))) == data
+
+
+@pytest.fixture
+async def service_account_clients(kubeconfig: Path) -> AsyncIterator[Callable[[str, str], Awaitable[Kube]]]:
+    """Clients of the session plane that authenticate with a ServiceAccount's token; closed after the
+    controllers using them (request this fixture before `start_controllers`)."""
+    async with contextlib.AsyncExitStack() as clients:
+
+        async def client(namespace: str, name: str) -> Kube:
+            async with connect(ConnectionOptions(kubeconfig=str(kubeconfig), user_agent="reflow-tests")) as admin:
+                token = await request_token(admin, namespace, name, [])
+            options = ConnectionOptions(kubeconfig=str(kubeconfig), token=token.token, user_agent=f"reflow-{name}")
+            return await clients.enter_async_context(connect(options))
+
+        yield client
+
+
+async def test_controllers_with_the_identities_the_manifests_give_them_make_the_sync_ready(
+    reflow: Reflow,
+    kube: Kube,
+    namespace: str,
+    make_repo: Callable[[], Repo],
+    git_http: GitHttpServer,
+    service_account_clients: Callable[[str, str], Awaitable[Kube]],
+    start_controllers: StartControllers,
+    cluster_scoped: None,
+) -> None:
+    repo = make_repo()
+    login = ("--allow-insecure-http", "--token-auth", "-u", GIT_USERNAME, "-p", git_http.password or "")
+    running = asyncio.create_task(reflow("bootstrap", "git", f"--url={git_http.url(repo.bare.name)}", *login, *LIGHT))
+    try:
+        rbac = "rbac.authorization.k8s.io/v1"
+        made = [
+            ObjectRef(rbac, "ClusterRoleBinding", f"{role}-{namespace}")
+            for role in ("crd-controller", "cluster-reconciler")
+        ]
+        made += [ObjectRef("v1", "ServiceAccount", f"{name}-controller", namespace) for name in ("source", "kustomize")]
+        for ref in made:
+            await wait_for(kube, ref, lambda obj: obj is not None, timeout=120, what="created")
+        review = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
+        for controller in ("source", "kustomize"):
+            identity = await service_account_clients(namespace, f"{controller}-controller")
+            whoami = await identity.request("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", body=review)
+            assert whoami["status"]["userInfo"]["username"] == (
+                f"system:serviceaccount:{namespace}:{controller}-controller"
+            )
+            await start_controllers(controller, client=identity)
+        done = await running
+    finally:
+        running.cancel()
+    assert done.code == 0, done.stderr
+    ks = await kube.get(ObjectRef(KUSTOMIZE, "Kustomization", namespace, namespace))
+    assert ks["status"]["lastAppliedRevision"] == f"main@sha1:{remote_head(repo)}"
 
 
 async def objects_in(kube: Kube, namespace: str) -> list[str]:

@@ -389,5 +389,5 @@ def git(url: str, options: GlobalOptions, **flags: Any) -> None:
     except (GitError, GitSecretError) as error:
         fail(str(error), "check --url and the credentials; nothing was changed")
     except TimeoutError as error:
-        fail(f"bootstrap did not finish within {options.timeout:.0f} s: {error or 'deadline reached'}",
+        fail(f"bootstrap did not finish within {options.timeout:.0f} s: {str(error) or 'deadline reached'}",
              f"see `reflow get all -n {options.namespace}`, or raise --timeout")  # fmt: skip

@@ -213,7 +213,7 @@ def install(export: bool, options: GlobalOptions, **flags: Any) -> None:
         run(_install(manifests, options))
     except TimeoutError as error:
         fail(
-            f"install did not finish within {options.timeout:.0f} s: {error or 'deadline reached'}",
+            f"install did not finish within {options.timeout:.0f} s: {str(error) or 'deadline reached'}",
             f"see `kubectl -n {options.namespace} get deployments,pods`, or raise --timeout",
         )
 
@@ -301,7 +301,7 @@ def uninstall(keep_namespace: bool, dry_run: bool, silent: bool, options: Global
         removed = run(_uninstall(options, keep_namespace, dry_run))
     except TimeoutError as error:
         fail(
-            f"uninstall did not finish within {options.timeout:.0f} s: {error or 'deadline reached'}",
+            f"uninstall did not finish within {options.timeout:.0f} s: {str(error) or 'deadline reached'}",
             "look for objects held by finalizers, then run `reflow uninstall` again",
         )
     if dry_run:
