@@ -309,6 +309,7 @@ def _request(url: str, flags: dict[str, Any], options: GlobalOptions) -> GitBoot
             namespace=options.namespace,
             secret_name=flags["secret_name"],
             interval=flags["interval"],
+            recurse_submodules=flags["recurse_submodules"],
         ),
         install=install_options(flags, options.namespace),
         credentials=credentials,
@@ -330,6 +331,7 @@ def bootstrap() -> None:
 @click.option("--branch", default="main", show_default=True, help="Branch to commit to and sync from.")
 @click.option("--path", default="", help="Folder in the repository the cluster syncs (flux-system/ goes inside).")
 @click.option("--interval", type=Duration(), default="1m", show_default=True, help="How often the source is fetched.")
+@click.option("--recurse-submodules", is_flag=True, help="The cluster's GitRepository also clones submodules.")
 @click.option("--secret-name", default=FLUX_SYSTEM, show_default=True, help="Secret holding the git credentials.")
 @click.option("-u", "--username", default="git", show_default=True, help="Basic auth user for HTTP(S).")
 @click.option("-p", "--password", envvar="GIT_PASSWORD", default="",

@@ -59,6 +59,14 @@ def test_sync_file_follows_interval_namespace_and_root_path() -> None:
     assert source["spec"]["interval"] == "1m30s"
     assert source["metadata"]["namespace"] == kustomization["metadata"]["namespace"] == "gitops"
     assert kustomization["spec"]["path"] == "./"
+    assert "recurseSubmodules" not in source["spec"]
+
+
+def test_submodules_are_asked_for_only_when_wanted() -> None:
+    options = SyncOptions(url="https://h/r", branch="main", path=".", recurse_submodules=True)
+    source, _ = yaml.safe_load_all(sync_yaml(options))
+    assert list(source["spec"]) == ["interval", "recurseSubmodules", "ref", "secretRef", "url"]
+    assert source["spec"]["recurseSubmodules"] is True
 
 
 @pytest.mark.parametrize(

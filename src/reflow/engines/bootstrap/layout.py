@@ -40,6 +40,8 @@ class SyncOptions:
     secret_name: str = FLUX_SYSTEM
     interval: float = 60.0
     """The GitRepository's interval in seconds; Flux's default is 1m. The Kustomization's is always 10m, as Flux's."""
+    recurse_submodules: bool = False
+    """Whether the GitRepository also clones submodules (`spec.recurseSubmodules`, written only when true)."""
 
 
 def clean_path(path: str) -> str:
@@ -65,6 +67,7 @@ def sync_manifests(options: SyncOptions) -> list[Manifest]:
         "metadata": dict(metadata),
         "spec": {
             "interval": go_duration_string(options.interval),
+            **({"recurseSubmodules": True} if options.recurse_submodules else {}),  # keys in Flux's (sorted) order
             "ref": {"branch": options.branch},
             "secretRef": {"name": options.secret_name},
             "url": options.url,
