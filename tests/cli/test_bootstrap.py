@@ -328,6 +328,7 @@ async def objects_in(kube: Kube, namespace: str) -> list[str]:
         pytest.param("insecure-http", "--allow-insecure-http", id="http-without-consent"),
         pytest.param("outside-path", "inside the repository", id="path-outside-the-repository"),
         pytest.param("protected-branch", "was rejected, nothing was pushed", id="protected-branch"),
+        pytest.param("unreachable-cluster", "127.0.0.1:9", id="unreachable-cluster"),
         pytest.param("path-is-a-file", "gotk-sync.yaml exists and is not a folder", id="path-is-a-file"),
         pytest.param("unreachable-ssh", "no SSH host keys could be read from 127.0.0.1:9", id="unreachable-ssh-host"),
     ],
@@ -359,6 +360,7 @@ async def test_bad_input_stops_before_the_repository_or_the_cluster_changes(
         "insecure-http": [f"--url={url}", *login, f"--path={PATH}"],
         "outside-path": [*insecure, *login, "--path=../elsewhere"],
         "protected-branch": [*insecure, *login, "--path=other"],
+        "unreachable-cluster": [*insecure, *login, "--path=other", "--server=https://127.0.0.1:9"],
         "path-is-a-file": [*insecure, *login, f"--path={PATH}/flux-system/gotk-sync.yaml"],
         "unreachable-ssh": ["--url=ssh://git@127.0.0.1:9/fleet", f"--private-key-file={ssh_keys['plain']}", "-s"],
     }[case]

@@ -225,8 +225,7 @@ async def _wait_ready(kube: Kube, manifest: Manifest, revision: str, deadline: D
     success(f"{ref.kind} {ref.namespace}/{ref.name} reconciled {revision}")
 
 
-async def _bootstrap(request: GitBootstrap, options: GlobalOptions) -> None:
-    manifests = install_manifests(request.install)
+async def _bootstrap(request: GitBootstrap, manifests: list[Manifest], options: GlobalOptions) -> None:
     async with connect(options.connection) as kube:
         deadline = Deadline(options.timeout)
         await kube.server_version()  # the cluster answers before anything is pushed
@@ -379,11 +378,11 @@ def git(url: str, options: GlobalOptions, **flags: Any) -> None:
     """
     try:
         request = _request(url, flags, options)
-        install_manifests(request.install)
+        manifests = install_manifests(request.install)
     except (GitError, GitSecretError, InvalidPath, InvalidInstallOptions) as error:
         fail(str(error), "see `reflow bootstrap git --help`")
     try:
-        run(_bootstrap(request, options))
+        run(_bootstrap(request, manifests, options))
     except PushRejected as error:
         fail(str(error), "the branch may be protected or have moved on; nothing was pushed")
     except PathConflict as error:
