@@ -16,7 +16,7 @@ import yaml
 
 from reflow import __version__
 from reflow.api.conditions import condition_true
-from reflow.api.meta import ObjectRef
+from reflow.api.meta import Manifest, ObjectRef
 from reflow.engines.install import install_selector
 from reflow.kube.client import Kube, connect
 from reflow.kube.errors import NotFound
@@ -140,6 +140,8 @@ async def test_bootstrap_over_https_commits_installs_syncs_and_a_second_run_chan
 
     assert second.code == 0, second.stderr
     assert "up to date" in second.stderr
+    assert f"components are managed by Kustomization {namespace}/{namespace}" in second.stderr
+    assert "applying the namespace" not in second.stderr
     assert remote_head(repo) == head
     unchanged = await kube.get(ObjectRef(KUSTOMIZE, "Kustomization", namespace, namespace))
     assert unchanged["metadata"]["generation"] == ks["metadata"]["generation"]
@@ -328,6 +330,7 @@ async def objects_in(kube: Kube, namespace: str) -> list[str]:
         pytest.param("insecure-http", "--allow-insecure-http", id="http-without-consent"),
         pytest.param("outside-path", "inside the repository", id="path-outside-the-repository"),
         pytest.param("protected-branch", "was rejected, nothing was pushed", id="protected-branch"),
+        pytest.param("other-sync-path", "would overwrite path ('./clusters/dev')", id="cluster-syncs-another-path"),
         pytest.param("unreachable-cluster", "127.0.0.1:9", id="unreachable-cluster"),
         pytest.param("path-is-a-file", "gotk-sync.yaml exists and is not a folder", id="path-is-a-file"),
         pytest.param("unreachable-ssh", "no SSH host keys could be read from 127.0.0.1:9", id="unreachable-ssh-host"),
@@ -340,9 +343,16 @@ async def test_bad_input_stops_before_the_repository_or_the_cluster_changes(
     make_repo: Callable[[], Repo],
     git_http: GitHttpServer,
     ssh_keys: dict[str, Path],
+    flux_crds: list[Manifest],
     case: str,
     expected: str,
 ) -> None:
+    if case == "other-sync-path":
+        await kube.create(
+            {"apiVersion": KUSTOMIZE, "kind": "Kustomization", "metadata": {"name": namespace, "namespace": namespace},
+             "spec": {"interval": "10m", "path": "./clusters/dev", "prune": True,
+                      "sourceRef": {"kind": "GitRepository", "name": namespace}}}
+        )  # fmt: skip
     repo = make_repo()
     own = "apiVersion: v1\nkind: ConfigMap\n"
     repo.commit({f"{PATH}/flux-system/gotk-sync.yaml": own}, "hand-written sync")
@@ -360,6 +370,7 @@ async def test_bad_input_stops_before_the_repository_or_the_cluster_changes(
         "insecure-http": [f"--url={url}", *login, f"--path={PATH}"],
         "outside-path": [*insecure, *login, "--path=../elsewhere"],
         "protected-branch": [*insecure, *login, "--path=other"],
+        "other-sync-path": [*insecure, *login, "--path=other"],
         "unreachable-cluster": [*insecure, *login, "--path=other", "--server=https://127.0.0.1:9"],
         "path-is-a-file": [*insecure, *login, f"--path={PATH}/flux-system/gotk-sync.yaml"],
         "unreachable-ssh": ["--url=ssh://git@127.0.0.1:9/fleet", f"--private-key-file={ssh_keys['plain']}", "-s"],

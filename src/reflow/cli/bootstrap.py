@@ -26,8 +26,9 @@ from reflow.cli.gitsecret import (
     secret,
     ssh_data,
 )
-from reflow.cli.install import FIELD_MANAGER, Deadline, apply_components, install_flags, install_options
+from reflow.cli.install import FIELD_MANAGER, Deadline, apply_components, install_flags, install_options, wait_all
 from reflow.cli.options import Duration, GlobalOptions, global_options
+from reflow.cli.progress import request_reconcile
 from reflow.engines.bootstrap import (
     COMPONENTS_FILE,
     FLUX_SYSTEM,
@@ -36,9 +37,12 @@ from reflow.engines.bootstrap import (
     InvalidPath,
     PathConflict,
     SyncOptions,
+    SyncPathConflict,
+    check_sync_path,
     clean_path,
     components_yaml,
     flux_system_dir,
+    must_install,
     plan,
     sync_manifests,
     sync_url,
@@ -175,9 +179,16 @@ async def _commit(
     return pushed.commit
 
 
-async def _sync_repository(
-    kube: Kube, request: GitBootstrap, manifests: list[Manifest]
-) -> tuple[str, Mapping[str, str] | None]:
+@dataclass(frozen=True, slots=True)
+class Synced:
+    """The branch's head after bootstrap, whether bootstrap pushed it, and the Secret data to write (None: keep)."""
+
+    head: str
+    pushed: bool
+    secret_data: Mapping[str, str] | None
+
+
+async def _sync_repository(kube: Kube, request: GitBootstrap, manifests: list[Manifest]) -> Synced:
     """Clone, settle the cluster's credentials, then commit and push what the branch lacks; the head commit
     and the Secret data to write (None: keep the Secret). Every refusal comes before the push."""
     over_ssh = urlsplit(request.url).scheme == "ssh"
@@ -193,7 +204,8 @@ async def _sync_repository(
         head = await _clone(request, credentials, tree)
         if not over_ssh and not request.token_auth:  # the cluster syncs over ssh: key after the clone proved access
             data, _ = await _deploy_key(kube, request)
-        return await _commit(request, credentials, tree, head, manifests), data
+        committed = await _commit(request, credentials, tree, head, manifests)
+    return Synced(committed, committed != head, data)
 
 
 def _reconciled_at(revision: str) -> Predicate:
@@ -225,27 +237,45 @@ async def _wait_ready(kube: Kube, manifest: Manifest, revision: str, deadline: D
     success(f"{ref.kind} {ref.namespace}/{ref.name} reconciled {revision}")
 
 
+async def _live(kube: Kube, ref: ObjectRef) -> Manifest | None:
+    try:
+        return await kube.get(ref)
+    except NotFound:  # absent, or its kind is not served yet
+        return None
+
+
 async def _bootstrap(request: GitBootstrap, manifests: list[Manifest], options: GlobalOptions) -> None:
+    sync = sync_manifests(request.sync)
+    source, kustomization = (ObjectRef.of(manifest) for manifest in sync)
     async with connect(options.connection) as kube:
         deadline = Deadline(options.timeout)
-        await kube.server_version()  # the cluster answers before anything is pushed
-        head, data = await _sync_repository(kube, request, manifests)
-        step(f"installing the components in namespace {request.sync.namespace}")
+        live = await _live(kube, kustomization)  # the cluster answers before anything is pushed
+        check_sync_path(live, sync[1]["spec"]["path"])
+        synced = await _sync_repository(kube, request, manifests)
+        install = must_install(live)
         async with asyncio.timeout(deadline.remaining()):
-            await apply_components(kube, manifests, request.sync.namespace, deadline)
-            if data is not None:
+            if install:
+                step(f"installing the components in namespace {request.sync.namespace}")
+                await apply_components(kube, manifests, request.sync.namespace, deadline)
+            else:
+                success(f"components are managed by Kustomization {kustomization.namespace}/{kustomization.name}")
+            if synced.secret_data is not None:
                 step(f"applying Secret {request.sync.namespace}/{request.sync.secret_name} with the git credentials")
                 await kube.apply(
-                    secret(request.sync.secret_name, request.sync.namespace, dict(data)),
+                    secret(request.sync.secret_name, request.sync.namespace, dict(synced.secret_data)),
                     field_manager=FIELD_MANAGER, force=True,
                 )  # fmt: skip
             step("applying the sync manifests")
-            sync = sync_manifests(request.sync)
             for manifest in sync:
                 await kube.apply(manifest, field_manager=FIELD_MANAGER, force=True)
-            revision = format_revision(request.sync.branch, head)
+            if synced.pushed and not install:  # fetch the new commit now rather than at the next interval
+                await request_reconcile(kube, source)
+            revision = format_revision(request.sync.branch, synced.head)
             for manifest in sync:
                 await _wait_ready(kube, manifest, revision, deadline)
+            if not install:
+                step("confirming the components are healthy")
+                await wait_all(kube, [m for m in manifests if m["kind"] == "Deployment"], deadline, "Available")
     success("bootstrap finished")
 
 
@@ -387,6 +417,8 @@ def git(url: str, options: GlobalOptions, **flags: Any) -> None:
         fail(str(error), "the branch may be protected or have moved on; nothing was pushed")
     except PathConflict as error:
         fail(str(error), "the repository was left as it was")
+    except SyncPathConflict as error:
+        fail(str(error), "bootstrap with the path the cluster syncs, or delete that Kustomization first")
     except (GitError, GitSecretError) as error:
         fail(str(error), "check --url and the credentials; nothing was changed")
     except TimeoutError as error:

@@ -55,7 +55,8 @@ class Deadline:
         return max(self._end - asyncio.get_running_loop().time(), 0.001)
 
 
-async def _wait_all(kube: Kube, manifests: Sequence[Manifest], deadline: Deadline, what: str) -> None:
+async def wait_all(kube: Kube, manifests: Sequence[Manifest], deadline: Deadline, what: str) -> None:
+    """Wait, one object after the other, until each is Current (`what` names that state), showing each."""
     with err.status(f"waiting for {len(manifests)} object(s) to be {what}") as status:
         for manifest in manifests:
             ref = ObjectRef.of(manifest)
@@ -77,12 +78,12 @@ async def apply_components(kube: Kube, manifests: list[Manifest], namespace: str
     crds = [m for m in definitions if m["kind"] == "CustomResourceDefinition"]
     step(f"applying the namespace and {len(crds)} CustomResourceDefinitions")
     await _apply(kube, definitions)
-    await _wait_all(kube, crds, deadline, "Established")
+    await wait_all(kube, crds, deadline, "Established")
     step(f"applying {len(rest)} objects in namespace {namespace}")
     await _apply(kube, rest)
     success(f"applied {len(manifests)} objects (field manager {FIELD_MANAGER})")
     step("waiting for the controllers to become Available")
-    await _wait_all(kube, deployments, deadline, "Available")
+    await wait_all(kube, deployments, deadline, "Available")
     success(f"{len(deployments)} controller(s) ready in {namespace}")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .cluster import SyncPathConflict, check_sync_path, must_install
 from .layout import (
     COMPONENTS_FILE,
     FLUX_SYSTEM,
@@ -28,11 +29,14 @@ __all__ = [
     "PathConflict",
     "Plan",
     "SyncOptions",
+    "SyncPathConflict",
+    "check_sync_path",
     "clean_path",
     "components_yaml",
     "flux_system_dir",
     "generated",
     "kustomization_yaml",
+    "must_install",
     "plan",
     "sync_manifests",
     "sync_url",
