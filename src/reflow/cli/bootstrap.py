@@ -395,15 +395,16 @@ def git(url: str, options: GlobalOptions, **flags: Any) -> None:
 
     The branch (created when missing) gets `<path>/flux-system/gotk-components.yaml`, `gotk-sync.yaml` and
     `kustomization.yaml`, in one commit, only when they differ from what is there: a second run with the
-    same flags commits nothing. Then the components are installed, the `flux-system` Secret is written with
-    the git credentials (for SSH a deploy key, generated when none is given, and the scanned host keys),
-    and the GitRepository and Kustomization `flux-system` are applied; the command waits, within --timeout,
-    until both are Ready at the branch's head.
+    same flags commits nothing. Then the components are installed (once the cluster syncs itself, a new
+    commit upgrades them instead), the `flux-system` Secret is written with the git credentials (an SSH
+    deploy key, generated when none is given, and the scanned host keys; with --token-auth the HTTP(S)
+    credentials), and the GitRepository and Kustomization named after the namespace are applied; the
+    command waits, within --timeout, until both are Ready at the branch's head.
 
     \b
     Examples:
       reflow bootstrap git --url=ssh://git@example.com/fleet.git --path=clusters/prod
-      reflow bootstrap git --url=https://example.com/fleet.git -u git -p "$TOKEN" --path=clusters/prod
+      reflow bootstrap git --url=https://example.com/fleet.git --token-auth -p "$TOKEN" --path=clusters/prod
       reflow bootstrap git --url=ssh://git@example.com/fleet.git --private-key-file=./id_ed25519 --silent
     """
     try:
