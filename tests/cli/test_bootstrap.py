@@ -175,7 +175,9 @@ async def test_bootstrap_over_https_commits_installs_syncs_and_a_second_run_chan
     assert source["status"]["artifact"]["revision"] == f"main@sha1:{remote_head(repo)}"
 
 
+@pytest.mark.parametrize("key", ["plain", "protected"], ids=["key", "key-with-passphrase"])
 async def test_bootstrap_over_ssh_into_an_empty_repository_creates_the_branch_with_a_signed_commit(
+    key: str,
     reflow: Reflow,
     kube: Kube,
     namespace: str,
@@ -193,9 +195,11 @@ async def test_bootstrap_over_ssh_into_an_empty_repository_creates_the_branch_wi
     repo = make_repo()
     await start_controllers("source", "kustomize")
     url = sshd.url(repo.bare)
+    passphrase = (ssh_keys[key].parent / f"{key}.passphrase").read_text() if key == "protected" else ""
 
     done = await reflow(
-        "bootstrap", "git", f"--url={url}", "--branch=fleet", f"--private-key-file={ssh_keys['plain']}", "--silent",
+        "bootstrap", "git", f"--url={url}", "--branch=fleet", f"--private-key-file={ssh_keys[key]}", "--silent",
+        f"--password={passphrase}",
         f"--gpg-key-ring={key_ring}", f"--gpg-key-id={gpg_signer.gpg.fingerprint[-16:]}",
         *LIGHT,
     )  # fmt: skip
@@ -206,8 +210,10 @@ async def test_bootstrap_over_ssh_into_an_empty_repository_creates_the_branch_wi
     assert signature_of(repo.bare, "fleet", gpg_signer.gpg) == f"G|{gpg_signer.gpg.fingerprint}"
     assert "gotk-sync.yaml" in remote_file(repo, "flux-system/kustomization.yaml", "fleet")
     data = secret_data(await kube.get(ObjectRef("v1", "Secret", "flux-system", namespace)))
-    assert data["identity"] == ssh_keys["plain"].read_bytes()
-    assert data["identity.pub"].split()[:2] == ssh_keys["plain"].with_suffix(".pub").read_bytes().split()[:2]
+    assert data["identity"] == ssh_keys[key].read_bytes()
+    assert data.get("password", b"") == passphrase.encode()
+    if key == "plain":  # a protected key's public half cannot be read without decrypting it
+        assert data["identity.pub"].split()[:2] == ssh_keys[key].with_suffix(".pub").read_bytes().split()[:2]
     assert f"[127.0.0.1]:{sshd.port} ssh-ed25519" in data["known_hosts"].decode()
     ks = await kube.get(ObjectRef(KUSTOMIZE, "Kustomization", namespace, namespace))
     assert ks["status"]["lastAppliedRevision"] == f"fleet@sha1:{remote_head(repo, 'fleet')}"
