@@ -123,7 +123,10 @@ async def generate_key(credentials: GitCredentials) -> SshKey:
 
 async def scan_host_keys(host: str, port: int, *, timeout: float = 30.0) -> str:
     """The host's public keys in known_hosts format, as ssh-keyscan reports them."""
-    output = await _run("ssh-keyscan", "-p", str(port), "-T", str(int(timeout)), host, timeout=timeout + 5)
+    try:
+        output = await _run("ssh-keyscan", "-p", str(port), "-T", str(int(timeout)), host, timeout=timeout + 5)
+    except GitSecretError as error:
+        raise GitSecretError(f"no SSH host keys could be read from {host}:{port} (is it reachable?): {error}") from None
     lines = [line for line in output.splitlines() if line and not line.startswith("#")]
     if not lines:
         raise GitSecretError(f"no SSH host keys could be read from {host}:{port}")

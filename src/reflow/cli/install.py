@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import click
 
@@ -33,6 +34,7 @@ from reflow.kube.errors import NotFound
 from reflow.kube.wait import wait_deleted, wait_for
 
 FIELD_MANAGER = "reflow"
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _names(value: str) -> tuple[str, ...]:
@@ -43,7 +45,7 @@ def _current(obj: Manifest | None) -> bool:
     return obj is not None and compute(obj).status is Status.CURRENT
 
 
-class _Deadline:
+class Deadline:
     """One deadline shared by successive waits, so that --timeout bounds them all together."""
 
     def __init__(self, seconds: float) -> None:
@@ -53,7 +55,8 @@ class _Deadline:
         return max(self._end - asyncio.get_running_loop().time(), 0.001)
 
 
-async def _wait_all(kube: Kube, manifests: Sequence[Manifest], deadline: _Deadline, what: str) -> None:
+async def wait_all(kube: Kube, manifests: Sequence[Manifest], deadline: Deadline, what: str) -> None:
+    """Wait, one object after the other, until each is Current (`what` names that state), showing each."""
     with err.status(f"waiting for {len(manifests)} object(s) to be {what}") as status:
         for manifest in manifests:
             ref = ObjectRef.of(manifest)
@@ -67,85 +70,126 @@ async def _apply(kube: Kube, manifests: Sequence[Manifest]) -> None:
         await kube.apply(manifest, field_manager=FIELD_MANAGER, force=True)
 
 
-async def _install(manifests: list[Manifest], options: GlobalOptions) -> None:
+async def apply_components(kube: Kube, manifests: list[Manifest], namespace: str, deadline: Deadline) -> None:
+    """Apply the install manifests (CRDs first) and wait until the CRDs are Established and the controllers
+    Available, showing each step."""
     definitions, rest = stages(manifests)
     deployments = [m for m in rest if m["kind"] == "Deployment"]
+    crds = [m for m in definitions if m["kind"] == "CustomResourceDefinition"]
+    step(f"applying the namespace and {len(crds)} CustomResourceDefinitions")
+    await _apply(kube, definitions)
+    await wait_all(kube, crds, deadline, "Established")
+    step(f"applying {len(rest)} objects in namespace {namespace}")
+    await _apply(kube, rest)
+    success(f"applied {len(manifests)} objects (field manager {FIELD_MANAGER})")
+    step("waiting for the controllers to become Available")
+    await wait_all(kube, deployments, deadline, "Available")
+    success(f"{len(deployments)} controller(s) ready in {namespace}")
+
+
+async def _install(manifests: list[Manifest], options: GlobalOptions) -> None:
     async with connect(options.connection) as kube:
-        deadline = _Deadline(options.timeout)
+        deadline = Deadline(options.timeout)
         async with asyncio.timeout(options.timeout):
-            crds = [m for m in definitions if m["kind"] == "CustomResourceDefinition"]
-            step(f"applying the namespace and {len(crds)} CustomResourceDefinitions")
-            await _apply(kube, definitions)
-            await _wait_all(kube, crds, deadline, "Established")
-            step(f"applying {len(rest)} objects in namespace {options.namespace}")
-            await _apply(kube, rest)
-            success(f"applied {len(manifests)} objects (field manager {FIELD_MANAGER})")
-            step("waiting for the controllers to become Available")
-            await _wait_all(kube, deployments, deadline, "Available")
-    success(f"install finished: {len(deployments)} controller(s) ready in {options.namespace}")
+            await apply_components(kube, manifests, options.namespace, deadline)
+    success("install finished")
+
+
+def install_flags(command: F) -> F:
+    """Add Flux's install flags (`--components`, `--registry`, …) to a command; `install_options` reads them."""
+    decorated: Any = command
+    for flag in reversed(
+        (
+            click.option(
+                "--components",
+                default=",".join(DEFAULT_COMPONENTS),
+                show_default=True,
+                help="Comma-separated controllers to install.",
+            ),
+            click.option(
+                "--components-extra",
+                default="",
+                help=f"Comma-separated additional controllers: {', '.join(EXTRA_COMPONENTS)}.",
+            ),
+            click.option(
+                "--registry",
+                default=DEFAULT_REGISTRY,
+                show_default=True,
+                help="Registry (and path) of the reflow image `<registry>/reflow:<version>`.",
+            ),
+            click.option("--image-pull-secret", default="", help="Secret in the namespace used to pull the image."),
+            click.option(
+                "--watch-all-namespaces",
+                type=click.BOOL,
+                default=True,
+                is_flag=False,
+                flag_value=True,
+                show_default=True,
+                help="Reconcile objects in every namespace; false watches only the install's namespace.",
+            ),
+            click.option(
+                "--network-policy",
+                type=click.BOOL,
+                default=True,
+                is_flag=False,
+                flag_value=True,
+                show_default=True,
+                help="Fence the namespace with Flux's NetworkPolicies.",
+            ),
+            click.option(
+                "--log-level",
+                type=click.Choice(LOG_LEVELS),
+                default="info",
+                show_default=True,
+                help="Controllers' log level.",
+            ),
+            click.option(
+                "--cluster-domain", default="cluster.local", show_default=True, help="The cluster's DNS domain."
+            ),
+            click.option(
+                "--toleration-keys", default="", help="Comma-separated taint keys the controller Pods tolerate."
+            ),
+        )
+    ):
+        decorated = flag(decorated)
+    return decorated  # type: ignore[no-any-return]
+
+
+_INSTALL_FLAGS = (
+    "components",
+    "components_extra",
+    "registry",
+    "image_pull_secret",
+    "watch_all_namespaces",
+    "network_policy",
+    "log_level",
+    "cluster_domain",
+    "toleration_keys",
+)
+
+
+def install_options(flags: dict[str, Any], namespace: str) -> InstallOptions:
+    """The install flags (taken out of `flags`, a command's keyword arguments) as `InstallOptions`."""
+    given = {name: flags.pop(name) for name in _INSTALL_FLAGS}
+    return InstallOptions(
+        components=_names(given["components"]),
+        components_extra=_names(given["components_extra"]),
+        namespace=namespace,
+        registry=given["registry"],
+        image_pull_secret=given["image_pull_secret"] or None,
+        watch_all_namespaces=given["watch_all_namespaces"],
+        network_policy=given["network_policy"],
+        log_level=given["log_level"],
+        cluster_domain=given["cluster_domain"],
+        toleration_keys=_names(given["toleration_keys"]),
+    )
 
 
 @click.command()
 @click.option("--export", is_flag=True, help="Print the manifests as multi-document YAML; change nothing.")
-@click.option(
-    "--components",
-    default=",".join(DEFAULT_COMPONENTS),
-    show_default=True,
-    help="Comma-separated controllers to install.",
-)
-@click.option(
-    "--components-extra",
-    default="",
-    help=f"Comma-separated additional controllers: {', '.join(EXTRA_COMPONENTS)}.",
-)
-@click.option(
-    "--registry",
-    default=DEFAULT_REGISTRY,
-    show_default=True,
-    help="Registry (and path) of the reflow image `<registry>/reflow:<version>`.",
-)
-@click.option("--image-pull-secret", default="", help="Secret in the namespace used to pull the image.")
-@click.option(
-    "--watch-all-namespaces",
-    type=click.BOOL,
-    default=True,
-    is_flag=False,
-    flag_value=True,
-    show_default=True,
-    help="Reconcile objects in every namespace; false watches only the install's namespace.",
-)
-@click.option(
-    "--network-policy",
-    type=click.BOOL,
-    default=True,
-    is_flag=False,
-    flag_value=True,
-    show_default=True,
-    help="Fence the namespace with Flux's NetworkPolicies.",
-)
-@click.option(
-    "--log-level",
-    type=click.Choice(LOG_LEVELS),
-    default="info",
-    show_default=True,
-    help="Controllers' log level.",
-)
-@click.option("--cluster-domain", default="cluster.local", show_default=True, help="The cluster's DNS domain.")
-@click.option("--toleration-keys", default="", help="Comma-separated taint keys the controller Pods tolerate.")
+@install_flags
 @global_options
-def install(
-    export: bool,
-    components: str,
-    components_extra: str,
-    registry: str,
-    image_pull_secret: str,
-    watch_all_namespaces: bool,
-    network_policy: bool,
-    log_level: str,
-    cluster_domain: str,
-    toleration_keys: str,
-    options: GlobalOptions,
-) -> None:
+def install(export: bool, options: GlobalOptions, **flags: Any) -> None:
     """Install reflow's controllers, CRDs and RBAC in a cluster, or print them with --export.
 
     Objects are applied server-side (field manager `reflow`), CRDs first; the command then waits,
@@ -158,20 +202,8 @@ def install(
       reflow install --components-extra=image-reflector-controller,image-automation-controller
       reflow install --export > clusters/prod/flux-system/gotk-components.yaml
     """
-    install_options = InstallOptions(
-        components=_names(components),
-        components_extra=_names(components_extra),
-        namespace=options.namespace,
-        registry=registry,
-        image_pull_secret=image_pull_secret or None,
-        watch_all_namespaces=watch_all_namespaces,
-        network_policy=network_policy,
-        log_level=log_level,
-        cluster_domain=cluster_domain,
-        toleration_keys=_names(toleration_keys),
-    )
     try:
-        manifests = install_manifests(install_options)
+        manifests = install_manifests(install_options(flags, options.namespace))
     except InvalidInstallOptions as error:
         fail(str(error), "see `reflow install --help` for the flags and their values")
     if export:
@@ -182,7 +214,7 @@ def install(
         run(_install(manifests, options))
     except TimeoutError as error:
         fail(
-            f"install did not finish within {options.timeout:.0f} s: {error or 'deadline reached'}",
+            f"install did not finish within {options.timeout:.0f} s: {str(error) or 'deadline reached'}",
             f"see `kubectl -n {options.namespace} get deployments,pods`, or raise --timeout",
         )
 
@@ -210,7 +242,7 @@ async def _list(kube: Kube, api_version: str, kind: str, namespace: str | None, 
     return [{"apiVersion": api_version, "kind": kind, **item} for item in items]
 
 
-async def _wait_gone(kube: Kube, refs: Sequence[ObjectRef], deadline: _Deadline) -> None:
+async def _wait_gone(kube: Kube, refs: Sequence[ObjectRef], deadline: Deadline) -> None:
     with err.status(f"waiting for {len(refs)} object(s) to be gone") as status:
         for ref in refs:
             status.update(f"waiting for {ref} to be gone")
@@ -222,7 +254,7 @@ async def _uninstall(options: GlobalOptions, keep_namespace: bool, dry_run: bool
     selector = install_selector(options.namespace)
     removed = 0
     async with connect(options.connection) as kube, asyncio.timeout(options.timeout):
-        deadline = _Deadline(options.timeout)
+        deadline = Deadline(options.timeout)
         step("deleting the custom resources of every Flux kind (finalizers removed)")
         deleted: list[ObjectRef] = []
         for kind in CUSTOM_RESOURCE_KINDS:
@@ -270,7 +302,7 @@ def uninstall(keep_namespace: bool, dry_run: bool, silent: bool, options: Global
         removed = run(_uninstall(options, keep_namespace, dry_run))
     except TimeoutError as error:
         fail(
-            f"uninstall did not finish within {options.timeout:.0f} s: {error or 'deadline reached'}",
+            f"uninstall did not finish within {options.timeout:.0f} s: {str(error) or 'deadline reached'}",
             "look for objects held by finalizers, then run `reflow uninstall` again",
         )
     if dry_run:

@@ -6,6 +6,7 @@ import click
 
 from reflow import __version__
 from reflow.cli.artifact import build_artifact, diff_artifact
+from reflow.cli.bootstrap import bootstrap
 from reflow.cli.build import build
 from reflow.cli.check import check
 from reflow.cli.controllers import controllers
@@ -45,6 +46,7 @@ cli.add_command(version)
 cli.add_command(demo)
 cli.add_command(dev)
 cli.add_command(controllers)
+cli.add_command(bootstrap)
 cli.add_command(install)
 cli.add_command(uninstall)
 cli.add_command(build)

@@ -174,3 +174,20 @@ async def test_push_over_ssh_with_the_deploy_key(
     )
     assert _bare(repo, "rev-parse", "main").strip() == pushed.commit
     assert _bare(repo, "rev-parse", f"{pushed.commit}^").strip() == base
+
+
+async def test_a_key_id_the_key_ring_lacks_fails_before_anything_is_pushed(
+    git_http: GitHttpServer, make_repo: Callable[[], Repo], tmp_path: Path, gpg_signer: Signer
+) -> None:
+    assert gpg_signer.gpg is not None
+    key = SigningKey(kind="gpg", key=armored_secret_key(gpg_signer.gpg), secret_name="ring", key_id="0123456789ABCDEF")
+    repo = make_repo()
+    base = repo.commit({"a.yaml": "a: 1\n"}, "base")
+    tree = await _checkout(git_http, repo, tmp_path)
+    (tree / "a.yaml").write_text("a: 2\n")
+    with pytest.raises(SigningKeyError, match="no signing key with id '0123456789ABCDEF' in 'ring'"):
+        await commit_and_push(
+            tree, git_http.url(repo.bare.name), _credentials(git_http),
+            files=["a.yaml"], message="m", author=AUTHOR, branch="main", signing_key=key,
+        )  # fmt: skip
+    assert _bare(repo, "rev-parse", "main").strip() == base

@@ -3,7 +3,7 @@ proxies and GitHub App tokens."""
 
 from __future__ import annotations
 
-from .checkout import Checkout, checkout, sparse_patterns
+from .checkout import Checkout, checkout, sparse_patterns, start_empty
 from .credentials import Credentials, credentials_from_secret
 from .errors import (
     AuthenticationFailed,
@@ -71,5 +71,6 @@ __all__ = [
     "resolve_ref",
     "resolve_remote",
     "sparse_patterns",
+    "start_empty",
     "verify_checkout",
 ]

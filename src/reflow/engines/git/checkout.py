@@ -96,6 +96,18 @@ async def checkout(
     )
 
 
+async def start_empty(url: str, destination: Path, *, timeout: float = 60.0) -> Path:
+    """An empty repository at `destination` whose `origin` is `url` (without credentials): the first commit
+    pushed from it creates the branch on the remote, with no history (for a branch that does not exist yet)."""
+    if not await asyncio.to_thread(_empty_directory, destination):
+        raise GitError(f"checkout directory '{destination}' is not empty")
+    with prepared_transport(url) as transport:
+        for args in (["init", "--quiet"], ["remote", "add", "origin", transport.url]):
+            await run_git(args, transport=transport, timeout=timeout, action="initialise a repository for", url=url,
+                          cwd=destination)  # fmt: skip
+    return destination
+
+
 async def _fetch(transport: Transport, ref: ResolvedRef, destination: Path, url: str, timeout: float) -> None:
     tag = ref.tag
     refspec = f"+{ref.ref_name}:{ref.ref_name}" if tag else ref.commit

@@ -38,6 +38,8 @@ class SigningKey:
     key: bytes
     passphrase: bytes = b""
     secret_name: str = ""
+    key_id: str = ""
+    """OpenPGP only: the key (fingerprint or its last 16 hex digits) to pick when the key ring holds several."""
 
     def __repr__(self) -> str:
         return f"SigningKey(<{self.kind} from {self.secret_name}>)"
@@ -88,6 +90,10 @@ async def _gpg_setup(key: SigningKey, directory: Path, env: Mapping[str, str]) -
     )
     listing = await _gpg(["--batch", "--with-colons", "--list-secret-keys"], env, failure="could not list signing keys")
     fingerprints = _primary_fingerprints(listing)
+    if key.key_id:
+        fingerprints = [fpr for fpr in fingerprints if fpr.upper().endswith(key.key_id.upper().removeprefix("0X"))]
+        if not fingerprints:
+            raise SigningKeyError(f"no signing key with id '{key.key_id}' in '{key.secret_name}'")
     if len(fingerprints) != 1:
         raise SigningKeyError(
             f"multiple entities read from secret '{key.secret_name}', could not determine which signing key to use"

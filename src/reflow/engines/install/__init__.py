@@ -11,6 +11,7 @@ from .options import (
     LOG_LEVELS,
     InstallOptions,
     InvalidInstallOptions,
+    selected_components,
 )
 from .uninstall import COMPONENT_KINDS, CUSTOM_RESOURCE_KINDS, KindRef, finalizers_removed
 
@@ -29,6 +30,7 @@ __all__ = [
     "install_labels",
     "install_manifests",
     "install_selector",
+    "selected_components",
     "stages",
     "to_yaml",
 ]
