@@ -21,7 +21,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 MARKER = "<!-- runnable -->"
-BLOCK = re.compile(re.escape(MARKER) + r"\s*\n```sh\n(.*?)\n```", re.DOTALL)
+BLOCK = re.compile(r"^" + re.escape(MARKER) + r"[ \t]*\n```sh\n(.*?)\n```", re.DOTALL | re.MULTILINE)
 BLOCK_TIMEOUT = 30.0
 
 
@@ -41,20 +41,29 @@ def blocks_of(page: Path) -> list[Block]:
     return [Block(name, text.count("\n", 0, match.start(1)), match[1]) for match in BLOCK.finditer(text)]
 
 
+def markers(text: str) -> int:
+    """How many lines of a page are the marker alone (a marker quoted inside a sentence is not one)."""
+    return sum(line.strip() == MARKER for line in text.splitlines())
+
+
 def marked_pages() -> list[Path]:
-    """The pages with at least one marked block."""
-    return [page for page in sorted(DOCS.rglob("*.md")) if MARKER in page.read_text()]
+    """The pages with at least one marker line."""
+    return [page for page in sorted(DOCS.rglob("*.md")) if markers(page.read_text())]
 
 
-def test_a_marker_must_sit_right_above_a_sh_fence() -> None:
-    page = "text\n<!-- runnable -->\n```sh\nreflow get sources git\n```\n<!-- runnable -->\n```yaml\na: b\n```\n"
-    found = [match[1] for match in BLOCK.finditer(page)]
-    assert found == ["reflow get sources git"]
+def test_a_marker_must_sit_alone_right_above_a_sh_fence() -> None:
+    page = (
+        "text\n<!-- runnable -->\n```sh\nreflow get sources git\n```\n<!-- runnable -->\n```yaml\na: b\n```\n"
+        "quoted `<!-- runnable -->`\n```sh\nreflow stats\n```\n"
+    )
+    assert [match[1] for match in BLOCK.finditer(page)] == ["reflow get sources git"]
+    assert markers(page) == 2
 
 
 def test_every_marker_in_the_docs_marks_a_sh_block() -> None:
+    assert len(marked_pages()) >= 4
     for page in marked_pages():
-        assert page.read_text().count(MARKER) == len(blocks_of(page)), f"{page}: a marker not above a ```sh block"
+        assert markers(page.read_text()) == len(blocks_of(page)), f"{page}: a marker not above a ```sh block"
 
 
 @pytest.mark.parametrize("page", marked_pages(), ids=lambda page: str(page.relative_to(DOCS)))
