@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -69,6 +70,34 @@ def _github_api(repo: Repository) -> str:
     return "https://api.github.com" if repo.host == "https://github.com" else f"{repo.host}/api/v3"
 
 
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """One forge's comment API: where to ask who the token is, where the comments are, how to edit one."""
+
+    forge: str
+    headers: Mapping[str, str]
+    user_url: str
+    list_url: str
+    create_url: str
+    edit_url: Callable[[Any], str]
+    edit_method: str
+    author: tuple[str, str]
+    """The comment's author field and, in it, the field holding the token user's name."""
+
+
+async def _upsert(conversation: Conversation, marker: str, event: Event, call: Call) -> None:
+    """Edit the token user's first comment that holds the marker, else add one."""
+    forge, headers = conversation.forge, conversation.headers
+    who = _json(await call(_get(conversation.user_url, headers)), f"{forge} user").get(conversation.author[1], "")
+    listed = _json(await call(_get(conversation.list_url, headers)), f"{forge} comments")
+    found = _mine(listed, marker, who, *conversation.author)
+    body = {"body": f"{marker}\n\n{markdown_post(event)}"}
+    if found is not None:
+        await call(_method(conversation.edit_method, json_request(conversation.edit_url(found), body, headers)))
+    else:
+        await call(json_request(conversation.create_url, body, headers))
+
+
 async def githubpullrequestcomment(event: Event, target: Target, call: Call) -> None:
     """Issues API: `GET /user`, `GET /repos/{o}/{r}/issues/{n}/comments`, then `PATCH …/issues/comments/{id}`
     or `POST …/issues/{n}/comments`."""
@@ -77,15 +106,17 @@ async def githubpullrequestcomment(event: Event, target: Target, call: Call) -> 
     repo = Repository.parse(target.address, "GitHub")
     owner, name = repo.owner_repo("GitHub")
     base = f"{_github_api(repo)}/repos/{owner}/{name}"
-    headers = {"Authorization": f"Bearer {target.token}", "Accept": "application/vnd.github+json"}
-    login = _json(await call(_get(f"{_github_api(repo)}/user", headers)), "GitHub user").get("login", "")
-    listed = await call(_get(f"{base}/issues/{number}/comments?sort=created&direction=asc&per_page={PAGE}", headers))
-    found = _mine(_json(listed, "GitHub comments"), marker, login, "user", "login")
-    body = {"body": f"{marker}\n\n{markdown_post(event)}"}
-    if found is not None:
-        await call(_method("PATCH", json_request(f"{base}/issues/comments/{found}", body, headers)))
-    else:
-        await call(json_request(f"{base}/issues/{number}/comments", body, headers))
+    conversation = Conversation(
+        forge="GitHub",
+        headers={"Authorization": f"Bearer {target.token}", "Accept": "application/vnd.github+json"},
+        user_url=f"{_github_api(repo)}/user",
+        list_url=f"{base}/issues/{number}/comments?sort=created&direction=asc&per_page={PAGE}",
+        create_url=f"{base}/issues/{number}/comments",
+        edit_url=lambda found: f"{base}/issues/comments/{found}",
+        edit_method="PATCH",
+        author=("user", "login"),
+    )
+    await _upsert(conversation, marker, event, call)
 
 
 async def gitlabmergerequestcomment(event: Event, target: Target, call: Call) -> None:
@@ -96,15 +127,17 @@ async def gitlabmergerequestcomment(event: Event, target: Target, call: Call) ->
     repo = Repository.parse(target.address, "GitLab")
     api = f"{repo.host}/api/v4"
     base = f"{api}/projects/{quote(repo.path, safe='')}/merge_requests/{number}/notes"
-    headers = {"PRIVATE-TOKEN": target.token}
-    username = _json(await call(_get(f"{api}/user", headers)), "GitLab user").get("username", "")
-    listed = await call(_get(f"{base}?sort=asc&order_by=created_at&per_page={PAGE}", headers))
-    found = _mine(_json(listed, "GitLab notes"), marker, username, "author", "username")
-    body = {"body": f"{marker}\n\n{markdown_post(event)}"}
-    if found is not None:
-        await call(_method("PUT", json_request(f"{base}/{found}", body, headers)))
-    else:
-        await call(json_request(base, body, headers))
+    conversation = Conversation(
+        forge="GitLab",
+        headers={"PRIVATE-TOKEN": target.token},
+        user_url=f"{api}/user",
+        list_url=f"{base}?sort=asc&order_by=created_at&per_page={PAGE}",
+        create_url=base,
+        edit_url=lambda found: f"{base}/{found}",
+        edit_method="PUT",
+        author=("author", "username"),
+    )
+    await _upsert(conversation, marker, event, call)
 
 
 async def giteapullrequestcomment(event: Event, target: Target, call: Call) -> None:
@@ -116,15 +149,17 @@ async def giteapullrequestcomment(event: Event, target: Target, call: Call) -> N
     owner, name = repo.owner_repo("Gitea")
     api = f"{repo.host}/api/v1"
     base = f"{api}/repos/{owner}/{name}"
-    headers = {"Authorization": f"token {target.token}"}
-    login = _json(await call(_get(f"{api}/user", headers)), "Gitea user").get("login", "")
-    listed = await call(_get(f"{base}/issues/{number}/comments?limit={PAGE}", headers))
-    found = _mine(_json(listed, "Gitea comments"), marker, login, "user", "login")
-    body = {"body": f"{marker}\n\n{markdown_post(event)}"}
-    if found is not None:
-        await call(_method("PATCH", json_request(f"{base}/issues/comments/{found}", body, headers)))
-    else:
-        await call(json_request(f"{base}/issues/{number}/comments", body, headers))
+    conversation = Conversation(
+        forge="Gitea",
+        headers={"Authorization": f"token {target.token}"},
+        user_url=f"{api}/user",
+        list_url=f"{base}/issues/{number}/comments?limit={PAGE}",
+        create_url=f"{base}/issues/{number}/comments",
+        edit_url=lambda found: f"{base}/issues/comments/{found}",
+        edit_method="PATCH",
+        author=("user", "login"),
+    )
+    await _upsert(conversation, marker, event, call)
 
 
 def _get(url: str, headers: Mapping[str, str]) -> Request:
