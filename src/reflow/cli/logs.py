@@ -196,7 +196,7 @@ def logs(
     \b
     Examples:
       reflow logs --kind=Kustomization --name=apps --level=error
-      reflow logs --log-file ~/.local/state/reflow/controllers.log --follow --since=5m
+      reflow logs --log-file ~/.local/state/reflow/logs/controllers.log --follow --since=5m
     """
     keep = LogFilter(
         kind=kind,
