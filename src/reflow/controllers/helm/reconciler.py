@@ -14,6 +14,7 @@ from reflow.api.annotations import FORCE_AT, REQUESTED_AT, RESET_AT
 from reflow.api.conditions import (
     ARTIFACT_FAILED,
     FEATURE_GATE_DISABLED,
+    INVALID_CEL_EXPRESSION,
     INVALID_SPEC,
     RECONCILIATION_SUCCEEDED,
     UNINSTALL_FAILED,
@@ -213,7 +214,7 @@ class HelmReleaseReconciler(Reconciler[HelmRelease]):
         try:
             ready_exprs = [ready_expression(d.ready_expr) if d.ready_expr else None for d in hr.spec.depends_on]
         except InvalidExpression as error:
-            raise StalledError(f"invalid readyExpr of a dependency: {error}", reason="InvalidCELExpression") from error
+            raise StalledError(f"invalid readyExpr of a dependency: {error}", reason=INVALID_CEL_EXPRESSION) from error
         self.dependencies.check(render_object(hr), hr.spec.depends_on, ready_exprs)
 
     async def _fetch_chart(

@@ -24,6 +24,9 @@ from reflow.api.conditions import (
     CHART_PACKAGE_SUCCEEDED,
     CHART_PULL_SUCCEEDED,
     FETCH_FAILED,
+    INVALID_PROVIDER_CONFIGURATION,
+    NO_SOURCE_ARTIFACT,
+    SOURCE_UNAVAILABLE,
     SOURCE_VERIFIED,
     STORAGE_OPERATION_FAILED,
     VERIFICATION_ERROR,
@@ -147,8 +150,8 @@ class HelmChartReconciler(SourceReconciler[HelmChart]):
         source = self.lookup(ref.kind, meta.namespace or "", ref.name)
         if source is None:
             message = f"failed to get source: {ref.kind} '{meta.namespace}/{ref.name}' not found"
-            condition = {FETCH_FAILED: ConditionState("True", "SourceUnavailable", message)}
-            raise ReconcileError(message, reason="SourceUnavailable", conditions=condition)
+            condition = {FETCH_FAILED: ConditionState("True", SOURCE_UNAVAILABLE, message)}
+            raise ReconcileError(message, reason=SOURCE_UNAVAILABLE, conditions=condition)
         repository = self._repository(source) if ref.kind == "HelmRepository" else None
         values_files = values_files_in_effect(spec.values_files)
         oci = repository is not None and repository.spec.type == "oci"
@@ -185,7 +188,7 @@ class HelmChartReconciler(SourceReconciler[HelmChart]):
         try:
             return parse_object(HelmRepository, source)
         except ValueError as error:
-            raise ReconcileError(f"the HelmRepository is invalid: {error}", reason="SourceUnavailable") from error
+            raise ReconcileError(f"the HelmRepository is invalid: {error}", reason=SOURCE_UNAVAILABLE) from error
 
     async def _source_artifact(self, chart: HelmChart, source: Manifest) -> Artifact:
         """The source's artifact, present in storage; Waiting (NoSourceArtifact) until there is one."""
@@ -198,8 +201,8 @@ class HelmChartReconciler(SourceReconciler[HelmChart]):
             artifact = None
         if artifact is None or not self.storage.exists(artifact):
             message = f"no artifact available for {ref.kind} source '{ref.name}'"
-            condition = {FETCH_FAILED: ConditionState("True", "NoSourceArtifact", message)}
-            raise Waiting(message, reason="NoSourceArtifact", requeue_after=chart.spec.interval, conditions=condition)
+            condition = {FETCH_FAILED: ConditionState("True", NO_SOURCE_ARTIFACT, message)}
+            raise Waiting(message, reason=NO_SOURCE_ARTIFACT, requeue_after=chart.spec.interval, conditions=condition)
         return artifact
 
     async def _cached(
@@ -308,7 +311,7 @@ class HelmChartReconciler(SourceReconciler[HelmChart]):
         spec, namespace = chart.spec, chart.metadata.namespace or ""
         if repository.spec.provider != "generic":
             message = f"provider '{repository.spec.provider}' is not supported in this build; use 'generic'"
-            raise StalledError(message, reason="InvalidProviderConfiguration")
+            raise StalledError(message, reason=INVALID_PROVIDER_CONFIGURATION)
         reference = chart_reference(repository.spec.url, spec.chart)
         trusted = None
         if spec.verify is not None:

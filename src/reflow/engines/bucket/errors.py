@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from reflow.api.conditions import AUTHENTICATION_FAILED, BUCKET_OPERATION_FAILED, INVALID_PROVIDER_CONFIGURATION
+
 
 class BucketError(Exception):
     """A bucket could not be listed or fetched; the message says what to fix."""
 
-    reason: ClassVar[str] = "BucketOperationFailed"
+    reason: ClassVar[str] = BUCKET_OPERATION_FAILED
 
 
 class AuthenticationFailed(BucketError):
     """The credentials, TLS material or proxy in the referenced Secrets are missing or wrong."""
 
-    reason = "AuthenticationFailed"
+    reason = AUTHENTICATION_FAILED
 
 
 class UnsupportedProvider(BucketError):
     """The provider needs a cloud SDK this build does not include."""
 
-    reason = "InvalidProviderConfiguration"
+    reason = INVALID_PROVIDER_CONFIGURATION

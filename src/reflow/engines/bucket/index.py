@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from pathlib import PurePosixPath
 
+from reflow.api.conditions import ILLEGAL_PATH
 from reflow.engines.bucket.errors import BucketError
 from reflow.engines.sourceignore import Matcher
 
@@ -16,7 +17,7 @@ SOURCEIGNORE = ".sourceignore"
 class UnsafeKey(BucketError):
     """An object key that would be written outside the download directory."""
 
-    reason = "IllegalPath"
+    reason = ILLEGAL_PATH
 
 
 def check_key(key: str) -> tuple[str, ...]:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from reflow.api.conditions import BUILD_FAILED
+
 
 class BuildFailed(Exception):
     """The manifests could not be built; shown on the Kustomization as Ready=False, reason BuildFailed."""
 
-    reason: ClassVar[str] = "BuildFailed"
+    reason: ClassVar[str] = BUILD_FAILED
 
 
 class PathOutsideArtifact(BuildFailed):

@@ -9,13 +9,22 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from reflow.api.conditions import CHART_PACKAGE_ERROR, CHART_PULL_ERROR, INVALID_CHART_REFERENCE
+from reflow.api.conditions import (
+    CHART_BUILD_UNKNOWN_ERROR,
+    CHART_METADATA_PATCH_ERROR,
+    CHART_PACKAGE_ERROR,
+    CHART_PULL_ERROR,
+    CHART_VERIFICATION_ERROR,
+    DEPENDENCY_BUILD_ERROR,
+    INVALID_CHART_REFERENCE,
+    VALUES_FILES_ERROR,
+)
 
 
 class ChartError(Exception):
     """A chart could not be made; `reason` is the condition reason and `summary` prefixes the message."""
 
-    reason: ClassVar[str] = "Unknown"
+    reason: ClassVar[str] = CHART_BUILD_UNKNOWN_ERROR
     summary: ClassVar[str] = "unknown build error"
     fetch: ClassVar[bool] = False
     """True: shown as FetchFailed (the chart could not be had); False: BuildFailed."""
@@ -46,7 +55,7 @@ class ChartPullError(ChartError):
 class MetadataPatchError(ChartError):
     """The chart's version cannot take the build metadata (it is not SemVer)."""
 
-    reason = "MetadataPatchError"
+    reason = CHART_METADATA_PATCH_ERROR
     summary = "chart metadata patch error"
     persistent = True
 
@@ -54,7 +63,7 @@ class MetadataPatchError(ChartError):
 class ValuesFilesError(ChartError):
     """A values file is missing or is not a YAML mapping."""
 
-    reason = "ValuesFilesError"
+    reason = VALUES_FILES_ERROR
     summary = "values files merge error"
     persistent = True
 
@@ -62,7 +71,7 @@ class ValuesFilesError(ChartError):
 class DependencyBuildError(ChartError):
     """A dependency of the chart could not be resolved or fetched."""
 
-    reason = "DependencyBuildError"
+    reason = DEPENDENCY_BUILD_ERROR
     summary = "dependency build error"
 
 
@@ -76,7 +85,7 @@ class ChartPackageError(ChartError):
 class ChartVerificationError(ChartError):
     """The chart's signatures do not verify it, or cannot be checked."""
 
-    reason = "ChartVerificationError"
+    reason = CHART_VERIFICATION_ERROR
     summary = "chart verification error"
 
 
