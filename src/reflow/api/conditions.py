@@ -142,6 +142,7 @@ DRIFT_DETECTED = "DriftDetected"
 NO_DRIFT_DETECTED = "NoDriftDetected"
 RETRIES_EXCEEDED = "RetriesExceeded"
 DRIFT_CORRECTION_FAILED = "DriftCorrectionFailed"
+PENDING_RELEASE = "PendingRelease"
 
 # Receiver reasons.
 TOKEN_NOT_FOUND = "TokenNotFound"

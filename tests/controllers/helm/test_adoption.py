@@ -74,7 +74,10 @@ async def test_a_release_left_pending_by_a_killed_helm_is_unlocked_and_released_
         (1, "superseded"), (2, "failed"), (3, "deployed")
     ]  # fmt: skip
     assert history[1]["description"] == "Release unlocked from stale 'pending-upgrade' state"
-    unlocked = await notifications.until(lambda body: body["reason"] == "Unlocked")
+    unlocked = await notifications.until(lambda body: body["reason"] == "PendingRelease")
     assert unlocked["action"] == "Unlock"
+    assert unlocked["severity"] == "info"
+    assert unlocked["message"].startswith(f"Unlocked Helm release {namespace}/web.v2 with chart ")
+    assert unlocked["message"].endswith(" in pending-upgrade state")
     upgraded = await notifications.until(lambda body: body["reason"] == "UpgradeSucceeded")
     assert upgraded["action"] == "HelmUpgrade"

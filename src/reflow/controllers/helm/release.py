@@ -23,6 +23,7 @@ from reflow.api.conditions import (
     INSTALL_SUCCEEDED,
     INVALID_SPEC,
     INVENTORY_BUILD_FAILED,
+    PENDING_RELEASE,
     RELEASED,
     REMEDIATED,
     RETRIES_EXCEEDED,
@@ -337,18 +338,26 @@ class ReleaseLoop:
     async def _unlock(self) -> None:
         assert self.stored is not None
         status = self.stored.status
+        full = self.plan.full_name(self.stored.version)
+        chart = self.plan.chart_ref
         description = f"Release unlocked from stale '{status}' state"
-        unlocked = await mark_failed(self.storage, self.stored, description)
+        try:
+            unlocked = await mark_failed(self.storage, self.stored, description)
+        except KubeError as error:
+            message = (
+                f"Unlock of Helm release {full} with chart {self.plan.chart_ref} in {status} state failed: {error}"
+            )
+            self.ledger.failures += 1
+            self.ledger.set(RELEASED, ConditionState("False", PENDING_RELEASE, message))
+            await self.emit(WARNING, PENDING_RELEASE, message, "Unlock")
+            raise
         # The action the killed helm ran: a first revision was an install, any later one an upgrade or rollback.
         action = "install" if unlocked.version == 1 else "upgrade"
         self.ledger.last_action = action
         self.ledger.record(snapshot(unlocked, action=action))
-        full = self.plan.full_name(unlocked.version)
-        message = f"Unlocked Helm release {full} with chart {self.plan.chart_ref} in '{status}' state"
-        reason = INSTALL_FAILED if action == "install" else UPGRADE_FAILED
-        left = f"Helm release {full} was left in '{status}' state by an interrupted Helm action; unlocked as failed"
-        self.ledger.set(RELEASED, ConditionState("False", reason, left))
-        await self.emit(NORMAL, "Unlocked", message, "Unlock")
+        message = f"Unlocked Helm release {full} with chart {chart} in {status} state"
+        self.ledger.set(RELEASED, ConditionState("False", PENDING_RELEASE, message))
+        await self.emit(NORMAL, PENDING_RELEASE, message, "Unlock")
 
     async def _rollback(self, step: Step) -> None:
         plan = self.plan
