@@ -22,12 +22,12 @@ from reflow.api.annotations import REQUESTED_AT
 from reflow.api.conditions import condition
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.kube.client import Kube
+from tests.controllers.source.buckets import bucket, create_keys, flux_revision
+from tests.controllers.source.buckets import ref as bucket_ref
 from tests.controllers.source.gitrepositories import fetch, git_repository
 from tests.controllers.source.gitrepositories import ref as git_ref
 from tests.controllers.source.ocirepositories import oci_repository, push_configmap
 from tests.controllers.source.ocirepositories import ref as oci_ref
-from tests.controllers.source.test_bucket import bucket, create_keys, flux_revision
-from tests.controllers.source.test_bucket import ref as bucket_ref
 from tests.controllers.sourcewatcher.generators import until
 from tests.gitservers import GitHttpServer, Repo, free_port, serve_git_http
 from tests.managers import StartControllers

@@ -7,8 +7,8 @@ from aiohttp import web
 from reflow.api.conditions import condition
 from reflow.kube.client import Kube
 from reflow.runtime.controller import REQUESTED_AT
+from tests.controllers.source.buckets import SOURCE, ref, until
 from tests.controllers.source.gitrepositories import fetch, members
-from tests.controllers.source.test_bucket import SOURCE, ref, until
 from tests.loopback import loopback
 from tests.managers import StartControllers
 from tests.manifests import ready_is

@@ -17,6 +17,7 @@ from reflow.engines.helmrepo import HelmSettings
 from reflow.kube.client import Kube
 from tests.chartrepo import make_repo as make_chart_repo
 from tests.chartrepo import serve_repo
+from tests.controllers.source.buckets import bucket, create_keys, new_bucket_name
 from tests.controllers.source.gitrepositories import create_creds, fetch, git_repository, secret
 from tests.controllers.source.helmcharts import (
     chart_values,
@@ -27,7 +28,6 @@ from tests.controllers.source.helmcharts import (
     revision_is,
     until,
 )
-from tests.controllers.source.test_bucket import bucket, create_keys, new_bucket_name
 from tests.controllers.source.test_helmrepository import helm_repository
 from tests.gitservers import GitHttpServer, Repo, run
 from tests.managers import StartControllers
