@@ -87,6 +87,33 @@ async def test_a_malformed_event_is_refused_with_400_and_not_dispatched(
     assert dispatched == []
 
 
+async def test_an_event_sent_in_chunks_without_a_length_is_read_whole(endpoint: tuple[str, list[Event]]) -> None:
+    url, dispatched = endpoint
+    metadata = {f"note-{index}": "x" * 1000 for index in range(200)}
+    body = json.dumps({**EVENT, "metadata": {**EVENT["metadata"], **metadata}}).encode()
+
+    async def pieces() -> AsyncIterator[bytes]:
+        for start in range(0, len(body), 1000):
+            yield body[start : start + 1000]
+
+    async with aiohttp.ClientSession() as session, session.post(url, data=pieces()) as answer:
+        assert answer.request_info.headers.get("Transfer-Encoding") == "chunked"
+        assert answer.status == 202, await answer.text()
+    assert [event.message for event in dispatched] == [EVENT["message"]]
+
+
+async def test_an_oversized_chunked_body_is_refused_with_413(endpoint: tuple[str, list[Event]]) -> None:
+    url, dispatched = endpoint
+
+    async def pieces() -> AsyncIterator[bytes]:
+        for _ in range(3000):
+            yield b" " * 1000
+
+    async with aiohttp.ClientSession() as session, session.post(url, data=pieces()) as answer:
+        assert answer.status == 413
+    assert dispatched == []
+
+
 async def test_an_oversized_body_is_refused_with_413(endpoint: tuple[str, list[Event]]) -> None:
     url, dispatched = endpoint
     assert (await post(url, b" " * (2 << 20)))[0] == 413

@@ -52,17 +52,15 @@ class EventIngest:
         """The aiohttp application serving `POST /`."""
 
         async def handle(request: web.Request) -> web.Response:
-            if request.content_length is not None and request.content_length > BODY_LIMIT:
-                return web.Response(status=413, text="event body too large")
             try:
-                raw = await request.content.read(BODY_LIMIT + 1)
+                raw = await request.read()
+            except web.HTTPRequestEntityTooLarge:
+                return web.Response(status=413, text="event body too large")
             except (ConnectionError, ValueError):
                 return web.Response(status=BAD_REQUEST, text="reading the request body failed")
-            if len(raw) > BODY_LIMIT:
-                return web.Response(status=413, text="event body too large")
             status, text = self.accept(raw)
             return web.Response(status=status, text=text)
 
-        app = web.Application(client_max_size=BODY_LIMIT + 1)
+        app = web.Application(client_max_size=BODY_LIMIT)
         app.router.add_post("/", handle)
         return app
