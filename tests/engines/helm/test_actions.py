@@ -45,3 +45,21 @@ def test_test_filters_and_uninstall_settings() -> None:
     uninstall = actions.uninstall("web", hr).args
     assert {"--keep-history", "--ignore-not-found", "--wait=watcher"} <= set(uninstall)
     assert uninstall[uninstall.index("--cascade") + 1] == "foreground"
+
+
+def test_helm3_defaults_install_client_side_and_wait_the_legacy_way_unless_the_spec_says() -> None:
+    install = actions.install("web", "/c.tgz", spec(), OWNER, helm3_defaults=True)
+    assert {"--server-side=false", "--wait=legacy"} <= set(install.args)
+    assert not install.kstatus_wait
+    chosen = spec(install={"serverSideApply": True}, waitStrategy={"name": "poller"})
+    install = actions.install("web", "/c.tgz", chosen, OWNER, helm3_defaults=True)
+    assert {"--server-side=true", "--wait=watcher"} <= set(install.args)
+    assert install.kstatus_wait
+    upgrade = actions.upgrade("web", "/c.tgz", spec(), OWNER, helm3_defaults=True)
+    assert {"--server-side=auto", "--wait=legacy"} <= set(upgrade.args)
+
+
+def test_only_a_kstatus_wait_is_refined_by_health_check_expressions() -> None:
+    assert actions.install("web", "/c.tgz", spec(), OWNER).kstatus_wait
+    assert not actions.install("web", "/c.tgz", spec(install={"disableWait": True}), OWNER).kstatus_wait
+    assert not actions.upgrade("web", "/c.tgz", spec(waitStrategy={"name": "legacy"}), OWNER).kstatus_wait

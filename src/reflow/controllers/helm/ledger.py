@@ -29,6 +29,8 @@ class Ledger:
     """Install or upgrade once whatever the state (`reconcile.fluxcd.io/forceAt`); cleared when it ran."""
     post_renderers_digest: str | None = None
     """`observedPostRenderersDigest`: the post-renderers of the last successful install or upgrade."""
+    common_metadata_digest: str | None = None
+    """`observedCommonMetadataDigest`: the common metadata of the release made last."""
     recorded: dict[str, ConditionState] = field(default_factory=dict)
     """Released, TestSuccess and Remediated as the status held them before this reconcile."""
     outcome: ConditionState | None = None
@@ -45,6 +47,7 @@ class Ledger:
             upgrade_failures=0 if reset else status.upgrade_failures,
             last_action=status.last_attempted_release_action,
             post_renderers_digest=status.observed_post_renderers_digest,
+            common_metadata_digest=status.observed_common_metadata_digest,
             recorded={
                 c.type: ConditionState(c.status, c.reason, c.message)
                 for c in status.conditions
@@ -121,4 +124,5 @@ class Ledger:
             "upgradeFailures": self.upgrade_failures or None,
             "lastAttemptedReleaseAction": self.last_action,
             "observedPostRenderersDigest": self.post_renderers_digest,
+            "observedCommonMetadataDigest": self.common_metadata_digest,
         }

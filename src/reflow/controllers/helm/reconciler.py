@@ -32,7 +32,7 @@ from reflow.controllers.helm.release import Emit, Finished, Plan, ReleaseLoop
 from reflow.controllers.helm.values import release_values
 from reflow.controllers.sources import SourceArtifact, Sources
 from reflow.engines.artifact import ArtifactError, DigestMismatch, FetchOptions, download
-from reflow.engines.health.cel import InvalidExpression, ready_expression
+from reflow.engines.health.cel import InvalidExpression, ready_expression, status_reader
 from reflow.engines.helm import actions, postrender
 from reflow.engines.helm.chart import ChartError, ChartMetadata, chart_metadata, digest_version, with_version
 from reflow.engines.helm.cluster import kubeconfig_for
@@ -143,6 +143,11 @@ class HelmReleaseReconciler(Reconciler[HelmRelease]):
     async def reconcile(self, hr: HelmRelease, progress: Progress) -> Result:
         """Release the chart with the values, as the state machine decides, until the release is in sync."""
         name, target, storage = where(hr)
+        try:
+            health = status_reader(hr.spec.health_check_exprs)
+        except InvalidExpression as error:
+            raise StalledError(f"invalid CEL expression in healthCheckExprs: {error}",
+                               reason=INVALID_CEL_EXPRESSION) from error  # fmt: skip
         client = await self.client(hr)
         self._check_dependencies(hr)
         ref = hr.spec.chart_ref
@@ -190,6 +195,8 @@ class HelmReleaseReconciler(Reconciler[HelmRelease]):
                 hr=hr, release=name, target=Target(kubeconfig=await kubeconfig_for(client, target), namespace=target),
                 chart_path=package, chart=chart, values=values, config_digest=config_digest,
                 post_renderers_digest=postrender.digest(hr.spec.post_renderers) if hr.spec.post_renderers else None,
+                common_metadata_digest=postrender.common_metadata_digest(hr.spec.common_metadata),
+                helm3_defaults=self.gates("UseHelm3Defaults"), health=health,
                 oci_digest=oci_digest(artifact) if tracked else None,
                 default_retry=self.gates("DefaultToRetryOnFailure"),
             )  # fmt: skip

@@ -7,8 +7,9 @@ retry interval), or when retries are exhausted (stalled until the spec or values
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,16 +41,20 @@ from reflow.api.conditions import (
 )
 from reflow.api.duration import format_duration
 from reflow.api.helm import HelmRelease, ReleaseSnapshot
+from reflow.api.meta import ObjectRef
 from reflow.api.wire import render
 from reflow.controllers.helm.ledger import Ledger
+from reflow.engines.health.aggregate import Verdict
+from reflow.engines.health.cel import CELStatusReader
 from reflow.engines.helm import actions, drift
 from reflow.engines.helm.chart import ChartMetadata
-from reflow.engines.helm.postrender import PostRender, kustomizations, origin_labels
+from reflow.engines.helm.postrender import PostRender, kustomizations, origin_labels, strategy
 from reflow.engines.helm.release import StoredRelease, has_test_hooks, latest, snapshot, tests_failed
 from reflow.engines.helm.run import Helm, HelmFailed, Target
 from reflow.engines.helm.state import Action, Desired, Observed, Step, next_step
 from reflow.engines.helm.storage import mark_failed, releases
 from reflow.engines.ssa.ignore import IgnoreRules
+from reflow.engines.ssa.wait import wait_ready
 from reflow.kube.client import Kube
 from reflow.kube.errors import KubeError
 from reflow.runtime.errors import ReconcileError, StalledError
@@ -76,6 +81,12 @@ class Plan:
     values: Mapping[str, Any]
     config_digest: str
     post_renderers_digest: str | None = None
+    common_metadata_digest: str | None = None
+    health: CELStatusReader = field(default_factory=lambda: CELStatusReader(()))
+    """`healthCheckExprs`: judge the custom resources they match once Helm's own wait is done."""
+    helm3_defaults: bool = False
+    """Helm 3's defaults where the spec is silent (`UseHelm3Defaults`): client-side install, legacy wait, hooks
+    left out of post-rendering."""
     default_retry: bool = False
     """Retry failed actions instead of remediating when no strategy is set (`DefaultToRetryOnFailure`)."""
     oci_digest: str | None = None
@@ -138,13 +149,15 @@ class ReleaseLoop:
                                reason=INVALID_SPEC)  # fmt: skip
         action = self.ledger.history[0].action if self.ledger.history else None
         return Observed(current=snapshot(self.stored, action=action), testable=has_test_hooks(self.stored),
-                        post_renderers_digest=self.ledger.post_renderers_digest)  # fmt: skip
+                        post_renderers_digest=self.ledger.post_renderers_digest,
+                        common_metadata_digest=self.ledger.common_metadata_digest)  # fmt: skip
 
     async def run(self) -> Finished | None:
         """Act until the release is in sync (returns how) or a step must stop the reconcile (raises)."""
         desired = Desired(
             chart_name=self.plan.chart.name, chart_version=self.plan.chart.version,
             config_digest=self.plan.config_digest, post_renderers_digest=self.plan.post_renderers_digest,
+            common_metadata_digest=self.plan.common_metadata_digest,
         )  # fmt: skip
         for _ in range(MAX_STEPS):
             observed = await self.observe()
@@ -243,16 +256,16 @@ class ReleaseLoop:
         upgrade = step.action is Action.UPGRADE
         name = "upgrade" if upgrade else "install"
         owner = (plan.hr.metadata.namespace or "", plan.hr.metadata.name)
-        command = (actions.upgrade if upgrade else actions.install)(plan.release, str(plan.chart_path), spec, owner)
+        command = (actions.upgrade if upgrade else actions.install)(plan.release, str(plan.chart_path), spec, owner,
+                                                                    helm3_defaults=plan.helm3_defaults)  # fmt: skip
         await self._running(name, command.timeout)
         if not step.retry:
             self.ledger.last_action = name
         self.ledger.conditions[TEST_SUCCESS] = None
         try:
-            steps = PostRender(kustomizations(spec.post_renderers), origin_labels(*owner))
-            await self._unless_superseded(
-                self.helm.run(command.args, plan.target, values=plan.values, post_render=steps,
-                              timeout=command.timeout + 30), name)  # fmt: skip
+            steps = PostRender(kustomizations(spec.post_renderers), origin_labels(*owner), spec.common_metadata,
+                               strategy(spec, plan.helm3_defaults))  # fmt: skip
+            await self._unless_superseded(self._helm_then_health(command, steps, name), name)
         except HelmFailed as error:
             self.ledger.failed(name)
             await self._record(name, fresh=False)
@@ -264,12 +277,39 @@ class ReleaseLoop:
             return
         current = await self._record(name, fresh=not upgrade or step.state.value == "Unmanaged")
         self.ledger.post_renderers_digest = plan.post_renderers_digest
+        self.ledger.common_metadata_digest = plan.common_metadata_digest
         reason = UPGRADE_SUCCEEDED if upgrade else INSTALL_SUCCEEDED
         message = f"Helm {name} succeeded for release {plan.full_name(current)} with chart {plan.chart_ref}"
         self.ledger.set(RELEASED, ConditionState("True", reason, message))
         self.ledger.conditions[TEST_SUCCESS] = None
         self.ledger.conditions[REMEDIATED] = None
         await self.emit(NORMAL, reason, message, "HelmUpgrade" if upgrade else "HelmInstall")
+
+    async def _helm_then_health(self, command: actions.Command, steps: PostRender, name: str) -> None:
+        """Run the install or upgrade; then, when Helm waited with kstatus, hold the custom resources that
+        `healthCheckExprs` match to those expressions for the rest of the timeout, as Flux's poller does.
+
+        Helm cannot be given the expressions, so the wait on them follows Helm's: a resource that fails them
+        or is still in progress at the deadline fails the release (recorded failed in Helm's storage)."""
+        plan = self.plan
+        started = time.monotonic()
+        await self.helm.run(command.args, plan.target, values=plan.values, post_render=steps,
+                            timeout=command.timeout + 30)  # fmt: skip
+        if not (command.kstatus_wait and plan.health.rules):
+            return
+        await self.observe()
+        assert self.stored is not None
+        objects = await drift.release_objects(self.storage, self.stored.manifest, plan.release, plan.target.namespace)
+        refs = [ObjectRef.of(obj) for obj in objects if plan.health.rule_for(obj) is not None]
+        if not refs:
+            return
+        remaining = max(1.0, command.timeout - (time.monotonic() - started))
+        result = await wait_ready(self.storage, refs, timeout=remaining, status_override=plan.health)
+        if result.ready:
+            return
+        description = f"{name} of release {plan.release} failed its health check expressions: {result.health.message}"
+        await mark_failed(self.storage, self.stored, description)
+        raise HelmFailed(description, timed_out=result.health.verdict is not Verdict.FAILED)
 
     async def _unless_superseded(self, action: Coroutine[Any, Any, object], name: str) -> None:
         """Run a helm install or upgrade; give it up (helm gets SIGTERM and records the release failed) when a
@@ -362,7 +402,7 @@ class ReleaseLoop:
     async def _rollback(self, step: Step) -> None:
         plan = self.plan
         assert step.rollback_to is not None
-        command = actions.rollback(plan.release, step.rollback_to, plan.hr.spec)
+        command = actions.rollback(plan.release, step.rollback_to, plan.hr.spec, helm3_defaults=plan.helm3_defaults)
         done = f"Helm rollback to previous release {plan.full_name(step.rollback_to)} with chart {plan.chart_ref}"
         await self._remediate("rollback", command, f"{done} failed", f"{done} succeeded",
                               (ROLLBACK_SUCCEEDED, ROLLBACK_FAILED))  # fmt: skip

@@ -3,6 +3,8 @@
 Flux's defaults carry over: resources are waited for with kstatus (`--wait=watcher`; `legacy` with
 `waitStrategy: legacy`, hooks only with `disableWait`), existing resources are adopted unless
 `disableTakeOwnership`, install creates CRDs, upgrade leaves them, history is capped at 5 revisions.
+With `helm3_defaults` (the `UseHelm3Defaults` gate) an install applies client-side and the wait is `legacy`
+where the spec says nothing, as Helm 3 did.
 """
 
 from __future__ import annotations
@@ -32,10 +34,11 @@ def max_history(spec: HelmReleaseSpec) -> int:
     return DEFAULT_MAX_HISTORY if spec.max_history is None else spec.max_history
 
 
-def _wait(spec: HelmReleaseSpec, disabled: bool, for_jobs: bool) -> list[str]:
+def _wait(spec: HelmReleaseSpec, disabled: bool, for_jobs: bool, helm3_defaults: bool) -> list[str]:
     if disabled:
         return ["--wait=hookOnly"]
-    strategy = "legacy" if spec.wait_strategy is not None and spec.wait_strategy.name == "legacy" else "watcher"
+    named = spec.wait_strategy.name if spec.wait_strategy is not None else ("legacy" if helm3_defaults else "poller")
+    strategy = "legacy" if named == "legacy" else "watcher"
     return [f"--wait={strategy}", *(["--wait-for-jobs"] if for_jobs else [])]
 
 
@@ -49,6 +52,8 @@ class Command:
 
     args: tuple[str, ...]
     timeout: float
+    kstatus_wait: bool = False
+    """Helm waits for the resources with kstatus (Flux's `poller`), which `healthCheckExprs` refine."""
 
 
 def owner_labels(owner: tuple[str, str]) -> list[str]:
@@ -57,13 +62,16 @@ def owner_labels(owner: tuple[str, str]) -> list[str]:
     return ["--labels", f"{OWNER_NAME}={name},{OWNER_NAMESPACE}={namespace}"]
 
 
-def install(release: str, chart: str, spec: HelmReleaseSpec, owner: tuple[str, str]) -> Command:
+def install(
+    release: str, chart: str, spec: HelmReleaseSpec, owner: tuple[str, str], *, helm3_defaults: bool = False
+) -> Command:
     options = spec.install or Install()
     timeout = action_timeout(spec, options.timeout)
     crds = options.crds or ("Skip" if options.skip_crds else "Create")
+    server_side = not helm3_defaults if options.server_side_apply is None else options.server_side_apply
     args = [
         "install", release, chart, "--timeout", seconds(timeout),
-        *_wait(spec, options.disable_wait, not options.disable_wait_for_jobs),
+        *_wait(spec, options.disable_wait, not options.disable_wait_for_jobs, helm3_defaults),
         *_flag(options.disable_hooks, "--no-hooks"),
         *_flag(options.disable_open_api_validation, "--disable-openapi-validation"),
         *_flag(options.disable_schema_validation, "--skip-schema-validation"),
@@ -71,32 +79,36 @@ def install(release: str, chart: str, spec: HelmReleaseSpec, owner: tuple[str, s
         *_flag(options.replace, "--replace"),
         *_flag(crds == "Skip", "--skip-crds"),
         *_flag(options.create_namespace, "--create-namespace"),
-        f"--server-side={'false' if options.server_side_apply is False else 'true'}",
+        f"--server-side={'true' if server_side else 'false'}",
         *owner_labels(owner),
     ]  # fmt: skip
-    return Command(args=tuple(args), timeout=timeout)
+    return Command(args=tuple(args), timeout=timeout, kstatus_wait="--wait=watcher" in args)
 
 
-def upgrade(release: str, chart: str, spec: HelmReleaseSpec, owner: tuple[str, str]) -> Command:
+def upgrade(
+    release: str, chart: str, spec: HelmReleaseSpec, owner: tuple[str, str], *, helm3_defaults: bool = False
+) -> Command:
     options = spec.upgrade or Upgrade()
     timeout = action_timeout(spec, options.timeout)
     args = [
-        "upgrade", release, chart, *_revision_flags(spec, options, timeout),
+        "upgrade", release, chart, *_revision_flags(spec, options, timeout, helm3_defaults),
         "--reuse-values" if options.preserve_values else "--reset-values",
         *_flag(options.disable_open_api_validation, "--disable-openapi-validation"),
         *_flag(options.disable_schema_validation, "--skip-schema-validation"),
         *_flag(not options.disable_take_ownership, "--take-ownership"),
         *owner_labels(owner),
     ]  # fmt: skip
-    return Command(args=tuple(args), timeout=timeout)
+    return Command(args=tuple(args), timeout=timeout, kstatus_wait="--wait=watcher" in args)
 
 
-def _revision_flags(spec: HelmReleaseSpec, options: Upgrade | Rollback, timeout: float) -> list[str]:
+def _revision_flags(
+    spec: HelmReleaseSpec, options: Upgrade | Rollback, timeout: float, helm3_defaults: bool
+) -> list[str]:
     """The flags upgrade and rollback share: both write a new revision over the last one."""
     server_side = {"enabled": "true", "disabled": "false"}.get(options.server_side_apply or "auto", "auto")
     return [
         "--timeout", seconds(timeout),
-        *_wait(spec, options.disable_wait, not options.disable_wait_for_jobs),
+        *_wait(spec, options.disable_wait, not options.disable_wait_for_jobs, helm3_defaults),
         "--history-max", str(max_history(spec)),
         *_flag(options.disable_hooks, "--no-hooks"),
         *_flag(options.force, "--force-replace"),
@@ -113,10 +125,11 @@ def test(release: str, spec: HelmReleaseSpec) -> Command:
     return Command(args=tuple(args), timeout=timeout)
 
 
-def rollback(release: str, version: int, spec: HelmReleaseSpec) -> Command:
+def rollback(release: str, version: int, spec: HelmReleaseSpec, *, helm3_defaults: bool = False) -> Command:
     options = spec.rollback or Rollback()
     timeout = action_timeout(spec, options.timeout)
-    return Command(args=("rollback", release, str(version), *_revision_flags(spec, options, timeout)), timeout=timeout)
+    flags = _revision_flags(spec, options, timeout, helm3_defaults)
+    return Command(args=("rollback", release, str(version), *flags), timeout=timeout)
 
 
 def uninstall(release: str, spec: HelmReleaseSpec) -> Command:

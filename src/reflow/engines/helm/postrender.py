@@ -1,10 +1,11 @@
-"""Post-renderers: Flux's digest of `spec.postRenderers`, the kustomizations that apply them, Flux's origin labels.
+"""Post-renderers: Flux's digests of `spec.postRenderers` and `spec.commonMetadata`, the kustomizations that
+apply them, Flux's origin labels, and which hooks they see (`spec.postRenderStrategy`).
 
 Helm 4 post-renders through a plugin (`postrenderer/v1`); each helm call gets its own plugin folder
 with one plugin that runs `python -m reflow.engines.helm.postrenderer <settings.json>`, which reads
 the rendered manifests on stdin and writes them back patched, step after step, with `kubectl
-kustomize`, then labelled with the HelmRelease. A kustomization holds only the manifests and inline
-patches and images: nothing else is read.
+kustomize`, then given the common metadata and labelled with the HelmRelease. A kustomization holds
+only the manifests and inline patches and images: nothing else is read.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from typing import Any
 
 import yaml
 
-from reflow.api.helm import PostRenderer
+from reflow.api.helm import HelmReleaseSpec, PostRenderer
+from reflow.api.meta import CommonMetadata
 from reflow.api.wire import render
 from reflow.engines.build.kustomize import kubectl_path
 from reflow.engines.helm.postrenderer import RESOURCES
@@ -44,6 +46,21 @@ def digest(post_renderers: Sequence[PostRenderer]) -> str:
     return "sha256:" + hashlib.sha256((encoded + "\n").encode()).hexdigest()
 
 
+def common_metadata_digest(metadata: CommonMetadata | None) -> str | None:
+    """Flux's `observedCommonMetadataDigest`: sha256 of the metadata's JSON as Go encodes it; None without any."""
+    if metadata is None:
+        return None
+    encoded = {key: dict(sorted(value.items())) for key, value in
+               (("annotations", metadata.annotations), ("labels", metadata.labels)) if value}  # fmt: skip
+    return "sha256:" + hashlib.sha256((go_json(encoded) + "\n").encode()).hexdigest()
+
+
+def strategy(spec: HelmReleaseSpec, helm3_defaults: bool) -> str:
+    """Which hooks the post-renderers see: the spec's choice, else Helm 4's `combined` (`nohooks` with Helm 3's
+    defaults)."""
+    return spec.post_render_strategy or ("nohooks" if helm3_defaults else "combined")
+
+
 def kustomizations(post_renderers: Sequence[PostRenderer]) -> tuple[dict[str, Any], ...]:
     """One kustomization per post-renderer with kustomize settings, in order."""
     steps: list[dict[str, Any]] = []
@@ -65,13 +82,16 @@ def kustomizations(post_renderers: Sequence[PostRenderer]) -> tuple[dict[str, An
 
 @dataclass(frozen=True, slots=True)
 class PostRender:
-    """What the plugin does to the rendered manifests: kustomizations in order, then labels on every object."""
+    """What the plugin does to the rendered manifests: kustomizations in order, then the common metadata, then
+    the origin labels on every object; `strategy` says which hooks get the same."""
 
     kustomizations: tuple[Mapping[str, Any], ...] = ()
     labels: Mapping[str, str] = field(default_factory=dict)
+    common: CommonMetadata | None = None
+    strategy: str = "combined"
 
     def __bool__(self) -> bool:
-        return bool(self.kustomizations or self.labels)
+        return bool(self.kustomizations or self.labels or self.common)
 
 
 def origin_labels(namespace: str, name: str) -> dict[str, str]:
@@ -87,6 +107,9 @@ def install_plugin(plugins: Path, post_render: PostRender) -> None:
         "kubectl": str(kubectl_path()),
         "kustomizations": [dict(step) for step in post_render.kustomizations],
         "labels": dict(post_render.labels),
+        "commonLabels": dict(post_render.common.labels) if post_render.common else {},
+        "commonAnnotations": dict(post_render.common.annotations) if post_render.common else {},
+        "strategy": post_render.strategy,
     }
     config = write_private(folder / "settings.json", json.dumps(settings))
     plugin = {

@@ -53,6 +53,8 @@ class Desired:
     config_digest: str
     post_renderers_digest: str | None = None
     """Flux's digest of `spec.postRenderers`; None when there are none."""
+    common_metadata_digest: str | None = None
+    """Flux's digest of `spec.commonMetadata`; None when it is not set."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -63,6 +65,8 @@ class Observed:
     testable: bool = False
     post_renderers_digest: str | None = None
     """The post-renderers the release was last made with (`status.observedPostRenderersDigest`)."""
+    common_metadata_digest: str | None = None
+    """The common metadata the release was last made with (`status.observedCommonMetadataDigest`)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -112,6 +116,8 @@ def state_of(
         return State.OUT_OF_SYNC, "values differ from the desired ones"
     if observed.post_renderers_digest != desired.post_renderers_digest:
         return State.OUT_OF_SYNC, "post-renderers differ from the ones the release was made with"
+    if observed.common_metadata_digest != desired.common_metadata_digest:
+        return State.OUT_OF_SYNC, "common metadata differs from the one the release was made with"
     test = spec.test
     if test is not None and test.enable:
         if observed.testable and not current.test_hooks:
