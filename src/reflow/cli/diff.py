@@ -19,8 +19,8 @@ from reflow.api.wire import parse, render
 from reflow.cli.build import GROUP, LocalBuildError, build_local, diff_build_options
 from reflow.cli.console import err, fail, out, run
 from reflow.cli.options import GlobalOptions, global_options
-from reflow.cli.reconcile import source_of
 from reflow.engines.artifact import ArtifactError, fetch_artifact
+from reflow.engines.flux.state import source_of
 from reflow.engines.ssa import inventory_of, mask_secrets_for_diff, stale
 from reflow.engines.ssa.apply import excluded
 from reflow.engines.ssa.drift import exists
