@@ -83,6 +83,8 @@ def make_app(store: Store, viewers: Kube, settings: Settings) -> web.Application
                 except TimeoutError:
                     await response.write(b": keepalive\n\n")
                     continue
+                if message["type"] == "close":
+                    return response
                 if message["type"] == "reset":
                     message = {"type": "snapshot", "rows": [views.row(obj) for obj in store.objects()]}
                 await _send(response, message)
@@ -133,7 +135,11 @@ def make_app(store: Store, viewers: Kube, settings: Settings) -> web.Application
         except Refused as err:
             return web.json_response({"error": str(err)}, status=409)
 
+    async def close_streams(_: web.Application) -> None:
+        store.close_listeners()
+
     app = web.Application(middlewares=[_api_errors])
+    app.on_shutdown.append(close_streams)
     app.router.add_get("/", index)
     app.router.add_static("/static", str(STATIC))
     app.router.add_get("/api/objects", objects)

@@ -68,6 +68,13 @@ class Store:
         finally:
             self._listeners.discard(queue)
 
+    def close_listeners(self) -> None:
+        """Tell every page's stream to end (the server is shutting down)."""
+        for queue in self._listeners:
+            while not queue.empty():
+                queue.get_nowait()
+            queue.put_nowait({"type": "close"})
+
     def _changed(self, change: Change, _old: Manifest | None, new: Manifest) -> None:
         message: Manifest
         if change is Change.DELETED:

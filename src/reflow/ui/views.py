@@ -67,32 +67,35 @@ def masked(obj: Manifest) -> Manifest:
 
 
 def revisions(obj: Manifest) -> list[Manifest]:
-    """The last revisions of an object, newest first: a HelmRelease's `status.history`, else the last applied,
-    attempted and artifact revisions it reports."""
+    """The last revisions of an object, newest first: its `status.history` (a HelmRelease's releases, a
+    Kustomization's runs), else the last applied, attempted and artifact revisions it reports."""
     status = obj.get("status") or {}
-    if status.get("history"):
-        return [
-            {
-                "revision": entry.get("chartVersion", ""),
-                "digest": entry.get("digest", ""),
-                "status": entry.get("status", ""),
-                "at": entry.get("lastDeployed", ""),
-            }
-            for entry in status["history"]
-        ]
-    found = []
+    found = [_snapshot(entry) for entry in status.get("history") or []]
     for label, value in (
         ("last applied", status.get("lastAppliedRevision")),
         ("last attempted", status.get("lastAttemptedRevision")),
         ("artifact", (status.get("artifact") or {}).get("revision")),
     ):
-        if value:
+        if value and not found:
             found.append({"revision": value, "status": label, "digest": "", "at": ""})
     return found
 
 
-def _when(event: Manifest) -> str:
-    return str(event.get("lastTimestamp") or event.get("eventTime") or "")
+def _snapshot(entry: Manifest) -> Manifest:
+    """One history entry: a HelmRelease's (chartVersion, lastDeployed) or a Kustomization's (metadata.revision)."""
+    if "chartVersion" in entry:
+        return {
+            "revision": f"{entry.get('chartName', '')} {entry['chartVersion']}".strip(),
+            "status": entry.get("status", ""),
+            "digest": entry.get("digest", ""),
+            "at": entry.get("lastDeployed", ""),
+        }
+    return {
+        "revision": (entry.get("metadata") or {}).get("revision", ""),
+        "status": entry.get("lastReconciledStatus", ""),
+        "digest": entry.get("digest", ""),
+        "at": entry.get("lastReconciled", ""),
+    }
 
 
 def _when(event: Manifest) -> str:
@@ -115,6 +118,7 @@ def detail(obj: Manifest, events: Iterable[Manifest]) -> Manifest:
         ],
         "revisions": revisions(obj),
         "yaml": yaml.safe_dump(masked(obj), sort_keys=False),
+        "flux": obj["kind"] in API_VERSIONS,
         "applier": obj["kind"] in ("Kustomization", "HelmRelease"),
         "source": object_id(source) if (source := source_of(obj)) else "",
     }
@@ -125,6 +129,7 @@ def tree(node: Node, health: Mapping[ObjectRef, ObjectStatus | None]) -> Manifes
     found = health.get(node.ref)
     return {
         "id": object_id(node.ref),
+        "apiVersion": node.ref.api_version,
         "kind": node.ref.kind,
         "namespace": node.ref.namespace or "",
         "name": node.ref.name,
