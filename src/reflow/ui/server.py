@@ -200,13 +200,14 @@ async def _health(kube: Kube, ref: ObjectRef) -> ObjectStatus | None:
 async def running(kube: Kube, settings: Settings, *, address: str, namespace: str | None) -> AsyncIterator[int]:
     """Watch, and serve the UI on `address` (`host:port`, port 0 for any), while inside; yields the bound port.
 
-    In token mode the viewers' requests go through a second connection without the UI's client certificate, so
-    the API server sees the viewer's token and nothing else.
+    In token mode the viewers' requests go through a second connection without the UI's client certificate (it
+    holds a placeholder token that each request replaces), so the API server sees the viewer's token alone.
     """
     async with AsyncExitStack() as stack:
         viewers = kube
         if settings.auth is AuthMode.TOKEN:
             viewers = await open_client(replace(kube.options, token="-"))
             stack.push_async_callback(viewers.close)
+            viewers.mapper = kube.mapper  # discovery as the UI: the placeholder token is no one's
         store = await stack.enter_async_context(Store(kube, namespace).running())
         yield await stack.enter_async_context(serving(make_app(store, viewers, settings), address))
