@@ -75,7 +75,9 @@ class Page:
 
     async def until(self, check: Callable[[webdriver.Chrome], Any], what: str, timeout: float = DEADLINE) -> Any:
         """Wait until `check(driver)` is truthy and return its value; element lookups that go stale are retried."""
-        wait = WebDriverWait(self.driver, timeout, ignored_exceptions=(StaleElementReferenceException,))
+        wait = WebDriverWait(
+            self.driver, timeout, poll_frequency=0.05, ignored_exceptions=(StaleElementReferenceException,)
+        )
         return await asyncio.to_thread(wait.until, check, f"page never showed {what}")
 
     async def text(self, css: str, contains: str, timeout: float = DEADLINE) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import aiohttp
 
 from reflow.api.annotations import REQUESTED_AT
@@ -12,6 +14,7 @@ from reflow.ui.identity import AuthMode
 from tests.controllers.kustomize.sources import KUSTOMIZE
 from tests.ui.browser import Page
 from tests.ui.conftest import StartUI
+from tests.ui.shots import shoot
 
 RBAC = "rbac.authorization.k8s.io/v1"
 READ = ["get", "list", "watch"]
@@ -47,7 +50,7 @@ async def requested_at(kube: Kube, namespace: str) -> str | None:
 
 
 async def test_a_viewer_token_without_patch_rights_sees_a_clear_refusal(
-    kube: Kube, namespace: str, start_ui: StartUI, browser: Page
+    kube: Kube, namespace: str, start_ui: StartUI, browser: Page, tmp_path: Path
 ) -> None:
     await kube.create(
         {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "viewer", "namespace": namespace}}
@@ -67,6 +70,7 @@ async def test_a_viewer_token_without_patch_rights_sees_a_clear_refusal(
     refusal = await browser.text("#notice", "Not allowed")
     assert f"system:serviceaccount:{namespace}:viewer" in refusal
     assert "cannot patch" in refusal
+    await shoot(browser, tmp_path, "refusal")
     assert await requested_at(kube, namespace) is None
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.kube.client import Kube
 from tests.controllers.kustomize.sources import KUSTOMIZE, SOURCE
 from tests.ui.browser import Page
 from tests.ui.conftest import StartUI
+from tests.ui.shots import shoot
 
 
 def kustomization(name: str, namespace: str, **spec: object) -> Manifest:
@@ -18,7 +21,9 @@ def kustomization(name: str, namespace: str, **spec: object) -> Manifest:
     }
 
 
-async def test_overview_counts_filter_and_graph(kube: Kube, namespace: str, start_ui: StartUI, browser: Page) -> None:
+async def test_overview_counts_filter_and_graph(
+    kube: Kube, namespace: str, start_ui: StartUI, browser: Page, tmp_path: Path
+) -> None:
     metadata = {"name": "repo", "namespace": namespace}
     spec = {"url": "https://git.invalid/repo", "interval": "1h", "suspend": True}
     await kube.create({"apiVersion": SOURCE, "kind": "GitRepository", "metadata": metadata, "spec": spec})
@@ -48,3 +53,4 @@ async def test_overview_counts_filter_and_graph(kube: Kube, namespace: str, star
     edges = await browser.text("section", "dependsOn")
     assert f"Kustomization/{namespace}/infra" in edges
     assert await browser.count("#graph svg path.edge") == 3
+    await shoot(browser, tmp_path, "graph")

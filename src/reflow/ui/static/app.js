@@ -239,7 +239,8 @@ function layout(graph) {
     columns.get(d).push(n);
   }
   const place = new Map();
-  for (const [d, nodes] of columns) nodes.forEach((n, i) => place.set(n.id, { x: 20 + d * 280, y: 30 + i * 44 }));
+  // each column starts one row lower than the one before, so an edge that skips a column passes beside its boxes
+  for (const [d, nodes] of columns) nodes.forEach((n, i) => place.set(n.id, { x: 20 + d * 280, y: 30 + (i + d) * 44 }));
   return place;
 }
 
