@@ -16,6 +16,8 @@ from importlib import resources
 from aiohttp import web
 
 from reflow.api.meta import Manifest, ObjectRef
+from reflow.engines.flux.diff import diff_cluster
+from reflow.engines.flux.localbuild import LocalBuildError
 from reflow.engines.flux.state import API_VERSIONS
 from reflow.engines.flux.trace import owner, trace_chain
 from reflow.engines.flux.tree import generator_inventories, inventories
@@ -34,6 +36,8 @@ STATIC = resources.files("reflow.ui").joinpath("static")
 KEEPALIVE = 15.0
 """Seconds between SSE comments on a quiet stream, so proxies keep it open."""
 CSRF_HEADER = "X-CSRF-Token"
+DIFF_TIMEOUT = 120.0
+"""Seconds the build behind one diff may take."""
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -117,6 +121,16 @@ def make_app(store: Store, viewers: Kube, settings: Settings) -> web.Application
             return web.json_response({"text": f"{ref.kind}/{ref.name} is not managed by Flux"})
         return web.json_response({"text": await trace_chain(kube, obj, manager)})
 
+    async def diff(request: web.Request) -> web.Response:
+        kube, ref = who(request), ref_of(request)
+        if ref.kind != "Kustomization":
+            raise web.HTTPBadRequest(text="the diff is computed for Kustomizations")
+        try:
+            outcome = await diff_cluster(kube, ref, timeout=DIFF_TIMEOUT)
+        except LocalBuildError as err:
+            return web.json_response({"error": str(err)}, status=422)
+        return web.json_response(views.changes(outcome))
+
     async def graph(request: web.Request) -> web.Response:
         who(request)
         return web.json_response(views.graph(store.objects()))
@@ -148,6 +162,7 @@ def make_app(store: Store, viewers: Kube, settings: Settings) -> web.Application
     app.router.add_get("/api/tree", tree)
     app.router.add_get("/api/trace", trace)
     app.router.add_get("/api/graph", graph)
+    app.router.add_get("/api/diff", diff)
     app.router.add_post("/api/actions/{action}", action)
     app.router.add_get("/healthz", healthz)
     return app

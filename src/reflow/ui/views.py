@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 import yaml
 
 from reflow.api.meta import Manifest, ObjectRef
+from reflow.engines.flux.diff import Outcome, Verdict
 from reflow.engines.flux.state import API_VERSIONS, GENERATOR, ready, revision, source_of, stalled, suspended
 from reflow.engines.health.status import ObjectStatus
 from reflow.engines.inventory import Node
@@ -167,3 +168,14 @@ def graph(objects: Iterable[Manifest]) -> Manifest:
         for end in (edge["from"], edge["to"]):
             nodes.setdefault(end, {"id": end, "status": "Missing"})
     return {"nodes": sorted(nodes.values(), key=lambda n: n["id"]), "edges": edges}
+
+
+def changes(outcome: Outcome) -> Manifest:
+    """The diff between the cluster and the next revision: what would be created, changed or deleted (Secret values
+    already masked by the diff), and what could not be compared."""
+    shown = [
+        {"id": object_id(diff.ref), "verdict": str(diff.verdict), "report": diff.report}
+        for diff in outcome.diffs
+        if diff.verdict in (Verdict.CREATED, Verdict.DRIFTED, Verdict.DELETED)
+    ]
+    return {"changes": shown, "errors": list(outcome.errors), "unchanged": len(outcome.diffs) - len(shown)}

@@ -190,6 +190,9 @@ async function renderObject(current, fresh) {
       obj.revisions.map((r) => [esc(r.revision), esc(r.status), esc(r.digest), esc(r.at)]))}</section>
     <section id="tree"><h2>Inventory</h2><p class="muted">loading…</p></section>
     <section id="trace"><h2>Trace</h2><p class="muted">loading…</p></section>
+    <section id="diff"><h2>Diff with the next revision</h2>
+      <p><button id="diff-button">Compute the diff</button> <span class="muted">a server-side dry-run of the source's
+      current revision, as the viewer; Secret values masked</span></p><div id="diff-result"></div></section>
     <section id="events"><h2>Events</h2>${table(["Type", "Reason", "Message", "At"],
       obj.events.map((e) => [esc(e.type), esc(e.reason), esc(e.message), esc(e.at)]))}</section>
     <section id="yaml"><h2>YAML</h2><pre>${esc(obj.yaml)}</pre></section>`;
@@ -197,6 +200,11 @@ async function renderObject(current, fresh) {
     button.addEventListener("click", () => act(button.dataset.action, current));
   }
   if (fresh) document.getElementById("notice").hidden = true;
+  if (current.kind === "Kustomization" && flux) {
+    document.getElementById("diff-button").addEventListener("click", () => showDiff(query));
+  } else {
+    document.getElementById("diff").remove();
+  }
   const appliers = ["Kustomization", "HelmRelease", "ArtifactGenerator"];
   const treeBox = document.getElementById("tree");
   if (flux && appliers.includes(current.kind)) {
@@ -208,6 +216,21 @@ async function renderObject(current, fresh) {
   const traceBox = document.getElementById("trace");
   getJSON(`/api/trace?${query}`).then((t) => { traceBox.innerHTML = `<h2>Trace</h2><pre>${esc(t.text)}</pre>`; })
     .catch((err) => { traceBox.innerHTML = `<h2>Trace</h2><p class="refused">${esc(err.message)}</p>`; });
+}
+
+async function showDiff(query) {
+  const box = document.getElementById("diff-result");
+  box.innerHTML = `<p class="muted">running the dry-run…</p>`;
+  try {
+    const diff = await getJSON(`/api/diff?${query}`);
+    const changes = diff.changes.map((c) => `<h3 class="change" data-id="${esc(c.id)}">${esc(c.id)} ${badge(c.verdict)}</h3>` +
+      (c.report ? `<pre>${esc(c.report)}</pre>` : "")).join("");
+    const errors = diff.errors.map((e) => `<p class="refused">${esc(e)}</p>`).join("");
+    box.innerHTML = (changes || `<p>No changes: the cluster matches the next revision.</p>`) + errors +
+      `<p class="muted">${diff.unchanged} object(s) unchanged</p>`;
+  } catch (err) {
+    box.innerHTML = `<p class="refused">${esc(err.message)}</p>`;
+  }
 }
 
 async function act(action, current) {
