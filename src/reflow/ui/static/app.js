@@ -157,7 +157,8 @@ function table(headers, items) {
 function actionButtons(obj) {
   if (READ_ONLY || !obj.flux || obj.kind === "ExternalArtifact") return "";
   const buttons = [];
-  if (!obj.suspended) buttons.push(["reconcile", "Reconcile"]);
+  const reconciled = !["Alert", "Provider"].includes(obj.kind); // ready once they exist: nothing to reconcile
+  if (!obj.suspended && reconciled) buttons.push(["reconcile", "Reconcile"]);
   if (!obj.suspended && obj.applier && obj.source) buttons.push(["reconcile-with-source", "Reconcile with source"]);
   buttons.push(obj.suspended ? ["resume", "Resume"] : ["suspend", "Suspend"]);
   return `<div class="actions" id="actions">${buttons.map(([a, label]) => `<button data-action="${a}">${label}</button>`).join("")}</div>`;
