@@ -60,8 +60,11 @@ async def test_a_viewer_token_without_patch_rights_sees_a_clear_refusal(
     await kube.create(kustomization("app", namespace))
     url = await start_ui(auth=AuthMode.TOKEN)
 
-    async with aiohttp.ClientSession() as session, session.get(f"{url}api/objects") as anonymous:
-        assert anonymous.status == 401
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{url}api/objects") as anonymous:
+            assert anonymous.status == 401
+        async with session.get(f"{url}api/events", headers={"Authorization": "Bearer made-up"}) as forged:
+            assert forged.status == 401
 
     await browser.open(f"{url}#/object?kind=Kustomization&namespace={namespace}&name=app",
                        headers={"Authorization": f"Bearer {token}"})  # fmt: skip

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from reflow.api.meta import Manifest
-from reflow.ui.views import counts, graph, masked, revisions, row, status_of
+from reflow.engines.health.status import ObjectStatus, Status
+from reflow.ui.views import counts, detail, graph, masked, revisions, row, status_of
 
 KS = "kustomize.toolkit.fluxcd.io/v1"
 
@@ -86,3 +87,16 @@ def test_graph_has_source_depends_on_and_generator_edges_and_marks_missing_ends(
     statuses = {node["id"]: node["status"] for node in found["nodes"]}
     assert statuses["Kustomization/apps/gone"] == "Missing"
     assert statuses["ExternalArtifact/apps/bundle"] == "Missing"
+
+
+def test_an_object_outside_flux_shows_its_health_and_a_flux_object_its_ready_condition() -> None:
+    health = ObjectStatus(Status.CURRENT, "Resource is current")
+    config = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "apps"}, "data": {}}
+    shown = detail(config, [], health)
+    assert (shown["status"], shown["message"], shown["flux"]) == ("Current", "Resource is current", False)
+    ks = obj("Kustomization", "a", status={"conditions": [ready("False")]})
+    events = [{"type": "Normal", "reason": "Old", "lastTimestamp": "t1"}, {"type": "Warning", "reason": "New",
+              "lastTimestamp": "t2"}]  # fmt: skip
+    shown = detail(ks, events, health)
+    assert (shown["status"], shown["message"], shown["flux"]) == ("NotReady", "ready is False", True)
+    assert [event["reason"] for event in shown["events"]] == ["New", "Old"]

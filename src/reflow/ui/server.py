@@ -6,6 +6,7 @@ Actions are POSTs only, carrying the page's CSRF token in `X-CSRF-Token`, from t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -36,6 +37,7 @@ STATIC = resources.files("reflow.ui").joinpath("static")
 KEEPALIVE = 15.0
 """Seconds between SSE comments on a quiet stream, so proxies keep it open."""
 CSRF_HEADER = "X-CSRF-Token"
+SELF_REVIEWS = "/apis/authentication.k8s.io/v1/selfsubjectreviews"
 DIFF_TIMEOUT = 120.0
 """Seconds the build behind one diff may take."""
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -59,6 +61,14 @@ def make_app(store: Store, viewers: Kube, settings: Settings) -> web.Application
     def who(request: web.Request) -> Kube:
         return viewer(request, settings.auth, viewers)
 
+    async def signed_in(request: web.Request) -> None:
+        """The overview is the UI's own view: show it only to someone the API server authenticates."""
+        if settings.auth is AuthMode.TOKEN:
+            await who(request).request("POST", SELF_REVIEWS, body={"apiVersion": "authentication.k8s.io/v1",
+                                                                   "kind": "SelfSubjectReview"})  # fmt: skip
+        else:
+            who(request)
+
     def ref_of(request: web.Request) -> ObjectRef:
         query = request.query
         kind = query.get("kind", "")
@@ -71,15 +81,15 @@ def make_app(store: Store, viewers: Kube, settings: Settings) -> web.Application
         return web.Response(text=page, content_type="text/html", headers={"Cache-Control": "no-store"})
 
     async def objects(request: web.Request) -> web.Response:
-        who(request)
+        await signed_in(request)
         rows = [views.row(obj) for obj in store.objects()]
         return web.json_response({"rows": rows, "counts": views.counts(rows)})
 
     async def events(request: web.Request) -> web.StreamResponse:
-        who(request)
+        await signed_in(request)
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"})
         await response.prepare(request)
-        with store.listening() as queue:
+        with store.listening() as queue, contextlib.suppress(ConnectionResetError):  # the page went away
             await _send(response, {"type": "snapshot", "rows": [views.row(obj) for obj in store.objects()]})
             while True:
                 try:
@@ -92,6 +102,7 @@ def make_app(store: Store, viewers: Kube, settings: Settings) -> web.Application
                 if message["type"] == "reset":
                     message = {"type": "snapshot", "rows": [views.row(obj) for obj in store.objects()]}
                 await _send(response, message)
+        return response
 
     async def detail(request: web.Request) -> web.Response:
         kube, ref = who(request), ref_of(request)
@@ -101,7 +112,7 @@ def make_app(store: Store, viewers: Kube, settings: Settings) -> web.Application
             found = (await kube.list("v1", "Event", ref.namespace, field_selector=selector)).get("items") or []
         except Forbidden:
             found = []
-        return web.json_response(views.detail(obj, found))
+        return web.json_response(views.detail(obj, found, compute(obj)))
 
     async def tree(request: web.Request) -> web.Response:
         kube, ref = who(request), ref_of(request)
@@ -132,7 +143,7 @@ def make_app(store: Store, viewers: Kube, settings: Settings) -> web.Application
         return web.json_response(views.changes(outcome))
 
     async def graph(request: web.Request) -> web.Response:
-        who(request)
+        await signed_in(request)
         return web.json_response(views.graph(store.objects()))
 
     async def action(request: web.Request) -> web.Response:

@@ -103,10 +103,13 @@ def _when(event: Manifest) -> str:
     return str(event.get("lastTimestamp") or event.get("eventTime") or "")
 
 
-def detail(obj: Manifest, events: Iterable[Manifest]) -> Manifest:
-    """The object page: its row, conditions, events (newest first), revisions and masked YAML."""
+def detail(obj: Manifest, events: Iterable[Manifest], health: ObjectStatus) -> Manifest:
+    """The object page: its row, conditions, events (newest first), revisions and masked YAML; an object that is not
+    Flux's shows its health (kstatus) as its status."""
+    flux = obj["kind"] in API_VERSIONS
     return {
         **row(obj),
+        **({} if flux else {"status": str(health.status), "message": health.message}),
         "conditions": (obj.get("status") or {}).get("conditions") or [],
         "events": [
             {
@@ -119,7 +122,7 @@ def detail(obj: Manifest, events: Iterable[Manifest]) -> Manifest:
         ],
         "revisions": revisions(obj),
         "yaml": yaml.safe_dump(masked(obj), sort_keys=False),
-        "flux": obj["kind"] in API_VERSIONS,
+        "flux": flux,
         "applier": obj["kind"] in ("Kustomization", "HelmRelease"),
         "source": object_id(source) if (source := source_of(obj)) else "",
     }

@@ -8,6 +8,7 @@ const rows = new Map(); // id -> overview row
 const filters = { kind: "", namespace: "", status: "", text: "" };
 let firstSnapshot = true;
 let pending = false;
+let changed = null; // ids changed since the last render; null: render everything
 let detailTimer = null;
 
 const view = () => document.getElementById("view");
@@ -57,22 +58,29 @@ function connect() {
       if (firstSnapshot) performance.mark("snapshot-received");
       rows.clear();
       for (const item of message.rows) rows.set(item.id, item);
+      schedule(null);
     } else if (message.type === "upsert") {
       rows.set(message.row.id, message.row);
       refreshDetail(message.row.id);
+      schedule(message.row.id);
     } else if (message.type === "delete") {
       rows.delete(message.id);
+      schedule(message.id);
     }
-    schedule();
   };
 }
 
-function schedule() {
+function schedule(id) {
+  if (id === null) changed = null;
+  else if (changed !== null) changed.add(id);
   if (pending) return;
   pending = true;
   requestAnimationFrame(() => {
     pending = false;
-    if (route().page === "overview") renderOverview();
+    const ids = changed;
+    changed = new Set();
+    if (route().page !== "overview") return;
+    if (ids === null || !patchRows(ids)) renderOverview();
   });
 }
 
@@ -112,11 +120,32 @@ function ensureOverviewFrame() {
   document.getElementById("f-text").addEventListener("input", (e) => { filters.text = e.target.value; renderOverview(); });
 }
 
-function renderOverview() {
-  ensureOverviewFrame();
+function rowHTML(r) {
+  return `<tr class="row" data-id="${esc(r.id)}"><td>${esc(r.kind)}</td><td>${esc(r.namespace)}</td>` +
+    `<td>${link(r.kind, r.namespace, r.name)}</td><td class="status">${badge(r.status)}</td>` +
+    `<td class="revision">${esc(r.revision)}</td><td class="message">${esc(r.message)}</td></tr>`;
+}
+
+// Replace, in place, the rows of objects that changed; false when a row must appear (its place needs a full render).
+function patchRows(ids) {
+  const body = document.getElementById("rows");
+  if (!body) return false;
+  const shown = new Map([...body.children].filter((tr) => ids.has(tr.dataset.id)).map((tr) => [tr.dataset.id, tr]));
+  for (const id of ids) {
+    const item = rows.get(id);
+    if (item && matches(item) && !shown.has(id)) return false;
+  }
+  for (const [id, tr] of shown) {
+    const item = rows.get(id);
+    if (item && matches(item)) tr.outerHTML = rowHTML(item);
+    else tr.remove();
+  }
+  renderCounts();
+  return true;
+}
+
+function renderCounts() {
   const all = [...rows.values()];
-  const sorted = all.filter(matches).sort((a, b) =>
-    a.kind.localeCompare(b.kind) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
   const counts = Object.fromEntries(STATUSES.map((s) => [s, 0]));
   for (const item of all) counts[item.status] += 1;
   document.getElementById("counts").innerHTML = STATUSES.map((s) =>
@@ -124,14 +153,19 @@ function renderOverview() {
   for (const box of document.querySelectorAll(".count")) {
     box.onclick = () => { filters.status = filters.status === box.dataset.status ? "" : box.dataset.status; document.getElementById("f-status").value = filters.status; renderOverview(); };
   }
+}
+
+function renderOverview() {
+  ensureOverviewFrame();
+  const all = [...rows.values()];
+  const sorted = all.filter(matches).sort((a, b) =>
+    a.kind.localeCompare(b.kind) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+  renderCounts();
   const kinds = [...new Set(all.map((r) => r.kind))].sort();
   const namespaces = [...new Set(all.map((r) => r.namespace))].sort();
   document.getElementById("f-kind").innerHTML = options(kinds, filters.kind, "every kind");
   document.getElementById("f-namespace").innerHTML = options(namespaces, filters.namespace, "every namespace");
-  document.getElementById("rows").innerHTML = sorted.map((r) =>
-    `<tr class="row" data-id="${esc(r.id)}"><td>${esc(r.kind)}</td><td>${esc(r.namespace)}</td>` +
-    `<td>${link(r.kind, r.namespace, r.name)}</td><td class="status">${badge(r.status)}</td>` +
-    `<td class="revision">${esc(r.revision)}</td><td class="message">${esc(r.message)}</td></tr>`).join("");
+  document.getElementById("rows").innerHTML = sorted.map(rowHTML).join("");
   if (firstSnapshot && rows.size) {
     firstSnapshot = false;
     performance.mark("overview-rendered");
