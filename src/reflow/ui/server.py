@@ -6,11 +6,10 @@ Actions are POSTs only, carrying the page's CSRF token in `X-CSRF-Token`, from t
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from dataclasses import dataclass, replace
 from importlib import resources
 
@@ -40,6 +39,12 @@ CSRF_HEADER = "X-CSRF-Token"
 SELF_REVIEWS = "/apis/authentication.k8s.io/v1/selfsubjectreviews"
 DIFF_TIMEOUT = 120.0
 """Seconds the build behind one diff may take."""
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    "X-Content-Type-Options": "nosniff",
+}
+"""The page runs only its own assets and cannot be framed (no clickjacking of the action buttons)."""
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -78,7 +83,7 @@ def make_app(store: Store, viewers: Kube, settings: Settings) -> web.Application
         return ObjectRef(api_version, kind, query["name"], query.get("namespace") or None)
 
     async def index(_: web.Request) -> web.Response:
-        return web.Response(text=page, content_type="text/html", headers={"Cache-Control": "no-store"})
+        return web.Response(text=page, content_type="text/html", headers=PAGE_HEADERS)
 
     async def objects(request: web.Request) -> web.Response:
         await signed_in(request)
@@ -89,7 +94,7 @@ def make_app(store: Store, viewers: Kube, settings: Settings) -> web.Application
         await signed_in(request)
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"})
         await response.prepare(request)
-        with store.listening() as queue, contextlib.suppress(ConnectionResetError):  # the page went away
+        with store.listening() as queue, suppress(ConnectionResetError):  # the page went away
             await _send(response, {"type": "snapshot", "rows": [views.row(obj) for obj in store.objects()]})
             while True:
                 try:
