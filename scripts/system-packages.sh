@@ -21,6 +21,8 @@ PACKAGES=(
     "util-linux       setpriv                             test"       # tests that drop privileges
     "python3-venv     python3:ensurepip                   test demo"  # `python3 -m venv` for .venv
     "docker-registry  docker-registry                     test"       # the tests' OCI registry
+    "chromium         chromium                            test"       # the web UI's browser tests
+    "chromium-driver  chromedriver                        test"       # Selenium drives chromium through it
 )
 
 purpose=${1:-}

@@ -8,8 +8,9 @@ import pytest
 from reflow.api.meta import Manifest
 from reflow.cli.get import StatusSelector
 from reflow.cli.manifests import parse_source, safe_relative_path
-from reflow.cli.progress import handled, request_token
+from reflow.cli.progress import handled
 from reflow.cli.render import go_duration, size, table
+from reflow.engines.flux.requests import request_token
 
 
 @pytest.mark.parametrize(

@@ -82,12 +82,12 @@ async def test_exported_manifests_pass_a_server_side_dry_run(kube: Kube, kubecon
         "--export",
         "-n",
         namespace,
-        "--components-extra=source-watcher,image-reflector-controller,image-automation-controller",
+        "--components-extra=source-watcher,image-reflector-controller,image-automation-controller,ui",
     )
     assert exported.returncode == 0, exported.stderr
     assert exported.stdout.startswith("# reflow v")
     manifests = [doc for doc in yaml.safe_load_all(exported.stdout) if doc]
-    assert len([m for m in manifests if m["kind"] == "Deployment"]) == 7
+    assert len([m for m in manifests if m["kind"] == "Deployment"]) == 8
     for manifest in manifests:
         answer = await kube.apply(manifest, field_manager="reflow", force=True, dry_run=True)
         assert answer["metadata"]["name"] == manifest["metadata"]["name"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from reflow.api.meta import Manifest, ObjectRef
-from reflow.cli.reconcile import source_of
-from reflow.cli.trace import upstream_of
+from reflow.engines.flux.state import source_of
+from reflow.engines.flux.trace import upstream_of
 
 SOURCE = "source.toolkit.fluxcd.io/v1"
 

@@ -28,7 +28,6 @@ from reflow.cli.gitsecret import (
 )
 from reflow.cli.install import FIELD_MANAGER, Deadline, apply_components, install_flags, install_options, wait_all
 from reflow.cli.options import Duration, GlobalOptions, global_options
-from reflow.cli.progress import request_reconcile
 from reflow.engines.bootstrap import (
     COMPONENTS_FILE,
     FLUX_SYSTEM,
@@ -48,6 +47,7 @@ from reflow.engines.bootstrap import (
     sync_url,
     sync_yaml,
 )
+from reflow.engines.flux.requests import request_reconcile
 from reflow.engines.git import (
     Credentials,
     GitError,

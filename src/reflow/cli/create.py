@@ -26,10 +26,11 @@ from reflow.cli.manifests import (
     split_list,
 )
 from reflow.cli.notifications import create_alert, create_alert_provider, create_receiver
-from reflow.cli.nouns import AliasGroup, ready, revision
+from reflow.cli.nouns import AliasGroup
 from reflow.cli.options import Duration, GlobalOptions, bool_flag, global_options
 from reflow.cli.progress import wait_reconciled
 from reflow.cli.render import to_yaml
+from reflow.engines.flux.state import ready, revision
 from reflow.kube.client import connect
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -11,9 +11,10 @@ from reflow.cli.console import fail, out, run, step, success
 from reflow.cli.create import _apply, _common
 from reflow.cli.imagemanifests import InvalidFlags, image_policy, image_repository, image_update
 from reflow.cli.manifests import parse_labels
-from reflow.cli.nouns import AliasGroup, ready
+from reflow.cli.nouns import AliasGroup
 from reflow.cli.options import Duration, GlobalOptions, global_options
 from reflow.cli.render import to_yaml
+from reflow.engines.flux.state import ready
 
 
 @click.group("image", cls=AliasGroup)

@@ -14,10 +14,10 @@ from rich.table import Table
 
 from reflow.cli.console import err, fail, out, run, success
 from reflow.cli.options import Duration
-from reflow.cli.tree import inventories
 from reflow.demo.repository import GitFailed
 from reflow.demo.run import KUSTOMIZATION, Demo, DemoOptions, Row
 from reflow.dev.plane import LocalPlane, PlaneError
+from reflow.engines.flux.tree import inventories
 from reflow.engines.inventory import build_tree, draw
 from reflow.kube.wait import WaitTimeout
 

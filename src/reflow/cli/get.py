@@ -12,21 +12,11 @@ import click
 
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.cli.console import err, fail, out, run
-from reflow.cli.nouns import (
-    ALL,
-    IMAGES,
-    NOTIFICATIONS,
-    SOURCES,
-    Noun,
-    add_noun_commands,
-    ready,
-    revision,
-    suspended,
-    verb_group,
-)
+from reflow.cli.nouns import ALL, IMAGES, NOTIFICATIONS, SOURCES, Noun, add_noun_commands, verb_group
 from reflow.cli.options import GlobalOptions, global_options
 from reflow.cli.render import table, to_json, to_yaml
-from reflow.cli.why import diagnosis
+from reflow.engines.flux.state import ready, revision, suspended
+from reflow.engines.flux.trace import diagnosis
 from reflow.kube.client import Kube, connect
 from reflow.kube.errors import Gone, NotFound, Unreachable
 

@@ -16,9 +16,10 @@ from reflow.api.helm import HelmRelease
 from reflow.api.wire import parse
 from reflow.cli.console import err, fail, out, run
 from reflow.cli.controllers import default_helm
-from reflow.cli.diff import ERROR_CODE, diff_objects, print_outcome
+from reflow.cli.diff import ERROR_CODE, print_outcome
 from reflow.cli.options import GlobalOptions, global_options
 from reflow.controllers.helm.values import release_values
+from reflow.engines.flux.diff import diff_objects
 from reflow.engines.helm import actions
 from reflow.engines.helm.drift import HELM_FIELD_MANAGER, release_objects
 from reflow.engines.helm.names import release_name

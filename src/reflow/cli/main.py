@@ -33,6 +33,7 @@ from reflow.cli.suspend import resume, suspend
 from reflow.cli.tag import tag
 from reflow.cli.trace import trace
 from reflow.cli.tree import tree
+from reflow.cli.ui import ui
 from reflow.cli.version import version
 
 
@@ -75,6 +76,7 @@ cli.add_command(push)
 cli.add_command(pull)
 cli.add_command(tag)
 cli.add_command(listing)
+cli.add_command(ui)
 
 
 def main() -> None:

@@ -11,10 +11,10 @@ from reflow.api.meta import Manifest, ObjectRef
 from reflow.api.notification import Alert, Provider, Receiver
 from reflow.cli.console import fail, out, run, step, success
 from reflow.cli.manifests import parse_labels, split_list
-from reflow.cli.nouns import ready
 from reflow.cli.options import GlobalOptions, global_options
 from reflow.cli.progress import wait_reconciled
 from reflow.cli.render import to_yaml
+from reflow.engines.flux.state import ready
 from reflow.kube.client import connect
 
 FIELD_MANAGER = "reflow"

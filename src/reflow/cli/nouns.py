@@ -8,14 +8,11 @@ from typing import Any
 
 import click
 
-from reflow.api.annotations import GENERATOR_RECONCILE
-from reflow.api.conditions import READY, condition
 from reflow.api.crds import kind_info
 from reflow.api.helm import HelmRelease
 from reflow.api.helmsource import HelmChart, HelmRepository
 from reflow.api.image import ImagePolicy, ImageRepository, ImageUpdateAutomation
 from reflow.api.kustomize import Kustomization
-from reflow.api.meta import Manifest
 from reflow.api.notification import Alert, Provider, Receiver
 from reflow.api.source import Bucket, ExternalArtifact, GitRepository, OCIRepository
 from reflow.api.sourceext import ArtifactGenerator
@@ -88,52 +85,6 @@ RECONCILED: tuple[Noun, ...] = tuple(noun for noun in ALL if noun.reconciled)
 NOTIFICATIONS: tuple[Noun, ...] = (ALERT, PROVIDER)
 """Static kinds: listed, suspended, resumed, deleted and exported, never reconciled."""
 BY_KIND: Mapping[str, Noun] = {noun.kind: noun for noun in ALL}
-
-
-STATIC_KINDS = frozenset(noun.kind for noun in NOTIFICATIONS)
-
-
-def ready(obj: Manifest) -> tuple[str, str]:
-    """The Ready status (`True`, `False`, `Unknown`) and message, as `get` shows them."""
-    found = condition(obj, READY)
-    if found is None and obj.get("kind") in STATIC_KINDS:
-        return "True", f"{obj['kind']} is Ready"
-    if found is None:
-        return "Unknown", "waiting to be reconciled"
-    return str(found.get("status", "Unknown")), str(found.get("message", ""))
-
-
-def suspended(obj: Manifest) -> bool:
-    """Whether `spec.suspend` is set, or for an ArtifactGenerator its reconcile annotation says `Disabled`."""
-    if obj.get("kind") == GENERATOR.kind:
-        annotations = (obj.get("metadata") or {}).get("annotations") or {}
-        return str(annotations.get(GENERATOR_RECONCILE, "")).lower() == "disabled"
-    return bool((obj.get("spec") or {}).get("suspend"))
-
-
-def suspend_patch(kind: str, value: bool) -> Manifest:
-    """The merge patch that suspends (or resumes) an object of the kind: the annotation for ArtifactGenerators."""
-    if kind == GENERATOR.kind:
-        return {"metadata": {"annotations": {GENERATOR_RECONCILE: "Disabled" if value else None}}}
-    return {"spec": {"suspend": value}}
-
-
-def revision(obj: Manifest) -> str:
-    """The revision an object is at: a source's artifact, a Kustomization's or HelmRelease's last applied one."""
-    status = obj.get("status") or {}
-    if obj.get("kind") == "Kustomization":
-        return str(status.get("lastAppliedRevision") or "")
-    if obj.get("kind") == "HelmRelease":
-        history = status.get("history") or []
-        return str(history[0].get("chartVersion", "")) if history else str(status.get("lastAttemptedRevision") or "")
-    if obj.get("kind") == GENERATOR.kind:
-        return str(status.get("observedSourcesDigest") or "")
-    if obj.get("kind") == "ImagePolicy":
-        latest = status.get("latestRef") or {}
-        return f"{latest['name']}:{latest['tag']}" if latest.get("tag") else ""
-    if obj.get("kind") == "ImageUpdateAutomation":
-        return str(status.get("lastPushCommit") or "")
-    return str((status.get("artifact") or {}).get("revision") or "")
 
 
 class AliasGroup(click.Group):

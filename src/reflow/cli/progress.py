@@ -5,11 +5,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from reflow.api.annotations import REQUESTED_AT
 from reflow.api.conditions import READY, condition
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.cli.console import err, fail
-from reflow.cli.nouns import ready
+from reflow.engines.flux.state import ready
 from reflow.kube.client import Kube
 from reflow.kube.wait import WaitTimeout, wait_for
 
@@ -32,15 +31,6 @@ class Reconciled:
         return ready(self.obj)[1]
 
 
-def request_token() -> str:
-    """A `requestedAt` token: the current UTC time in RFC 3339 with nanoseconds, trailing zeros trimmed, as Go."""
-    nanos = time.time_ns()
-    seconds, fraction = divmod(nanos, 1_000_000_000)
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
-    digits = f"{fraction:09d}".rstrip("0")
-    return f"{stamp}.{digits}Z" if digits else f"{stamp}Z"
-
-
 def handled(obj: Manifest | None, token: str | None) -> bool:
     """Whether the controller has finished with the object's current spec (and with the request `token`).
 
@@ -58,13 +48,6 @@ def handled(obj: Manifest | None, token: str | None) -> bool:
     if token is not None and status.get("lastHandledReconcileAt") != token:
         return False
     return found is not None and found.get("status") != "Unknown"
-
-
-async def request_reconcile(kube: Kube, ref: ObjectRef) -> str:
-    """Set a new `reconcile.fluxcd.io/requestedAt` token on the object and return it."""
-    token = request_token()
-    await kube.patch(ref, {"metadata": {"annotations": {REQUESTED_AT: token}}}, field_manager="reflow")
-    return token
 
 
 async def wait_reconciled(kube: Kube, ref: ObjectRef, *, token: str | None, timeout: float) -> Reconciled:

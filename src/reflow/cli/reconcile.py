@@ -8,20 +8,11 @@ import click
 
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.cli.console import err, fail, run, step, success
-from reflow.cli.nouns import (
-    APPLIERS,
-    BY_KIND,
-    OCI,
-    RECONCILED,
-    Noun,
-    add_noun_commands,
-    revision,
-    suspended,
-    verb_group,
-)
+from reflow.cli.nouns import APPLIERS, BY_KIND, RECONCILED, Noun, add_noun_commands, verb_group
 from reflow.cli.options import GlobalOptions, global_options
-from reflow.cli.progress import request_reconcile, wait_reconciled
-from reflow.engines.helm.names import chart_object_name
+from reflow.cli.progress import wait_reconciled
+from reflow.engines.flux.requests import request_reconcile
+from reflow.engines.flux.state import revision, source_of, suspended
 from reflow.kube.client import Kube, connect
 
 REPORT = {
@@ -29,22 +20,6 @@ REPORT = {
     "HelmRelease": "applied revision",
     "ArtifactGenerator": "generated artifacts from sources digest",
 }
-
-
-def source_of(obj: Manifest) -> ObjectRef | None:
-    """The source a Kustomization or HelmRelease reads, if the CLI knows its kind: a HelmRelease's `chartRef`, the
-    OCIRepository its chart template makes (`<namespace>-<name>`), or its HelmChart template's source."""
-    spec = obj.get("spec") or {}
-    chart = spec.get("chart") or {}
-    if chart.get("kind") == OCI.kind:
-        ref = {"kind": OCI.kind, "name": chart_object_name(obj["metadata"]["namespace"], obj["metadata"]["name"])}
-    else:
-        ref = spec.get("sourceRef") or spec.get("chartRef") or (chart.get("spec") or {}).get("sourceRef") or {}
-    noun = BY_KIND.get(str(ref.get("kind")))
-    if noun is None or not ref.get("name"):
-        return None
-    namespace = ref.get("namespace") or obj["metadata"]["namespace"]
-    return ObjectRef(noun.api_version, noun.kind, ref["name"], namespace)
 
 
 async def reconcile_object(kube: Kube, ref: ObjectRef, timeout: float) -> Manifest:

@@ -9,9 +9,10 @@ import click
 
 from reflow.api.meta import Manifest
 from reflow.cli.console import out, run
-from reflow.cli.nouns import ALL, Noun, ready, suspended
+from reflow.cli.nouns import ALL, Noun
 from reflow.cli.options import GlobalOptions, global_options
 from reflow.cli.render import size, table
+from reflow.engines.flux.state import ready, suspended
 from reflow.kube.client import connect
 from reflow.kube.errors import NotFound
 

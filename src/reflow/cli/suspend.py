@@ -12,9 +12,11 @@ import click
 
 from reflow.api.meta import ObjectRef
 from reflow.cli.console import err, fail, run, step, success
-from reflow.cli.nouns import NOTIFICATIONS, RECONCILED, Noun, add_noun_commands, revision, suspend_patch, verb_group
+from reflow.cli.nouns import NOTIFICATIONS, RECONCILED, Noun, add_noun_commands, verb_group
 from reflow.cli.options import GlobalOptions, global_options
 from reflow.cli.progress import wait_reconciled
+from reflow.engines.flux.requests import set_suspend
+from reflow.engines.flux.state import revision
 from reflow.kube.client import Kube, connect
 
 
@@ -27,11 +29,6 @@ async def targets(kube: Kube, noun: Noun, namespace: str, names: Sequence[str], 
     for ref in refs:
         await kube.get(ref)  # NotFound before anything is changed
     return refs
-
-
-async def set_suspend(kube: Kube, ref: ObjectRef, value: bool) -> None:
-    """Merge-patch `spec.suspend` (or the generator's annotation) only."""
-    await kube.patch(ref, suspend_patch(ref.kind, value), field_manager="reflow")
 
 
 async def suspend_all(options: GlobalOptions, noun: Noun, names: Sequence[str], every: bool) -> None:

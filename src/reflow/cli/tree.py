@@ -12,64 +12,21 @@ import click
 
 from reflow.api.meta import ObjectRef
 from reflow.cli.console import out, run
-from reflow.cli.nouns import GENERATOR, HELMRELEASE, KUSTOMIZATION
+from reflow.cli.nouns import GENERATOR, KUSTOMIZATION
 from reflow.cli.options import GlobalOptions, global_options
-from reflow.cli.reconcile import source_of
 from reflow.cli.render import to_json, to_yaml
-from reflow.engines.inventory import Node, build_tree, draw, entries
-from reflow.kube.client import Kube, connect
-from reflow.kube.errors import NotFound
+from reflow.engines.flux.tree import generator_inventories, inventories
+from reflow.engines.inventory import Node, build_tree, draw
+from reflow.kube.client import connect
 
-APPLIERS = ("Kustomization", "HelmRelease")
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-async def inventories(kube: Kube, root: ObjectRef) -> dict[ObjectRef, list[ObjectRef]]:
-    """The inventory of the root and of every Kustomization and HelmRelease reachable from it (read once each)."""
-    found: dict[ObjectRef, list[ObjectRef]] = {}
-    pending = [root]
-    while pending:
-        ref = pending.pop()
-        if ref in found:
-            continue
-        try:
-            obj = await kube.get(ref)
-        except NotFound:
-            if ref == root:
-                raise
-            found[ref] = []
-            continue
-        found[ref] = entries(obj)
-        pending.extend(child for child in found[ref] if child.kind in APPLIERS and child not in found)
-    return found
-
-
-async def consumers(kube: Kube, artifact: ObjectRef) -> list[ObjectRef]:
-    """The Kustomizations and HelmReleases in the artifact's namespace that read it."""
-    found: list[ObjectRef] = []
-    for noun in (KUSTOMIZATION, HELMRELEASE):
-        for obj in await kube.list_all(noun.api_version, noun.kind, artifact.namespace):
-            if source_of(obj) == artifact:
-                found.append(ObjectRef(noun.api_version, noun.kind, obj["metadata"]["name"], artifact.namespace))
-    return sorted(found, key=str)
 
 
 async def generator_tree(options: GlobalOptions, name: str, compact: bool) -> Node:
     """The tree under one ArtifactGenerator: its ExternalArtifacts, their consumers, and what those applied."""
     root = ObjectRef(GENERATOR.api_version, GENERATOR.kind, name, options.namespace)
     async with connect(options.connection) as kube:
-        generator = await kube.get(root)
-        children: dict[ObjectRef, list[ObjectRef]] = {root: []}
-        for entry in (generator.get("status") or {}).get("inventory") or []:
-            if entry.get("kind", "ExternalArtifact") != "ExternalArtifact":
-                continue
-            artifact = ObjectRef("source.toolkit.fluxcd.io/v1", "ExternalArtifact", entry["name"],
-                                 entry.get("namespace") or options.namespace)  # fmt: skip
-            children[root].append(artifact)
-            children[artifact] = await consumers(kube, artifact)
-            for applier in children[artifact]:
-                children.update(await inventories(kube, applier))
-        return build_tree(root, children, compact=compact)
+        return build_tree(root, await generator_inventories(kube, root), compact=compact)
 
 
 def print_tree(node: Node, output: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import copy
 import json
 import ssl
 from collections.abc import AsyncIterator, Mapping
@@ -106,6 +107,19 @@ class Kube:
         """The same connection acting as another user (and groups), as `kubectl --as/--as-group` does."""
         options = replace(self.options, as_user=user, as_groups=groups)
         return Kube(self.configuration, options, self._session, mapper=self.mapper, limiter=self._limiter,
+                    remote=self.remote)  # fmt: skip
+
+    def with_token(self, token: str) -> Kube:
+        """The same connection authenticating with another bearer token (a web UI acting as its viewer).
+
+        Open the connection itself without a client certificate, or the API server may take the certificate's user.
+        """
+        configuration = copy.copy(self.configuration)
+        configuration.api_key = {"authorization": token}
+        configuration.api_key_prefix = {"authorization": "Bearer"}
+        configuration.refresh_api_key_hook = None
+        options = replace(self.options, token=token)
+        return Kube(configuration, options, self._session, mapper=self.mapper, limiter=self._limiter,
                     remote=self.remote)  # fmt: skip
 
     async def _headers(self, content_type: str | None, accept: str = JSON) -> list[tuple[str, str]]:

@@ -11,6 +11,7 @@ from reflow.api.crds import KINDS, crd
 from reflow.api.meta import Manifest
 from reflow.engines.install import (
     ALL_COMPONENTS,
+    CONTROLLERS,
     DEFAULT_COMPONENTS,
     InstallOptions,
     InvalidInstallOptions,
@@ -174,7 +175,7 @@ def test_default_args_watch_all_namespaces() -> None:
 
 def test_each_controller_runs_the_reflow_image_limited_to_itself() -> None:
     manifests = install_manifests(InstallOptions(components=ALL_COMPONENTS))
-    for name in ALL_COMPONENTS:
+    for name in CONTROLLERS:
         manager = container(manifests, name)
         assert manager["name"] == "manager"
         assert manager["image"] == f"ghcr.io/reflow-dev/reflow:{InstallOptions().image_tag}"
@@ -214,7 +215,8 @@ def test_pods_are_hardened_and_have_writable_tmp() -> None:
             "name": "RUNTIME_NAMESPACE",
             "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}},
         }
-        assert manager["livenessProbe"] == {"httpGet": {"path": "/healthz", "port": "healthz"}}
+        port = "http" if deployment["metadata"]["name"] == "ui" else "healthz"
+        assert manager["livenessProbe"] == {"httpGet": {"path": "/healthz", "port": port}}
         assert manager["resources"]["limits"] == {"cpu": "1000m", "memory": "1Gi"}
         assert deployment["spec"]["selector"] == {"matchLabels": {"app": deployment["metadata"]["name"]}}
 
@@ -302,7 +304,7 @@ def test_rbac_binds_the_controller_role_to_every_account_and_cluster_admin_to_th
     bindings = by_kind(manifests, "ClusterRoleBinding")
     controller = bindings["crd-controller-flux-system"]
     assert controller["roleRef"]["name"] == "crd-controller-flux-system"
-    assert [s["name"] for s in controller["subjects"]] == list(ALL_COMPONENTS)
+    assert [s["name"] for s in controller["subjects"]] == list(CONTROLLERS)
     reconciler = bindings["cluster-reconciler-flux-system"]
     assert reconciler["roleRef"]["name"] == "cluster-admin"
     assert [s["name"] for s in reconciler["subjects"]] == ["kustomize-controller", "helm-controller"]
@@ -360,3 +362,28 @@ def test_yaml_round_trips_and_the_install_does_not_share_state_between_calls() -
     assert list(yaml.safe_load_all(to_yaml(second))) == second
     assert "mutated" not in second[2]["metadata"]["labels"]
     assert "--x" not in second[-1]["spec"]["template"]["spec"]["containers"][0]["args"]
+
+
+def test_the_ui_serves_http_with_read_only_rbac_and_acts_as_each_viewer() -> None:
+    manifests = install_manifests(InstallOptions(components_extra=("ui",)))
+    ui = container(manifests, "ui")
+    assert ui["command"] == ["reflow", "ui"]
+    assert ui["args"] == ["--address=0.0.0.0", "--port=9000", "--auth=token"]
+    assert ui["ports"] == [{"containerPort": 9000, "name": "http", "protocol": "TCP"}]
+    assert ui["readinessProbe"] == {"httpGet": {"path": "/healthz", "port": "http"}}
+    assert by_kind(manifests, "Service")["ui"]["spec"]["ports"][0]["targetPort"] == "http"
+    assert by_kind(manifests, "ServiceAccount")["ui"]["metadata"]["namespace"] == "flux-system"
+    bindings = by_kind(manifests, "ClusterRoleBinding")
+    assert [s["name"] for s in bindings["reflow-ui-flux-system"]["subjects"]] == ["ui"]
+    assert all(
+        "ui" not in [s["name"] for s in b["subjects"]] for n, b in bindings.items() if n != "reflow-ui-flux-system"
+    )
+    roles = by_kind(manifests, "ClusterRole")
+    verbs = {verb for rule in roles["reflow-ui-flux-system"]["rules"] for verb in rule["verbs"]}
+    assert verbs == {"get", "list", "watch", "head"}
+    assert roles["reflow-ui-impersonate-flux-system"]["rules"][0]["verbs"] == ["impersonate"]
+    assert not any(b["roleRef"]["name"] == "reflow-ui-impersonate-flux-system" for b in bindings.values())
+    policy = by_kind(manifests, "NetworkPolicy")["allow-ui"]["spec"]
+    assert policy["podSelector"] == {"matchLabels": {"app": "ui"}}
+    assert policy["ingress"][0]["from"][0]["podSelector"] == {"matchLabels": {"reflow.dev/ui-client": "true"}}
+    assert "allow-ui" not in by_kind(install_manifests(InstallOptions()), "NetworkPolicy")

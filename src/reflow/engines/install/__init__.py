@@ -5,6 +5,7 @@ from __future__ import annotations
 from .manifests import install_labels, install_manifests, install_selector, stages, to_yaml
 from .options import (
     ALL_COMPONENTS,
+    CONTROLLERS,
     DEFAULT_COMPONENTS,
     DEFAULT_REGISTRY,
     EXTRA_COMPONENTS,
@@ -18,6 +19,7 @@ from .uninstall import COMPONENT_KINDS, CUSTOM_RESOURCE_KINDS, KindRef, finalize
 __all__ = [
     "ALL_COMPONENTS",
     "COMPONENT_KINDS",
+    "CONTROLLERS",
     "CUSTOM_RESOURCE_KINDS",
     "DEFAULT_COMPONENTS",
     "DEFAULT_REGISTRY",

@@ -12,12 +12,14 @@ from reflow.engines.install.options import (
     NOTIFICATION_CONTROLLER,
     SOURCE_CONTROLLER,
     SOURCE_WATCHER,
+    UI,
 )
 
 HTTP = ("http", 9090)
 WEBHOOK = ("http-webhook", 9292)
 METRICS = ("http-prom", 8080)
 HEALTH = ("healthz", 9440)
+UI_HTTP = ("http", 9000)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,7 @@ class Component:
     """Named container ports, in Flux's order."""
     readiness: Probe = Probe("/readyz", "healthz")
     """source-controller and source-watcher report ready when their artifact server answers."""
+    liveness: Probe = Probe("/healthz", "healthz")
     services: tuple[ServicePort, ...] = ()
     artifact_storage: bool = False
     """Serves artifacts from /data: Recreate strategy, storage flags, a /data volume."""
@@ -118,6 +121,13 @@ COMPONENTS: dict[str, Component] = {
             artifact_storage=True,
             critical=True,
             crds=("artifactgenerators.source.extensions.fluxcd.io",),
+        ),
+        Component(
+            name=UI,
+            ports=(UI_HTTP,),
+            readiness=Probe("/healthz", "http"),
+            liveness=Probe("/healthz", "http"),
+            services=(ServicePort(UI, "http"),),
         ),
     )
 }

@@ -15,8 +15,8 @@ import yaml
 from reflow import __version__
 from reflow.api.crds import DIRECTORY, KINDS, file_name
 from reflow.api.meta import Manifest
-from reflow.engines.install.components import COMPONENTS
-from reflow.engines.install.options import InstallOptions, check_log_level, selected_components
+from reflow.engines.install.components import COMPONENTS, UI_HTTP
+from reflow.engines.install.options import UI, InstallOptions, check_log_level, selected_components
 from reflow.engines.install.rbac import rbac
 from reflow.engines.install.workloads import deployment, service_account, services
 
@@ -26,6 +26,8 @@ VERSION = "app.kubernetes.io/version"
 COMPONENT = "app.kubernetes.io/component"
 PART_OF_VALUE = "flux"
 CRD_KIND = "CustomResourceDefinition"
+UI_CLIENT = "reflow.dev/ui-client"
+"""The Pod label that lets a Pod reach the UI through the NetworkPolicy."""
 
 
 def install_labels(namespace: str) -> dict[str, str]:
@@ -96,7 +98,8 @@ def critical_pods_quota(options: InstallOptions, labels: dict[str, str]) -> Mani
 
 
 def network_policies(options: InstallOptions, labels: dict[str, str]) -> list[Manifest]:
-    """Flux's fence: Pods talk freely inside the namespace, metrics and webhooks are reachable from anywhere."""
+    """Flux's fence: Pods talk freely inside the namespace, metrics and webhooks are reachable from anywhere; the
+    UI only from Pods labelled `reflow.dev/ui-client: "true"` (the ingress or authenticating proxy in front of it)."""
 
     def policy(name: str, spec: Manifest) -> Manifest:
         return {
@@ -106,7 +109,7 @@ def network_policies(options: InstallOptions, labels: dict[str, str]) -> list[Ma
             "spec": spec,
         }
 
-    return [
+    policies = [
         policy(
             "allow-egress",
             {
@@ -133,6 +136,19 @@ def network_policies(options: InstallOptions, labels: dict[str, str]) -> list[Ma
             },
         ),
     ]
+    if UI in selected_components(options):
+        client = {"namespaceSelector": {}, "podSelector": {"matchLabels": {UI_CLIENT: "true"}}}
+        policies.append(
+            policy(
+                "allow-ui",
+                {
+                    "policyTypes": ["Ingress"],
+                    "ingress": [{"from": [client], "ports": [{"protocol": "TCP", "port": UI_HTTP[1]}]}],
+                    "podSelector": {"matchLabels": {"app": UI}},
+                },
+            )
+        )
+    return policies
 
 
 def install_manifests(options: InstallOptions) -> list[Manifest]:

@@ -13,6 +13,8 @@ NOTIFICATION_CONTROLLER = "notification-controller"
 IMAGE_REFLECTOR_CONTROLLER = "image-reflector-controller"
 IMAGE_AUTOMATION_CONTROLLER = "image-automation-controller"
 SOURCE_WATCHER = "source-watcher"
+UI = "ui"
+"""`reflow ui`, the web UI: not a controller; it reads with its own account and acts as each viewer."""
 
 DEFAULT_COMPONENTS: tuple[str, ...] = (
     SOURCE_CONTROLLER,
@@ -20,8 +22,9 @@ DEFAULT_COMPONENTS: tuple[str, ...] = (
     HELM_CONTROLLER,
     NOTIFICATION_CONTROLLER,
 )
-EXTRA_COMPONENTS: tuple[str, ...] = (IMAGE_REFLECTOR_CONTROLLER, IMAGE_AUTOMATION_CONTROLLER, SOURCE_WATCHER)
+EXTRA_COMPONENTS: tuple[str, ...] = (IMAGE_REFLECTOR_CONTROLLER, IMAGE_AUTOMATION_CONTROLLER, SOURCE_WATCHER, UI)
 ALL_COMPONENTS: tuple[str, ...] = DEFAULT_COMPONENTS + EXTRA_COMPONENTS
+CONTROLLERS: tuple[str, ...] = tuple(name for name in ALL_COMPONENTS if name != UI)
 
 DEFAULT_REGISTRY = "ghcr.io/reflow-dev"
 IMAGE_NAME = "reflow"
@@ -39,7 +42,7 @@ class InstallOptions:
     components: tuple[str, ...] = DEFAULT_COMPONENTS
     """Controllers to install; Flux's four core controllers by default."""
     components_extra: tuple[str, ...] = ()
-    """More controllers on top of `components` (the image controllers, source-watcher); none by default."""
+    """More components on top of `components` (the image controllers, source-watcher, the web UI); none by default."""
     namespace: str = "flux-system"
     """Namespace of the controllers; Flux's, so Flux tooling finds them."""
     registry: str = DEFAULT_REGISTRY

@@ -9,7 +9,7 @@ import copy
 from collections.abc import Mapping, Sequence
 
 from reflow.api.meta import Manifest
-from reflow.engines.install.options import HELM_CONTROLLER, KUSTOMIZE_CONTROLLER, InstallOptions
+from reflow.engines.install.options import HELM_CONTROLLER, KUSTOMIZE_CONTROLLER, UI, InstallOptions
 
 RBAC = "rbac.authorization.k8s.io/v1"
 FLUX_GROUPS: tuple[str, ...] = (
@@ -39,6 +39,18 @@ CONTROLLER_RULES: tuple[Manifest, ...] = (
 )
 
 
+UI_RULES: tuple[Manifest, ...] = (
+    {"apiGroups": list(FLUX_GROUPS), "resources": ["*"], "verbs": _READ},
+    {"apiGroups": [""], "resources": ["events"], "verbs": _READ},
+    {"nonResourceURLs": ["/livez/ping"], "verbs": ["head"]},
+)
+"""The UI's own reads: the Flux objects it watches for the overview. Everything else it does as the viewer."""
+IMPERSONATE_RULES: tuple[Manifest, ...] = (
+    {"apiGroups": [""], "resources": ["users", "groups"], "verbs": ["impersonate"]},
+)
+"""What `--auth=proxy` needs; shipped unbound: bind it to the UI's account only when a proxy alone can reach it."""
+
+
 def _cluster_role(name: str, rules: Sequence[Manifest], labels: Mapping[str, str]) -> Manifest:
     return {
         "apiVersion": RBAC,
@@ -62,10 +74,17 @@ def rbac(components: Sequence[str], options: InstallOptions, labels: Mapping[str
     """ClusterRoles and bindings for these components, in the order they can be applied."""
     suffix = f"-{options.namespace}"
     controller_role = f"crd-controller{suffix}"
+    controllers = [name for name in components if name != UI]
     objects = [
         _cluster_role(controller_role, CONTROLLER_RULES, labels),
-        _binding(controller_role, controller_role, components, options.namespace, labels),
+        _binding(controller_role, controller_role, controllers, options.namespace, labels),
     ]
+    if UI in components:
+        objects += [
+            _cluster_role(f"reflow-ui{suffix}", UI_RULES, labels),
+            _binding(f"reflow-ui{suffix}", f"reflow-ui{suffix}", [UI], options.namespace, labels),
+            _cluster_role(f"reflow-ui-impersonate{suffix}", IMPERSONATE_RULES, labels),
+        ]
     appliers = [name for name in components if name in APPLIERS]
     if appliers:
         objects.append(_binding(f"cluster-reconciler{suffix}", "cluster-admin", appliers, options.namespace, labels))

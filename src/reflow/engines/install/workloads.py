@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from reflow.api.meta import Manifest
-from reflow.engines.install.components import HTTP, Component
+from reflow.engines.install.components import HTTP, METRICS, UI_HTTP, Component
 from reflow.engines.install.options import (
     HELM_CONTROLLER,
     KUSTOMIZE_CONTROLLER,
     NOTIFICATION_CONTROLLER,
     SOURCE_WATCHER,
+    UI,
     InstallOptions,
     selected_components,
 )
@@ -24,7 +25,9 @@ STORAGE_PATH = "/data"
 
 
 def command(component: Component) -> list[str]:
-    """The container command: reflow's controller runner, limited to this one controller."""
+    """The container command: reflow's controller runner, limited to this one controller; `reflow ui` for the UI."""
+    if component.name == UI:
+        return ["reflow", "ui"]
     return ["reflow", "controllers", f"--controllers={component.name}"]
 
 
@@ -35,7 +38,10 @@ def events_address(options: InstallOptions) -> str:
 
 def args(component: Component, options: InstallOptions) -> list[str]:
     """The controller flags, in Flux's order: events address, watch scope, logging, leader election, storage;
-    notification-controller's events listener last."""
+    notification-controller's events listener last. The UI listens on every address and acts with each viewer's
+    bearer token (`--auth=token`)."""
+    if component.name == UI:
+        return ["--address=0.0.0.0", f"--port={UI_HTTP[1]}", "--auth=token"]
     flags = []
     if component.name != NOTIFICATION_CONTROLLER:
         flags.append(f"--events-addr={events_address(options)}")
@@ -107,7 +113,7 @@ def _container(component: Component, options: InstallOptions) -> Manifest:
         },
         "ports": [{"containerPort": port, "name": name, "protocol": "TCP"} for name, port in component.ports],
         "env": _env(component),
-        "livenessProbe": {"httpGet": {"path": "/healthz", "port": "healthz"}},
+        "livenessProbe": {"httpGet": {"path": component.liveness.path, "port": component.liveness.port}},
         "readinessProbe": {"httpGet": {"path": component.readiness.path, "port": component.readiness.port}},
         "resources": {
             "limits": {"cpu": "1000m", "memory": "1Gi"},
@@ -137,10 +143,7 @@ def deployment(component: Component, options: InstallOptions, labels: Mapping[st
         "replicas": 1,
         "selector": {"matchLabels": {"app": component.name}},
         "template": {
-            "metadata": {
-                "labels": {**labels, "app": component.name},
-                "annotations": {"prometheus.io/scrape": "true", "prometheus.io/port": "8080"},
-            },
+            "metadata": {"labels": {**labels, "app": component.name}, "annotations": _scrape(component)},
             "spec": pod,
         },
     }
@@ -156,6 +159,12 @@ def deployment(component: Component, options: InstallOptions, labels: Mapping[st
         },
         "spec": spec,
     }
+
+
+def _scrape(component: Component) -> dict[str, str]:
+    if METRICS not in component.ports:
+        return {}
+    return {"prometheus.io/scrape": "true", "prometheus.io/port": str(METRICS[1])}
 
 
 def services(component: Component, options: InstallOptions, labels: Mapping[str, str]) -> list[Manifest]:

@@ -1,0 +1,2 @@
+"""Flux objects as people see and steer them: state, inventory trees, traces, reconcile and suspend requests; shared
+by the CLI and the web UI."""

@@ -1,0 +1,244 @@
+"""The UI's HTTP server: the page and its assets, JSON reads, a server-sent event stream, and POSTed actions.
+
+Actions are POSTs only, carrying the page's CSRF token in `X-CSRF-Token`, from the UI's own origin.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
+from dataclasses import dataclass, replace
+from importlib import resources
+
+from aiohttp import web
+
+from reflow.api.meta import Manifest, ObjectRef
+from reflow.engines.flux.diff import diff_cluster
+from reflow.engines.flux.localbuild import LocalBuildError
+from reflow.engines.flux.state import API_VERSIONS
+from reflow.engines.flux.trace import owner, trace_chain
+from reflow.engines.flux.tree import generator_inventories, inventories
+from reflow.engines.health.compute import compute
+from reflow.engines.health.status import ObjectStatus, Status
+from reflow.engines.inventory import Node, build_tree
+from reflow.kube.client import Kube, open_client
+from reflow.kube.errors import ApiError, Forbidden, NotFound, Unauthorized
+from reflow.runtime.servers import serving
+from reflow.ui import views
+from reflow.ui.actions import ACTIONS, Refused, act
+from reflow.ui.identity import AuthMode, viewer
+from reflow.ui.store import Store
+
+STATIC = resources.files("reflow.ui").joinpath("static")
+KEEPALIVE = 15.0
+"""Seconds between SSE comments on a quiet stream, so proxies keep it open."""
+CSRF_HEADER = "X-CSRF-Token"
+SELF_REVIEWS = "/apis/authentication.k8s.io/v1/selfsubjectreviews"
+DIFF_TIMEOUT = 120.0
+"""Seconds the build behind one diff may take."""
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    "X-Content-Type-Options": "nosniff",
+}
+"""The page runs only its own assets and cannot be framed (no clickjacking of the action buttons)."""
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    """How the UI serves."""
+
+    auth: AuthMode = AuthMode.LOCAL
+    read_only: bool = False
+    """No action buttons, and every action refused."""
+
+
+def make_app(store: Store, viewers: Kube, settings: Settings) -> web.Application:
+    """The UI application over a running store; `viewers` is the connection viewer identities are derived from."""
+    csrf = secrets.token_urlsafe(32)
+    page = STATIC.joinpath("index.html").read_text(encoding="utf-8")
+    page = page.replace("{{csrf}}", csrf).replace("{{readOnly}}", "true" if settings.read_only else "false")
+
+    def who(request: web.Request) -> Kube:
+        return viewer(request, settings.auth, viewers)
+
+    async def signed_in(request: web.Request) -> None:
+        """The overview is the UI's own view: show it only to someone the API server authenticates."""
+        if settings.auth is AuthMode.TOKEN:
+            await who(request).request("POST", SELF_REVIEWS, body={"apiVersion": "authentication.k8s.io/v1",
+                                                                   "kind": "SelfSubjectReview"})  # fmt: skip
+        else:
+            who(request)
+
+    def ref_of(request: web.Request) -> ObjectRef:
+        query = request.query
+        kind = query.get("kind", "")
+        api_version = query.get("apiVersion") or API_VERSIONS.get(kind)
+        if not kind or not api_version or not query.get("name"):
+            raise web.HTTPBadRequest(text="kind, name (and apiVersion for kinds outside Flux) are required")
+        return ObjectRef(api_version, kind, query["name"], query.get("namespace") or None)
+
+    async def index(_: web.Request) -> web.Response:
+        return web.Response(text=page, content_type="text/html", headers=PAGE_HEADERS)
+
+    async def objects(request: web.Request) -> web.Response:
+        await signed_in(request)
+        rows = [views.row(obj) for obj in store.objects()]
+        return web.json_response({"rows": rows, "counts": views.counts(rows)})
+
+    async def events(request: web.Request) -> web.StreamResponse:
+        await signed_in(request)
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"})
+        await response.prepare(request)
+        with store.listening() as queue, suppress(ConnectionResetError):  # the page went away
+            await _send(response, {"type": "snapshot", "rows": [views.row(obj) for obj in store.objects()]})
+            while True:
+                try:
+                    message = await asyncio.wait_for(queue.get(), KEEPALIVE)
+                except TimeoutError:
+                    await response.write(b": keepalive\n\n")
+                    continue
+                if message["type"] == "close":
+                    return response
+                if message["type"] == "reset":
+                    message = {"type": "snapshot", "rows": [views.row(obj) for obj in store.objects()]}
+                await _send(response, message)
+        return response
+
+    async def detail(request: web.Request) -> web.Response:
+        kube, ref = who(request), ref_of(request)
+        obj = await kube.get(ref)
+        selector = f"involvedObject.kind={ref.kind},involvedObject.name={ref.name}"
+        try:
+            found = (await kube.list("v1", "Event", ref.namespace, field_selector=selector)).get("items") or []
+        except Forbidden:
+            found = []
+        return web.json_response(views.detail(obj, found, compute(obj)))
+
+    async def tree(request: web.Request) -> web.Response:
+        kube, ref = who(request), ref_of(request)
+        if ref.kind == "ArtifactGenerator":
+            children = await generator_inventories(kube, ref)
+        else:
+            children = await inventories(kube, ref)
+        node = build_tree(ref, children)
+        health = {target: await _health(kube, target) for target in _refs(node)}
+        return web.json_response(views.tree(node, health))
+
+    async def trace(request: web.Request) -> web.Response:
+        kube, ref = who(request), ref_of(request)
+        obj = await kube.get(ref)
+        manager = owner(obj)
+        if manager is None and ref.kind not in API_VERSIONS:
+            return web.json_response({"text": f"{ref.kind}/{ref.name} is not managed by Flux"})
+        return web.json_response({"text": await trace_chain(kube, obj, manager)})
+
+    async def diff(request: web.Request) -> web.Response:
+        kube, ref = who(request), ref_of(request)
+        if ref.kind != "Kustomization":
+            raise web.HTTPBadRequest(text="the diff is computed for Kustomizations")
+        try:
+            outcome = await diff_cluster(kube, ref, timeout=DIFF_TIMEOUT)
+        except LocalBuildError as err:
+            return web.json_response({"error": str(err)}, status=422)
+        return web.json_response(views.changes(outcome))
+
+    async def graph(request: web.Request) -> web.Response:
+        await signed_in(request)
+        return web.json_response(views.graph(store.objects()))
+
+    async def action(request: web.Request) -> web.Response:
+        if settings.read_only:
+            raise web.HTTPForbidden(text="this UI is read-only")
+        if request.headers.get(CSRF_HEADER) != csrf or not _same_origin(request):
+            raise web.HTTPForbidden(text="refused: the request did not come from this UI's page")
+        name = request.match_info["action"]
+        if name not in ACTIONS:
+            raise web.HTTPNotFound(text=f"unknown action {name}")
+        kube, ref = who(request), ref_of(request)
+        try:
+            return web.json_response({"message": await act(kube, name, ref)})
+        except Refused as err:
+            return web.json_response({"error": str(err)}, status=409)
+
+    async def close_streams(_: web.Application) -> None:
+        store.close_listeners()
+
+    app = web.Application(middlewares=[_api_errors])
+    app.on_shutdown.append(close_streams)
+    app.router.add_get("/", index)
+    app.router.add_static("/static", str(STATIC))
+    app.router.add_get("/api/objects", objects)
+    app.router.add_get("/api/events", events)
+    app.router.add_get("/api/object", detail)
+    app.router.add_get("/api/tree", tree)
+    app.router.add_get("/api/trace", trace)
+    app.router.add_get("/api/graph", graph)
+    app.router.add_get("/api/diff", diff)
+    app.router.add_post("/api/actions/{action}", action)
+    app.router.add_get("/healthz", healthz)
+    return app
+
+
+async def healthz(_: web.Request) -> web.Response:
+    """The liveness and readiness probe: the server answers once its informers have synced."""
+    return web.Response(text="ok")
+
+
+@web.middleware
+async def _api_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """API server refusals as JSON the page shows: 403 says who may not do what, in the API server's words."""
+    try:
+        return await handler(request)
+    except Forbidden as err:
+        return web.json_response({"error": f"refused by the cluster: {err.message}"}, status=403)
+    except Unauthorized as err:
+        return web.json_response({"error": f"the cluster did not accept your credentials: {err.message}"}, status=401)
+    except NotFound as err:
+        return web.json_response({"error": err.message}, status=404)
+    except ApiError as err:
+        return web.json_response({"error": err.message}, status=502)
+
+
+async def _send(response: web.StreamResponse, message: Manifest) -> None:
+    await response.write(f"data: {json.dumps(message, separators=(',', ':'))}\n\n".encode())
+
+
+def _same_origin(request: web.Request) -> bool:
+    """True when the browser's Origin (if it sent one) is this server's own."""
+    origin = request.headers.get("Origin")
+    return origin is None or origin == f"{request.scheme}://{request.host}"
+
+
+def _refs(node: Node) -> list[ObjectRef]:
+    return [node.ref, *(ref for child in node.children for ref in _refs(child))]
+
+
+async def _health(kube: Kube, ref: ObjectRef) -> ObjectStatus | None:
+    try:
+        return compute(await kube.get(ref))
+    except NotFound:
+        return None
+    except Forbidden:
+        return ObjectStatus(Status.UNKNOWN, "you may not read this object")
+
+
+@asynccontextmanager
+async def running(kube: Kube, settings: Settings, *, address: str, namespace: str | None) -> AsyncIterator[int]:
+    """Watch, and serve the UI on `address` (`host:port`, port 0 for any), while inside; yields the bound port.
+
+    In token mode the viewers' requests go through a second connection without the UI's client certificate (it
+    holds a placeholder token that each request replaces), so the API server sees the viewer's token alone.
+    """
+    async with AsyncExitStack() as stack:
+        viewers = kube
+        if settings.auth is AuthMode.TOKEN:
+            viewers = await open_client(replace(kube.options, token="-"))
+            stack.push_async_callback(viewers.close)
+            viewers.mapper = kube.mapper  # discovery as the UI: the placeholder token is no one's
+        store = await stack.enter_async_context(Store(kube, namespace).running())
+        yield await stack.enter_async_context(serving(make_app(store, viewers, settings), address))

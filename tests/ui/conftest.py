@@ -1,0 +1,36 @@
+"""UI fixtures: one Chromium per test session, and a `reflow ui` server on the test's namespace."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AsyncExitStack
+
+import pytest
+
+from reflow.kube.client import Kube
+from reflow.ui.identity import AuthMode
+from reflow.ui.server import Settings, running
+from tests.ui.browser import Page, chromium
+
+StartUI = Callable[..., Awaitable[str]]
+"""Start a UI server (Settings fields as keywords) and return its base URL."""
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Page]:
+    with chromium() as driver:
+        yield Page(driver)
+
+
+@pytest.fixture
+async def start_ui(kube: Kube, namespace: str, flux_crds: list[object]) -> AsyncIterator[StartUI]:
+    """Serve the UI for the test's namespace on a free loopback port; stopped after the test."""
+    stack = AsyncExitStack()
+
+    async def start(*, auth: AuthMode = AuthMode.LOCAL, read_only: bool = False) -> str:
+        settings = Settings(auth=auth, read_only=read_only)
+        port = await stack.enter_async_context(running(kube, settings, address="127.0.0.1:0", namespace=namespace))
+        return f"http://127.0.0.1:{port}/"
+
+    async with stack:
+        yield start

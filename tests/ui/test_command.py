@@ -1,0 +1,43 @@
+"""`reflow ui` as a command: it serves the page on the port it says, with the cluster flags, until stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+from pathlib import Path
+
+import aiohttp
+
+from reflow.kube.client import Kube
+
+
+async def test_reflow_ui_serves_the_page_and_its_assets_on_the_port_it_announces(
+    kubeconfig: Path, namespace: str, flux_crds: list[object], kube: Kube
+) -> None:
+    command = [sys.executable, "-m", "reflow", "ui", "--port", "0", "--read-only", "--kubeconfig", str(kubeconfig),
+               "-n", namespace, "--watch-all-namespaces=false"]  # fmt: skip
+    process = await asyncio.create_subprocess_exec(*command, stderr=asyncio.subprocess.PIPE)
+    try:
+        assert process.stderr is not None
+        found = None
+        async with asyncio.timeout(60):
+            while found is None:  # a list retried while starting is logged first
+                line = (await process.stderr.readline()).decode()
+                assert line, "reflow ui ended before serving"
+                found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+        url = found.group(0)
+        async with aiohttp.ClientSession() as session:
+            async with session.get(url) as page:
+                text = await page.text()
+                assert page.status == 200
+                assert '<meta name="read-only" content="true">' in text
+                assert "cdn" not in text.lower()
+            for asset in ("app.js", "app.css"):
+                async with session.get(f"{url}static/{asset}") as answer:
+                    assert answer.status == 200, asset
+            async with session.get(f"{url}api/objects") as answer:
+                assert (await answer.json())["rows"] == []
+    finally:
+        process.terminate()
+        await process.wait()
