@@ -19,6 +19,7 @@ GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v3/certs"
 GOOGLE_ISSUERS = ("accounts.google.com", "https://accounts.google.com")
 """The two spellings of Google's issuer a token may carry."""
 GOOGLE_ALGORITHMS = ("RS256",)
+"""What Google signs service-account ID tokens with (its validator checks ES256 only for IAP, against other keys)."""
 EVENT_FIELDS = ("action", "digest", "tag")
 """The fields of a registry event, which become the payload the Receiver's filters read as `req`."""
 
