@@ -1,5 +1,5 @@
-"""An OpenID issuer for tests: an RSA key made here, tokens signed with it, and (on loopback) the discovery
-document and JWKS a verifier fetches."""
+"""An OpenID issuer for tests: an RSA key made here, tokens signed with it (also Google-shaped ID tokens, as
+Pub/Sub pushes carry), and (on loopback) the discovery document and JWKS a verifier fetches."""
 
 from __future__ import annotations
 
@@ -54,6 +54,12 @@ class LocalIssuer:
         body = {"iss": self.url, "aud": "notification-controller", "sub": "repo:org/app:ref:refs/heads/main",
                 "iat": now, "exp": now + int(lifetime), **claims}  # fmt: skip
         return jwt.encode(body, signer.key, algorithm="RS256", headers={"kid": signer.kid})
+
+    def google_token(self, audience: str, email: str, **claims: Any) -> str:
+        """A token shaped as Google's ID tokens for a service account (`accounts.google.com`, verified `email`),
+        signed with this issuer's key; `claims` (and `key`, `lifetime`) as for `token`."""
+        return self.token(**{"iss": "https://accounts.google.com", "aud": audience, "email": email,
+                             "email_verified": True, "sub": "1234567890", **claims})  # fmt: skip
 
 
 @asynccontextmanager

@@ -19,6 +19,7 @@ from reflow.dev.gobuild import binary
 from reflow.engines.artifact import StorageSettings
 from reflow.engines.helmrepo import MAX_INDEX_SIZE, HelmSettings
 from reflow.engines.oci import MAX_LAYER_SIZE
+from reflow.engines.receiver.gcr import GOOGLE_CERTS_URL
 from reflow.kube.client import connect
 from reflow.kube.kubeconfig import in_cluster
 from reflow.paths import state_dir
@@ -118,6 +119,8 @@ def default_log_file() -> Path | None:
               help="A repeated event is sent once per interval.")  # fmt: skip
 @click.option("--receiverAddr", "receiver_addr", default=":9292", show_default=True,
               help="Where the Receivers' webhooks are served (notification-controller).")  # fmt: skip
+@click.option("--gcr-jwks-url", default=GOOGLE_CERTS_URL, show_default=True,
+              help="Google's ID-token keys for gcr Receivers; change it only for tests or air gaps.")  # fmt: skip
 @global_options
 def controllers(  # one parameter per Flux controller flag
     options: GlobalOptions,
@@ -167,6 +170,7 @@ def controllers(  # one parameter per Flux controller flag
     events_listen_addr: str,
     rate_limit_interval: float,
     receiver_addr: str,
+    gcr_jwks_url: str,
 ) -> None:
     """Run reflow's controllers in this process until interrupted.
 
@@ -228,7 +232,10 @@ def controllers(  # one parameter per Flux controller flag
         concurrent_ssa=concurrent_ssa,
         no_cross_namespace_refs=no_cross_namespace_refs,
         notification=NotificationSettings(
-            events_addr=events_listen_addr, rate_limit_interval=rate_limit_interval, receiver_addr=receiver_addr
+            events_addr=events_listen_addr,
+            rate_limit_interval=rate_limit_interval,
+            receiver_addr=receiver_addr,
+            gcr_jwks_url=gcr_jwks_url,
         ),
         no_remote_bases=no_remote_bases,
         default_service_account=default_service_account or None,

@@ -8,11 +8,12 @@ from pathlib import Path
 from reflow.engines.artifact import StorageSettings
 from reflow.engines.helmrepo import HelmSettings
 from reflow.engines.oci import MAX_LAYER_SIZE
+from reflow.engines.receiver.gcr import GOOGLE_CERTS_URL
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NotificationSettings:
-    """The notification controller's event endpoint, its rate limit, and the receiver server."""
+    """The notification controller's event endpoint, its rate limit, and the receiver server and its key set."""
 
     events_addr: str = ":9690"
     """Where the event endpoint listens (Flux's `--events-addr`). Flux's `:9090` is the artifact server's port
@@ -21,6 +22,9 @@ class NotificationSettings:
     """Seconds in which a repeated event is sent once (`--rate-limit-interval`, Flux's 5 m)."""
     receiver_addr: str = ":9292"
     """Where the Receivers' webhooks are served (Flux's `--receiverAddr`, same default)."""
+    gcr_jwks_url: str = GOOGLE_CERTS_URL
+    """The key set `gcr` Receivers verify Google ID tokens with (`--gcr-jwks-url`, reflow's own; Flux always reads
+    Google's). Another URL serves tests and air-gapped mirrors of Google's keys."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,9 +1,10 @@
 """Receivers against the real plane: the webhook path in the status, and real HTTP to the manager's receiver
-server annotating exactly the objects a valid request names."""
+server annotating exactly the objects a valid request names (a Google-signed gcr push, a registry's scan)."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import hmac
 import json
@@ -17,13 +18,18 @@ from reflow.api.annotations import REQUESTED_AT
 from reflow.api.conditions import condition
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.controllers.notification.receiver import ReceiverReconciler
+from reflow.controllers.options import NotificationSettings
 from reflow.kube.client import Kube
 from reflow.kube.wait import wait_for
 from reflow.runtime.manager import Manager
+from tests.controllers.image.images import IMAGE, image_repository, until
+from tests.controllers.image.ociimages import push_images
 from tests.controllers.kustomize.sources import SOURCE, MakeSource
 from tests.controllers.notification.test_dispatch import NOTIFICATION, secret
 from tests.managers import StartControllers
-from tests.oidcissuer import served_issuer
+from tests.manifests import ready_is
+from tests.oidcissuer import SigningKey, served_issuer
+from tests.registries import Registry
 
 TOKEN = "gh-s3cr3t"
 PUSH = json.dumps({"ref": "refs/heads/main", "after": "0" * 40}).encode()
@@ -69,14 +75,20 @@ async def ready_path(kube: Kube, namespace: str, name: str) -> str:
     return path
 
 
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+
 async def post(manager: Manager, path: str, body: bytes, headers: Mapping[str, str]) -> int:
     url = f"http://127.0.0.1:{manager.ports['receiver']}{path}"
     async with aiohttp.ClientSession() as session, session.post(url, data=body, headers=dict(headers)) as answer:
         return answer.status
 
 
-async def annotation(kube: Kube, namespace: str, name: str) -> str | None:
-    obj = await kube.get(ObjectRef(SOURCE, "GitRepository", name, namespace))
+async def annotation(
+    kube: Kube, namespace: str, name: str, api: str = SOURCE, kind: str = "GitRepository"
+) -> str | None:
+    obj = await kube.get(ObjectRef(api, kind, name, namespace))
     found: str | None = (obj["metadata"].get("annotations") or {}).get(REQUESTED_AT)
     return found
 
@@ -218,9 +230,6 @@ async def test_a_generic_oidc_receiver_accepts_only_tokens_its_issuer_signed_for
         path = await ready_path(kube, namespace, "ci")
         assert path == "/hook/" + hashlib.sha256(f"ci{namespace}".encode()).hexdigest()
 
-        def bearer(token: str) -> dict[str, str]:
-            return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-
         stranger = issuer.token(repository_owner="someone", repository="someone/app")
         assert await post(manager, path, b"{}", bearer(stranger)) == 400
         assert await post(manager, path, b"{}", bearer(issuer.token(repository_owner="org", lifetime=-5))) == 400
@@ -253,3 +262,59 @@ async def test_a_generic_oidc_receiver_with_a_bad_validation_stalls(
     obj = await wait_for(kube, ObjectRef(NOTIFICATION, "Receiver", "ci", namespace), stalled, timeout=30,
                          what="Stalled")  # fmt: skip
     assert "invalid expression for validation 'm'" in condition(obj, "Ready")["message"]  # type: ignore[index]
+
+
+async def test_a_google_signed_gcr_push_makes_the_matched_image_repository_scan_the_new_tag(
+    kube: Kube,
+    namespace: str,
+    start_controllers: StartControllers,
+    registry: Registry,
+    registry_repository: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="reflow")
+    audience, email = "https://hooks.example.com/gcr", "pusher@project.iam.gserviceaccount.com"
+    for name in ("app", "web"):
+        await push_images(registry, f"{registry_repository}/{name}", "1.0.0")
+        await kube.create(image_repository(namespace, name, f"{registry.host}/{registry_repository}/{name}"))
+    await kube.create(secret("hook-token", namespace, token=TOKEN, email=email, audience=audience))
+    pushed_here = "req.action == 'INSERT' && req.tag.contains('/' + res.metadata.name + ':')"
+    await kube.create(receiver("gcr", namespace, type="gcr", resourceFilter=pushed_here,
+                               resources=[{"apiVersion": IMAGE, "kind": "ImageRepository", "name": name}
+                                          for name in ("app", "web")]))  # fmt: skip
+    async with served_issuer() as google:  # Google's key set, on loopback
+        loopback = NotificationSettings(events_addr="127.0.0.1:0", receiver_addr="127.0.0.1:0",
+                                        gcr_jwks_url=f"{google.url}/keys")  # fmt: skip
+        manager = await start_controllers("image-reflector", "notification",
+                                          controller_options={"notification": loopback})  # fmt: skip
+        for name in ("app", "web"):
+            await until(kube, namespace, "ImageRepository", name, ready_is("True", "successful scan: found 1 tags"))
+        path = await ready_path(kube, namespace, "gcr")
+        await push_images(registry, f"{registry_repository}/app", "1.1.0")
+        event = {"action": "INSERT", "digest": f"{registry.host}/{registry_repository}/app@sha256:{'0' * 64}",
+                 "tag": f"{registry.host}/{registry_repository}/app:1.1.0"}  # fmt: skip
+        body = json.dumps({"message": {"data": base64.b64encode(json.dumps(event).encode()).decode()},
+                           "subscription": "projects/p/subscriptions/gcr"}).encode()  # fmt: skip
+
+        forged = google.google_token(audience, email, key=SigningKey(kid=google.keys[0].kid))
+        assert await post(manager, path, body, bearer(forged)) == 400
+        assert await post(manager, path, body, bearer(google.google_token("https://elsewhere", email))) == 400
+        assert await post(manager, path, body, {"Content-Type": "application/json"}) == 400
+        assert await annotation(kube, namespace, "app", IMAGE, "ImageRepository") is None
+        errors = [str(getattr(record, "error", "")) for record in caplog.records]
+        assert ("cannot authenticate GCR request: invalid ID token: audience is 'https://elsewhere', "
+                f"want '{audience}': Audience doesn't match") in errors  # fmt: skip
+
+        signed = google.google_token(audience, email)
+        assert await post(manager, path, body, bearer(signed)) == 200
+        requested = await annotation(kube, namespace, "app", IMAGE, "ImageRepository")
+        assert requested is not None
+
+        def handled(obj: Manifest | None) -> bool:
+            return bool((obj or {}).get("status", {}).get("lastHandledReconcileAt") == requested)
+
+        scanned = await until(kube, namespace, "ImageRepository", "app", handled)
+        assert scanned["status"]["lastScanResult"]["tagCount"] == 2
+        assert await annotation(kube, namespace, "web", IMAGE, "ImageRepository") is None
+        assert f"handling GCR event from {event['digest']} for tag {event['tag']}" in caplog.messages
+        assert not any(signed in str(vars(record)) or TOKEN in str(vars(record)) for record in caplog.records)

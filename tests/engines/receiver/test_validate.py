@@ -101,9 +101,6 @@ REFUSED = [
     pytest.param("nexus", hook({}), check(), "signature is missing", id="nexus-unsigned"),
     pytest.param("nexus", hook({"X-Nexus-Webhook-Signature": "00"}), check(), "invalid Nexus signature",
                  id="nexus-wrong"),
-    pytest.param("gcr", hook({"Authorization": "Bearer x"}), check(), "required field 'email'", id="gcr-no-email"),
-    pytest.param("gcr", hook({"Authorization": "Bearer x"}), check(email=b"a@b", audience=b"aud"),
-                 "not available in this build", id="gcr-cannot-verify"),
     pytest.param("cdevents", hook({}, b'{"context":{}}'), check(), "'context' and 'subject'", id="cdevents-shape"),
     pytest.param("generic", hook({}), Check({"other": b"x"}, ()), "required field 'token'", id="secret-no-token"),
 ]  # fmt: skip

@@ -17,6 +17,7 @@ from reflow.api.meta import Manifest, ObjectRef
 from reflow.api.notification import Receiver
 from reflow.api.wire import parse_object
 from reflow.engines.receiver.annotate import RequestFailed, request_reconciles
+from reflow.engines.receiver.gcr import GOOGLE_CERTS_URL
 from reflow.engines.receiver.issuer import Issuers
 from reflow.engines.receiver.targets import InvalidFilter, InvalidTarget, compile_filter, request_json, target
 from reflow.engines.receiver.validate import Accepted, Check, Hook, InvalidHook, validate
@@ -46,11 +47,13 @@ def webhook_path_of(obj: Manifest) -> list[str]:
 class ReceiverServer:
     """Serves every Receiver's webhook path from the cached Receivers, indexed by `status.webhookPath`."""
 
-    def __init__(self, kube: Kube, receivers: Informer, *, no_cross_namespace_refs: bool) -> None:
+    def __init__(
+        self, kube: Kube, receivers: Informer, *, no_cross_namespace_refs: bool, gcr_jwks_url: str = GOOGLE_CERTS_URL
+    ) -> None:
         self.kube = kube
         self.receivers = receivers
         self.no_cross_namespace_refs = no_cross_namespace_refs
-        self.issuers = Issuers()
+        self.issuers = Issuers(google_certs_url=gcr_jwks_url)
 
     def app(self) -> web.Application:
         """The aiohttp application answering any method under `/hook/`."""
@@ -96,7 +99,10 @@ class ReceiverServer:
         if receiver.spec.secret_ref is not None:
             name, namespace = receiver.spec.secret_ref.name, receiver.metadata.namespace or ""
             secret = secret_data(await self.kube.get(ObjectRef("v1", "Secret", name, namespace)))
-        return validate(receiver.spec.type, hook, Check(secret, receiver.spec.events))
+        check = Check(secret, receiver.spec.events)
+        if receiver.spec.type == "gcr":
+            return await self.issuers.authenticate_gcr(hook, check)
+        return validate(receiver.spec.type, hook, check)
 
     async def _request_reconciles(self, receiver: Receiver, accepted: Accepted, content_type: str) -> bool:
         """Annotate the objects of every resource entry; True when any entry failed (the others still run)."""

@@ -47,7 +47,8 @@ def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: Cont
     receivers = manager.informer_for(ReceiverReconciler)
     receivers.add_index(WEBHOOK_PATH_INDEX, webhook_path_of)
     manager.add_controller("receiver", ReceiverReconciler(kube), concurrent=options.concurrent, component=COMPONENT)
-    server = ReceiverServer(kube, receivers, no_cross_namespace_refs=options.no_cross_namespace_refs)
+    server = ReceiverServer(kube, receivers, no_cross_namespace_refs=options.no_cross_namespace_refs,
+                            gcr_jwks_url=notification.gcr_jwks_url)  # fmt: skip
 
     async def serve_hooks() -> None:
         async with serving(server.app(), notification.receiver_addr) as port:

@@ -165,8 +165,8 @@ def bearer_token(hook: Hook) -> str:
     return token
 
 
-def unverified_issuer(token: str) -> str:
-    """The token's `iss`, read without verifying anything: only to pick the provider that will verify it."""
+def unverified_claims(token: str) -> dict[str, Any]:
+    """The token's claims, read without verifying anything (empty when its payload is not a JSON object)."""
     parts = token.split(".")
     if len(parts) != 3:
         raise InvalidHook("failed to parse bearer token: token is not a JWT")
@@ -174,7 +174,12 @@ def unverified_issuer(token: str) -> str:
         payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
     except (ValueError, UnicodeDecodeError) as err:
         raise InvalidHook("failed to parse bearer token: the payload is not base64url JSON") from err
-    issuer = payload.get("iss") if isinstance(payload, dict) else None
+    return payload if isinstance(payload, dict) else {}
+
+
+def unverified_issuer(token: str) -> str:
+    """The token's `iss`, read without verifying anything: only to pick the provider that will verify it."""
+    issuer = unverified_claims(token).get("iss")
     if not isinstance(issuer, str) or not issuer:
         raise InvalidHook("failed to parse bearer token: token is missing the 'iss' claim")
     return issuer
@@ -198,35 +203,37 @@ def key_id(token: str) -> str | None:
 
 
 def verify_token(
-    token: str, *, issuer: str, audience: str, jwks: Mapping[str, Any], algorithms: Sequence[str], now: float
+    token: str, *, issuer: str | None, audience: str, jwks: Mapping[str, Any], algorithms: Sequence[str], now: float
 ) -> dict[str, Any]:
-    """The claims of a token signed by one of the issuer's keys with an accepted algorithm, for this issuer and
-    audience, not expired (and not used before `nbf`, within the leeway); InvalidHook says what failed."""
+    """The claims of a token signed by one of the keys with an accepted algorithm, for this issuer (any issuer when
+    None: the caller checks `iss`) and audience, not expired (and not used before `nbf`, within the leeway);
+    InvalidHook says what failed."""
     try:
         header = jwt.get_unverified_header(token)
         algorithm = header.get("alg")
         if not isinstance(algorithm, str) or algorithm not in algorithms:
-            raise InvalidHook(f"failed to verify OIDC token: signing algorithm {str(algorithm)[:16]!r} not accepted")
+            raise InvalidHook(f"signing algorithm {str(algorithm)[:16]!r} not accepted")
         kid = header.get("kid")
         keys = [item for item in jwks.get("keys", []) if isinstance(item, dict)]
         candidates = [item for item in keys if kid is None or item.get("kid") == kid]
         if not candidates:
-            raise InvalidHook("failed to verify OIDC token: no key of the issuer matches the token's key id")
+            raise InvalidHook("no key of the issuer matches the token's key id")
         claims = _decode(token, candidates, algorithm, issuer=issuer, audience=audience, now=now)
     except jwt.PyJWTError as err:
-        raise InvalidHook(f"failed to verify OIDC token: {err}") from err
+        raise InvalidHook(str(err)) from err
     not_before = claims.get("nbf")
     if isinstance(not_before, int | float) and now + NOT_BEFORE_LEEWAY < not_before:
-        raise InvalidHook("failed to verify OIDC token: current time before the nbf (not before) time")
+        raise InvalidHook("current time before the nbf (not before) time")
     return claims
 
 
 def _decode(
-    token: str, keys: list[dict[str, Any]], algorithm: str, *, issuer: str, audience: str, now: float
+    token: str, keys: list[dict[str, Any]], algorithm: str, *, issuer: str | None, audience: str, now: float
 ) -> dict[str, Any]:
     """Decode with the first key whose signature verifies (several keys may share no `kid`)."""
     problem: jwt.PyJWTError = jwt.InvalidSignatureError("Signature verification failed")
-    options: Any = {"require": ["exp", "iss", "aud"], "verify_iat": False, "verify_nbf": False, "verify_exp": False}
+    required = ["exp", "aud"] if issuer is None else ["exp", "iss", "aud"]
+    options: Any = {"require": required, "verify_iat": False, "verify_nbf": False, "verify_exp": False}
     for item in keys:
         try:
             key = jwt.PyJWK(item, algorithm)
