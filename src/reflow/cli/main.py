@@ -31,6 +31,7 @@ from reflow.cli.reconcile import reconcile
 from reflow.cli.stats import stats
 from reflow.cli.suspend import resume, suspend
 from reflow.cli.tag import tag
+from reflow.cli.tenant import create_tenant
 from reflow.cli.trace import trace
 from reflow.cli.tree import tree
 from reflow.cli.version import version
@@ -58,6 +59,7 @@ diff.add_command(diff_helmrelease)
 diff.add_command(diff_artifact)
 cli.add_command(create)
 create.add_command(image)
+create.add_command(create_tenant)
 source.add_command(chart)
 cli.add_command(get)
 cli.add_command(reconcile)
