@@ -25,6 +25,7 @@ from reflow.cli.helmbuild import build_helmrelease, diff_helmrelease
 from reflow.cli.install import install, uninstall
 from reflow.cli.listing import listing
 from reflow.cli.logs import logs
+from reflow.cli.migrate import migrate
 from reflow.cli.pull import pull
 from reflow.cli.push import push
 from reflow.cli.reconcile import reconcile
@@ -50,6 +51,7 @@ cli.add_command(controllers)
 cli.add_command(bootstrap)
 cli.add_command(install)
 cli.add_command(uninstall)
+cli.add_command(migrate)
 cli.add_command(build)
 cli.add_command(diff)
 cli.add_command(debug)
