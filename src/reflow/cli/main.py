@@ -22,7 +22,7 @@ from reflow.cli.events import events
 from reflow.cli.export import export
 from reflow.cli.get import get
 from reflow.cli.helmbuild import build_helmrelease, diff_helmrelease
-from reflow.cli.install import install, uninstall
+from reflow.cli.install import install
 from reflow.cli.listing import listing
 from reflow.cli.logs import logs
 from reflow.cli.migrate import migrate
@@ -35,6 +35,7 @@ from reflow.cli.tag import tag
 from reflow.cli.tenant import create_tenant
 from reflow.cli.trace import trace
 from reflow.cli.tree import tree
+from reflow.cli.uninstall import uninstall
 from reflow.cli.version import version
 
 
