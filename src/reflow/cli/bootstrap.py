@@ -26,7 +26,18 @@ from reflow.cli.gitsecret import (
     secret,
     ssh_data,
 )
-from reflow.cli.install import FIELD_MANAGER, Deadline, apply_components, install_flags, install_options, wait_all
+from reflow.cli.install import (
+    FIELD_MANAGER,
+    Deadline,
+    apply_components,
+    apply_pull_secret,
+    install_flags,
+    install_options,
+    installed,
+    pull_secret,
+    wait_all,
+)
+from reflow.cli.manifests import split_list
 from reflow.cli.options import Duration, GlobalOptions, global_options
 from reflow.cli.progress import request_reconcile
 from reflow.engines.bootstrap import (
@@ -44,6 +55,7 @@ from reflow.engines.bootstrap import (
     flux_system_dir,
     must_install,
     plan,
+    sparse_folders,
     sync_manifests,
     sync_url,
     sync_yaml,
@@ -69,6 +81,8 @@ from reflow.kube.wait import Predicate, WaitTimeout, wait_for
 
 GIT_TIMEOUT = 120.0
 """Seconds for one clone or push; a remote slower than that is treated as unreachable."""
+PUSH_ATTEMPTS = 3
+"""Clones, commits and pushes tried when other commits keep landing on the branch in between."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -78,6 +92,8 @@ class GitBootstrap:
     url: str
     sync: SyncOptions
     install: InstallOptions
+    pull_secret: Manifest | None
+    """The image pull Secret --registry-creds asks for."""
     credentials: GitCredentials
     """As given: `password` is the HTTP(S) password, or with an ssh --url the passphrase of --private-key-file."""
     token_auth: bool
@@ -85,6 +101,7 @@ class GitBootstrap:
     author: Author
     message: str
     silent: bool
+    force: bool
 
 
 def _as_credentials(data: Mapping[str, str]) -> Credentials:
@@ -199,13 +216,38 @@ async def _sync_repository(kube: Kube, request: GitBootstrap, manifests: list[Ma
         credentials = await _known_to_clone(request, key)
     else:
         credentials = _as_credentials(http)
-    with tempfile.TemporaryDirectory(prefix="reflow-bootstrap-") as scratch:
-        tree = Path(scratch) / "repository"
-        head = await _clone(request, credentials, tree)
-        if not over_ssh and not request.token_auth:  # the cluster syncs over ssh: key after the clone proved access
-            data, _ = await _deploy_key(kube, request)
-        committed = await _commit(request, credentials, tree, head, manifests)
-    return Synced(committed, committed != head, data)
+    for attempt in range(1, PUSH_ATTEMPTS + 1):
+        with tempfile.TemporaryDirectory(prefix="reflow-bootstrap-") as scratch:
+            tree = Path(scratch) / "repository"
+            head = await _clone(request, credentials, tree)
+            if attempt == 1 and not over_ssh and not request.token_auth:  # the cluster syncs over ssh: key
+                data, _ = await _deploy_key(kube, request)  # after the clone proved access
+            try:
+                committed = await _commit(request, credentials, tree, head, manifests)
+            except PushRejected as rejected:
+                await _moved_on(request, credentials, head, rejected, attempt)
+                continue
+        return Synced(committed, committed != head, data)
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+async def _moved_on(
+    request: GitBootstrap, credentials: Credentials, head: str | None, rejected: PushRejected, attempt: int
+) -> None:
+    """Return when the push was refused because the branch moved on after the clone (another commit landed)
+    and an attempt is left, to clone it again and redo the change on top; otherwise raise why it was refused."""
+    branch = request.sync.branch
+    try:
+        now: str | None = (
+            await resolve_remote(request.url, GitRepositoryRef(branch=branch), credentials, timeout=GIT_TIMEOUT)
+        ).commit
+    except RefNotFound:
+        now = None
+    if now == head:
+        raise PushRejected(f'{rejected} (branch "{branch}" did not move: it refuses pushes, protected or by a hook)')
+    if attempt == PUSH_ATTEMPTS:
+        raise PushRejected(f'{rejected} (branch "{branch}" moved on during each of {PUSH_ATTEMPTS} attempts)')
+    step(f'branch "{branch}" moved on to {(now or "")[:12]} after the clone; cloning it again to commit on top')
 
 
 def _reconciled_at(revision: str) -> Predicate:
@@ -244,6 +286,16 @@ async def _live(kube: Kube, ref: ObjectRef) -> Manifest | None:
         return None
 
 
+async def _confirm_override(kube: Kube) -> None:
+    """Ask before taking over an install another tool (such as Helm) manages; --force skips the question."""
+    info = await installed(kube)
+    if info is None or not info.foreign:
+        return
+    err.print(f"Flux {info.version} has been installed on this cluster with {info.managed_by}!")
+    if not click.confirm(f"Are you sure you want to override the {info.managed_by} installation?", err=True):
+        fail("bootstrap cancelled before anything changed", "pass --force to take the installation over")
+
+
 async def _bootstrap(request: GitBootstrap, manifests: list[Manifest], options: GlobalOptions) -> None:
     sync = sync_manifests(request.sync)
     source, kustomization = (ObjectRef.of(manifest) for manifest in sync)
@@ -251,9 +303,13 @@ async def _bootstrap(request: GitBootstrap, manifests: list[Manifest], options: 
         deadline = Deadline(options.timeout)
         live = await _live(kube, kustomization)  # the cluster answers before anything is pushed
         check_sync_path(live, sync[1]["spec"]["path"])
+        if not request.force:
+            await _confirm_override(kube)
         synced = await _sync_repository(kube, request, manifests)
         install = must_install(live)
         async with asyncio.timeout(deadline.remaining()):
+            if request.pull_secret is not None:
+                await apply_pull_secret(kube, request.pull_secret, manifests)
             if install:
                 step(f"installing the components in namespace {request.sync.namespace}")
                 await apply_components(kube, manifests, request.sync.namespace, deadline)
@@ -319,6 +375,8 @@ def _request(url: str, flags: dict[str, Any], options: GlobalOptions) -> GitBoot
         ssh_ecdsa_curve=flags["ssh_ecdsa_curve"],
         ssh_rsa_bits=flags["ssh_rsa_bits"],
     )
+    path = clean_path(flags["path"])
+    install = install_options(flags, options.namespace)
     message = f"Add reflow v{__version__} component and sync manifests"
     if flags["commit_message_appendix"]:
         message += f"\n\n{flags['commit_message_appendix']}"
@@ -334,19 +392,22 @@ def _request(url: str, flags: dict[str, Any], options: GlobalOptions) -> GitBoot
             ),
             name=options.namespace,
             branch=flags["branch"],
-            path=clean_path(flags["path"]),
+            path=path,
             namespace=options.namespace,
             secret_name=flags["secret_name"],
             interval=flags["interval"],
             recurse_submodules=flags["recurse_submodules"],
+            sparse_checkout=sparse_folders(path, split_list(flags["sparse_checkout"])),
         ),
-        install=install_options(flags, options.namespace),
+        install=install,
+        pull_secret=pull_secret(flags, install),
         credentials=credentials,
         token_auth=flags["token_auth"],
         signing_key=_signing_key(flags),
         author=Author(name=flags["author_name"], email=flags["author_email"]),
         message=message + "\n",
         silent=flags["silent"],
+        force=flags["force"],
     )
 
 
@@ -361,6 +422,8 @@ def bootstrap() -> None:
 @click.option("--path", default="", help="Folder in the repository the cluster syncs (flux-system/ goes inside).")
 @click.option("--interval", type=Duration(), default="1m", show_default=True, help="How often the source is fetched.")
 @click.option("--recurse-submodules", is_flag=True, help="The cluster's GitRepository also clones submodules.")
+@click.option("--sparse-checkout", multiple=True,
+              help="Folders the cluster checks out (repeatable, or commas); --path must be in one.")  # fmt: skip
 @click.option("--secret-name", default=FLUX_SYSTEM, show_default=True, help="Secret holding the git credentials.")
 @click.option("-u", "--username", default="git", show_default=True, help="Basic auth user for HTTP(S).")
 @click.option("-p", "--password", envvar="GIT_PASSWORD", default="",
@@ -388,6 +451,7 @@ def bootstrap() -> None:
 @click.option("--commit-message-appendix", default="", help="Text added to the commit message, e.g. '[ci skip]'.")
 @click.option("--allow-insecure-http", is_flag=True, help="Allow an http:// URL (credentials travel in clear).")
 @click.option("-s", "--silent", is_flag=True, help="Do not ask to confirm that a generated deploy key was added.")
+@click.option("--force", is_flag=True, help="Take over an installation another tool (such as Helm) manages.")
 @install_flags
 @global_options
 def git(url: str, options: GlobalOptions, **flags: Any) -> None:
@@ -415,7 +479,7 @@ def git(url: str, options: GlobalOptions, **flags: Any) -> None:
     try:
         run(_bootstrap(request, manifests, options))
     except PushRejected as error:
-        fail(str(error), "the branch may be protected or have moved on; nothing was pushed")
+        fail(str(error), "nothing was pushed and the cluster was not changed")
     except PathConflict as error:
         fail(str(error), "the repository was left as it was")
     except SyncPathConflict as error:

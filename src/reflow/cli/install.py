@@ -22,6 +22,7 @@ from reflow.engines.install import (
     InstallInfo,
     InstallOptions,
     InvalidInstallOptions,
+    image_pull_secret,
     install_info,
     install_manifests,
     stages,
@@ -93,10 +94,22 @@ async def apply_components(kube: Kube, manifests: list[Manifest], namespace: str
     success(f"{len(deployments)} controller(s) ready in {namespace}")
 
 
-async def _install(manifests: list[Manifest], options: GlobalOptions) -> None:
+async def apply_pull_secret(kube: Kube, pull_secret: Manifest, manifests: Sequence[Manifest]) -> None:
+    """Apply the image pull Secret, and first the install's namespace it goes in, so that the controllers' Pods
+    find it when they start."""
+    namespace = [m for m in manifests if m["kind"] == "Namespace"]
+    await _apply(kube, namespace)
+    step(f"applying image pull secret {pull_secret['metadata']['name']}")
+    await kube.apply(pull_secret, field_manager=FIELD_MANAGER, force=True)
+    success(f"reconciled image pull secret {pull_secret['metadata']['name']}")
+
+
+async def _install(manifests: list[Manifest], pull_secret: Manifest | None, options: GlobalOptions) -> None:
     async with connect(options.connection) as kube:
         deadline = Deadline(options.timeout)
         async with asyncio.timeout(options.timeout):
+            if pull_secret is not None:
+                await apply_pull_secret(kube, pull_secret, manifests)
             await apply_components(kube, manifests, options.namespace, deadline)
     success("install finished")
 
@@ -124,6 +137,14 @@ def install_flags(command: F) -> F:
                 help="Registry (and path) of the reflow image `<registry>/reflow:<version>`.",
             ),
             click.option("--image-pull-secret", default="", help="Secret in the namespace used to pull the image."),
+            click.option(
+                "--registry-creds",
+                envvar="REFLOW_REGISTRY_CREDS",
+                default="",
+                metavar="USER:PASSWORD",
+                help="Create the --image-pull-secret Secret with these registry credentials "
+                "(also read from $REFLOW_REGISTRY_CREDS).",
+            ),
             click.option(
                 "--watch-all-namespaces",
                 type=click.BOOL,
@@ -174,6 +195,12 @@ _INSTALL_FLAGS = (
 )
 
 
+def pull_secret(flags: dict[str, Any], options: InstallOptions) -> Manifest | None:
+    """The image pull Secret `--registry-creds` (taken out of `flags`) asks for; None without the flag."""
+    creds = flags.pop("registry_creds")
+    return image_pull_secret(options, creds) if creds else None
+
+
 def install_options(flags: dict[str, Any], namespace: str) -> InstallOptions:
     """The install flags (taken out of `flags`, a command's keyword arguments) as `InstallOptions`."""
     given = {name: flags.pop(name) for name in _INSTALL_FLAGS}
@@ -209,7 +236,9 @@ def install(export: bool, options: GlobalOptions, **flags: Any) -> None:
       reflow install --export > clusters/prod/flux-system/gotk-components.yaml
     """
     try:
-        manifests = install_manifests(install_options(flags, options.namespace))
+        chosen = install_options(flags, options.namespace)
+        secret = pull_secret(flags, chosen)
+        manifests = install_manifests(chosen)
     except InvalidInstallOptions as error:
         fail(str(error), "see `reflow install --help` for the flags and their values")
     if export:
@@ -217,7 +246,7 @@ def install(export: bool, options: GlobalOptions, **flags: Any) -> None:
         click.echo(header + to_yaml(manifests), nl=False)
         return
     try:
-        run(_install(manifests, options))
+        run(_install(manifests, secret, options))
     except TimeoutError as error:
         fail(
             f"install did not finish within {options.timeout:.0f} s: {str(error) or 'deadline reached'}",

@@ -14,6 +14,7 @@ from .options import (
     selected_components,
 )
 from .ownership import PROBE_CRD, InstallInfo, install_info
+from .pullsecret import image_pull_secret
 from .uninstall import COMPONENT_KINDS, CRD_KIND, CUSTOM_RESOURCE_KINDS, KindRef, finalizers_removed
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "InvalidInstallOptions",
     "KindRef",
     "finalizers_removed",
+    "image_pull_secret",
     "install_info",
     "install_labels",
     "install_manifests",
