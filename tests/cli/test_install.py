@@ -156,9 +156,11 @@ async def test_uninstall_keeps_workloads_and_the_namespace_when_asked(private_pl
     kc = str(plane.kubeconfig)
     installed = reflow(
         "install", "--kubeconfig", kc, "--components=source-controller,kustomize-controller,helm-controller",
-        "--network-policy=false",
+        "--network-policy=false", "--image-pull-secret=regcred", "--registry-creds=bot:pull-pw",
     )  # fmt: skip
     assert installed.returncode == 0, installed.stderr
+    assert "reconciled image pull secret regcred" in installed.stderr
+    assert "pull-pw" not in installed.stdout + installed.stderr
     async with connect(ConnectionOptions(kubeconfig=kc, user_agent="reflow-tests")) as kube:
         crd = ObjectRef(
             "apiextensions.k8s.io/v1", "CustomResourceDefinition", "gitrepositories.source.toolkit.fluxcd.io"
@@ -167,7 +169,10 @@ async def test_uninstall_keeps_workloads_and_the_namespace_when_asked(private_pl
         declined = reflow("uninstall", "--kubeconfig", kc, stdin="n\n")
         assert declined.returncode == 1
         assert "Flux is managed by Helm! Are you sure you want to delete Flux and its CRDs" in declined.stderr
-        assert len(await kube.list_all("apps/v1", "Deployment", "flux-system")) == 3
+        deployments = await kube.list_all("apps/v1", "Deployment", "flux-system")
+        assert [d["spec"]["template"]["spec"]["imagePullSecrets"] for d in deployments] == [[{"name": "regcred"}]] * 3
+        pull = await kube.get(ObjectRef("v1", "Secret", "regcred", "flux-system"))
+        assert pull["type"] == "kubernetes.io/dockerconfigjson"
 
         # What the controllers applied, and the objects that applied it, with their finalizers.
         await kube.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "apps"}})
