@@ -53,14 +53,13 @@ async def _migrate_objects(kube: Kube, crd: Manifest, version: str) -> None:
 
 async def _migrate_cluster(options: GlobalOptions) -> None:
     async with connect(options.connection) as kube, asyncio.timeout(options.timeout):
-        for listed in await kube.list_all(*CRD, label_selector=FLUX_CRDS):
-            name = listed["metadata"]["name"]
-            crd = await kube.get(ObjectRef(*CRD, name))
+        for crd in await kube.list_all(*CRD, label_selector=FLUX_CRDS):
+            name = crd["metadata"]["name"]
             version = storage_version(crd)
             if version is None:
                 fail(f"no storage version found for CRD {name}")
             await _migrate_objects(kube, crd, version)
-            trimmed = stored_versions_patch(await kube.get(ObjectRef(*CRD, name)), version)
+            trimmed = stored_versions_patch(crd, version)
             if trimmed is not None:
                 await kube.patch(ObjectRef(*CRD, name), trimmed, subresource="status")
                 success(f"{name} migrated to storage version {version}")

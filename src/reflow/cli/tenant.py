@@ -15,7 +15,7 @@ from reflow.cli.manifests import parse_labels, split_list
 from reflow.cli.options import GlobalOptions, global_options
 from reflow.cli.render import to_yaml
 from reflow.kube.client import Kube, connect
-from reflow.kube.errors import Invalid
+from reflow.kube.errors import NotFound
 
 TENANT_LABEL = "toolkit.fluxcd.io/tenant"
 FIELD_MANAGER = "reflow"
@@ -91,10 +91,12 @@ def exported(groups: Sequence[TenantObjects], *, skip_namespace: bool) -> list[M
 async def _apply_role_binding(kube: Kube, manifest: Manifest) -> None:
     """Apply a RoleBinding; its roleRef cannot change in place, so a binding to another role is replaced."""
     try:
-        await kube.apply(manifest, field_manager=FIELD_MANAGER, force=True)
-    except Invalid:
+        live = await kube.get(ObjectRef.of(manifest))
+    except NotFound:
+        live = None
+    if live is not None and live.get("roleRef") != manifest["roleRef"]:
         await kube.delete(ObjectRef.of(manifest))
-        await kube.create(manifest)
+    await kube.apply(manifest, field_manager=FIELD_MANAGER, force=True)
 
 
 async def _apply(options: GlobalOptions, groups: Sequence[TenantObjects], skip_namespace: bool) -> None:
