@@ -96,6 +96,27 @@ async def test_exported_manifests_pass_a_server_side_dry_run(kube: Kube, kubecon
     assert with_defaults["spec"]["template"]["spec"]["containers"][0]["image"].startswith("ghcr.io/reflow-dev/reflow:")
 
 
+async def test_install_asks_before_taking_over_another_tools_install_and_refuses_a_bootstrapped_one(
+    kube: Kube, kubeconfig: Path, namespace: str, flux_crds: list[Manifest]
+) -> None:
+    crd = ObjectRef("apiextensions.k8s.io/v1", "CustomResourceDefinition", "gitrepositories.source.toolkit.fluxcd.io")
+    keys = ("app.kubernetes.io/managed-by", "kustomize.toolkit.fluxcd.io/name", "kustomize.toolkit.fluxcd.io/namespace")
+    before = (await kube.get(crd))["metadata"].get("labels") or {}
+    try:
+        await kube.patch(crd, {"metadata": {"labels": {keys[0]: "Helm", keys[1]: None, keys[2]: None}}})
+        declined = reflow("install", "--kubeconfig", str(kubeconfig), "-n", namespace, stdin="n\n")
+        assert declined.returncode == 1
+        assert "has been installed on this cluster with Helm!" in declined.stderr
+        assert "installation cancelled before anything changed" in declined.stderr
+        await kube.patch(crd, {"metadata": {"labels": {keys[1]: "flux-system", keys[2]: "flux-system"}}})
+        refused = reflow("install", "--kubeconfig", str(kubeconfig), "-n", namespace, "--force")
+        assert refused.returncode == 1
+        assert "this cluster has already been bootstrapped" in refused.stderr
+    finally:
+        await kube.patch(crd, {"metadata": {"labels": {key: before.get(key) for key in keys}}})
+    assert await kube.list_all("apps/v1", "Deployment", namespace) == []
+
+
 async def test_install_waits_until_ready_and_uninstall_leaves_nothing_behind(
     private_plane: Callable[[], LocalPlane],
 ) -> None:

@@ -30,6 +30,7 @@ from reflow.cli.install import (
     Deadline,
     apply_components,
     apply_pull_secret,
+    confirm_takeover,
     install_flags,
     install_options,
     installed,
@@ -172,16 +173,6 @@ async def _live(kube: Kube, ref: ObjectRef) -> Manifest | None:
         return None
 
 
-async def _confirm_override(kube: Kube) -> None:
-    """Ask before taking over an install another tool (such as Helm) manages; --force skips the question."""
-    info = await installed(kube)
-    if info is None or not info.foreign:
-        return
-    err.print(f"Flux {info.version} has been installed on this cluster with {info.managed_by}!")
-    if not click.confirm(f"Are you sure you want to override the {info.managed_by} installation?", err=True):
-        fail("bootstrap cancelled before anything changed", "pass --force to take the installation over")
-
-
 async def _bootstrap(request: GitBootstrap, manifests: list[Manifest], options: GlobalOptions) -> None:
     sync = sync_manifests(request.sync)
     source, kustomization = (ObjectRef.of(manifest) for manifest in sync)
@@ -190,7 +181,7 @@ async def _bootstrap(request: GitBootstrap, manifests: list[Manifest], options: 
         live = await _live(kube, kustomization)  # the cluster answers before anything is pushed
         check_sync_path(live, sync[1]["spec"]["path"])
         if not request.force:
-            await _confirm_override(kube)
+            confirm_takeover(await installed(kube), "bootstrap")
         synced = await _sync_repository(kube, request, manifests)
         install = must_install(live)
         async with asyncio.timeout(deadline.remaining()):

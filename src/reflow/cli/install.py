@@ -72,6 +72,16 @@ async def installed(kube: Kube) -> InstallInfo | None:
         return None
 
 
+def confirm_takeover(info: InstallInfo | None, command: str) -> None:
+    """When another tool (such as Helm) manages the install already in the cluster, ask before taking it
+    over, and stop with "<command> cancelled" unless the user agrees (--force skips this question)."""
+    if info is None or not info.foreign:
+        return
+    err.print(f"Flux {info.version} has been installed on this cluster with {info.managed_by}!")
+    if not click.confirm(f"Are you sure you want to override the {info.managed_by} installation?", err=True):
+        fail(f"{command} cancelled before anything changed", "pass --force to take the installation over")
+
+
 async def _apply(kube: Kube, manifests: Sequence[Manifest]) -> None:
     for manifest in manifests:
         await kube.apply(manifest, field_manager=FIELD_MANAGER, force=True)
@@ -104,8 +114,18 @@ async def apply_pull_secret(kube: Kube, pull_secret: Manifest, manifests: Sequen
     success(f"reconciled image pull secret {pull_secret['metadata']['name']}")
 
 
-async def _install(manifests: list[Manifest], pull_secret: Manifest | None, options: GlobalOptions) -> None:
+async def _install(
+    manifests: list[Manifest], pull_secret: Manifest | None, force: bool, options: GlobalOptions
+) -> None:
     async with connect(options.connection) as kube:
+        info = await installed(kube)
+        if info is not None and info.bootstrapped:
+            fail(
+                f"this cluster has already been bootstrapped with Flux {info.version}",
+                "run `reflow bootstrap git` again to upgrade it; its Kustomization owns the components",
+            )
+        if not force:
+            confirm_takeover(info, "installation")
         deadline = Deadline(options.timeout)
         async with asyncio.timeout(options.timeout):
             if pull_secret is not None:
@@ -220,9 +240,10 @@ def install_options(flags: dict[str, Any], namespace: str) -> InstallOptions:
 
 @click.command()
 @click.option("--export", is_flag=True, help="Print the manifests as multi-document YAML; change nothing.")
+@click.option("--force", is_flag=True, help="Take over an installation another tool (such as Helm) manages.")
 @install_flags
 @global_options
-def install(export: bool, options: GlobalOptions, **flags: Any) -> None:
+def install(export: bool, force: bool, options: GlobalOptions, **flags: Any) -> None:
     """Install reflow's controllers, CRDs and RBAC in a cluster, or print them with --export.
 
     Objects are applied server-side (field manager `reflow`), CRDs first; the command then waits,
@@ -246,7 +267,7 @@ def install(export: bool, options: GlobalOptions, **flags: Any) -> None:
         click.echo(header + to_yaml(manifests), nl=False)
         return
     try:
-        run(_install(manifests, secret, options))
+        run(_install(manifests, secret, force, options))
     except TimeoutError as error:
         fail(
             f"install did not finish within {options.timeout:.0f} s: {str(error) or 'deadline reached'}",
