@@ -77,6 +77,11 @@ def changed_files(repo: Repo, branch: str = "main") -> list[str]:
     ).stdout.split()  # fmt: skip
 
 
+def http_login(server: GitHttpServer) -> tuple[str, ...]:
+    """The flags that let bootstrap clone and push over the plain-HTTP git server, and the cluster sync with them."""
+    return ("--allow-insecure-http", "--token-auth", "-u", GIT_USERNAME, "-p", server.password or "")
+
+
 def remote_head(repo: Repo, branch: str = "main") -> str:
     return subprocess.run(
         ["git", "--git-dir", str(repo.bare), "rev-parse", branch], capture_output=True, text=True, check=True
@@ -294,7 +299,7 @@ async def test_controllers_with_the_identities_the_manifests_give_them_make_the_
     cluster_scoped: None,
 ) -> None:
     repo = make_repo()
-    login = ("--allow-insecure-http", "--token-auth", "-u", GIT_USERNAME, "-p", git_http.password or "")
+    login = http_login(git_http)
     running = asyncio.create_task(reflow("bootstrap", "git", f"--url={git_http.url(repo.bare.name)}", *login, *LIGHT))
     try:
         rbac = "rbac.authorization.k8s.io/v1"
@@ -349,7 +354,7 @@ async def test_a_commit_landing_between_clone_and_push_is_kept_and_bootstrap_red
     hook.write_text(RACE_HOOK)
     hook.chmod(0o755)
     await start_controllers("source", "kustomize")
-    login = ("--allow-insecure-http", "--token-auth", "-u", GIT_USERNAME, "-p", git_http.password or "")
+    login = http_login(git_http)
 
     done = await reflow(
         "bootstrap", "git", f"--url={git_http.url(repo.bare.name)}", *login, f"--path={PATH}",
@@ -399,7 +404,7 @@ async def test_a_branch_that_keeps_moving_stops_bootstrap_before_the_cluster_cha
     hook = repo.bare / "hooks" / "pre-receive"
     hook.write_text(INTRUDER_HOOK)
     hook.chmod(0o755)
-    login = ("--allow-insecure-http", "--token-auth", "-u", GIT_USERNAME, "-p", git_http.password or "")
+    login = http_login(git_http)
 
     refused = await reflow("bootstrap", "git", f"--url={git_http.url(repo.bare.name)}", *login, *LIGHT)
 
@@ -421,7 +426,7 @@ async def test_an_installation_managed_by_another_tool_is_taken_over_only_when_a
     crd = ObjectRef("apiextensions.k8s.io/v1", "CustomResourceDefinition", "gitrepositories.source.toolkit.fluxcd.io")
     repo = make_repo()
     before = repo.commit({"README.md": "fleet\n"}, "existing content")
-    login = ("--allow-insecure-http", "--token-auth", "-u", GIT_USERNAME, "-p", git_http.password or "")
+    login = http_login(git_http)
     await kube.patch(crd, {"metadata": {"labels": {"app.kubernetes.io/managed-by": "Helm"}}})
     try:
         refused = await reflow("bootstrap", "git", f"--url={git_http.url(repo.bare.name)}", *login, *LIGHT, stdin="n\n")
