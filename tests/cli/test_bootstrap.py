@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import subprocess
 import sys
@@ -74,6 +75,11 @@ def changed_files(repo: Repo, branch: str = "main") -> list[str]:
         ["git", "--git-dir", str(repo.bare), "diff", "--name-only", f"{branch}~1", branch],
         capture_output=True, text=True, check=True,
     ).stdout.split()  # fmt: skip
+
+
+def http_login(server: GitHttpServer) -> tuple[str, ...]:
+    """The flags that let bootstrap clone and push over the plain-HTTP git server, and the cluster sync with them."""
+    return ("--allow-insecure-http", "--token-auth", "-u", GIT_USERNAME, "-p", server.password or "")
 
 
 def remote_head(repo: Repo, branch: str = "main") -> str:
@@ -293,7 +299,7 @@ async def test_controllers_with_the_identities_the_manifests_give_them_make_the_
     cluster_scoped: None,
 ) -> None:
     repo = make_repo()
-    login = ("--allow-insecure-http", "--token-auth", "-u", GIT_USERNAME, "-p", git_http.password or "")
+    login = http_login(git_http)
     running = asyncio.create_task(reflow("bootstrap", "git", f"--url={git_http.url(repo.bare.name)}", *login, *LIGHT))
     try:
         rbac = "rbac.authorization.k8s.io/v1"
@@ -320,6 +326,120 @@ async def test_controllers_with_the_identities_the_manifests_give_them_make_the_
     assert ks["status"]["lastAppliedRevision"] == f"main@sha1:{remote_head(repo)}"
 
 
+RACE_HOOK = """#!/bin/sh
+# The first push finds the branch moved on: before git updates it, this moves main to the commit another
+# writer pushed to refs/heads/concurrent (outside the push's object quarantine), as if it had landed first.
+if [ ! -e raced ]; then
+  touch raced
+  env -u GIT_QUARANTINE_PATH -u GIT_OBJECT_DIRECTORY -u GIT_ALTERNATE_OBJECT_DIRECTORIES \\
+    git update-ref refs/heads/main refs/heads/concurrent
+fi
+"""
+
+
+async def test_a_commit_landing_between_clone_and_push_is_kept_and_bootstrap_redone_on_top(
+    reflow: Reflow,
+    kube: Kube,
+    namespace: str,
+    make_repo: Callable[[], Repo],
+    git_http: GitHttpServer,
+    start_controllers: StartControllers,
+    cluster_scoped: None,
+) -> None:
+    repo = make_repo()
+    repo.commit({"README.md": "fleet\n", f"{PATH}/apps.yaml": "", "docs/notes.md": "not synced\n"}, "existing content")
+    app = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "team", "namespace": namespace}}
+    repo.commit({f"{PATH}/team.yaml": yaml.safe_dump(app)}, "concurrent change", branch="concurrent")
+    hook = repo.bare / "hooks" / "pre-receive"
+    hook.write_text(RACE_HOOK)
+    hook.chmod(0o755)
+    await start_controllers("source", "kustomize")
+    login = http_login(git_http)
+
+    done = await reflow(
+        "bootstrap", "git", f"--url={git_http.url(repo.bare.name)}", *login, f"--path={PATH}",
+        "--sparse-checkout=clusters", "--image-pull-secret=regcred", "--registry-creds=bot:s3cret-pull", *LIGHT,
+    )  # fmt: skip
+
+    assert done.code == 0, done.stderr
+    assert 'branch "main" moved on to' in done.stderr
+    assert remote_log(repo) == [
+        f"Add reflow v{__version__} component and sync manifests",
+        "concurrent change",
+        "existing content",
+    ]
+    assert yaml.safe_load(remote_file(repo, f"{PATH}/team.yaml")) == app
+    source = await kube.get(ObjectRef(SOURCE, "GitRepository", namespace, namespace))
+    assert source["spec"]["sparseCheckout"] == ["clusters"]
+    assert source["status"]["artifact"]["revision"] == f"main@sha1:{remote_head(repo)}"
+    assert (await kube.get(ObjectRef("v1", "ConfigMap", "team", namespace)))["metadata"]["name"] == "team"
+    pulled = await kube.get(ObjectRef("v1", "Secret", "regcred", namespace))
+    assert pulled["type"] == "kubernetes.io/dockerconfigjson"
+    auths = json.loads(secret_data(pulled)[".dockerconfigjson"])["auths"]
+    assert auths["ghcr.io/reflow-dev"]["password"] == "s3cret-pull"
+    for deployment in await kube.list_all("apps/v1", "Deployment", namespace):
+        assert deployment["spec"]["template"]["spec"]["imagePullSecrets"] == [{"name": "regcred"}]
+    assert "s3cret-pull" not in done.stdout + done.stderr
+
+
+INTRUDER_HOOK = """#!/bin/sh
+# Every push finds the branch moved on: another writer's commit lands on main just before git updates it.
+unset GIT_QUARANTINE_PATH GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES
+export GIT_AUTHOR_NAME=intruder GIT_AUTHOR_EMAIL=i@example.com
+export GIT_COMMITTER_NAME=intruder GIT_COMMITTER_EMAIL=i@example.com
+git update-ref refs/heads/main "$(git commit-tree -p main -m intruder 'main^{tree}')"
+"""
+
+
+async def test_a_branch_that_keeps_moving_stops_bootstrap_before_the_cluster_changes(
+    reflow: Reflow,
+    kube: Kube,
+    namespace: str,
+    make_repo: Callable[[], Repo],
+    git_http: GitHttpServer,
+    flux_crds: list[Manifest],
+) -> None:
+    repo = make_repo()
+    repo.commit({"README.md": "fleet\n"}, "existing content")
+    hook = repo.bare / "hooks" / "pre-receive"
+    hook.write_text(INTRUDER_HOOK)
+    hook.chmod(0o755)
+    login = http_login(git_http)
+
+    refused = await reflow("bootstrap", "git", f"--url={git_http.url(repo.bare.name)}", *login, *LIGHT)
+
+    assert refused.code == 1, refused.stderr
+    assert 'branch "main" moved on during each of 3 attempts' in refused.stderr
+    assert refused.stderr.count('branch "main" moved on to') == 2
+    assert remote_log(repo) == ["intruder"] * 3 + ["existing content"]
+    assert await objects_in(kube, namespace) == []
+
+
+async def test_an_installation_managed_by_another_tool_is_taken_over_only_when_agreed(
+    reflow: Reflow,
+    kube: Kube,
+    namespace: str,
+    make_repo: Callable[[], Repo],
+    git_http: GitHttpServer,
+    flux_crds: list[Manifest],
+) -> None:
+    crd = ObjectRef("apiextensions.k8s.io/v1", "CustomResourceDefinition", "gitrepositories.source.toolkit.fluxcd.io")
+    repo = make_repo()
+    before = repo.commit({"README.md": "fleet\n"}, "existing content")
+    login = http_login(git_http)
+    await kube.patch(crd, {"metadata": {"labels": {"app.kubernetes.io/managed-by": "Helm"}}})
+    try:
+        refused = await reflow("bootstrap", "git", f"--url={git_http.url(repo.bare.name)}", *login, *LIGHT, stdin="n\n")
+    finally:
+        await kube.patch(crd, {"metadata": {"labels": {"app.kubernetes.io/managed-by": None}}})
+    assert refused.code == 1
+    assert "has been installed on this cluster with Helm!" in refused.stderr
+    assert "Are you sure you want to override the Helm installation?" in refused.stderr
+    assert "--force" in refused.stderr
+    assert remote_head(repo) == before
+    assert await objects_in(kube, namespace) == []
+
+
 async def objects_in(kube: Kube, namespace: str) -> list[str]:
     """What a bootstrap would have created in the namespace."""
     found = [f"Deployment/{d['metadata']['name']}" for d in await kube.list_all("apps/v1", "Deployment", namespace)]
@@ -335,7 +455,9 @@ async def objects_in(kube: Kube, namespace: str) -> list[str]:
         pytest.param("foreign-files", "was not generated by reflow or Flux", id="path-holds-other-files"),
         pytest.param("insecure-http", "--allow-insecure-http", id="http-without-consent"),
         pytest.param("outside-path", "inside the repository", id="path-outside-the-repository"),
-        pytest.param("protected-branch", "was rejected, nothing was pushed", id="protected-branch"),
+        pytest.param(
+            "protected-branch", "did not move: it refuses pushes, protected or by a hook", id="protected-branch"
+        ),
         pytest.param("other-sync-path", "would overwrite path ('./clusters/dev')", id="cluster-syncs-another-path"),
         pytest.param("unreachable-cluster", "127.0.0.1:9", id="unreachable-cluster"),
         pytest.param("path-is-a-file", "gotk-sync.yaml exists and is not a folder", id="path-is-a-file"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -15,7 +14,7 @@ import click
 from reflow import __version__
 from reflow.api.conditions import condition, condition_true
 from reflow.api.meta import Manifest, ObjectRef
-from reflow.api.source import GitRepositoryRef
+from reflow.cli.bootstrapgit import GitBootstrap, push_files
 from reflow.cli.console import err, fail, out, run, step, success
 from reflow.cli.gitsecret import (
     SSH_KEY_ALGORITHMS,
@@ -26,65 +25,48 @@ from reflow.cli.gitsecret import (
     secret,
     ssh_data,
 )
-from reflow.cli.install import FIELD_MANAGER, Deadline, apply_components, install_flags, install_options, wait_all
+from reflow.cli.install import (
+    FIELD_MANAGER,
+    Deadline,
+    apply_components,
+    apply_pull_secret,
+    confirm_takeover,
+    install_flags,
+    install_options,
+    installed,
+    pull_secret,
+    wait_all,
+)
+from reflow.cli.manifests import split_list
 from reflow.cli.options import Duration, GlobalOptions, global_options
 from reflow.engines.bootstrap import (
-    COMPONENTS_FILE,
     FLUX_SYSTEM,
-    KUSTOMIZATION_FILE,
-    SYNC_FILE,
     InvalidPath,
     PathConflict,
     SyncOptions,
     SyncPathConflict,
     check_sync_path,
     clean_path,
-    components_yaml,
-    flux_system_dir,
     must_install,
-    plan,
+    sparse_folders,
     sync_manifests,
     sync_url,
-    sync_yaml,
 )
 from reflow.engines.flux.requests import request_reconcile
 from reflow.engines.git import (
     Credentials,
     GitError,
-    RefNotFound,
     check_url,
-    checkout,
     credentials_from_secret,
     format_revision,
-    resolve_remote,
-    start_empty,
 )
-from reflow.engines.git.push import Author, PushRejected, commit_and_push
+from reflow.engines.git.push import Author, PushRejected
 from reflow.engines.git.signing import SigningKey
-from reflow.engines.install import InstallOptions, InvalidInstallOptions, install_manifests, selected_components
+from reflow.engines.install import InvalidInstallOptions, install_manifests
 from reflow.kube.client import Kube, connect
 from reflow.kube.errors import NotFound
 from reflow.kube.secret import secret_data
 from reflow.kube.wait import Predicate, WaitTimeout, wait_for
-
-GIT_TIMEOUT = 120.0
-"""Seconds for one clone or push; a remote slower than that is treated as unreachable."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class GitBootstrap:
-    """Everything `bootstrap git` was asked to do, checked."""
-
-    url: str
-    sync: SyncOptions
-    install: InstallOptions
-    credentials: GitCredentials
-    """As given: `password` is the HTTP(S) password, or with an ssh --url the passphrase of --private-key-file."""
-    token_auth: bool
-    signing_key: SigningKey | None
-    author: Author
-    message: str
-    silent: bool
 
 
 def _as_credentials(data: Mapping[str, str]) -> Credentials:
@@ -125,60 +107,6 @@ async def _known_to_clone(request: GitBootstrap, key: Credentials) -> Credential
     return replace(key, known_hosts=known_hosts.encode())
 
 
-async def _clone(request: GitBootstrap, credentials: Credentials, tree: Path) -> str | None:
-    """Check the branch out into `tree`; its head commit, or None when the branch does not exist yet."""
-    branch = request.sync.branch
-    step(f'cloning branch "{branch}" from {request.url}')
-    try:
-        resolved = await resolve_remote(request.url, GitRepositoryRef(branch=branch), credentials, timeout=GIT_TIMEOUT)
-    except RefNotFound:
-        await start_empty(request.url, tree, timeout=GIT_TIMEOUT)
-        success(f'branch "{branch}" does not exist yet; bootstrap creates it')
-        return None
-    await checkout(request.url, resolved, tree, credentials, timeout=GIT_TIMEOUT)
-    success(f"cloned {resolved.revision}")
-    return resolved.commit
-
-
-def _read_existing(tree: Path, directory: str) -> dict[str, str | None]:
-    """The three bootstrap files as they are in the checkout (None when absent); refuses anything but plain
-    folders and files on the way, so a symbolic link never leads a write out of the checkout."""
-    parts = directory.split("/")
-    for depth in range(1, len(parts) + 1):
-        folder = tree.joinpath(*parts[:depth])
-        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
-            raise PathConflict(f"{'/'.join(parts[:depth])} exists and is not a folder; choose another --path")
-    found: dict[str, str | None] = {}
-    for name in (COMPONENTS_FILE, SYNC_FILE, KUSTOMIZATION_FILE):
-        path = tree / directory / name
-        if path.is_symlink() or (path.exists() and not path.is_file()):
-            raise PathConflict(f"{directory}/{name} exists and is not a plain file; choose another --path")
-        found[name] = path.read_text() if path.exists() else None
-    return found
-
-
-async def _commit(
-    request: GitBootstrap, credentials: Credentials, tree: Path, head: str | None, manifests: list[Manifest]
-) -> str:
-    """Commit and push the bootstrap files when the branch lacks them; the branch's head commit afterwards."""
-    directory = flux_system_dir(request.sync.path)
-    components = components_yaml(manifests, __version__, selected_components(request.install))
-    decided = plan(directory, _read_existing(tree, directory), components, sync_yaml(request.sync))
-    if not decided.changed and head is not None:
-        success(f"component and sync manifests in {directory} are up to date")
-        return head
-    for name, content in decided.writes.items():
-        (tree / name).parent.mkdir(parents=True, exist_ok=True)
-        (tree / name).write_text(content)
-    step(f'pushing {len(decided.writes)} file(s) in {directory} to branch "{request.sync.branch}"')
-    pushed = await commit_and_push(
-        tree, request.url, credentials, files=sorted(decided.writes), message=request.message,
-        author=request.author, branch=request.sync.branch, signing_key=request.signing_key, timeout=GIT_TIMEOUT,
-    )  # fmt: skip
-    success(f'committed and pushed {pushed.commit[:12]} to "{request.sync.branch}"')
-    return pushed.commit
-
-
 @dataclass(frozen=True, slots=True)
 class Synced:
     """The branch's head after bootstrap, whether bootstrap pushed it, and the Secret data to write (None: keep)."""
@@ -199,13 +127,14 @@ async def _sync_repository(kube: Kube, request: GitBootstrap, manifests: list[Ma
         credentials = await _known_to_clone(request, key)
     else:
         credentials = _as_credentials(http)
-    with tempfile.TemporaryDirectory(prefix="reflow-bootstrap-") as scratch:
-        tree = Path(scratch) / "repository"
-        head = await _clone(request, credentials, tree)
-        if not over_ssh and not request.token_auth:  # the cluster syncs over ssh: key after the clone proved access
-            data, _ = await _deploy_key(kube, request)
-        committed = await _commit(request, credentials, tree, head, manifests)
-    return Synced(committed, committed != head, data)
+
+    async def deploy_key_after_clone() -> None:  # the cluster syncs over ssh: its key once the clone proved access
+        nonlocal data
+        data, _ = await _deploy_key(kube, request)
+
+    later = None if over_ssh or request.token_auth else deploy_key_after_clone
+    pushed = await push_files(request, credentials, manifests, after_clone=later)
+    return Synced(pushed.head, pushed.head != pushed.cloned, data)
 
 
 def _reconciled_at(revision: str) -> Predicate:
@@ -251,9 +180,13 @@ async def _bootstrap(request: GitBootstrap, manifests: list[Manifest], options: 
         deadline = Deadline(options.timeout)
         live = await _live(kube, kustomization)  # the cluster answers before anything is pushed
         check_sync_path(live, sync[1]["spec"]["path"])
+        if not request.force:
+            confirm_takeover(await installed(kube), "bootstrap")
         synced = await _sync_repository(kube, request, manifests)
         install = must_install(live)
         async with asyncio.timeout(deadline.remaining()):
+            if request.pull_secret is not None:
+                await apply_pull_secret(kube, request.pull_secret, manifests)
             if install:
                 step(f"installing the components in namespace {request.sync.namespace}")
                 await apply_components(kube, manifests, request.sync.namespace, deadline)
@@ -319,6 +252,8 @@ def _request(url: str, flags: dict[str, Any], options: GlobalOptions) -> GitBoot
         ssh_ecdsa_curve=flags["ssh_ecdsa_curve"],
         ssh_rsa_bits=flags["ssh_rsa_bits"],
     )
+    path = clean_path(flags["path"])
+    install = install_options(flags, options.namespace)
     message = f"Add reflow v{__version__} component and sync manifests"
     if flags["commit_message_appendix"]:
         message += f"\n\n{flags['commit_message_appendix']}"
@@ -334,19 +269,22 @@ def _request(url: str, flags: dict[str, Any], options: GlobalOptions) -> GitBoot
             ),
             name=options.namespace,
             branch=flags["branch"],
-            path=clean_path(flags["path"]),
+            path=path,
             namespace=options.namespace,
             secret_name=flags["secret_name"],
             interval=flags["interval"],
             recurse_submodules=flags["recurse_submodules"],
+            sparse_checkout=sparse_folders(path, split_list(flags["sparse_checkout"])),
         ),
-        install=install_options(flags, options.namespace),
+        install=install,
+        pull_secret=pull_secret(flags, install),
         credentials=credentials,
         token_auth=flags["token_auth"],
         signing_key=_signing_key(flags),
         author=Author(name=flags["author_name"], email=flags["author_email"]),
         message=message + "\n",
         silent=flags["silent"],
+        force=flags["force"],
     )
 
 
@@ -361,6 +299,8 @@ def bootstrap() -> None:
 @click.option("--path", default="", help="Folder in the repository the cluster syncs (flux-system/ goes inside).")
 @click.option("--interval", type=Duration(), default="1m", show_default=True, help="How often the source is fetched.")
 @click.option("--recurse-submodules", is_flag=True, help="The cluster's GitRepository also clones submodules.")
+@click.option("--sparse-checkout", multiple=True,
+              help="Folders the cluster checks out (repeatable, or commas); --path must be in one.")  # fmt: skip
 @click.option("--secret-name", default=FLUX_SYSTEM, show_default=True, help="Secret holding the git credentials.")
 @click.option("-u", "--username", default="git", show_default=True, help="Basic auth user for HTTP(S).")
 @click.option("-p", "--password", envvar="GIT_PASSWORD", default="",
@@ -388,6 +328,7 @@ def bootstrap() -> None:
 @click.option("--commit-message-appendix", default="", help="Text added to the commit message, e.g. '[ci skip]'.")
 @click.option("--allow-insecure-http", is_flag=True, help="Allow an http:// URL (credentials travel in clear).")
 @click.option("-s", "--silent", is_flag=True, help="Do not ask to confirm that a generated deploy key was added.")
+@click.option("--force", is_flag=True, help="Take over an installation another tool (such as Helm) manages.")
 @install_flags
 @global_options
 def git(url: str, options: GlobalOptions, **flags: Any) -> None:
@@ -415,7 +356,7 @@ def git(url: str, options: GlobalOptions, **flags: Any) -> None:
     try:
         run(_bootstrap(request, manifests, options))
     except PushRejected as error:
-        fail(str(error), "the branch may be protected or have moved on; nothing was pushed")
+        fail(str(error), "nothing was pushed and the cluster was not changed")
     except PathConflict as error:
         fail(str(error), "the repository was left as it was")
     except SyncPathConflict as error:

@@ -27,6 +27,16 @@ def step(message: str) -> None:
     err.print(f"[blue]►[/] {message}")
 
 
+def generated(message: str) -> None:
+    """Something made or to be changed, as `✚ message`."""
+    err.print(f"[green]✚[/] {message}")
+
+
+def warning(message: str) -> None:
+    """Something left out or odd that does not stop the command, as `⚠️ message`."""
+    err.print(f"[yellow]⚠️[/] {message}")
+
+
 def fail(message: str, hint: str | None = None, *, code: int = 1) -> NoReturn:
     """Print `✗ message` (and a hint) and exit with `code`."""
     err.print(f"[red]✗[/] {message}")

@@ -1,9 +1,8 @@
-"""`reflow install` and `reflow uninstall`: put reflow's controllers into a cluster, or take every trace out."""
+"""`reflow install`: put reflow's controllers, CRDs and RBAC into a cluster (or print them)."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -15,23 +14,23 @@ from reflow.cli.console import err, fail, run, step, success
 from reflow.cli.options import GlobalOptions, global_options
 from reflow.engines.health import Status, compute
 from reflow.engines.install import (
-    COMPONENT_KINDS,
-    CUSTOM_RESOURCE_KINDS,
     DEFAULT_COMPONENTS,
     DEFAULT_REGISTRY,
     EXTRA_COMPONENTS,
     LOG_LEVELS,
+    PROBE_CRD,
+    InstallInfo,
     InstallOptions,
     InvalidInstallOptions,
-    finalizers_removed,
+    image_pull_secret,
+    install_info,
     install_manifests,
-    install_selector,
     stages,
     to_yaml,
 )
 from reflow.kube.client import Kube, connect
 from reflow.kube.errors import NotFound
-from reflow.kube.wait import wait_deleted, wait_for
+from reflow.kube.wait import wait_for
 
 FIELD_MANAGER = "reflow"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -65,6 +64,24 @@ async def wait_all(kube: Kube, manifests: Sequence[Manifest], deadline: Deadline
             success(f"{ref.kind}/{ref.name} {what}")
 
 
+async def installed(kube: Kube) -> InstallInfo | None:
+    """The install already in the cluster, as its GitRepository CRD describes it; None when there is none."""
+    try:
+        return install_info(await kube.get(ObjectRef("apiextensions.k8s.io/v1", "CustomResourceDefinition", PROBE_CRD)))
+    except NotFound:
+        return None
+
+
+def confirm_takeover(info: InstallInfo | None, command: str) -> None:
+    """When another tool (such as Helm) manages the install already in the cluster, ask before taking it
+    over, and stop with "<command> cancelled" unless the user agrees (--force skips this question)."""
+    if info is None or not info.foreign:
+        return
+    err.print(f"Flux {info.version} has been installed on this cluster with {info.managed_by}!")
+    if not click.confirm(f"Are you sure you want to override the {info.managed_by} installation?", err=True):
+        fail(f"{command} cancelled before anything changed", "pass --force to take the installation over")
+
+
 async def _apply(kube: Kube, manifests: Sequence[Manifest]) -> None:
     for manifest in manifests:
         await kube.apply(manifest, field_manager=FIELD_MANAGER, force=True)
@@ -87,10 +104,32 @@ async def apply_components(kube: Kube, manifests: list[Manifest], namespace: str
     success(f"{len(deployments)} controller(s) ready in {namespace}")
 
 
-async def _install(manifests: list[Manifest], options: GlobalOptions) -> None:
+async def apply_pull_secret(kube: Kube, pull_secret: Manifest, manifests: Sequence[Manifest]) -> None:
+    """Apply the image pull Secret, and first the install's namespace it goes in, so that the controllers' Pods
+    find it when they start."""
+    namespace = [m for m in manifests if m["kind"] == "Namespace"]
+    await _apply(kube, namespace)
+    step(f"applying image pull secret {pull_secret['metadata']['name']}")
+    await kube.apply(pull_secret, field_manager=FIELD_MANAGER, force=True)
+    success(f"reconciled image pull secret {pull_secret['metadata']['name']}")
+
+
+async def _install(
+    manifests: list[Manifest], pull_secret: Manifest | None, force: bool, options: GlobalOptions
+) -> None:
     async with connect(options.connection) as kube:
+        info = await installed(kube)
+        if info is not None and info.bootstrapped:
+            fail(
+                f"this cluster has already been bootstrapped with Flux {info.version}",
+                "run `reflow bootstrap git` again to upgrade it; its Kustomization owns the components",
+            )
+        if not force:
+            confirm_takeover(info, "installation")
         deadline = Deadline(options.timeout)
         async with asyncio.timeout(options.timeout):
+            if pull_secret is not None:
+                await apply_pull_secret(kube, pull_secret, manifests)
             await apply_components(kube, manifests, options.namespace, deadline)
     success("install finished")
 
@@ -118,6 +157,14 @@ def install_flags(command: F) -> F:
                 help="Registry (and path) of the reflow image `<registry>/reflow:<version>`.",
             ),
             click.option("--image-pull-secret", default="", help="Secret in the namespace used to pull the image."),
+            click.option(
+                "--registry-creds",
+                envvar="REFLOW_REGISTRY_CREDS",
+                default="",
+                metavar="USER:PASSWORD",
+                help="Create the --image-pull-secret Secret with these registry credentials "
+                "(also read from $REFLOW_REGISTRY_CREDS).",
+            ),
             click.option(
                 "--watch-all-namespaces",
                 type=click.BOOL,
@@ -168,6 +215,12 @@ _INSTALL_FLAGS = (
 )
 
 
+def pull_secret(flags: dict[str, Any], options: InstallOptions) -> Manifest | None:
+    """The image pull Secret `--registry-creds` (taken out of `flags`) asks for; None without the flag."""
+    creds = flags.pop("registry_creds")
+    return image_pull_secret(options, creds) if creds else None
+
+
 def install_options(flags: dict[str, Any], namespace: str) -> InstallOptions:
     """The install flags (taken out of `flags`, a command's keyword arguments) as `InstallOptions`."""
     given = {name: flags.pop(name) for name in _INSTALL_FLAGS}
@@ -187,9 +240,10 @@ def install_options(flags: dict[str, Any], namespace: str) -> InstallOptions:
 
 @click.command()
 @click.option("--export", is_flag=True, help="Print the manifests as multi-document YAML; change nothing.")
+@click.option("--force", is_flag=True, help="Take over an installation another tool (such as Helm) manages.")
 @install_flags
 @global_options
-def install(export: bool, options: GlobalOptions, **flags: Any) -> None:
+def install(export: bool, force: bool, options: GlobalOptions, **flags: Any) -> None:
     """Install reflow's controllers, CRDs and RBAC in a cluster, or print them with --export.
 
     Objects are applied server-side (field manager `reflow`), CRDs first; the command then waits,
@@ -203,7 +257,9 @@ def install(export: bool, options: GlobalOptions, **flags: Any) -> None:
       reflow install --export > clusters/prod/flux-system/gotk-components.yaml
     """
     try:
-        manifests = install_manifests(install_options(flags, options.namespace))
+        chosen = install_options(flags, options.namespace)
+        secret = pull_secret(flags, chosen)
+        manifests = install_manifests(chosen)
     except InvalidInstallOptions as error:
         fail(str(error), "see `reflow install --help` for the flags and their values")
     if export:
@@ -211,101 +267,9 @@ def install(export: bool, options: GlobalOptions, **flags: Any) -> None:
         click.echo(header + to_yaml(manifests), nl=False)
         return
     try:
-        run(_install(manifests, options))
+        run(_install(manifests, secret, force, options))
     except TimeoutError as error:
         fail(
             f"install did not finish within {options.timeout:.0f} s: {str(error) or 'deadline reached'}",
             f"see `kubectl -n {options.namespace} get deployments,pods`, or raise --timeout",
         )
-
-
-async def _delete(kube: Kube, obj: Manifest, dry_run: bool) -> ObjectRef | None:
-    ref = ObjectRef.of(obj)
-    try:
-        await kube.delete(ref, dry_run=dry_run)
-    except NotFound:
-        return None
-    if not dry_run:
-        with contextlib.suppress(NotFound):  # gone already when it had no finalizer
-            patch = finalizers_removed(await kube.get(ref))
-            if patch is not None:
-                await kube.patch(ref, patch)
-    success(f"{ref} {'would be deleted' if dry_run else 'deleted'}")
-    return ref
-
-
-async def _list(kube: Kube, api_version: str, kind: str, namespace: str | None, selector: str | None) -> list[Manifest]:
-    try:
-        items = await kube.list_all(api_version, kind, namespace, label_selector=selector)
-    except NotFound:  # the kind is not served (its CRD is already gone)
-        return []
-    return [{"apiVersion": api_version, "kind": kind, **item} for item in items]
-
-
-async def _wait_gone(kube: Kube, refs: Sequence[ObjectRef], deadline: Deadline) -> None:
-    with err.status(f"waiting for {len(refs)} object(s) to be gone") as status:
-        for ref in refs:
-            status.update(f"waiting for {ref} to be gone")
-            with contextlib.suppress(NotFound):  # its kind is no longer served: gone with its CRD
-                await wait_deleted(kube, ref, timeout=deadline.remaining())
-
-
-async def _uninstall(options: GlobalOptions, keep_namespace: bool, dry_run: bool) -> int:
-    selector = install_selector(options.namespace)
-    removed = 0
-    async with connect(options.connection) as kube, asyncio.timeout(options.timeout):
-        deadline = Deadline(options.timeout)
-        step("deleting the custom resources of every Flux kind (finalizers removed)")
-        deleted: list[ObjectRef] = []
-        for kind in CUSTOM_RESOURCE_KINDS:
-            for obj in await _list(kube, kind.api_version, kind.kind, None, None):
-                deleted += [ref for ref in [await _delete(kube, obj, dry_run)] if ref]
-        if not dry_run:
-            await _wait_gone(kube, deleted, deadline)
-        removed += len(deleted)
-        step(f"deleting the components of namespace {options.namespace}, their RBAC and the CRDs")
-        deleted = []
-        for kind in COMPONENT_KINDS:
-            scope = options.namespace if kind.namespaced else None
-            for obj in await _list(kube, kind.api_version, kind.kind, scope, selector):
-                deleted += [ref for ref in [await _delete(kube, obj, dry_run)] if ref]
-        if not keep_namespace:
-            namespace: Manifest = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": options.namespace}}
-            deleted += [ref for ref in [await _delete(kube, namespace, dry_run)] if ref]
-        if not dry_run:
-            await _wait_gone(kube, deleted, deadline)
-        removed += len(deleted)
-    return removed
-
-
-@click.command()
-@click.option("--keep-namespace", is_flag=True, help="Leave the namespace (and anything else in it) in place.")
-@click.option("--dry-run", is_flag=True, help="Show what would be deleted (server-side dry run); change nothing.")
-@click.option("-s", "--silent", is_flag=True, help="Do not ask for confirmation.")
-@global_options
-def uninstall(keep_namespace: bool, dry_run: bool, silent: bool, options: GlobalOptions) -> None:
-    """Remove reflow from a cluster: every Flux object, the controllers, RBAC, CRDs and the namespace.
-
-    Custom resources go first, their finalizers removed so that none waits for a controller; the
-    command waits, within --timeout, until everything it deleted is gone.
-
-    \b
-    Examples:
-      reflow uninstall --dry-run
-      reflow uninstall --silent --keep-namespace
-    """
-    if not (silent or dry_run):
-        question = f"Delete reflow from namespace {options.namespace}, with its CRDs and every Flux object?"
-        if not click.confirm(question, default=False, err=True):
-            fail("uninstall cancelled", "pass -s/--silent to skip this question")
-    try:
-        removed = run(_uninstall(options, keep_namespace, dry_run))
-    except TimeoutError as error:
-        fail(
-            f"uninstall did not finish within {options.timeout:.0f} s: {str(error) or 'deadline reached'}",
-            "look for objects held by finalizers, then run `reflow uninstall` again",
-        )
-    if dry_run:
-        success(f"dry run finished: {removed} object(s) would be deleted")
-    else:
-        success(f"uninstall finished: {removed} object(s) removed")

@@ -22,18 +22,21 @@ from reflow.cli.events import events
 from reflow.cli.export import export
 from reflow.cli.get import get
 from reflow.cli.helmbuild import build_helmrelease, diff_helmrelease
-from reflow.cli.install import install, uninstall
+from reflow.cli.install import install
 from reflow.cli.listing import listing
 from reflow.cli.logs import logs
+from reflow.cli.migrate import migrate
 from reflow.cli.pull import pull
 from reflow.cli.push import push
 from reflow.cli.reconcile import reconcile
 from reflow.cli.stats import stats
 from reflow.cli.suspend import resume, suspend
 from reflow.cli.tag import tag
+from reflow.cli.tenant import create_tenant
 from reflow.cli.trace import trace
 from reflow.cli.tree import tree
 from reflow.cli.ui import ui
+from reflow.cli.uninstall import uninstall
 from reflow.cli.version import version
 
 
@@ -50,6 +53,7 @@ cli.add_command(controllers)
 cli.add_command(bootstrap)
 cli.add_command(install)
 cli.add_command(uninstall)
+cli.add_command(migrate)
 cli.add_command(build)
 cli.add_command(diff)
 cli.add_command(debug)
@@ -59,6 +63,7 @@ diff.add_command(diff_helmrelease)
 diff.add_command(diff_artifact)
 cli.add_command(create)
 create.add_command(image)
+create.add_command(create_tenant)
 source.add_command(chart)
 cli.add_command(get)
 cli.add_command(reconcile)

@@ -329,11 +329,12 @@ class Kube:
         content_type: str = MERGE_PATCH,
         subresource: str | None = None,
         field_manager: str | None = None,
+        dry_run: bool = False,
     ) -> Manifest:
-        """Patch an object, or its `status` subresource, with a merge or JSON patch."""
+        """Patch an object, or its `status` subresource, with a merge or JSON patch (`dry_run`: validated only)."""
         resource = await self.resource(ref.api_version, ref.kind)
         path = resource.object_path(ref.name, ref.namespace) + (f"/{subresource}" if subresource else "")
-        query = {"fieldManager": field_manager}
+        query = {"fieldManager": field_manager, "dryRun": "All" if dry_run else None}
         return await self.request("PATCH", path, query=query, body=patch, content_type=content_type)
 
     async def delete(self, ref: ObjectRef, *, propagation: str = "Background", dry_run: bool = False) -> Manifest:

@@ -12,6 +12,7 @@ from reflow.engines.bootstrap import (
     components_yaml,
     flux_system_dir,
     kustomization_yaml,
+    sparse_folders,
     sync_yaml,
 )
 
@@ -67,6 +68,32 @@ def test_submodules_are_asked_for_only_when_wanted() -> None:
     source, _ = yaml.safe_load_all(sync_yaml(options))
     assert list(source["spec"]) == ["interval", "recurseSubmodules", "ref", "secretRef", "url"]
     assert source["spec"]["recurseSubmodules"] is True
+
+
+def test_sparse_checkout_is_written_in_flux_key_order_only_when_given() -> None:
+    options = SyncOptions(url="https://h/r", branch="main", path="clusters/prod", sparse_checkout=("clusters", "infra"))
+    source, _ = yaml.safe_load_all(sync_yaml(options))
+    assert list(source["spec"]) == ["interval", "ref", "secretRef", "sparseCheckout", "url"]
+    assert source["spec"]["sparseCheckout"] == ["clusters", "infra"]
+
+
+@pytest.mark.parametrize(
+    ("path", "folders", "accepted"),
+    [
+        pytest.param("clusters/prod", ["./clusters/"], True, id="path-inside-a-folder"),
+        pytest.param("clusters/prod", ["infra", "clusters/prod"], True, id="path-is-a-folder"),
+        pytest.param("clusters/prod", [], True, id="no-sparse-checkout"),
+        pytest.param("clusters/prod", ["clusters/dev"], False, id="path-outside-every-folder"),
+        pytest.param("clusters-old", ["clusters"], False, id="prefix-is-not-a-parent"),
+        pytest.param(".", ["clusters"], False, id="root-path-needs-the-root"),
+    ],
+)
+def test_sync_path_must_be_in_the_sparse_checkout(path: str, folders: list[str], accepted: bool) -> None:
+    if accepted:
+        assert sparse_folders(path, folders) == tuple(folders)
+    else:
+        with pytest.raises(InvalidPath, match="must be one of the --sparse-checkout folders or inside one"):
+            sparse_folders(path, folders)
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from .layout import (
     components_yaml,
     flux_system_dir,
     kustomization_yaml,
+    sparse_folders,
     sync_manifests,
     sync_yaml,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "kustomization_yaml",
     "must_install",
     "plan",
+    "sparse_folders",
     "sync_manifests",
     "sync_url",
     "sync_yaml",

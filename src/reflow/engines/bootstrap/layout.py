@@ -42,6 +42,8 @@ class SyncOptions:
     """The GitRepository's interval in seconds; Flux's default is 1m. The Kustomization's is always 10m, as Flux's."""
     recurse_submodules: bool = False
     """Whether the GitRepository also clones submodules (`spec.recurseSubmodules`, written only when true)."""
+    sparse_checkout: tuple[str, ...] = ()
+    """Folders the GitRepository checks out (`spec.sparseCheckout`, written only when given); all by default."""
 
 
 def clean_path(path: str) -> str:
@@ -51,6 +53,18 @@ def clean_path(path: str) -> str:
     if cleaned.startswith("/") or cleaned == ".." or cleaned.startswith("../"):
         raise InvalidPath(f"--path {path!r} must be a folder inside the repository, such as ./clusters/my-cluster")
     return cleaned
+
+
+def sparse_folders(path: str, folders: Sequence[str]) -> tuple[str, ...]:
+    """`--sparse-checkout` folders as given, once `path` (cleaned) is checked to be one of them or inside one:
+    otherwise the cluster's checkout would lack the very manifests it syncs from."""
+    cleaned = [clean_path(folder) for folder in folders]
+    if cleaned and not any(folder == "." or path == folder or path.startswith(f"{folder}/") for folder in cleaned):
+        raise InvalidPath(
+            f"--path {path!r} must be one of the --sparse-checkout folders or inside one ({', '.join(folders)}): "
+            "the cluster checks out only those"
+        )
+    return tuple(folders)
 
 
 def flux_system_dir(path: str) -> str:
@@ -70,6 +84,7 @@ def sync_manifests(options: SyncOptions) -> list[Manifest]:
             **({"recurseSubmodules": True} if options.recurse_submodules else {}),  # keys in Flux's (sorted) order
             "ref": {"branch": options.branch},
             "secretRef": {"name": options.secret_name},
+            **({"sparseCheckout": list(options.sparse_checkout)} if options.sparse_checkout else {}),
             "url": options.url,
         },
     }

@@ -1,4 +1,8 @@
-"""What `reflow uninstall` removes, and in which order: custom resources first, the namespace last."""
+"""What `reflow uninstall` removes, and in which order, as Flux's uninstall: the controllers first, then the
+finalizers of every Flux object, then the CRDs (which takes their objects along), the namespace last.
+
+With no controller left and no finalizer on them, Flux objects vanish without acting: a Kustomization does
+not prune and a HelmRelease does not uninstall, so the workloads they applied stay in the cluster."""
 
 from __future__ import annotations
 
@@ -20,8 +24,7 @@ class KindRef:
 CUSTOM_RESOURCE_KINDS: tuple[KindRef, ...] = tuple(
     KindRef(kind_info(model).api_version, kind_info(model).kind) for model in KINDS
 )
-"""Every Flux kind: their objects go first, in all namespaces, with finalizers removed so none waits for a
-controller that is about to disappear."""
+"""Every Flux kind: their objects' finalizers are removed, in all namespaces, once the controllers are gone."""
 
 COMPONENT_KINDS: tuple[KindRef, ...] = (
     KindRef("apps/v1", "Deployment"),
@@ -31,10 +34,12 @@ COMPONENT_KINDS: tuple[KindRef, ...] = (
     KindRef("v1", "ServiceAccount"),
     KindRef("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", namespaced=False),
     KindRef("rbac.authorization.k8s.io/v1", "ClusterRole", namespaced=False),
-    KindRef("apiextensions.k8s.io/v1", "CustomResourceDefinition", namespaced=False),
 )
-"""The install's own objects, found by the install's labels: controllers first, so nothing recreates what
-goes next, then identities, RBAC and the CRDs."""
+"""The install's own objects but the CRDs, found by the install's labels: controllers first, so nothing
+recreates or finalizes what goes next, then identities and RBAC."""
+
+CRD_KIND = KindRef("apiextensions.k8s.io/v1", "CustomResourceDefinition", namespaced=False)
+"""The install's CRDs, deleted once no Flux object holds a finalizer."""
 
 
 def finalizers_removed(obj: Manifest) -> Manifest | None:
