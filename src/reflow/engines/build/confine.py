@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -214,6 +214,7 @@ class _Walk:
     remote: list[str]
     local: list[Path]
     pending: list[Path]
+    replaced: Mapping[Path, dict[str, Any]]
 
     def target(self, base: Path, ref: Reference, where: PurePosixPath | Path) -> Path | None:
         """The local path `ref` names from `base` (recorded), or None for a remote one (refused unless allowed)."""
@@ -233,7 +234,7 @@ class _Walk:
         if file is None:
             return
         where = file.relative_to(self.root)
-        kustomization = load_kustomization(file)
+        kustomization = self.replaced[file] if file in self.replaced else load_kustomization(file)
         for ref in references(kustomization):
             local = self.target(directory, ref, where)
             if local is None:
@@ -261,15 +262,25 @@ class _Walk:
                     self.target(base, ref, where)
 
 
-def check_references(root: Path, start: Path, *, allow_remote: bool, unconfined: bool = False) -> ReferenceCheck:
+def check_references(
+    root: Path,
+    start: Path,
+    *,
+    allow_remote: bool,
+    unconfined: bool = False,
+    replaced: Mapping[Path, dict[str, Any]] | None = None,
+) -> ReferenceCheck:
     """Walk the kustomizations reachable from `start`: refuse paths outside `root` and, unless allowed, URLs.
+
+    `replaced` gives the content kustomize will see for kustomization files the build mounts over the
+    tree's own (by path), so those are checked instead of the files on disk.
 
     A reference that is neither a local file nor a directory is one kustomize would try as a remote
     base, so it counts as remote too. Plugin configurations, inline or in files, are read for the
     files they name; `unconfined` (no sandbox behind this check) also refuses plugin configurations
     that come out of a kustomization, which only a build could show.
     """
-    walk = _Walk(root, allow_remote, unconfined, remote=[], local=[], pending=[start])
+    walk = _Walk(root, allow_remote, unconfined, remote=[], local=[], pending=[start], replaced=replaced or {})
     seen = set[Path]()
     while walk.pending:
         directory = walk.pending.pop()
