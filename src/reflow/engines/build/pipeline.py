@@ -27,7 +27,13 @@ from typing import Protocol
 
 from reflow.api.meta import Manifest
 from reflow.engines.build.cache import BuildCache
-from reflow.engines.build.confine import build_directory, check_references, find_kustomization, refuse_escaping_links
+from reflow.engines.build.confine import (
+    build_directory,
+    check_references,
+    find_kustomization,
+    refuse_escaping_links,
+    symlinks,
+)
 from reflow.engines.build.generate import keep_input_order, kustomization_file, kustomization_text, write_kustomization
 from reflow.engines.build.kustomize import Builder
 from reflow.engines.build.manifests import build_objects, set_common_metadata, set_owner_labels
@@ -127,26 +133,14 @@ def _copy_artifact(root: Path, scratch: Path | None) -> Path:
     return workdir
 
 
-def _absolute_links(root: Path) -> bool:
-    """Whether any symlink under `root` has an absolute target (which only a copy can make relative)."""
-    for current, dirs, files in os.walk(root):
-        for name in (*dirs, *files):
-            link = Path(current, name)
-            if link.is_symlink() and os.path.isabs(os.readlink(link)):
-                return True
-    return False
-
-
 def _relink(workdir: Path, root: Path) -> None:
     """Make absolute links into the artifact `root` relative links inside `workdir` (the artifact or its copy),
     so they still resolve once `workdir` is mounted elsewhere."""
-    for current, dirs, files in os.walk(workdir):
-        for name in (*dirs, *files):
-            link = Path(current, name)
-            if link.is_symlink() and os.path.isabs(target := os.readlink(link)):
-                inner = workdir / Path(os.path.realpath(target)).relative_to(os.path.realpath(root))
-                link.unlink()
-                link.symlink_to(os.path.relpath(inner, link.parent))
+    for link in list(symlinks(workdir)):
+        if os.path.isabs(target := os.readlink(link)):
+            inner = workdir / Path(os.path.realpath(target)).relative_to(os.path.realpath(root))
+            link.unlink()
+            link.symlink_to(os.path.relpath(inner, link.parent))
 
 
 class Pipeline:
@@ -185,11 +179,11 @@ class Pipeline:
     async def _build(self, request: BuildRequest) -> tuple[list[Manifest], bool]:
         sandbox = await self.builder.sandbox()
         unconfined = sandbox is Sandbox.NONE
-        root, directory = await asyncio.to_thread(self._confine, request.root, request.spec.path)
+        root, directory, links = await asyncio.to_thread(self._confine, request.root, request.spec.path)
         if (
             not request.disposable
             and sandbox is Sandbox.BWRAP
-            and await asyncio.to_thread(self._mountable, root, directory, request)
+            and await asyncio.to_thread(self._mountable, directory, links, request)
         ):
             return await self._build_mounted(root, directory, request)
         if request.disposable:
@@ -208,11 +202,13 @@ class Pipeline:
         return objects, remote
 
     @staticmethod
-    def _mountable(root: Path, directory: Path, request: BuildRequest) -> bool:
-        """Whether the build can read `root` as it is, with only its kustomization file mounted over."""
+    def _mountable(directory: Path, links: tuple[Path, ...], request: BuildRequest) -> bool:
+        """Whether the build can read the artifact as it is, with only its kustomization file mounted over:
+        a kustomization file to mount over, nothing to decrypt into the tree, no absolute link to rewrite."""
         found = find_kustomization(directory)
         rewrites = request.decryptor is not None and request.decryptor.rewrites
-        return found is not None and not found.is_symlink() and not rewrites and not _absolute_links(root)
+        absolute = any(os.path.isabs(os.readlink(link)) for link in links)
+        return found is not None and not found.is_symlink() and not rewrites and not absolute
 
     async def _build_mounted(self, root: Path, directory: Path, request: BuildRequest) -> tuple[list[Manifest], bool]:
         """Build from `root` untouched, the generated kustomization file mounted over the directory's own."""
@@ -240,11 +236,13 @@ class Pipeline:
         return result.path, bool(check.remote)
 
     @staticmethod
-    def _confine(artifact: Path, path: str) -> tuple[Path, Path]:
+    def _confine(artifact: Path, path: str) -> tuple[Path, Path, tuple[Path, ...]]:
+        """The artifact's root, the directory to build and the artifact's symlinks (none pointing out)."""
         root = Path(os.path.normpath(artifact.absolute()))
         directory = build_directory(root, path)
-        refuse_escaping_links(root)
-        return root, directory
+        links = tuple(symlinks(root))
+        refuse_escaping_links(root, links)
+        return root, directory, links
 
     def _prepare(self, workdir: Path, directory: Path, request: BuildRequest, unconfined: bool) -> bool:
         if request.decryptor is not None:
