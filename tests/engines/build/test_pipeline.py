@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from reflow.engines.build import (
     BuildSpec,
     KustomizeBuilder,
     Owner,
+    PathOutsideArtifact,
     Pipeline,
     Substitution,
     SubstitutionFailed,
@@ -263,3 +265,52 @@ async def test_disposable_artifact_is_built_in_place_without_a_copy(
     assert [manifest["metadata"]["name"] for manifest in built.objects] == ["a"]
     assert copies == []
     assert "kustomization.yaml" in os.listdir(root)  # generated where the caller's extraction is
+
+
+def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
+    """Every entry under `root`: its bytes (a link's target) and modification time."""
+    found = {}
+    for path in sorted(root.rglob("*")):
+        data = os.readlink(path).encode() if path.is_symlink() else path.read_bytes() if path.is_file() else b"/"
+        found[path.relative_to(root).as_posix()] = (data, path.lstat().st_mtime_ns)
+    return found
+
+
+PODINFO_TAG = Image(name="ghcr.io/stefanprodan/podinfo", new_tag="9.9.9")
+SHARED_SPECS = [
+    pytest.param(BuildSpec(path="overlays/production"), id="overlay"),
+    pytest.param(BuildSpec(path="overlays/production", target_namespace="apps", name_prefix="p-"), id="namespace"),
+    pytest.param(BuildSpec(path="overlays/production", components=("../../components/monitoring",)), id="component"),
+    pytest.param(BuildSpec(path="overlays/production", images=(PODINFO_TAG,)), id="images"),
+    pytest.param(BuildSpec(path="base"), id="base"),
+]
+
+
+@pytest.mark.parametrize("spec", SHARED_SPECS)
+async def test_a_shared_artifact_builds_as_its_copy_would_and_is_left_untouched(
+    builder: KustomizeBuilder, podinfo: Path, tree: Tree, scratch: Path, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch, spec: BuildSpec,
+) -> None:  # fmt: skip
+    pipeline = Pipeline(builder, BuildSettings(scratch_dir=scratch))
+    reference = tmp_path / "reference"
+    shutil.copytree(podinfo, reference)
+    on_copy = await pipeline.build(BuildRequest(root=reference, digest=None, spec=spec, owner=OWNER, disposable=True))
+    before = snapshot(podinfo)
+    copies: list[Path] = []
+    monkeypatch.setattr("reflow.engines.build.pipeline.shutil.copytree", lambda *args, **kw: copies.append(args[0]))
+    shared = await pipeline.build(BuildRequest(root=podinfo, digest=None, spec=spec, owner=OWNER))
+    assert shared.objects == on_copy.objects
+    assert copies == []
+    assert snapshot(podinfo) == before
+    assert os.listdir(scratch) == []
+
+
+async def test_a_spec_component_outside_a_shared_artifact_is_refused(
+    pipeline: Pipeline, podinfo: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "kustomization.yaml").write_text("apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n")
+    escape = "../../../outside"  # from tree/overlays/production, beside the tree in tmp_path
+    with pytest.raises(PathOutsideArtifact, match="leads outside the artifact root"):
+        await pipeline.build(request(podinfo, BuildSpec(path="overlays/production", components=(escape,))))

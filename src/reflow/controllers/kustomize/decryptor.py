@@ -25,6 +25,10 @@ class SopsDecryptor:
         public = sorted(str(identity.to_public()) for identity in self.keys.age) + sorted(self.keys.pgp_fingerprints)
         return hashlib.sha256("\n".join(public).encode()).hexdigest()
 
+    @property
+    def rewrites(self) -> bool:
+        return self.keys is not None
+
     def prepare(self, workdir: Path) -> None:
         decrypt_sources(workdir, self.path, self.keys)
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
-import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -42,7 +41,7 @@ from reflow.controllers.kustomize.inputs import decryption_keys, substitution_so
 from reflow.controllers.kustomize.run import Run
 from reflow.controllers.options import ControllerOptions
 from reflow.controllers.sources import SOURCE_KINDS, SourceArtifact, SourceKey, Sources
-from reflow.engines.artifact import ArtifactError, ArtifactUnavailable, DigestMismatch, fetch_artifact
+from reflow.engines.artifact import ArtifactError, ArtifactUnavailable, DigestMismatch, Extractions
 from reflow.engines.build import BuildFailed, BuildRequest, BuildSpec, Owner, Pipeline, Substitution
 from reflow.engines.health.cel import CELStatusReader, Expression, InvalidExpression, ready_expression, status_reader
 from reflow.engines.sops import SopsError
@@ -199,6 +198,7 @@ class KustomizationReconciler(Reconciler[Kustomization]):
         *,
         sources: Sources,
         pipeline: Pipeline,
+        extractions: Extractions,
         clusters: Clusters,
         watcher: ObjectWatcher,
         dependencies: DependsOnGate,
@@ -209,6 +209,7 @@ class KustomizationReconciler(Reconciler[Kustomization]):
         self.kube = kube
         self.sources = sources
         self.pipeline = pipeline
+        self.extractions = extractions
         self.clusters = clusters
         self.watcher = watcher
         self.dependencies = dependencies
@@ -331,26 +332,25 @@ class KustomizationReconciler(Reconciler[Kustomization]):
                 return cached.objects
             await run.progress(f"Fetching manifests for revision {artifact.revision} with a timeout of "
                                f"{format_duration(run.timeout)}")  # fmt: skip
-            workdir = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="reflow-ks-"))
-            try:
-                root = workdir / "artifact"
-                await self._fetch(run, root)
+            async with self._fetch(run) as root:
                 await run.progress(f"Building manifests for revision {artifact.revision}")
-                # The extraction is this reconcile's own: built in place, removed off the event loop.
-                return (await self.pipeline.build(replace(request, root=root, disposable=True))).objects
-            finally:
-                await asyncio.to_thread(shutil.rmtree, workdir, True)
+                return (await self.pipeline.build(replace(request, root=root))).objects
         except BuildFailed as error:
             raise ReconcileError(f"build failed: {error}", reason=error.reason, status=run.status()) from error
         except (SopsError, ValueError) as error:
             raise ReconcileError(f"build failed: {error}", reason=BUILD_FAILED, status=run.status()) from error
 
-    async def _fetch(self, run: Run, root: Path) -> None:
-        """Download and extract the artifact. One that is being replaced (its digest does not match yet) or
-        cannot be had right now (the source controller restarting, re-storing it) is waited for, not failed:
-        the source's next artifact event or `--requeue-dependency` brings the run back, as in Flux."""
+    @asynccontextmanager
+    async def _fetch(self, run: Run) -> AsyncIterator[Path]:
+        """The artifact's extraction, shared with every Kustomization on this revision (read-only).
+
+        An artifact that is being replaced (its digest does not match yet) or cannot be had right now
+        (the source controller restarting, re-storing it) is waited for, not failed: the source's next
+        artifact event or `--requeue-dependency` brings the run back, as in Flux."""
+        source = "/".join(self.source_key(run.ks))
         try:
-            await fetch_artifact(run.artifact.url, run.artifact.digest or "", root)
+            async with self.extractions.open(source, run.artifact.url, run.artifact.digest or "") as root:
+                yield root
         except (DigestMismatch, ArtifactUnavailable) as error:
             raise Waiting(str(error), reason=error.reason, requeue_after=self.requeue_dependency,
                           status=run.status()) from error  # fmt: skip

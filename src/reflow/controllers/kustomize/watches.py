@@ -8,6 +8,7 @@ from reflow.controllers.dependson.wiring import dependency_gate, wake_dependents
 from reflow.controllers.kustomize.reconciler import KustomizationReconciler
 from reflow.controllers.options import ControllerOptions
 from reflow.controllers.sources import SourceKey, Sources
+from reflow.engines.artifact import Extractions
 from reflow.engines.build import BuildCache, BuildSettings, KustomizeBuilder, Pipeline
 from reflow.kube.client import Kube
 from reflow.runtime.manager import Manager
@@ -38,6 +39,7 @@ def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: Cont
         BuildSettings(no_remote_bases=options.no_remote_bases),
         BuildCache(),
     )
+    extractions = Extractions()
     kustomizations = manager.informer_for(KustomizationReconciler)
     dependencies = dependency_gate(manager, kube, settings, kustomizations, KustomizationReconciler,
                                    no_cross_namespace_refs=options.no_cross_namespace_refs)  # fmt: skip
@@ -45,6 +47,7 @@ def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: Cont
         kube,
         sources=sources,
         pipeline=pipeline,
+        extractions=extractions,
         clusters=clusters,
         watcher=manager.watches,
         dependencies=dependencies,
@@ -64,3 +67,4 @@ def setup(manager: Manager, kube: Kube, settings: RuntimeSettings, options: Cont
     sources.on_new_artifact(on_new_artifact)
     wake_dependents(dependencies, kustomizations, controller)
     manager.add_service("kustomize-clusters", clusters.run)
+    manager.add_service("kustomize-extractions", extractions.run)

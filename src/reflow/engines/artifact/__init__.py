@@ -5,6 +5,7 @@ from __future__ import annotations
 from .archive import Archived, Entry, artifact_matcher, entries, file_digest, write_tarball
 from .errors import ArchiveTooLarge, ArtifactError, ArtifactUnavailable, DigestMismatch, UnsafeArchive, UnsafeInclude
 from .extract import Extracted, ExtractLimits, extract_into, extract_tarball
+from .extractions import Extractions
 from .fetch import FetchOptions, download, fetch_artifact
 from .include import copy_include, include_parts
 from .retention import StoredFile, garbage, stored_files
@@ -21,6 +22,7 @@ __all__ = [
     "Entry",
     "ExtractLimits",
     "Extracted",
+    "Extractions",
     "FetchOptions",
     "Storage",
     "StorageError",

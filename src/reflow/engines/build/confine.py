@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -48,19 +48,29 @@ def build_directory(root: Path, path: str) -> Path:
     return directory
 
 
-def escaping_links(root: Path) -> Iterator[tuple[str, str]]:
-    """(link, target) for every symlink under `root` whose target resolves outside it."""
+def symlinks(root: Path) -> Iterator[Path]:
+    """Every symlink under `root` (not followed), from the directory entries' types: no `stat` per file."""
+    pending = [root]
+    while pending:
+        with os.scandir(pending.pop()) as entries:
+            for entry in sorted(entries, key=lambda item: item.name, reverse=True):
+                if entry.is_symlink():
+                    yield Path(entry.path)
+                elif entry.is_dir(follow_symlinks=False):
+                    pending.append(Path(entry.path))
+
+
+def escaping_links(root: Path, links: Iterable[Path] | None = None) -> Iterator[tuple[str, str]]:
+    """(link, target) for every symlink under `root` (or of `links`, found there) whose target resolves outside it."""
     real_root = Path(os.path.realpath(root))
-    for current, dirs, files in os.walk(root):
-        for name in (*dirs, *files):
-            entry = Path(current, name)
-            if entry.is_symlink() and not inside(real_root, os.path.realpath(entry)):
-                yield str(entry.relative_to(root)), os.readlink(entry)
+    for entry in symlinks(root) if links is None else links:
+        if not inside(real_root, os.path.realpath(entry)):
+            yield str(entry.relative_to(root)), os.readlink(entry)
 
 
-def refuse_escaping_links(root: Path) -> None:
+def refuse_escaping_links(root: Path, links: Iterable[Path] | None = None) -> None:
     """Raise `PathOutsideArtifact` naming the first symlink that points outside the artifact."""
-    for link, target in escaping_links(root):
+    for link, target in escaping_links(root, links):
         raise PathOutsideArtifact(f"symlink '{link}' points outside the artifact root (to '{target}')")
 
 
@@ -214,6 +224,7 @@ class _Walk:
     remote: list[str]
     local: list[Path]
     pending: list[Path]
+    replaced: Mapping[Path, dict[str, Any]]
 
     def target(self, base: Path, ref: Reference, where: PurePosixPath | Path) -> Path | None:
         """The local path `ref` names from `base` (recorded), or None for a remote one (refused unless allowed)."""
@@ -233,7 +244,7 @@ class _Walk:
         if file is None:
             return
         where = file.relative_to(self.root)
-        kustomization = load_kustomization(file)
+        kustomization = self.replaced[file] if file in self.replaced else load_kustomization(file)
         for ref in references(kustomization):
             local = self.target(directory, ref, where)
             if local is None:
@@ -261,15 +272,25 @@ class _Walk:
                     self.target(base, ref, where)
 
 
-def check_references(root: Path, start: Path, *, allow_remote: bool, unconfined: bool = False) -> ReferenceCheck:
+def check_references(
+    root: Path,
+    start: Path,
+    *,
+    allow_remote: bool,
+    unconfined: bool = False,
+    replaced: Mapping[Path, dict[str, Any]] | None = None,
+) -> ReferenceCheck:
     """Walk the kustomizations reachable from `start`: refuse paths outside `root` and, unless allowed, URLs.
+
+    `replaced` gives the content kustomize will see for kustomization files the build mounts over the
+    tree's own (by path), so those are checked instead of the files on disk.
 
     A reference that is neither a local file nor a directory is one kustomize would try as a remote
     base, so it counts as remote too. Plugin configurations, inline or in files, are read for the
     files they name; `unconfined` (no sandbox behind this check) also refuses plugin configurations
     that come out of a kustomization, which only a build could show.
     """
-    walk = _Walk(root, allow_remote, unconfined, remote=[], local=[], pending=[start])
+    walk = _Walk(root, allow_remote, unconfined, remote=[], local=[], pending=[start], replaced=replaced or {})
     seen = set[Path]()
     while walk.pending:
         directory = walk.pending.pop()

@@ -190,9 +190,13 @@ def keep_input_order(content: dict[str, Any]) -> dict[str, Any]:
     return {**content, "sortOptions": {"order": "fifo"}}
 
 
+def kustomization_text(result: KustomizationFile) -> str:
+    """The YAML kustomize reads for `result`: its content, in Flux's object order."""
+    return yaml.dump(keep_input_order(result.content), Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True)
+
+
 def write_kustomization(directory: Path, spec: BuildSpec) -> KustomizationFile:
     """Generate or update the directory's kustomization file in place (call it on a private copy only)."""
     result = kustomization_file(directory, spec)
-    text = yaml.dump(keep_input_order(result.content), Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True)
-    result.path.write_text(text, encoding="utf-8")
+    result.path.write_text(kustomization_text(result), encoding="utf-8")
     return result

@@ -36,8 +36,13 @@ class Builder(Protocol):
         """Identifies the builder and its tools, for the build cache key."""
         ...
 
-    async def build(self, root: Path, directory: str, *, network: bool, timeout: float) -> str:
-        """Build `directory` (relative to `root`, which holds everything it may read)."""
+    async def build(
+        self, root: Path, directory: str, *, network: bool, timeout: float, replaced: Mapping[str, Path] | None = None
+    ) -> str:
+        """Build `directory` (relative to `root`, which holds everything it may read).
+
+        `replaced` (bwrap only) maps files of `root` to host files the build reads instead, leaving `root` untouched.
+        """
         ...
 
     async def sandbox(self) -> Sandbox:
@@ -113,13 +118,21 @@ class KustomizeBuilder:
         return Run(code=process.returncode or 0, stdout=stdout, stderr=stderr)
 
     async def _confined(
-        self, sandbox: Sandbox, root: Path | None, argv: Sequence[str], *, network: bool, timeout: float
+        self,
+        sandbox: Sandbox,
+        root: Path | None,
+        argv: Sequence[str],
+        *,
+        network: bool,
+        timeout: float,
+        replaced: Mapping[str, Path] | None = None,
     ) -> Run:
         """Run kubectl with `argv` in `sandbox`, `root` (if any) as the directory it builds in."""
         if sandbox is Sandbox.BWRAP:
-            return await self._run(
-                bwrap_command(self.bwrap, self.kubectl, root, argv, network=network), timeout=timeout
-            )
+            command = bwrap_command(self.bwrap, self.kubectl, root, argv, network=network, replaced=replaced)
+            return await self._run(command, timeout=timeout)
+        if replaced:
+            raise KustomizeFailed(f"the {sandbox} sandbox cannot mount files over the tree: build on a private copy")
         if sandbox is Sandbox.LANDLOCK:
             scratch = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="reflow-kustomize-"))
             try:
@@ -181,11 +194,13 @@ class KustomizeBuilder:
                 self._version = _describe(run.stdout)
             return f"{self._version} sandbox={sandbox}"
 
-    async def build(self, root: Path, directory: str, *, network: bool, timeout: float) -> str:
+    async def build(
+        self, root: Path, directory: str, *, network: bool, timeout: float, replaced: Mapping[str, Path] | None = None
+    ) -> str:
         sandbox = await self.sandbox()
         argv = ["kustomize", "--load-restrictor", "LoadRestrictionsNone", directory]
         try:
-            run = await self._confined(sandbox, root, argv, network=network, timeout=timeout)
+            run = await self._confined(sandbox, root, argv, network=network, timeout=timeout, replaced=replaced)
         except TimeoutError:
             raise KustomizeFailed(f"kustomize build timed out after {timeout:g}s") from None
         if run.code != 0:

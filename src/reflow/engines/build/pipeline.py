@@ -1,9 +1,12 @@
 """One Kustomization build, start to finish: confine, copy, generate, kustomize, parse, substitute, label.
 
-The work happens on a private copy of the artifact (a fresh 0700 temporary directory, removed as
-soon as kustomize is done), so the generated kustomization file never touches the artifact itself;
-a caller whose artifact is already its own throw-away extraction says so (`disposable`) and the
-build runs in place, sparing a copy of every file.
+The artifact itself is never written: it may be an extraction shared by every Kustomization on that
+revision. Under bubblewrap the build reads it as it is, with only the build's own kustomization file
+(generated in a fresh 0700 temporary directory) mounted over the directory's; that needs the
+directory to have a kustomization file to mount over, no SOPS source to decrypt into the tree and no
+absolute symlink to rewrite. Otherwise the work happens on a private copy of the artifact (a fresh
+0700 temporary directory, removed as soon as kustomize is done); a caller whose artifact is already
+its own throw-away extraction says so (`disposable`) and the build runs there in place.
 Results are cached by a key over every input; a build that may fetch remote bases is not cached.
 """
 
@@ -24,8 +27,14 @@ from typing import Protocol
 
 from reflow.api.meta import Manifest
 from reflow.engines.build.cache import BuildCache
-from reflow.engines.build.confine import build_directory, check_references, refuse_escaping_links
-from reflow.engines.build.generate import write_kustomization
+from reflow.engines.build.confine import (
+    build_directory,
+    check_references,
+    find_kustomization,
+    refuse_escaping_links,
+    symlinks,
+)
+from reflow.engines.build.generate import keep_input_order, kustomization_file, kustomization_text, write_kustomization
 from reflow.engines.build.kustomize import Builder
 from reflow.engines.build.manifests import build_objects, set_common_metadata, set_owner_labels
 from reflow.engines.build.result import BuildResult
@@ -46,6 +55,11 @@ class Decryptor(Protocol):
     @property
     def fingerprint(self) -> str:
         """Identifies the keys in use, for the cache key; never the keys themselves."""
+        ...
+
+    @property
+    def rewrites(self) -> bool:
+        """Whether `prepare` may write decrypted files (it has keys); if not, it only reads and may refuse."""
         ...
 
     def prepare(self, workdir: Path) -> None:
@@ -122,13 +136,11 @@ def _copy_artifact(root: Path, scratch: Path | None) -> Path:
 def _relink(workdir: Path, root: Path) -> None:
     """Make absolute links into the artifact `root` relative links inside `workdir` (the artifact or its copy),
     so they still resolve once `workdir` is mounted elsewhere."""
-    for current, dirs, files in os.walk(workdir):
-        for name in (*dirs, *files):
-            link = Path(current, name)
-            if link.is_symlink() and os.path.isabs(target := os.readlink(link)):
-                inner = workdir / Path(os.path.realpath(target)).relative_to(os.path.realpath(root))
-                link.unlink()
-                link.symlink_to(os.path.relpath(inner, link.parent))
+    for link in list(symlinks(workdir)):
+        if os.path.isabs(target := os.readlink(link)):
+            inner = workdir / Path(os.path.realpath(target)).relative_to(os.path.realpath(root))
+            link.unlink()
+            link.symlink_to(os.path.relpath(inner, link.parent))
 
 
 class Pipeline:
@@ -165,8 +177,15 @@ class Pipeline:
         return result
 
     async def _build(self, request: BuildRequest) -> tuple[list[Manifest], bool]:
-        unconfined = await self.builder.sandbox() is Sandbox.NONE
-        root, directory = await asyncio.to_thread(self._confine, request.root, request.spec.path)
+        sandbox = await self.builder.sandbox()
+        unconfined = sandbox is Sandbox.NONE
+        root, directory, links = await asyncio.to_thread(self._confine, request.root, request.spec.path)
+        if (
+            not request.disposable
+            and sandbox is Sandbox.BWRAP
+            and await asyncio.to_thread(self._mountable, directory, links, request)
+        ):
+            return await self._build_mounted(root, directory, request)
         if request.disposable:
             workdir = root
             await asyncio.to_thread(_relink, workdir, root)
@@ -183,11 +202,47 @@ class Pipeline:
         return objects, remote
 
     @staticmethod
-    def _confine(artifact: Path, path: str) -> tuple[Path, Path]:
+    def _mountable(directory: Path, links: tuple[Path, ...], request: BuildRequest) -> bool:
+        """Whether the build can read the artifact as it is, with only its kustomization file mounted over:
+        a kustomization file to mount over, nothing to decrypt into the tree, no absolute link to rewrite."""
+        found = find_kustomization(directory)
+        rewrites = request.decryptor is not None and request.decryptor.rewrites
+        absolute = any(os.path.isabs(os.readlink(link)) for link in links)
+        return found is not None and not found.is_symlink() and not rewrites and not absolute
+
+    async def _build_mounted(self, root: Path, directory: Path, request: BuildRequest) -> tuple[list[Manifest], bool]:
+        """Build from `root` untouched, the generated kustomization file mounted over the directory's own."""
+        private = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="reflow-build-", dir=self.settings.scratch_dir))
+        try:
+            file, remote = await asyncio.to_thread(self._prepare_mounted, root, directory, private, request)
+            relative = directory.relative_to(root).as_posix()
+            replaced = {file.relative_to(root).as_posix(): private / file.name}
+            stream = await self.builder.build(
+                root, relative, network=remote, timeout=self.settings.timeout, replaced=replaced
+            )
+        finally:
+            await asyncio.to_thread(shutil.rmtree, private, True)
+        return await asyncio.to_thread(self._finish, stream, request), remote
+
+    def _prepare_mounted(self, root: Path, directory: Path, private: Path, request: BuildRequest) -> tuple[Path, bool]:
+        """`_prepare` writing nothing under `root`: the kustomization file goes to `private`."""
+        if request.decryptor is not None:
+            request.decryptor.prepare(root)  # reads only: it has no keys to decrypt with (`_mountable`)
+        result = kustomization_file(directory, request.spec)
+        (private / result.path.name).write_text(kustomization_text(result), encoding="utf-8")
+        allow_remote = not self.settings.no_remote_bases
+        replaced = {result.path: keep_input_order(result.content)}
+        check = check_references(root, directory, allow_remote=allow_remote, replaced=replaced)
+        return result.path, bool(check.remote)
+
+    @staticmethod
+    def _confine(artifact: Path, path: str) -> tuple[Path, Path, tuple[Path, ...]]:
+        """The artifact's root, the directory to build and the artifact's symlinks (none pointing out)."""
         root = Path(os.path.normpath(artifact.absolute()))
         directory = build_directory(root, path)
-        refuse_escaping_links(root)
-        return root, directory
+        links = tuple(symlinks(root))
+        refuse_escaping_links(root, links)
+        return root, directory, links
 
     def _prepare(self, workdir: Path, directory: Path, request: BuildRequest, unconfined: bool) -> bool:
         if request.decryptor is not None:

@@ -1,6 +1,7 @@
 """The sandboxes kustomize runs in, and the command line that starts it in each.
 
-- `bwrap`: bubblewrap mounts only the build's private copy (read-only, at `/art`) and the static
+- `bwrap`: bubblewrap mounts only the build's tree (read-only, at `/art`; a private copy, or a shared
+  extraction with the build's own kustomization file mounted over the tree's) and the static
   kubectl binary into empty namespaces; `--unshare-all` takes away the network, other processes and
   the host's files. It needs unprivileged user namespaces.
 - `landlock`: for a Pod that runs as non-root with every capability dropped and seccomp's runtime
@@ -16,7 +17,7 @@ A remote base gets the network back plus the few host paths git and TLS need, in
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
 
@@ -37,10 +38,23 @@ class Sandbox(StrEnum):
     NONE = "none"
 
 
-def bwrap_command(bwrap: Path, kubectl: Path, root: Path | None, argv: Sequence[str], *, network: bool) -> list[str]:
-    """bubblewrap running kubectl with `root` at `/art` (an empty `/art` when None) as its working directory."""
+def bwrap_command(
+    bwrap: Path,
+    kubectl: Path,
+    root: Path | None,
+    argv: Sequence[str],
+    *,
+    network: bool,
+    replaced: Mapping[str, Path] | None = None,
+) -> list[str]:
+    """bubblewrap running kubectl with `root` at `/art` (an empty `/art` when None) as its working directory.
+
+    `replaced` maps files of `root` (relative paths, existing) to host files mounted over them, read-only.
+    """
     command = [str(bwrap)]
     command += ["--ro-bind", str(root), SANDBOX_ROOT] if root else ["--dir", SANDBOX_ROOT]
+    for relative, host in (replaced or {}).items():
+        command += ["--ro-bind", str(host), f"{SANDBOX_ROOT}/{relative}"]
     command += ["--ro-bind", str(kubectl), SANDBOX_KUBECTL, "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     command += ["--unshare-all", "--die-with-parent", "--clearenv", "--setenv", "HOME", "/tmp"]
     if network:
