@@ -24,12 +24,13 @@ def browser() -> Iterator[Page]:
 
 @pytest.fixture
 async def start_ui(kube: Kube, namespace: str, flux_crds: list[object]) -> AsyncIterator[StartUI]:
-    """Serve the UI for the test's namespace on a free loopback port; stopped after the test."""
+    """Serve the UI for the test's namespace (or every namespace) on a free loopback port; stopped after the test."""
     stack = AsyncExitStack()
 
-    async def start(*, auth: AuthMode = AuthMode.LOCAL, read_only: bool = False) -> str:
+    async def start(*, auth: AuthMode = AuthMode.LOCAL, read_only: bool = False, everywhere: bool = False) -> str:
         settings = Settings(auth=auth, read_only=read_only)
-        port = await stack.enter_async_context(running(kube, settings, address="127.0.0.1:0", namespace=namespace))
+        watched = None if everywhere else namespace
+        port = await stack.enter_async_context(running(kube, settings, address="127.0.0.1:0", namespace=watched))
         return f"http://127.0.0.1:{port}/"
 
     async with stack:

@@ -7,6 +7,7 @@ const STATUSES = ["Ready", "NotReady", "Stalled", "Suspended", "Unknown"];
 const rows = new Map(); // id -> overview row
 const filters = { kind: "", namespace: "", status: "", text: "" };
 let firstSnapshot = true;
+let accessNote = ""; // what the viewer may not list (token and proxy modes); "" when they may list everything
 let pending = false;
 let changed = null; // ids changed since the last render; null: render everything
 let detailTimer = null;
@@ -56,6 +57,7 @@ function connect() {
     const message = JSON.parse(event.data);
     if (message.type === "snapshot") {
       if (firstSnapshot) performance.mark("snapshot-received");
+      accessNote = message.note || "";
       rows.clear();
       for (const item of message.rows) rows.set(item.id, item);
       schedule(null);
@@ -106,6 +108,7 @@ function options(values, selected, label) {
 function ensureOverviewFrame() {
   if (document.getElementById("overview")) return;
   view().innerHTML = `<div id="overview">
+    <p class="note" id="access-note" hidden></p>
     <div class="counts" id="counts"></div>
     <div class="filters">
       <select id="f-kind"></select><select id="f-namespace"></select>
@@ -166,6 +169,9 @@ function renderOverview() {
   document.getElementById("f-kind").innerHTML = options(kinds, filters.kind, "every kind");
   document.getElementById("f-namespace").innerHTML = options(namespaces, filters.namespace, "every namespace");
   document.getElementById("rows").innerHTML = sorted.map(rowHTML).join("");
+  const note = document.getElementById("access-note");
+  note.textContent = accessNote + (accessNote && !rows.size ? " There is nothing here you may list." : "");
+  note.hidden = !accessNote;
   if (firstSnapshot && rows.size) {
     firstSnapshot = false;
     performance.mark("overview-rendered");
@@ -318,7 +324,8 @@ async function renderGraph() {
       `<rect x="${p.x}" y="${p.y - 14}" width="230" height="28" rx="6" class="${esc(n.status)}"></rect>` +
       `<text x="${p.x + 8}" y="${p.y + 4}">${esc(kind)}/${esc(name)}</text></g></a>`;
   }).join("");
-  view().innerHTML = `<h1>Dependencies</h1><p class="muted">source → applier, dependsOn (dashed), ArtifactGenerator → ExternalArtifact</p>
+  const note = graph.note ? `<p class="note" id="access-note">${esc(graph.note)}</p>` : "";
+  view().innerHTML = `<h1>Dependencies</h1>${note}<p class="muted">source → applier, dependsOn (dashed), ArtifactGenerator → ExternalArtifact; a dashed box: an object you may not list</p>
     <div id="graph"><svg width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg">${edges}${nodes}</svg></div>` +
     `<section><h2>Edges</h2>${table(["From", "To", "Kind"], graph.edges.map((e) => [esc(e.from), esc(e.to), esc(e.kind)]))}</section>`;
 }
