@@ -12,10 +12,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from dataclasses import dataclass, replace
 from importlib import resources
+from pathlib import Path
 
 from aiohttp import web
 
 from reflow.api.meta import Manifest, ObjectRef
+from reflow.controllers.helm.preview import PreviewFailed, diff_cluster_release
 from reflow.engines.flux.diff import diff_cluster
 from reflow.engines.flux.localbuild import LocalBuildError
 from reflow.engines.flux.state import API_VERSIONS
@@ -56,6 +58,8 @@ class Settings:
     auth: AuthMode = AuthMode.LOCAL
     read_only: bool = False
     """No action buttons, and every action refused."""
+    helm: Path | None = None
+    """The helm binary a HelmRelease's diff renders its chart with; None: no HelmRelease diff."""
 
 
 def make_app(store: Store, viewers: Kube, settings: Settings) -> web.Application:
@@ -64,6 +68,7 @@ def make_app(store: Store, viewers: Kube, settings: Settings) -> web.Application
     rights = Rights(store.kube)
     page = STATIC.joinpath("index.html").read_text(encoding="utf-8")
     page = page.replace("{{csrf}}", csrf).replace("{{readOnly}}", "true" if settings.read_only else "false")
+    page = page.replace("{{helmDiff}}", "false" if settings.helm is None else "true")
 
     def who(request: web.Request) -> Kube:
         return viewer(request, settings.auth, viewers)
@@ -165,12 +170,18 @@ def make_app(store: Store, viewers: Kube, settings: Settings) -> web.Application
 
     async def diff(request: web.Request) -> web.Response:
         kube, ref = who(request), ref_of(request)
-        if ref.kind != "Kustomization":
-            raise web.HTTPBadRequest(text="the diff is computed for Kustomizations")
         try:
-            outcome = await diff_cluster(kube, ref, timeout=DIFF_TIMEOUT)
-        except LocalBuildError as err:
+            if ref.kind == "Kustomization":
+                outcome = await diff_cluster(kube, ref, timeout=DIFF_TIMEOUT)
+            elif ref.kind == "HelmRelease" and settings.helm is not None:
+                async with asyncio.timeout(DIFF_TIMEOUT):
+                    outcome = await diff_cluster_release(kube, ref, settings.helm)
+            else:
+                raise web.HTTPBadRequest(text="the diff is computed for Kustomizations and (with helm) HelmReleases")
+        except (LocalBuildError, PreviewFailed) as err:
             return web.json_response({"error": str(err)}, status=422)
+        except TimeoutError:
+            return web.json_response({"error": f"the diff took longer than {DIFF_TIMEOUT:g}s"}, status=504)
         return web.json_response(views.changes(outcome))
 
     async def graph(request: web.Request) -> web.Response:

@@ -3,6 +3,7 @@
 
 const CSRF = document.querySelector('meta[name="csrf-token"]').content;
 const READ_ONLY = document.querySelector('meta[name="read-only"]').content === "true";
+const HELM_DIFF = document.querySelector('meta[name="helm-diff"]').content === "true";
 const STATUSES = ["Ready", "NotReady", "Stalled", "Suspended", "Unknown"];
 const rows = new Map(); // id -> overview row
 const filters = { kind: "", namespace: "", status: "", text: "" };
@@ -233,7 +234,7 @@ async function renderObject(current, fresh) {
     <section id="trace"><h2>Trace</h2><p class="muted">loading…</p></section>
     <section id="diff"><h2>Diff with the next revision</h2>
       <p><button id="diff-button">Compute the diff</button> <span class="muted">a server-side dry-run of the source's
-      current revision, as the viewer; Secret values masked</span></p><div id="diff-result"></div></section>
+      current revision (a HelmRelease: its chart with its values), as the viewer; Secret values masked</span></p><div id="diff-result"></div></section>
     <section id="events"><h2>Events</h2>${table(["Type", "Reason", "Message", "At"],
       obj.events.map((e) => [esc(e.type), esc(e.reason), esc(e.message), esc(e.at)]))}</section>
     <section id="yaml"><h2>YAML</h2><pre>${esc(obj.yaml)}</pre></section>`;
@@ -241,7 +242,7 @@ async function renderObject(current, fresh) {
     button.addEventListener("click", () => act(button.dataset.action, current));
   }
   if (fresh) document.getElementById("notice").hidden = true;
-  if (current.kind === "Kustomization" && flux) {
+  if (flux && (current.kind === "Kustomization" || (current.kind === "HelmRelease" && HELM_DIFF))) {
     document.getElementById("diff-button").addEventListener("click", () => showDiff(query));
   } else {
     document.getElementById("diff").remove();
