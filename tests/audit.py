@@ -10,7 +10,14 @@ from reflow.dev.plane import LocalPlane
 
 def audited(plane: LocalPlane, agent: str, namespace: str) -> list[Manifest]:
     """The audit events of requests this user agent sent about objects in one namespace."""
+    return [e for e in _events(plane, agent) if (e.get("objectRef") or {}).get("namespace") == namespace]
+
+
+def audited_resource(plane: LocalPlane, agent: str, resource: str) -> list[Manifest]:
+    """The audit events of requests this user agent sent about one resource (such as `subjectaccessreviews`)."""
+    return [e for e in _events(plane, agent) if (e.get("objectRef") or {}).get("resource") == resource]
+
+
+def _events(plane: LocalPlane, agent: str) -> list[Manifest]:
     events = [json.loads(line) for line in plane.audit_log.read_text().splitlines() if line.strip()]
-    return [
-        e for e in events if e.get("userAgent") == agent and (e.get("objectRef") or {}).get("namespace") == namespace
-    ]
+    return [e for e in events if e.get("userAgent") == agent]

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from reflow.api.meta import ObjectRef
+from reflow.cli.check import crd_names
 from reflow.kube.client import Kube
 from reflow.kube.wait import wait_for
 from tests.cli.runner import Reflow, lines
@@ -123,3 +124,20 @@ async def test_check_passes_with_ready_controllers_and_established_crds(
     assert "gitrepositories.source.toolkit.fluxcd.io/v1" in result.stderr
     assert "kustomizations.kustomize.toolkit.fluxcd.io/v1" in result.stderr
     assert "all checks passed" in result.stderr
+
+
+async def test_check_knows_the_ui_as_an_extra_component(reflow: Reflow, kube: Kube, namespace: str, crds: None) -> None:
+    assert crd_names(["ui"]) == []  # the UI serves no kind of its own
+    missing = await reflow("check", "--components", "source-controller", "--components-extra", "ui")
+    assert missing.code == 1
+    assert "ui: deployment not found" in missing.stderr
+    for name in ("source-controller", "ui"):
+        await kube.create(deployment(namespace, name, container="manager"))
+        await wait_for(
+            kube, ObjectRef("apps/v1", "Deployment", name, namespace), available, timeout=60, what="Available"
+        )
+    result = await reflow("check", "--components", "source-controller", "--components-extra", "ui")
+    assert result.code == 0, result.stderr
+    assert "ui: deployment ready" in result.stderr
+    assert "all checks passed" in result.stderr
+    assert "source-watcher, ui." in " ".join((await reflow("check", "--help")).stdout.split())

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack
+from typing import Any
 
 import pytest
 
 from reflow.kube.client import Kube
-from reflow.ui.identity import AuthMode
 from reflow.ui.server import Settings, running
+from tests.controllers.helm.conftest import charts as charts  # HelmRelease charts, for the HelmRelease diff
 from tests.ui.browser import Page, chromium
 
 StartUI = Callable[..., Awaitable[str]]
@@ -24,12 +25,13 @@ def browser() -> Iterator[Page]:
 
 @pytest.fixture
 async def start_ui(kube: Kube, namespace: str, flux_crds: list[object]) -> AsyncIterator[StartUI]:
-    """Serve the UI for the test's namespace on a free loopback port; stopped after the test."""
+    """Serve the UI for the test's namespace (or every namespace) on a free loopback port; stopped after the test."""
     stack = AsyncExitStack()
 
-    async def start(*, auth: AuthMode = AuthMode.LOCAL, read_only: bool = False) -> str:
-        settings = Settings(auth=auth, read_only=read_only)
-        port = await stack.enter_async_context(running(kube, settings, address="127.0.0.1:0", namespace=namespace))
+    async def start(*, everywhere: bool = False, **fields: Any) -> str:
+        settings = Settings(**fields)
+        watched = None if everywhere else namespace
+        port = await stack.enter_async_context(running(kube, settings, address="127.0.0.1:0", namespace=watched))
         return f"http://127.0.0.1:{port}/"
 
     async with stack:

@@ -20,12 +20,12 @@ RBAC = "rbac.authorization.k8s.io/v1"
 READ = ["get", "list", "watch"]
 
 
-def kustomization(name: str, namespace: str) -> Manifest:
+def kustomization(name: str, namespace: str, **spec: object) -> Manifest:
     return {
         "apiVersion": KUSTOMIZE,
         "kind": "Kustomization",
         "metadata": {"name": name, "namespace": namespace},
-        "spec": {"interval": "1h", "prune": True, "sourceRef": {"kind": "GitRepository", "name": "repo"}},
+        "spec": {"interval": "1h", "prune": True, "sourceRef": {"kind": "GitRepository", "name": "repo"}, **spec},
     }
 
 

@@ -48,6 +48,11 @@ async def test_installed_ui_account_reads_only_and_a_viewer_acts_with_their_own_
     assert await denied_verbs(
         kube, account, namespace=namespace, group="", resource="users", verbs=["impersonate"]
     ) == ["impersonate"]
+    for group, resource in (
+        ("authentication.k8s.io", "tokenreviews"),
+        ("authorization.k8s.io", "subjectaccessreviews"),
+    ):
+        assert await denied_verbs(kube, account, namespace="", group=group, resource=resource, verbs=["create"]) == []
     assert await denied_verbs(kube, account, namespace=namespace, group="", resource="secrets", verbs=["get"]) == [
         "get"
     ]

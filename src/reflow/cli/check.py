@@ -1,4 +1,4 @@
-"""`reflow check`: is the cluster new enough, are the CRDs established and the controllers' Deployments ready."""
+"""`reflow check`: is the cluster new enough, are the CRDs established and the components' Deployments ready."""
 
 from __future__ import annotations
 
@@ -11,14 +11,13 @@ from reflow.api.crds import KINDS, kind_info
 from reflow.api.meta import Manifest, ObjectRef
 from reflow.cli.console import err, fail, run, step, success
 from reflow.cli.options import GlobalOptions, global_options
+from reflow.engines.install.options import DEFAULT_COMPONENTS, EXTRA_COMPONENTS
 from reflow.engines.semver.constraints import parse_constraints
 from reflow.engines.semver.version import InvalidVersion, parse_version
 from reflow.kube.client import Kube, connect
 from reflow.kube.errors import NotFound
 
 KUBERNETES_RANGE = ">=1.33.0-0"
-COMPONENTS = ("source-controller", "kustomize-controller", "helm-controller", "notification-controller")
-EXTRA_COMPONENTS = ("image-reflector-controller", "image-automation-controller", "source-watcher")
 
 
 def supported(server_version: str) -> bool:
@@ -58,6 +57,7 @@ async def check_prerequisites(kube: Kube) -> bool:
 
 
 async def check_controllers(kube: Kube, namespace: str, components: Sequence[str]) -> bool:
+    """Each component's Deployment (the controllers', and `ui` for the web UI) is ready."""
     step("checking controllers")
     healthy = True
     for name in components:
@@ -111,8 +111,10 @@ async def check_all(options: GlobalOptions, pre: bool, components: Sequence[str]
 
 @click.command()
 @click.option("--pre", is_flag=True, help="Only check the prerequisites (the Kubernetes version).")
-@click.option("--components", default=",".join(COMPONENTS), show_default=True, help="Controllers to check.")
-@click.option("--components-extra", default="", help=f"Extra controllers: {', '.join(EXTRA_COMPONENTS)}.")
+@click.option("--components", default=",".join(DEFAULT_COMPONENTS), show_default=True, help="Controllers to check.")
+@click.option(
+    "--components-extra", default="", help=f"Extra components (the web UI among them): {', '.join(EXTRA_COMPONENTS)}."
+)
 @global_options
 def check(pre: bool, components: str, components_extra: str, options: GlobalOptions) -> None:
     """Check that the cluster can run reflow and that the controllers and CRDs are in place.
@@ -121,6 +123,7 @@ def check(pre: bool, components: str, components_extra: str, options: GlobalOpti
     Examples:
       reflow check --pre
       reflow check --components-extra=image-reflector-controller,image-automation-controller
+      reflow check --components-extra=ui
     """
     wanted = [item.strip() for item in f"{components},{components_extra}".split(",") if item.strip()]
     if not run(check_all(options, pre, wanted)):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 from contextlib import nullcontext
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,27 +17,22 @@ from reflow.cli.console import err, fail, out, run
 from reflow.cli.controllers import default_helm
 from reflow.cli.diff import ERROR_CODE, print_outcome
 from reflow.cli.options import GlobalOptions, global_options
-from reflow.controllers.helm.values import release_values
-from reflow.engines.flux.diff import diff_objects
-from reflow.engines.helm import actions
-from reflow.engines.helm.drift import HELM_FIELD_MANAGER, release_objects
-from reflow.engines.helm.names import release_name
-from reflow.engines.helm.postrender import PostRender, kustomizations, origin_labels
-from reflow.engines.helm.run import Helm, HelmFailed, Target
-from reflow.engines.helm.values import ValuesError, compose
-from reflow.engines.ssa.ignore import IgnoreRules
+from reflow.controllers.helm.preview import PreviewFailed, Rendered, diff_release, render
 from reflow.kube.client import Kube, connect
 
 
-def helm_binary() -> Path:
-    """The helm `reflow dev tools` built, else `helm` on PATH."""
-    built = default_helm()
-    if built is not None:
-        return built
+def find_helm() -> Path | None:
+    """The helm `reflow dev tools` built, else `helm` on PATH, else None."""
     found = shutil.which("helm")
-    if not found:
+    return default_helm() or (Path(found) if found else None)
+
+
+def helm_binary() -> Path:
+    """The helm to render with; the command ends when there is none."""
+    found = find_helm()
+    if found is None:
         fail("no helm binary found", "run `reflow dev tools`, or put helm v4 on PATH")
-    return Path(found)
+    return found
 
 
 def helmrelease_from_file(file: Path, name: str, namespace: str) -> HelmRelease:
@@ -56,34 +50,12 @@ def helmrelease_from_file(file: Path, name: str, namespace: str) -> HelmRelease:
     fail(f"no HelmRelease '{name}' in namespace '{namespace}' found in {file}", code=ERROR_CODE)
 
 
-@dataclass(frozen=True, slots=True)
-class Rendered:
-    """The release's name and namespace, and the objects of its manifest as Helm would apply them."""
-
-    hr: HelmRelease
-    release: str
-    namespace: str
-    manifest: str
-
-
-async def render(hr: HelmRelease, chart: Path, kube: Kube | None) -> Rendered:
-    """`helm template` the chart (an absolute path: helm runs in a folder of its own) with the HelmRelease's
-    values (valuesFrom read through `kube` when given) and post-renderers."""
-    namespace = hr.metadata.namespace or "default"
-    target = hr.spec.target_namespace or namespace
-    name = release_name(hr.metadata.name, hr.spec.target_namespace, hr.spec.release_name)
+async def render_or_fail(hr: HelmRelease, chart: Path, kube: Kube | None) -> Rendered:
+    """The release rendered from a local chart; a failure ends the command with its message."""
     try:
-        values = await release_values(kube, hr) if kube is not None else compose([], hr.spec.values, namespace)
-    except ValuesError as error:
+        return await render(helm_binary(), hr, chart, kube)
+    except PreviewFailed as error:
         fail(str(error), code=ERROR_CODE)
-    command = actions.template(name, str(chart), hr.spec)
-    post_render = PostRender(kustomizations(hr.spec.post_renderers), origin_labels(namespace, hr.metadata.name))
-    try:
-        done = await Helm(helm_binary()).run(command.args, Target(kubeconfig="", namespace=target), values=values,
-                                             post_render=post_render, timeout=command.timeout)  # fmt: skip
-    except HelmFailed as error:
-        fail(f"rendering the chart failed: {error.message}", code=ERROR_CODE)
-    return Rendered(hr, name, target, done.stdout)
 
 
 def _options(command: Any) -> Any:
@@ -127,9 +99,9 @@ def build_helmrelease(name: str, file: Path, chart: Path, dry_run: bool, options
 
     async def rendered() -> str:
         if dry_run:
-            return (await render(hr, chart, None)).manifest
+            return (await render_or_fail(hr, chart, None)).manifest
         async with connect(options.connection) as kube:
-            return (await render(hr, chart, kube)).manifest
+            return (await render_or_fail(hr, chart, kube)).manifest
 
     out.print(run(rendered(), error_code=ERROR_CODE), markup=False, emoji=False, highlight=False, end="")
 
@@ -149,19 +121,16 @@ def diff_helmrelease(name: str, file: Path, chart: Path, progress_bar: bool, opt
       reflow diff helmrelease podinfo --file hr.yaml --chart ./charts/podinfo
     """
     hr = helmrelease_from_file(file, name, options.namespace)
-    settings = hr.spec.drift_detection
-    try:
-        ignore = IgnoreRules.compile(settings.ignore if settings else ())
-    except ValueError as error:
-        fail(f"invalid drift ignore rule: {error}", code=ERROR_CODE)
 
     async def compare() -> Any:
         async with connect(options.connection) as kube:
-            rendered = await render(hr, chart, kube)
-            objects = await release_objects(kube, rendered.manifest, rendered.release, rendered.namespace)
+            rendered = await render_or_fail(hr, chart, kube)
             spinner = err.status("HelmRelease diffing...: running dry-run") if progress_bar else nullcontext()
             with spinner:
-                return await diff_objects(kube, objects, None, ignore, field_manager=HELM_FIELD_MANAGER)
+                try:
+                    return await diff_release(kube, rendered)
+                except PreviewFailed as error:
+                    fail(str(error), code=ERROR_CODE)
 
     outcome = run(compare(), error_code=ERROR_CODE)
     print_outcome(outcome)

@@ -7,6 +7,7 @@ import asyncio
 import click
 
 from reflow.cli.console import err, run
+from reflow.cli.helmbuild import find_helm
 from reflow.cli.options import GlobalOptions, global_options
 from reflow.kube.client import connect
 from reflow.ui.identity import AuthMode
@@ -55,5 +56,5 @@ def ui(port: int, address: str, read_only: bool, auth: str, watch_all_namespaces
       reflow ui --port 9001 --read-only
       reflow ui --address 0.0.0.0 --auth proxy
     """
-    settings = Settings(auth=AuthMode(auth), read_only=read_only)
+    settings = Settings(auth=AuthMode(auth), read_only=read_only, helm=find_helm())
     run(_serve(options, f"{address}:{port}", settings, watch_all_namespaces))

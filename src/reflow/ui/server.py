@@ -12,10 +12,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from dataclasses import dataclass, replace
 from importlib import resources
+from pathlib import Path
 
 from aiohttp import web
 
 from reflow.api.meta import Manifest, ObjectRef
+from reflow.controllers.helm.preview import PreviewFailed, diff_cluster_release
 from reflow.engines.flux.diff import diff_cluster
 from reflow.engines.flux.localbuild import LocalBuildError
 from reflow.engines.flux.state import API_VERSIONS
@@ -24,19 +26,20 @@ from reflow.engines.flux.tree import generator_inventories, inventories
 from reflow.engines.health.compute import compute
 from reflow.engines.health.status import ObjectStatus, Status
 from reflow.engines.inventory import Node, build_tree
+from reflow.kube.access import UserInfo
 from reflow.kube.client import Kube, open_client
 from reflow.kube.errors import ApiError, Forbidden, NotFound, Unauthorized
 from reflow.runtime.servers import serving
 from reflow.ui import views
+from reflow.ui.access import Rights, limits_note
 from reflow.ui.actions import ACTIONS, Refused, act
-from reflow.ui.identity import AuthMode, viewer
+from reflow.ui.identity import AuthMode, identify, viewer
 from reflow.ui.store import Store
 
 STATIC = resources.files("reflow.ui").joinpath("static")
 KEEPALIVE = 15.0
 """Seconds between SSE comments on a quiet stream, so proxies keep it open."""
 CSRF_HEADER = "X-CSRF-Token"
-SELF_REVIEWS = "/apis/authentication.k8s.io/v1/selfsubjectreviews"
 DIFF_TIMEOUT = 120.0
 """Seconds the build behind one diff may take."""
 PAGE_HEADERS = {
@@ -55,24 +58,47 @@ class Settings:
     auth: AuthMode = AuthMode.LOCAL
     read_only: bool = False
     """No action buttons, and every action refused."""
+    helm: Path | None = None
+    """The helm binary a HelmRelease's diff renders its chart with; None: no HelmRelease diff."""
 
 
 def make_app(store: Store, viewers: Kube, settings: Settings) -> web.Application:
     """The UI application over a running store; `viewers` is the connection viewer identities are derived from."""
     csrf = secrets.token_urlsafe(32)
+    rights = Rights(store.kube)
     page = STATIC.joinpath("index.html").read_text(encoding="utf-8")
     page = page.replace("{{csrf}}", csrf).replace("{{readOnly}}", "true" if settings.read_only else "false")
+    page = page.replace("{{helmDiff}}", "false" if settings.helm is None else "true")
 
     def who(request: web.Request) -> Kube:
         return viewer(request, settings.auth, viewers)
 
-    async def signed_in(request: web.Request) -> None:
-        """The overview is the UI's own view: show it only to someone the API server authenticates."""
-        if settings.auth is AuthMode.TOKEN:
-            await who(request).request("POST", SELF_REVIEWS, body={"apiVersion": "authentication.k8s.io/v1",
-                                                                   "kind": "SelfSubjectReview"})  # fmt: skip
-        else:
-            who(request)
+    async def seen(who: UserInfo | None) -> tuple[list[Manifest], str]:
+        """The watched objects this viewer may list, and what the page says about the kinds they may not."""
+        found, resources = store.objects(), dict(store.resources)
+        if who is None:
+            return found, ""
+        shown = await rights.visible(who, found, resources)
+        limited = await rights.limited(who, resources)
+        return shown, limits_note(limited, {obj["kind"] for obj in shown}, len(resources))
+
+    async def sees(who: UserInfo | None, kind: str, namespace: str) -> bool:
+        """Whether this viewer may list the watched kind in the namespace."""
+        if who is None:
+            return True
+        resource = store.resources.get(kind)
+        return resource is not None and await rights.may_see(who, resource, namespace)
+
+    async def shown(who: UserInfo | None, message: Manifest) -> bool:
+        """Whether a change of the stream may go to this viewer."""
+        if message["type"] not in ("upsert", "delete"):
+            return True
+        place = message["row"] if message["type"] == "upsert" else message
+        return await sees(who, place["kind"], place["namespace"])
+
+    async def snapshot(who: UserInfo | None) -> Manifest:
+        found, note = await seen(who)
+        return {"type": "snapshot", "rows": [views.row(obj) for obj in found], "note": note}
 
     def ref_of(request: web.Request) -> ObjectRef:
         query = request.query
@@ -86,16 +112,16 @@ def make_app(store: Store, viewers: Kube, settings: Settings) -> web.Application
         return web.Response(text=page, content_type="text/html", headers=PAGE_HEADERS)
 
     async def objects(request: web.Request) -> web.Response:
-        await signed_in(request)
-        rows = [views.row(obj) for obj in store.objects()]
-        return web.json_response({"rows": rows, "counts": views.counts(rows)})
+        found, note = await seen(await identify(request, settings.auth, rights))
+        rows = [views.row(obj) for obj in found]
+        return web.json_response({"rows": rows, "counts": views.counts(rows), "note": note})
 
     async def events(request: web.Request) -> web.StreamResponse:
-        await signed_in(request)
+        who = await identify(request, settings.auth, rights)
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"})
         await response.prepare(request)
         with store.listening() as queue, suppress(ConnectionResetError):  # the page went away
-            await _send(response, {"type": "snapshot", "rows": [views.row(obj) for obj in store.objects()]})
+            await _send(response, await snapshot(who))
             while True:
                 try:
                     message = await asyncio.wait_for(queue.get(), KEEPALIVE)
@@ -104,9 +130,14 @@ def make_app(store: Store, viewers: Kube, settings: Settings) -> web.Application
                     continue
                 if message["type"] == "close":
                     return response
+                try:  # the token may have been revoked since the stream began (answers are kept for a TTL)
+                    who = await identify(request, settings.auth, rights)
+                except web.HTTPUnauthorized:
+                    return response
                 if message["type"] == "reset":
-                    message = {"type": "snapshot", "rows": [views.row(obj) for obj in store.objects()]}
-                await _send(response, message)
+                    message = await snapshot(who)
+                if await shown(who, message):
+                    await _send(response, message)
         return response
 
     async def detail(request: web.Request) -> web.Response:
@@ -139,17 +170,29 @@ def make_app(store: Store, viewers: Kube, settings: Settings) -> web.Application
 
     async def diff(request: web.Request) -> web.Response:
         kube, ref = who(request), ref_of(request)
-        if ref.kind != "Kustomization":
-            raise web.HTTPBadRequest(text="the diff is computed for Kustomizations")
         try:
-            outcome = await diff_cluster(kube, ref, timeout=DIFF_TIMEOUT)
-        except LocalBuildError as err:
+            if ref.kind == "Kustomization":
+                outcome = await diff_cluster(kube, ref, timeout=DIFF_TIMEOUT)
+            elif ref.kind == "HelmRelease" and settings.helm is not None:
+                async with asyncio.timeout(DIFF_TIMEOUT):
+                    outcome = await diff_cluster_release(kube, ref, settings.helm)
+            else:
+                raise web.HTTPBadRequest(text="the diff is computed for Kustomizations and (with helm) HelmReleases")
+        except (LocalBuildError, PreviewFailed) as err:
             return web.json_response({"error": str(err)}, status=422)
+        except TimeoutError:
+            return web.json_response({"error": f"the diff took longer than {DIFF_TIMEOUT:g}s"}, status=504)
         return web.json_response(views.changes(outcome))
 
     async def graph(request: web.Request) -> web.Response:
-        await signed_in(request)
-        return web.json_response(views.graph(store.objects()))
+        who = await identify(request, settings.auth, rights)
+        found, note = await seen(who)
+        shape = views.graph(found)
+        for node in shape["nodes"]:  # an end the viewer may not list is not said to be missing
+            kind, namespace, _ = node["id"].split("/", 2)
+            if node["status"] == "Missing" and kind in store.resources and not await sees(who, kind, namespace):
+                node["status"] = "Hidden"
+        return web.json_response({**shape, "note": note})
 
     async def action(request: web.Request) -> web.Response:
         if settings.read_only:

@@ -379,7 +379,11 @@ def test_the_ui_serves_http_with_read_only_rbac_and_acts_as_each_viewer() -> Non
         "ui" not in [s["name"] for s in b["subjects"]] for n, b in bindings.items() if n != "reflow-ui-flux-system"
     )
     roles = by_kind(manifests, "ClusterRole")
-    verbs = {verb for rule in roles["reflow-ui-flux-system"]["rules"] for verb in rule["verbs"]}
+    rules = roles["reflow-ui-flux-system"]["rules"]
+    creates = {resource for rule in rules if "create" in rule["verbs"] for resource in rule["resources"]}
+    assert creates == {"tokenreviews", "subjectaccessreviews"}  # who a viewer is, and what they may list
+    assert all(rule["verbs"] == ["create"] for rule in rules if "create" in rule["verbs"])
+    verbs = {verb for rule in rules if "create" not in rule["verbs"] for verb in rule["verbs"]}
     assert verbs == {"get", "list", "watch", "head"}
     assert roles["reflow-ui-impersonate-flux-system"]["rules"][0]["verbs"] == ["impersonate"]
     assert not any(b["roleRef"]["name"] == "reflow-ui-impersonate-flux-system" for b in bindings.values())

@@ -42,9 +42,14 @@ CONTROLLER_RULES: tuple[Manifest, ...] = (
 UI_RULES: tuple[Manifest, ...] = (
     {"apiGroups": list(FLUX_GROUPS), "resources": ["*"], "verbs": _READ},
     {"apiGroups": [""], "resources": ["events"], "verbs": _READ},
+    {"apiGroups": ["apiextensions.k8s.io"], "resources": ["customresourcedefinitions"], "verbs": _READ},
+    {"apiGroups": ["authentication.k8s.io"], "resources": ["tokenreviews"], "verbs": ["create"]},
+    {"apiGroups": ["authorization.k8s.io"], "resources": ["subjectaccessreviews"], "verbs": ["create"]},
     {"nonResourceURLs": ["/livez/ping"], "verbs": ["head"]},
 )
-"""The UI's own reads: the Flux objects it watches for the overview. Everything else it does as the viewer."""
+"""The UI's own reads: the Flux objects it watches for the overview, and the CRDs that say which Flux kinds are
+served; and the reviews that tell who a viewer is and what they may list, so each sees only that. Everything else
+it does as the viewer."""
 IMPERSONATE_RULES: tuple[Manifest, ...] = (
     {"apiGroups": [""], "resources": ["users", "groups"], "verbs": ["impersonate"]},
 )

@@ -3,10 +3,12 @@
 
 const CSRF = document.querySelector('meta[name="csrf-token"]').content;
 const READ_ONLY = document.querySelector('meta[name="read-only"]').content === "true";
+const HELM_DIFF = document.querySelector('meta[name="helm-diff"]').content === "true";
 const STATUSES = ["Ready", "NotReady", "Stalled", "Suspended", "Unknown"];
 const rows = new Map(); // id -> overview row
 const filters = { kind: "", namespace: "", status: "", text: "" };
 let firstSnapshot = true;
+let accessNote = ""; // what the viewer may not list (token and proxy modes); "" when they may list everything
 let pending = false;
 let changed = null; // ids changed since the last render; null: render everything
 let detailTimer = null;
@@ -56,6 +58,7 @@ function connect() {
     const message = JSON.parse(event.data);
     if (message.type === "snapshot") {
       if (firstSnapshot) performance.mark("snapshot-received");
+      accessNote = message.note || "";
       rows.clear();
       for (const item of message.rows) rows.set(item.id, item);
       schedule(null);
@@ -106,6 +109,7 @@ function options(values, selected, label) {
 function ensureOverviewFrame() {
   if (document.getElementById("overview")) return;
   view().innerHTML = `<div id="overview">
+    <p class="note" id="access-note" hidden></p>
     <div class="counts" id="counts"></div>
     <div class="filters">
       <select id="f-kind"></select><select id="f-namespace"></select>
@@ -166,6 +170,9 @@ function renderOverview() {
   document.getElementById("f-kind").innerHTML = options(kinds, filters.kind, "every kind");
   document.getElementById("f-namespace").innerHTML = options(namespaces, filters.namespace, "every namespace");
   document.getElementById("rows").innerHTML = sorted.map(rowHTML).join("");
+  const note = document.getElementById("access-note");
+  note.textContent = accessNote + (accessNote && !rows.size ? " There is nothing here you may list." : "");
+  note.hidden = !accessNote;
   if (firstSnapshot && rows.size) {
     firstSnapshot = false;
     performance.mark("overview-rendered");
@@ -227,7 +234,7 @@ async function renderObject(current, fresh) {
     <section id="trace"><h2>Trace</h2><p class="muted">loading…</p></section>
     <section id="diff"><h2>Diff with the next revision</h2>
       <p><button id="diff-button">Compute the diff</button> <span class="muted">a server-side dry-run of the source's
-      current revision, as the viewer; Secret values masked</span></p><div id="diff-result"></div></section>
+      current revision (a HelmRelease: its chart with its values), as the viewer; Secret values masked</span></p><div id="diff-result"></div></section>
     <section id="events"><h2>Events</h2>${table(["Type", "Reason", "Message", "At"],
       obj.events.map((e) => [esc(e.type), esc(e.reason), esc(e.message), esc(e.at)]))}</section>
     <section id="yaml"><h2>YAML</h2><pre>${esc(obj.yaml)}</pre></section>`;
@@ -235,7 +242,7 @@ async function renderObject(current, fresh) {
     button.addEventListener("click", () => act(button.dataset.action, current));
   }
   if (fresh) document.getElementById("notice").hidden = true;
-  if (current.kind === "Kustomization" && flux) {
+  if (flux && (current.kind === "Kustomization" || (current.kind === "HelmRelease" && HELM_DIFF))) {
     document.getElementById("diff-button").addEventListener("click", () => showDiff(query));
   } else {
     document.getElementById("diff").remove();
@@ -318,7 +325,8 @@ async function renderGraph() {
       `<rect x="${p.x}" y="${p.y - 14}" width="230" height="28" rx="6" class="${esc(n.status)}"></rect>` +
       `<text x="${p.x + 8}" y="${p.y + 4}">${esc(kind)}/${esc(name)}</text></g></a>`;
   }).join("");
-  view().innerHTML = `<h1>Dependencies</h1><p class="muted">source → applier, dependsOn (dashed), ArtifactGenerator → ExternalArtifact</p>
+  const note = graph.note ? `<p class="note" id="access-note">${esc(graph.note)}</p>` : "";
+  view().innerHTML = `<h1>Dependencies</h1>${note}<p class="muted">source → applier, dependsOn (dashed), ArtifactGenerator → ExternalArtifact; a dashed box: an object you may not list</p>
     <div id="graph"><svg width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg">${edges}${nodes}</svg></div>` +
     `<section><h2>Edges</h2>${table(["From", "To", "Kind"], graph.edges.map((e) => [esc(e.from), esc(e.to), esc(e.kind)]))}</section>`;
 }
