@@ -19,7 +19,7 @@ from reflow.cli.controllers import default_helm
 from reflow.cli.diff import ERROR_CODE, print_outcome
 from reflow.cli.options import GlobalOptions, global_options
 from reflow.controllers.helm.values import release_values
-from reflow.engines.flux.diff import diff_objects
+from reflow.engines.flux.diff import Outcome, diff_objects
 from reflow.engines.helm import actions
 from reflow.engines.helm.drift import HELM_FIELD_MANAGER, release_objects
 from reflow.engines.helm.names import release_name
@@ -86,6 +86,21 @@ async def render(hr: HelmRelease, chart: Path, kube: Kube | None) -> Rendered:
     return Rendered(hr, name, target, done.stdout)
 
 
+async def diff_release(options: GlobalOptions, hr: HelmRelease, chart: Path, *, progress_bar: bool = False) -> Outcome:
+    """Render the HelmRelease from a local chart and dry-run its objects against the cluster, as Helm would apply."""
+    settings = hr.spec.drift_detection
+    try:
+        ignore = IgnoreRules.compile(settings.ignore if settings else ())
+    except ValueError as error:
+        fail(f"invalid drift ignore rule: {error}", code=ERROR_CODE)
+    async with connect(options.connection) as kube:
+        rendered = await render(hr, chart, kube)
+        objects = await release_objects(kube, rendered.manifest, rendered.release, rendered.namespace)
+        spinner = err.status("HelmRelease diffing...: running dry-run") if progress_bar else nullcontext()
+        with spinner:
+            return await diff_objects(kube, objects, None, ignore, field_manager=HELM_FIELD_MANAGER)
+
+
 def _options(command: Any) -> Any:
     for option in reversed(
         [
@@ -149,21 +164,7 @@ def diff_helmrelease(name: str, file: Path, chart: Path, progress_bar: bool, opt
       reflow diff helmrelease podinfo --file hr.yaml --chart ./charts/podinfo
     """
     hr = helmrelease_from_file(file, name, options.namespace)
-    settings = hr.spec.drift_detection
-    try:
-        ignore = IgnoreRules.compile(settings.ignore if settings else ())
-    except ValueError as error:
-        fail(f"invalid drift ignore rule: {error}", code=ERROR_CODE)
-
-    async def compare() -> Any:
-        async with connect(options.connection) as kube:
-            rendered = await render(hr, chart, kube)
-            objects = await release_objects(kube, rendered.manifest, rendered.release, rendered.namespace)
-            spinner = err.status("HelmRelease diffing...: running dry-run") if progress_bar else nullcontext()
-            with spinner:
-                return await diff_objects(kube, objects, None, ignore, field_manager=HELM_FIELD_MANAGER)
-
-    outcome = run(compare(), error_code=ERROR_CODE)
+    outcome = run(diff_release(options, hr, chart, progress_bar=progress_bar), error_code=ERROR_CODE)
     print_outcome(outcome)
     if outcome.errors:
         fail("\n".join(outcome.errors), code=ERROR_CODE)
