@@ -18,7 +18,7 @@ from reflow.mcp.tool import BadArguments, Tool
 
 C = TypeVar("C")
 
-Explain = Callable[[Exception], "str | None"]
+Explain = Callable[[BaseException], "str | None"]
 """The answer to a failure a tool raised (a refusal, a missing object, a bad argument), or None for a bug."""
 
 
@@ -29,7 +29,7 @@ async def answer(tool: Tool[C], context: C, given: Mapping[str, Any] | None, exp
         return await tool.run(context, tool.arguments(given)), False
     except BadArguments as error:
         return str(error), True
-    except Exception as error:
+    except (Exception, SystemExit) as error:  # SystemExit: the CLI's code stops with a message this way
         text = explain(error)
         if text is None:
             raise

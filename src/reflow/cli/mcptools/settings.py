@@ -27,7 +27,7 @@ class Settings:
         return dataclasses.replace(self.options, namespace=arguments.get("namespace") or self.options.namespace)
 
 
-def explain(error: Exception) -> str | None:
+def explain(error: BaseException) -> str | None:
     """The answer to a failure: a refusal, a missing object or a bad argument says why (and the hint the CLI
     gives); anything else is a bug (None)."""
     if isinstance(error, Failure):
