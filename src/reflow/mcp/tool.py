@@ -31,16 +31,11 @@ class Param:
 
     def schema(self) -> Manifest:
         """The JSON schema of this argument."""
-        found: dict[str, Any] = {"type": self.type, "description": self.description}
-        if self.enum:
-            found["enum"] = list(self.enum)
-        if self.default is not None:
-            found["default"] = self.default
-        if self.minimum is not None:
-            found["minimum"] = self.minimum
-        if self.maximum is not None:
-            found["maximum"] = self.maximum
-        return found
+        limits = {"enum": list(self.enum) or None, "default": self.default, "minimum": self.minimum,
+                  "maximum": self.maximum}  # fmt: skip
+        return {"type": self.type, "description": self.description} | {
+            key: value for key, value in limits.items() if value is not None
+        }
 
     def check(self, value: Any) -> Any:
         """The value, or BadArguments saying what is wrong with it."""
