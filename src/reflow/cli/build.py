@@ -10,13 +10,18 @@ import click
 import yaml
 
 from reflow.api.kustomize import Kustomization
-from reflow.api.meta import ObjectRef
 from reflow.api.wire import parse
 from reflow.cli.console import fail, out, run
 from reflow.cli.manifests import split_list
 from reflow.cli.options import GlobalOptions, global_options
 from reflow.engines.build import dump
-from reflow.engines.flux.localbuild import LocalBuild, LocalBuildError, build_directory, variable_sources
+from reflow.engines.flux.localbuild import (
+    LocalBuild,
+    LocalBuildError,
+    build_directory,
+    live_kustomization,
+    variable_sources,
+)
 from reflow.kube.client import connect
 
 GROUP = Kustomization.KIND.group
@@ -49,14 +54,11 @@ async def build_local(
     """Build a local directory as the Kustomization `name` (from `file`, else from the cluster) would; see
     `build_directory`. Raises LocalBuildError, or a KubeError when the cluster cannot be read."""
     ks = kustomization_from_file(file, name, options.namespace) if file else None
-    sources: list[dict[str, str]] = []
+    sources: list[tuple[str, dict[str, str]]] = []
     if not dry_run:
         async with connect(options.connection) as kube:
             if ks is None:
-                live = await kube.get(
-                    ObjectRef(Kustomization.KIND.api_version, "Kustomization", name, options.namespace)
-                )
-                ks = parse(Kustomization, live)
+                ks = await live_kustomization(kube, name, options.namespace)
             sources = await variable_sources(kube, ks)
     if ks is None:
         raise LocalBuildError(

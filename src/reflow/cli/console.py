@@ -37,15 +37,28 @@ def warning(message: str) -> None:
     err.print(f"[yellow]⚠️[/] {message}")
 
 
+class Failure(SystemExit):
+    """A command that cannot go on: exits with its code, and keeps the message and hint for callers that are not
+    a terminal (`reflow mcp` answers them to the assistant)."""
+
+    def __init__(self, message: str, hint: str | None, code: int) -> None:
+        super().__init__(code)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} (hint: {self.hint})" if self.hint else self.message
+
+
 def fail(message: str, hint: str | None = None, *, code: int = 1) -> NoReturn:
     """Print `✗ message` (and a hint) and exit with `code`."""
     err.print(f"[red]✗[/] {message}")
     if hint:
         err.print(f"  [dim]hint:[/] {hint}")
-    raise SystemExit(code)
+    raise Failure(message, hint, code)
 
 
-def _hint_for(error: KubeError) -> str | None:
+def hint_for(error: KubeError) -> str | None:
     if isinstance(error, Unreachable | ConfigError):
         return "check --kubeconfig/--context, or start a local plane with `reflow dev up`"
     if isinstance(error, Unauthorized):
@@ -62,6 +75,6 @@ def run(coroutine: Coroutine[Any, Any, T], *, error_code: int = 1) -> T:
     try:
         return asyncio.run(coroutine)
     except KubeError as error:
-        fail(str(error), _hint_for(error), code=error_code)
+        fail(str(error), hint_for(error), code=error_code)
     except KeyboardInterrupt:
         raise click.Abort() from None

@@ -11,12 +11,11 @@ import click
 
 from reflow.api.kustomize import Kustomization
 from reflow.api.meta import ObjectRef
-from reflow.api.wire import parse
 from reflow.cli.build import GROUP, build_local, diff_build_options
 from reflow.cli.console import err, fail, out, run
 from reflow.cli.options import GlobalOptions, global_options
-from reflow.engines.flux.diff import Outcome, Verdict, diff_cluster, diff_objects
-from reflow.engines.flux.localbuild import LocalBuildError
+from reflow.engines.flux.diff import Outcome, Verdict, diff_cluster, diff_objects, outcome_pieces
+from reflow.engines.flux.localbuild import LocalBuildError, live_kustomization
 from reflow.engines.ssa.ignore import IgnoreRules
 from reflow.kube.client import Kube, connect
 from reflow.kube.errors import NotFound
@@ -26,7 +25,7 @@ ERROR_CODE = 2
 
 async def _live_kustomization(kube: Kube, name: str, namespace: str, ignore_not_found: bool) -> Kustomization | None:
     try:
-        return parse(Kustomization, await kube.get(ObjectRef(f"{GROUP}/v1", "Kustomization", name, namespace)))
+        return await live_kustomization(kube, name, namespace)
     except NotFound:
         if ignore_not_found:
             return None
@@ -44,7 +43,8 @@ class DiffFlags:
     strict_substitute: bool
 
 
-async def _diff(name: str, path: Path, flags: DiffFlags, options: GlobalOptions) -> Outcome:
+async def diff_local(name: str, path: Path, flags: DiffFlags, options: GlobalOptions) -> Outcome:
+    """Build `path` as the Kustomization `name` would and dry-run the result against the cluster."""
     if flags.ignore_not_found and flags.kustomization_file is None:
         raise LocalBuildError("--ignore-not-found needs --kustomization-file to know the Kustomization")
     async with connect(options.connection) as kube:
@@ -81,13 +81,9 @@ STYLES = {Verdict.CREATED: "green", Verdict.DRIFTED: "default", Verdict.DELETED:
 
 
 def print_outcome(outcome: Outcome) -> None:
-    """`► Kind/namespace/name created|drifted|deleted`, each drift followed by a blank line and its report."""
-    for diff in outcome.diffs:
-        if diff.verdict not in STYLES:
-            continue
-        out.print(f"► {diff.ref} {diff.verdict}", style=STYLES[diff.verdict], markup=False, emoji=False)
-        if diff.verdict is Verdict.DRIFTED:
-            out.print(f"\n{diff.report}", markup=False, emoji=False, end="")
+    """Print the outcome as `outcome_pieces` says, created objects green and deleted ones red."""
+    for verdict, text in outcome_pieces(outcome):
+        out.print(text, style=STYLES[verdict], markup=False, emoji=False, end="")
 
 
 @click.group()
@@ -139,7 +135,7 @@ def kustomization(
         strict_substitute=strict_substitute,
     )
     try:
-        work = _diff(name, path, flags, options) if path is not None else _diff_cluster(name, flags, options)
+        work = diff_local(name, path, flags, options) if path is not None else _diff_cluster(name, flags, options)
         outcome = run(work, error_code=ERROR_CODE)
     except LocalBuildError as error:
         fail(str(error), code=ERROR_CODE)

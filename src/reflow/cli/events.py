@@ -14,7 +14,7 @@ from reflow.api.meta import Manifest
 from reflow.cli.console import err, out, run
 from reflow.cli.options import GlobalOptions, global_options
 from reflow.cli.render import age, parse_time, table
-from reflow.kube.client import connect
+from reflow.kube.client import Kube, connect
 from reflow.kube.errors import Gone, Unreachable
 
 HEADERS = ("LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE")
@@ -69,21 +69,36 @@ def headers(all_namespaces: bool) -> Sequence[str]:
     return ("NAMESPACE", *HEADERS) if all_namespaces else HEADERS
 
 
+async def listed(kube: Kube, query: EventQuery) -> tuple[list[Manifest], str]:
+    """The events the query asks for, oldest first, and the resourceVersion of the list (to watch from)."""
+    page = await kube.list("v1", "Event", query.namespace, field_selector=query.field_selector())
+    events = [event for event in ordered(page.get("items") or []) if query.keeps(event)]
+    return events, str(page["metadata"]["resourceVersion"])
+
+
+def events_table(query: EventQuery, events: Sequence[Manifest], header: bool = True) -> str:
+    """The events as `reflow events` prints them."""
+    everywhere = query.namespace is None
+    rows = [event_row(event, all_namespaces=everywhere) for event in events]
+    return table(headers(everywhere), rows, header=header)
+
+
+def no_events(query: EventQuery) -> str:
+    """`no events found in <namespace> namespace`."""
+    return f"no events found in {'any namespace' if query.namespace is None else f'{query.namespace} namespace'}"
+
+
 async def show(options: GlobalOptions, query: EventQuery, watch: bool, header: bool) -> None:
     """Print the events, then with `watch` each new one until the global --timeout."""
     everywhere = query.namespace is None
     async with connect(options.connection) as kube:
-        page = await kube.list("v1", "Event", query.namespace, field_selector=query.field_selector())
-        events = [event for event in ordered(page.get("items") or []) if query.keeps(event)]
+        events, version = await listed(kube, query)
         if not events and not watch:
-            where = "any namespace" if everywhere else f"{query.namespace} namespace"
-            err.print(f"[red]✗[/] no events found in {where}")
+            err.print(f"[red]✗[/] {no_events(query)}")
             return
-        rows = [event_row(event, all_namespaces=everywhere) for event in events]
-        out.out(table(headers(everywhere), rows, header=header), end="", highlight=False)
+        out.out(events_table(query, events, header), end="", highlight=False)
         if not watch:
             return
-        version = page["metadata"]["resourceVersion"]
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(options.timeout):
                 while True:

@@ -144,28 +144,26 @@ async def _list(kube: Kube, listing: Listing, noun: Noun, *, required: bool) -> 
     return select(items, listing.selector)
 
 
-async def show(listing: Listing) -> None:
-    """List each noun's objects and print them; for several nouns, one table per kind that has objects."""
+Found = list[tuple[Noun, list[Manifest]]]
+"""Each noun that has objects, with its objects."""
+
+
+async def collect(listing: Listing) -> tuple[Found, dict[ObjectRef, str] | None]:
+    """Each noun's objects (nouns without any left out), and with `-o wide` the root causes."""
     several = len(listing.nouns) > 1
     async with connect(listing.options.connection) as kube:
-        found: list[tuple[Noun, list[Manifest]]] = []
+        found: Found = []
         for noun in listing.nouns:
             items = await _list(kube, listing, noun, required=not several)
             if items:
                 found.append((noun, items))
         causes = await root_causes(kube, listing, [obj for _, items in found for obj in items])
-    if listing.output not in ("table", "wide"):
-        objects = [obj for _, items in found for obj in items]
-        if listing.output == "json":
-            out.out(to_json({"apiVersion": "v1", "kind": "List", "items": objects}), end="", highlight=False)
-        else:
-            out.out(to_yaml(objects), end="", highlight=False)
-        return
-    if not found:
-        where = "any namespace" if listing.all_namespaces else f"{listing.options.namespace} namespace"
-        what = "objects" if several else f"{listing.nouns[0].kind} objects"
-        err.print(f"[red]✗[/] no {what} found in {where}")
-        return
+    return found, causes
+
+
+def tables(listing: Listing, found: Found, causes: dict[ObjectRef, str] | None) -> str:
+    """One table per kind, as `get` prints them (empty when nothing was found)."""
+    several = len(listing.nouns) > 1
     blocks = []
     for _, items in found:
         rows = [row(obj, all_namespaces=listing.all_namespaces, prefix_kind=several) for obj in items]
@@ -174,7 +172,30 @@ async def show(listing: Listing) -> None:
             rows = [[*cells, causes.get(ObjectRef.of(obj), "")] for cells, obj in zip(rows, items, strict=True)]
             names = (*names, "ROOT CAUSE")
         blocks.append(table(names, rows, header=listing.header))
-    out.out("\n".join(blocks), end="", highlight=False)
+    return "\n".join(blocks)
+
+
+def nothing_found(listing: Listing) -> str:
+    """`no <Kind> objects found in <namespace> namespace`."""
+    where = "any namespace" if listing.all_namespaces else f"{listing.options.namespace} namespace"
+    what = "objects" if len(listing.nouns) > 1 else f"{listing.nouns[0].kind} objects"
+    return f"no {what} found in {where}"
+
+
+async def show(listing: Listing) -> None:
+    """List each noun's objects and print them; for several nouns, one table per kind that has objects."""
+    found, causes = await collect(listing)
+    if listing.output not in ("table", "wide"):
+        objects = [obj for _, items in found for obj in items]
+        if listing.output == "json":
+            out.out(to_json({"apiVersion": "v1", "kind": "List", "items": objects}), end="", highlight=False)
+        else:
+            out.out(to_yaml(objects), end="", highlight=False)
+        return
+    if not found:
+        err.print(f"[red]✗[/] {nothing_found(listing)}")
+        return
+    out.out(tables(listing, found, causes), end="", highlight=False)
 
 
 async def root_causes(kube: Kube, listing: Listing, objects: Sequence[Manifest]) -> dict[ObjectRef, str] | None:

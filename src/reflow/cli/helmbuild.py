@@ -18,6 +18,7 @@ from reflow.cli.controllers import default_helm
 from reflow.cli.diff import ERROR_CODE, print_outcome
 from reflow.cli.options import GlobalOptions, global_options
 from reflow.controllers.helm.preview import PreviewFailed, Rendered, diff_release, render
+from reflow.engines.flux.diff import Outcome
 from reflow.kube.client import Kube, connect
 
 
@@ -56,6 +57,20 @@ async def render_or_fail(hr: HelmRelease, chart: Path, kube: Kube | None) -> Ren
         return await render(helm_binary(), hr, chart, kube)
     except PreviewFailed as error:
         fail(str(error), code=ERROR_CODE)
+
+
+async def diff_local_release(
+    options: GlobalOptions, hr: HelmRelease, chart: Path, *, progress_bar: bool = False
+) -> Outcome:
+    """Render the HelmRelease from a local chart and dry-run its objects against the cluster, as Helm would apply."""
+    async with connect(options.connection) as kube:
+        rendered = await render_or_fail(hr, chart, kube)
+        spinner = err.status("HelmRelease diffing...: running dry-run") if progress_bar else nullcontext()
+        with spinner:
+            try:
+                return await diff_release(kube, rendered)
+            except PreviewFailed as error:
+                fail(str(error), code=ERROR_CODE)
 
 
 def _options(command: Any) -> Any:
@@ -121,18 +136,7 @@ def diff_helmrelease(name: str, file: Path, chart: Path, progress_bar: bool, opt
       reflow diff helmrelease podinfo --file hr.yaml --chart ./charts/podinfo
     """
     hr = helmrelease_from_file(file, name, options.namespace)
-
-    async def compare() -> Any:
-        async with connect(options.connection) as kube:
-            rendered = await render_or_fail(hr, chart, kube)
-            spinner = err.status("HelmRelease diffing...: running dry-run") if progress_bar else nullcontext()
-            with spinner:
-                try:
-                    return await diff_release(kube, rendered)
-                except PreviewFailed as error:
-                    fail(str(error), code=ERROR_CODE)
-
-    outcome = run(compare(), error_code=ERROR_CODE)
+    outcome = run(diff_local_release(options, hr, chart, progress_bar=progress_bar), error_code=ERROR_CODE)
     print_outcome(outcome)
     if outcome.errors:
         fail("\n".join(outcome.errors), code=ERROR_CODE)

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import json
 from collections import deque
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,7 +20,7 @@ import click
 
 from reflow.api.meta import Manifest
 from reflow.cli.console import fail, out, run
-from reflow.cli.options import Duration, GlobalOptions, global_options
+from reflow.cli.options import Duration, F, GlobalOptions, global_options
 from reflow.cli.render import parse_time
 from reflow.kube.client import Kube, connect
 from reflow.kube.options import default_namespace
@@ -112,12 +112,21 @@ async def _follow_file(path: Path, keep: LogFilter, offset: int) -> None:
                 partial = ""
 
 
-async def from_file(path: Path, keep: LogFilter, tail: int | None, follow: bool, timeout: float) -> None:
-    """Print the file's matching lines, then with `follow` new ones until `timeout`."""
+async def _read(path: Path) -> str:
     try:
-        text = await asyncio.to_thread(path.read_text, encoding="utf-8", errors="replace")
+        return await asyncio.to_thread(path.read_text, encoding="utf-8", errors="replace")
     except OSError as error:
         fail(f"cannot read the log file {path}: {error.strerror or error}", "is `reflow controllers` writing it?")
+
+
+async def file_lines(path: Path, keep: LogFilter, tail: int | None) -> list[str]:
+    """The file's matching lines, formatted."""
+    return select((await _read(path)).splitlines(), keep, tail)
+
+
+async def from_file(path: Path, keep: LogFilter, tail: int | None, follow: bool, timeout: float) -> None:
+    """Print the file's matching lines, then with `follow` new ones until `timeout`."""
+    text = await _read(path)
     _print(select(text.splitlines(), keep, tail))
     if follow:
         with contextlib.suppress(TimeoutError):
@@ -132,26 +141,47 @@ async def _pod_lines(kube: Kube, pod: Manifest, query: dict[str, object]) -> Asy
         yield line
 
 
-async def from_pods(
-    options: GlobalOptions, flux_namespace: str, keep: LogFilter, tail: int | None, since: float | None, follow: bool
-) -> None:
-    """Print the matching lines of every controller Pod's `manager` container."""
+def _pod_query(keep: LogFilter, tail: int | None, since: float | None, follow: bool) -> dict[str, object]:
     query: dict[str, object] = {"container": CONTAINER, "follow": "true" if follow else None}
     if since is not None:
         query["sinceSeconds"] = max(1, int(since))
     if tail is not None and tail >= 0 and keep == LogFilter():
         query["tailLines"] = tail
+    return query
+
+
+async def _controller_pods(kube: Kube, flux_namespace: str) -> list[Manifest]:
+    pods = await kube.list_all("v1", "Pod", flux_namespace, label_selector=POD_SELECTOR)
+    if not pods:
+        fail(
+            f"no controller Pods ({POD_SELECTOR}) found in {flux_namespace} namespace",
+            "for a local `reflow controllers`, pass its --log-file",
+        )
+    return pods
+
+
+async def pod_lines(
+    options: GlobalOptions, flux_namespace: str, keep: LogFilter, tail: int | None, since: float | None
+) -> list[str]:
+    """The matching lines of every controller Pod's `manager` container, formatted, Pod after Pod."""
+    query = _pod_query(keep, tail, since, follow=False)
     async with connect(options.connection) as kube:
-        pods = await kube.list_all("v1", "Pod", flux_namespace, label_selector=POD_SELECTOR)
-        if not pods:
-            fail(
-                f"no controller Pods ({POD_SELECTOR}) found in {flux_namespace} namespace",
-                "for a local `reflow controllers`, pass its --log-file",
-            )
-        if not follow:
-            for pod in pods:
-                _print(select([line async for line in _pod_lines(kube, pod, query)], keep, tail))
-            return
+        lines: list[str] = []
+        for pod in await _controller_pods(kube, flux_namespace):
+            lines += select([line async for line in _pod_lines(kube, pod, query)], keep, tail)
+        return lines
+
+
+async def from_pods(
+    options: GlobalOptions, flux_namespace: str, keep: LogFilter, tail: int | None, since: float | None, follow: bool
+) -> None:
+    """Print the matching lines of every controller Pod's `manager` container."""
+    if not follow:
+        _print(await pod_lines(options, flux_namespace, keep, tail, since))
+        return
+    query = _pod_query(keep, tail, since, follow=True)
+    async with connect(options.connection) as kube:
+        pods = await _controller_pods(kube, flux_namespace)
 
         async def stream(pod: Manifest) -> None:
             async for line in _pod_lines(kube, pod, query):
@@ -163,6 +193,13 @@ async def from_pods(
                     group.create_task(stream(pod))
 
 
+def log_file_option(help_text: str) -> Callable[[F], F]:
+    """`--log-file` (or $REFLOW_LOG_FILE): the JSON log of a local `reflow controllers`, read instead of Pods."""
+    return click.option(
+        "--log-file", type=click.Path(dir_okay=False, path_type=Path), envvar="REFLOW_LOG_FILE", help=help_text
+    )
+
+
 @click.command()
 @click.option("--kind", help="Only lines about this kind, e.g. Kustomization.")
 @click.option("--name", help="Only lines about objects of this name.")
@@ -172,12 +209,7 @@ async def from_pods(
 @click.option("--since", type=Duration(), help="Only lines newer than this, e.g. 10m.")
 @click.option("-A", "--all-namespaces", is_flag=True, help="Lines about objects in every namespace.")
 @click.option("--flux-namespace", default=None, help="Namespace of the controller Pods (default: flux-system).")
-@click.option(
-    "--log-file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="REFLOW_LOG_FILE",
-    help="Read the JSON log file of a local `reflow controllers` instead of Pods ($REFLOW_LOG_FILE).",
-)
+@log_file_option("Read the JSON log file of a local `reflow controllers` instead of Pods ($REFLOW_LOG_FILE).")
 @global_options
 def logs(
     kind: str | None,

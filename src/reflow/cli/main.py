@@ -25,6 +25,7 @@ from reflow.cli.helmbuild import build_helmrelease, diff_helmrelease
 from reflow.cli.install import install
 from reflow.cli.listing import listing
 from reflow.cli.logs import logs
+from reflow.cli.mcp import mcp
 from reflow.cli.migrate import migrate
 from reflow.cli.pull import pull
 from reflow.cli.push import push
@@ -82,6 +83,7 @@ cli.add_command(pull)
 cli.add_command(tag)
 cli.add_command(listing)
 cli.add_command(ui)
+cli.add_command(mcp)
 
 
 def main() -> None:

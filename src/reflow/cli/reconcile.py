@@ -41,8 +41,8 @@ async def reconcile_object(kube: Kube, ref: ObjectRef, timeout: float) -> Manife
     return outcome.obj
 
 
-async def reconcile_with_source(options: GlobalOptions, ref: ObjectRef, with_source: bool) -> None:
-    """Reconcile the object, after its source when asked to."""
+async def reconcile_with_source(options: GlobalOptions, ref: ObjectRef, with_source: bool) -> Manifest:
+    """Reconcile the object, after its source when asked to; the object as its controller left it."""
     async with connect(options.connection) as kube:
         if with_source:
             obj = await kube.get(ref)
@@ -50,7 +50,7 @@ async def reconcile_with_source(options: GlobalOptions, ref: ObjectRef, with_sou
             if source is None or BY_KIND[source.kind] not in RECONCILED:
                 fail(f"{ref} has no source the CLI can reconcile")
             await reconcile_object(kube, source, options.timeout)
-        await reconcile_object(kube, ref, options.timeout)
+        return await reconcile_object(kube, ref, options.timeout)
 
 
 def _command(noun: Noun) -> click.Command:

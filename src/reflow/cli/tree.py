@@ -12,7 +12,7 @@ import click
 
 from reflow.api.meta import ObjectRef
 from reflow.cli.console import out, run
-from reflow.cli.nouns import GENERATOR, KUSTOMIZATION
+from reflow.cli.nouns import GENERATOR, KUSTOMIZATION, Noun
 from reflow.cli.options import GlobalOptions, global_options
 from reflow.cli.render import to_json, to_yaml
 from reflow.engines.flux.tree import generator_inventories, inventories
@@ -38,9 +38,9 @@ def print_tree(node: Node, output: str) -> None:
         out.out(draw(node), end="", highlight=False)
 
 
-async def tree_of(options: GlobalOptions, name: str, compact: bool) -> Node:
-    """The tree under one Kustomization."""
-    root = ObjectRef(KUSTOMIZATION.api_version, KUSTOMIZATION.kind, name, options.namespace)
+async def tree_of(options: GlobalOptions, name: str, compact: bool, noun: Noun = KUSTOMIZATION) -> Node:
+    """The tree under one Kustomization (or another applier: a HelmRelease)."""
+    root = ObjectRef(noun.api_version, noun.kind, name, options.namespace)
     async with connect(options.connection) as kube:
         return build_tree(root, await inventories(kube, root), compact=compact)
 

@@ -1,4 +1,5 @@
-"""Hiding SOPS-encrypted Secret data in printed manifests (`flux build kustomization` prints `**SOPS**`)."""
+"""Hiding Secret data in printed manifests: SOPS-encrypted values (`flux build kustomization` prints `**SOPS**`),
+or every value where nothing secret may be shown (`reflow mcp`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import yaml
 from reflow.api.meta import Manifest
 
 SOPS_MASK = "**SOPS**"
+VALUE_MASK = "***"
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 DOCKER_CONFIG_JSON = "kubernetes.io/dockerconfigjson"
 _SOPS_MASK_B64 = base64.b64encode(SOPS_MASK.encode()).decode()
 
@@ -63,3 +66,18 @@ def mask_sops_secret(secret: Manifest) -> Manifest:
 def mask_sops_secrets(objects: list[Manifest]) -> list[Manifest]:
     """Every object, with SOPS-encrypted Secret values masked."""
     return [mask_sops_secret(manifest) for manifest in objects]
+
+
+def mask_secret_values(obj: Manifest) -> Manifest:
+    """A copy of a Secret with every `data` and `stringData` value masked and the client-side apply annotation
+    (a copy of the values) dropped; other kinds come back as they are."""
+    if obj.get("kind") != "Secret":
+        return obj
+    masked: dict[str, Any] = copy.deepcopy(obj)
+    for field in ("data", "stringData"):
+        if isinstance(masked.get(field), dict):
+            masked[field] = dict.fromkeys(masked[field], VALUE_MASK)
+    annotations = (masked.get("metadata") or {}).get("annotations")
+    if isinstance(annotations, dict):
+        annotations.pop(LAST_APPLIED, None)
+    return masked

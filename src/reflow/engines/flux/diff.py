@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -62,7 +62,27 @@ class Outcome:
     @property
     def changed(self) -> bool:
         """Whether anything would be created, changed or deleted."""
-        return any(d.verdict in (Verdict.CREATED, Verdict.DRIFTED, Verdict.DELETED) for d in self.diffs)
+        return any(d.verdict in SHOWN for d in self.diffs)
+
+
+SHOWN = (Verdict.CREATED, Verdict.DRIFTED, Verdict.DELETED)
+"""The verdicts `diff` prints."""
+
+
+def outcome_pieces(outcome: Outcome) -> Iterator[tuple[Verdict, str]]:
+    """What `diff` prints, piece by piece with the verdict it is about: `► Kind/namespace/name created|drifted|
+    deleted`, each drift followed by a blank line and its report."""
+    for diff in outcome.diffs:
+        if diff.verdict not in SHOWN:
+            continue
+        yield diff.verdict, f"► {diff.ref} {diff.verdict}\n"
+        if diff.verdict is Verdict.DRIFTED:
+            yield diff.verdict, f"\n{diff.report}"
+
+
+def outcome_text(outcome: Outcome) -> str:
+    """The outcome as `diff` prints it, without colours."""
+    return "".join(text for _, text in outcome_pieces(outcome))
 
 
 async def diff_object(

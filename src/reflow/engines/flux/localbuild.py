@@ -12,6 +12,7 @@ from pathlib import Path
 
 from reflow.api.kustomize import Kustomization
 from reflow.api.meta import Manifest, ObjectRef
+from reflow.api.wire import parse
 from reflow.engines.build import (
     BuildFailed,
     BuildRequest,
@@ -30,10 +31,11 @@ from reflow.kube.errors import NotFound
 from reflow.kube.secret import secret_data
 
 
-async def variable_sources(kube: Kube, ks: Kustomization) -> list[dict[str, str]]:
-    """The values of the ConfigMaps and Secrets the Kustomization's `postBuild.substituteFrom` names."""
+async def variable_sources(kube: Kube, ks: Kustomization) -> list[tuple[str, dict[str, str]]]:
+    """The kind (ConfigMap or Secret) and values of each object the Kustomization's `postBuild.substituteFrom`
+    names, in order."""
     post_build = ks.spec.post_build
-    sources: list[dict[str, str]] = []
+    sources: list[tuple[str, dict[str, str]]] = []
     for ref in post_build.substitute_from if post_build else ():
         try:
             found = await kube.get(ObjectRef("v1", ref.kind, ref.name, ks.metadata.namespace))
@@ -42,10 +44,16 @@ async def variable_sources(kube: Kube, ks: Kustomization) -> list[dict[str, str]
                 continue
             raise
         if ref.kind == "Secret":
-            sources.append({key: value.decode() for key, value in secret_data(found).items()})
+            sources.append((ref.kind, {key: value.decode() for key, value in secret_data(found).items()}))
         else:
-            sources.append({key: str(value) for key, value in (found.get("data") or {}).items()})
+            sources.append((ref.kind, {key: str(value) for key, value in (found.get("data") or {}).items()}))
     return sources
+
+
+async def live_kustomization(kube: Kube, name: str, namespace: str) -> Kustomization:
+    """The Flux Kustomization `name` as the cluster has it."""
+    ref = ObjectRef(Kustomization.KIND.api_version, Kustomization.KIND.kind, name, namespace)
+    return parse(Kustomization, await kube.get(ref))
 
 
 class LocalBuildError(Exception):
@@ -80,7 +88,7 @@ async def build_directory(
     ks: Kustomization,
     path: Path,
     *,
-    sources: Sequence[dict[str, str]] = (),
+    sources: Sequence[tuple[str, dict[str, str]]] = (),
     ignore_paths: Sequence[str] = (),
     strict: bool = False,
     top: Path | None = None,
@@ -95,7 +103,7 @@ async def build_directory(
     """
     substitution = None
     if ks.spec.post_build is not None:
-        substitution = Substitution.of(ks.spec.post_build, list(sources), strict=strict)
+        substitution = Substitution.of(ks.spec.post_build, [values for _, values in sources], strict=strict)
     owner = Owner(ks.metadata.name, ks.metadata.namespace or "")
     pipeline = Pipeline(KustomizeBuilder(), BuildSettings(timeout=timeout))
     spec = BuildSpec.of(ks.spec)

@@ -1,0 +1,1 @@
+"""The tools `reflow mcp` offers: the CLI's own verbs, with bounded answers and Secret values masked."""
