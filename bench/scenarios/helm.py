@@ -8,12 +8,14 @@ as many at a time as helm-controller's workers (4), and `helm status` of each re
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bench.charts import CHART, VERSION, helm, helm_env, publish_chart, serve_charts
 from bench.cluster import FIELD_MANAGER, Predicate, handled, is_ready, wait_all, wait_object
 from bench.manifests import HELM_API, helm_release, helm_repository
+from bench.memory import cpu_seconds
 from bench.scenarios.base import Metrics, RunContext, Scenario, Stopwatch, call_metrics, register
 from bench.scenarios.kustomize import reconcile_token, request_reconcile
 from bench.sides import HelmFloorSide, Launch
@@ -26,6 +28,29 @@ CREATORS = 8
 def release_name(index: int) -> str:
     """The name of the HelmRelease and of its Helm release."""
     return f"app-{index:03d}"
+
+
+def side_cpu(ctx: RunContext) -> float:
+    """CPU seconds the side has used so far: the helm processes the bench ran (floor), or the controller
+    process with the helm processes it ran (reflow)."""
+    if isinstance(ctx.side, HelmFloorSide):
+        return cpu_seconds(os.getpid(), own=False)
+    return sum(cpu_seconds(pid) for pid in ctx.pids)
+
+
+class Meter(Stopwatch):
+    """A stopwatch that also counts the CPU seconds the side used in between."""
+
+    def __init__(self, ctx: RunContext) -> None:
+        super().__init__(ctx.audit)
+        self.ctx = ctx
+        self._cpu_start = side_cpu(ctx)
+        self.cpu = 0.0
+
+    def stop(self) -> float:
+        """Stop the clock and read the side's CPU time; returns the elapsed seconds."""
+        self.cpu = side_cpu(self.ctx) - self._cpu_start
+        return super().stop()
 
 
 async def _fan_out(names: list[str], limit: int, act: Callable[[str], Awaitable[object]]) -> None:
@@ -46,7 +71,14 @@ class HelmReleases(Scenario):
 
     id = "S5"
     title = f"helm: {RELEASES} HelmReleases (Deployment, Service, ConfigMap) installed at once, then a no-op"
-    metrics = ("install_s", "install_api_calls_per_release", "noop_s", "noop_api_calls_per_release")
+    metrics = (
+        "install_s",
+        "install_cpu_s",
+        "install_api_calls_per_release",
+        "noop_s",
+        "noop_cpu_s",
+        "noop_api_calls_per_release",
+    )
     controllers = ("source", "helm")
     baseline = "helm"
     pods = RELEASES
@@ -66,14 +98,14 @@ class HelmReleases(Scenario):
     async def _floor(self, ctx: RunContext, launch: Launch, archive: Path, names: list[str]) -> Metrics:
         env = helm_env(launch.workdir / "helm-home", launch.kubeconfig)
         where = ["--namespace", ctx.namespace]
-        install = Stopwatch(ctx.audit)
+        install = Meter(ctx)
         await _fan_out(
             names,
             launch.concurrency.helm,
             lambda name: helm(["install", name, str(archive), *where, "--wait", "--timeout", "5m"], env),
         )
         install.stop()
-        noop = Stopwatch(ctx.audit)
+        noop = Meter(ctx)
         await _fan_out(names, launch.concurrency.helm, lambda name: helm(["status", name, *where], env))
         noop.stop()
         return await self._metrics(ctx, install, noop)
@@ -82,7 +114,7 @@ class HelmReleases(Scenario):
         repository = helm_repository("charts", ctx.namespace, url)
         await ctx.kube.apply(repository, field_manager=FIELD_MANAGER)
         await wait_object(ctx.kube, repository, is_ready, timeout=120)
-        install = Stopwatch(ctx.audit)
+        install = Meter(ctx)
         await _fan_out(
             names,
             CREATORS,
@@ -94,7 +126,7 @@ class HelmReleases(Scenario):
         await self._all(ctx, is_ready)
         install.stop()
         token = reconcile_token()
-        noop = Stopwatch(ctx.audit)
+        noop = Meter(ctx)
         await _fan_out(names, CREATORS, lambda name: request_reconcile(ctx, HELM_API, "HelmRelease", name, token))
         await self._all(ctx, handled(token))
         noop.stop()
@@ -106,8 +138,13 @@ class HelmReleases(Scenario):
         )
 
     @staticmethod
-    async def _metrics(ctx: RunContext, install: Stopwatch, noop: Stopwatch) -> Metrics:
-        metrics: Metrics = {"install_s": install.seconds, "noop_s": noop.seconds}
+    async def _metrics(ctx: RunContext, install: Meter, noop: Meter) -> Metrics:
+        metrics: Metrics = {
+            "install_s": install.seconds,
+            "install_cpu_s": install.cpu,
+            "noop_s": noop.seconds,
+            "noop_cpu_s": noop.cpu,
+        }
         for phase, watch in (("install", install), ("noop", noop)):
             calls = await ctx.calls(watch.start, watch.end)
             metrics[f"{phase}_api_calls_per_release"] = calls.total / RELEASES
