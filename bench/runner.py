@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bench.audit import AuditLog
 from bench.cluster import create_namespace, install_crds, remove_namespace
-from bench.flux import FLUX_CONTROLLER_VERSION, ensure_flux
+from bench.flux import FLUX_CONTROLLER_VERSION, NOTIFICATION_CONTROLLER_VERSION, ensure_flux
 from bench.processes import Controllers, free_port
 from bench.repo import Repository
 from bench.report import PLANE, Measurement, Report
@@ -24,6 +24,7 @@ from bench.scenarios import SCENARIOS, RunContext, Scenario
 from bench.sides import Concurrency, FluxSide, HelmFloorSide, Launch, ReflowSide, Side
 from reflow.dev.gitserver import GitHttpServer, serve_git_http
 from reflow.dev.plane import LocalPlane, PlaneError
+from reflow.dev.versions import HELM_VERSION
 from reflow.kube.client import Kube, connect
 from reflow.kube.options import ConnectionOptions
 
@@ -93,9 +94,10 @@ class Runner:
         namespace = f"bench-{scenario.procedure.lower()}-{side_name}-{repetition}-{secrets.token_hex(2)}"
         label = f"[{scenario.procedure} {side_name} #{repetition + 1}]"
         log(f"{label} namespace {namespace}")
-        started = time.monotonic()
+        started, load = time.monotonic(), os.getloadavg()[0]
         try:
-            metrics = await self._run(scenario, side, namespace)
+            metrics = {**await self._run(scenario, side, namespace), "load_1m_start": load}
+            metrics["load_1m_end"] = os.getloadavg()[0]
             measurement = Measurement(
                 scenario=scenario.procedure, side=side_name, repetition=repetition, metrics=metrics
             )
@@ -221,5 +223,7 @@ def _environment(workdir: Path) -> dict[str, str]:
         "load_average_at_start": load,
         "python": sys.version.split()[0],
         "flux": FLUX_CONTROLLER_VERSION,
+        "flux_notification": NOTIFICATION_CONTROLLER_VERSION,
+        "helm": HELM_VERSION,
         "workdir": str(workdir),
     }
