@@ -11,7 +11,7 @@ from bench.runner import Options, bench
 from bench.scenarios import SCENARIOS
 from bench.sides import DEFAULT_REFLOW_COMMAND
 
-SIDES = ("flux", "reflow")
+SIDES = ("flux", "helm", "reflow")
 
 
 def _names(text: str, known: tuple[str, ...] | list[str], what: str) -> tuple[str, ...]:
@@ -34,7 +34,9 @@ def parse(argv: list[str]) -> tuple[Options, Path | None]:
     parser.add_argument(
         "--scenarios", default=",".join(default_ids), help="comma-separated ids (default: all but the soak)"
     )
-    parser.add_argument("--sides", default=",".join(SIDES), help="flux, reflow or both (default: both)")
+    parser.add_argument(
+        "--sides", default=",".join(SIDES), help="flux, helm (the Helm CLI: S5's baseline), reflow (default: all)"
+    )
     parser.add_argument("--repetitions", type=int, default=3, help="runs per scenario and side (default: 3)")
     parser.add_argument("--quick", action="store_true", help="run each scenario once per side")
     parser.add_argument("--json", type=Path, help="write raw numbers, medians and availability to this file")

@@ -7,7 +7,9 @@ import contextlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from bench.manifests import KUSTOMIZE_API, SOURCE_API, Manifest, namespace
+import yaml
+
+from bench.manifests import HELM_API, KUSTOMIZE_API, NOTIFICATION_API, SOURCE_API, Manifest, namespace
 from reflow.api.conditions import READY, condition_true
 from reflow.api.meta import ObjectRef
 from reflow.dev.plane import LocalPlane
@@ -16,7 +18,15 @@ from reflow.kube.errors import Gone, NotFound, Unreachable
 from reflow.kube.wait import wait_deleted
 
 FIELD_MANAGER = "reflow-bench"
-FLUX_KINDS = ((SOURCE_API, "GitRepository"), (KUSTOMIZE_API, "Kustomization"))
+FLUX_KINDS = (
+    (SOURCE_API, "GitRepository"),
+    (SOURCE_API, "HelmRepository"),
+    (SOURCE_API, "HelmChart"),
+    (KUSTOMIZE_API, "Kustomization"),
+    (HELM_API, "HelmRelease"),
+    (NOTIFICATION_API, "Receiver"),
+)
+CRD_API = "apiextensions.k8s.io/v1"
 
 Predicate = Callable[[Manifest], bool]
 
@@ -33,8 +43,30 @@ def handled(token: str) -> Predicate:
     return lambda obj: (obj.get("status") or {}).get("lastHandledReconcileAt") == token and is_ready(obj)
 
 
-async def install_crds(plane: LocalPlane, files: Iterable[Path]) -> None:
-    """Server-side apply the CRD files (one field manager for both sides, so a swap replaces the schema)."""
+def stranded(live: Manifest, new: Manifest) -> bool:
+    """True when the new definition drops a version the live one has stored (the API server refuses that)."""
+    stored = set((live.get("status") or {}).get("storedVersions") or [])
+    return not stored <= {version["name"] for version in new["spec"]["versions"]}
+
+
+async def _drop_stranded(kube: Kube, paths: list[Path]) -> None:
+    """Delete the live CRDs the files could not replace (Flux's Alert stores v1beta3, reflow's v1)."""
+    for path in paths:
+        new = yaml.safe_load(path.read_text())
+        ref = ObjectRef(CRD_API, "CustomResourceDefinition", new["metadata"]["name"])
+        try:
+            live = await kube.get(ref)
+        except NotFound:
+            continue
+        if stranded(live, new):
+            await kube.delete(ref)
+            await wait_deleted(kube, ref, timeout=120)
+
+
+async def install_crds(plane: LocalPlane, kube: Kube, files: Iterable[Path]) -> None:
+    """Server-side apply the CRD files (one field manager for every side, so a swap replaces the schema)."""
+    files = list(files)
+    await _drop_stranded(kube, files)
     paths = [str(path) for path in files]
     args = ["apply", "--server-side", "--force-conflicts", f"--field-manager={FIELD_MANAGER}"]
     for path in paths:

@@ -10,6 +10,8 @@ Manifest = dict[str, Any]
 
 SOURCE_API = "source.toolkit.fluxcd.io/v1"
 KUSTOMIZE_API = "kustomize.toolkit.fluxcd.io/v1"
+HELM_API = "helm.toolkit.fluxcd.io/v2"
+NOTIFICATION_API = "notification.toolkit.fluxcd.io/v1"
 NEVER = "60m"
 """Intervals long enough that no periodic reconcile lands inside a measurement."""
 
@@ -106,5 +108,61 @@ def kustomization(
             "wait": wait,
             "targetNamespace": namespace,
             "sourceRef": {"kind": "GitRepository", "name": source},
+        },
+    }
+
+
+def helm_repository(name: str, namespace: str, url: str) -> Manifest:
+    """An HTTP HelmRepository that fetches its index rarely."""
+    return {
+        "apiVersion": SOURCE_API,
+        "kind": "HelmRepository",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"url": url, "interval": NEVER, "timeout": "60s"},
+    }
+
+
+def helm_release(name: str, namespace: str, *, repository: str, chart: str, version: str) -> Manifest:
+    """A HelmRelease of `chart` at `version` from the HelmRepository `repository`; release name = `name`."""
+    return {
+        "apiVersion": HELM_API,
+        "kind": "HelmRelease",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "interval": NEVER,
+            "timeout": "5m",
+            "chart": {
+                "spec": {
+                    "chart": chart,
+                    "version": version,
+                    "interval": NEVER,
+                    "sourceRef": {"kind": "HelmRepository", "name": repository},
+                }
+            },
+        },
+    }
+
+
+def token_secret(name: str, namespace: str, token: str) -> Manifest:
+    """A Secret holding a Receiver's `token`."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": name, "namespace": namespace},
+        "stringData": {"token": token},
+    }
+
+
+def github_receiver(name: str, namespace: str, *, secret: str, source: str) -> Manifest:
+    """A `github` Receiver for push events that reconciles the GitRepository `source`."""
+    return {
+        "apiVersion": NOTIFICATION_API,
+        "kind": "Receiver",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "type": "github",
+            "events": ["push"],
+            "secretRef": {"name": secret},
+            "resources": [{"apiVersion": SOURCE_API, "kind": "GitRepository", "name": source}],
         },
     }

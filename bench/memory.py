@@ -1,4 +1,4 @@
-"""Resources of the controllers' process trees from /proc: RSS (sampled for the peak), open files, threads."""
+"""Resources of the controllers' process trees from /proc: RSS (sampled for the peak), CPU time, files, threads."""
 
 from __future__ import annotations
 
@@ -50,6 +50,22 @@ def rss_bytes(pid: int) -> int:
     except OSError:
         pass
     return 0
+
+
+def cpu_seconds(pid: int, *, own: bool = True) -> float:
+    """CPU time (user + system) of a process and of its children it has waited for; `own=False`: only theirs.
+
+    0 if the process is gone. Children still running are not in it yet: read it once they have exited.
+    """
+    try:
+        stat = (PROC / str(pid) / "stat").read_text()
+    except OSError:
+        return 0.0
+    # After the command name: state is field 3, utime/stime/cutime/cstime are fields 14–17.
+    fields = stat.rsplit(")", 1)[1].split()
+    utime, stime, cutime, cstime = (int(value) for value in fields[11:15])
+    ticks = (utime + stime if own else 0) + cutime + cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def tree_rss(roots: Iterable[int]) -> int:

@@ -1,4 +1,4 @@
-"""Results of a bench run: raw measurements, medians per side, the reflow/Flux ratios, as a table and as JSON."""
+"""Results of a bench run: raw measurements, medians per side, the ratios to the baseline, as a table and as JSON."""
 
 from __future__ import annotations
 
@@ -55,25 +55,26 @@ class Report:
         """scenario → side → metric → median."""
         table: dict[str, dict[str, dict[str, float | None]]] = {}
         for scenario in self.scenarios:
-            sides = self.sides if scenario.per_side else [PLANE]
+            sides = [side for side in self.sides if side in _compared(scenario)] if scenario.per_side else [PLANE]
             table[scenario.id] = {
                 side: {metric: self.median(scenario, side, metric) for metric in scenario.metrics} for side in sides
             }
         return table
 
     def table(self) -> str:
-        """Medians per side and the reflow/Flux ratio, one block per scenario (Markdown)."""
+        """Medians per side and the ratio reflow/baseline, one block per scenario (Markdown)."""
         lines: list[str] = []
         for scenario in self.scenarios:
             lines += ["", f"**{scenario.id}** {scenario.title}", ""]
             if not scenario.per_side:
                 lines += _plane_block(self, scenario)
                 continue
-            lines += ["| metric | flux | reflow | reflow/flux |", "|---|---:|---:|---:|"]
+            base = scenario.baseline
+            lines += [f"| metric | {base} | reflow | reflow/{base} |", "|---|---:|---:|---:|"]
             for metric in scenario.metrics:
-                flux, reflow = (self._cell(scenario, side, metric) for side in ("flux", "reflow"))
-                lines.append(f"| {metric} | {flux} | {reflow} | {self._ratio(scenario, metric)} |")
-            for side in ("flux", "reflow"):
+                baseline, reflow = (self._cell(scenario, side, metric) for side in _compared(scenario))
+                lines.append(f"| {metric} | {baseline} | {reflow} | {self._ratio(scenario, metric)} |")
+            for side in _compared(scenario):
                 for error in self.errors(scenario, side)[:1]:
                     lines.append(f"\n{side} failed: {error.splitlines()[0]}")
         notes = [f"- {side}: not available — {reason}" for side, reason in self.unavailable.items()]
@@ -90,10 +91,10 @@ class Report:
         return f"{number(statistics.median(values))} (n={len(values)})"
 
     def _ratio(self, scenario: Scenario, metric: str) -> str:
-        flux, reflow = self.median(scenario, "flux", metric), self.median(scenario, "reflow", metric)
-        if flux is None or reflow is None or flux == 0:
+        baseline, reflow = (self.median(scenario, side, metric) for side in _compared(scenario))
+        if baseline is None or reflow is None or baseline == 0:
             return "–"
-        return f"{reflow / flux:.2f}"
+        return f"{reflow / baseline:.2f}"
 
     def as_json(self) -> dict[str, object]:
         """Raw numbers, medians and availability."""
@@ -108,6 +109,11 @@ class Report:
     def write_json(self, path: Path) -> None:
         """Write `as_json()` to the file."""
         path.write_text(json.dumps(self.as_json(), indent=2) + "\n")
+
+
+def _compared(scenario: Scenario) -> tuple[str, str]:
+    """The scenario's baseline side and reflow."""
+    return (scenario.baseline, "reflow")
 
 
 def number(value: float) -> str:

@@ -16,14 +16,15 @@ from pathlib import Path
 
 from bench.audit import AuditLog
 from bench.cluster import create_namespace, install_crds, remove_namespace
-from bench.flux import FLUX_CONTROLLER_VERSION, ensure_flux
-from bench.processes import Controllers
+from bench.flux import FLUX_CONTROLLER_VERSION, NOTIFICATION_CONTROLLER_VERSION, ensure_flux
+from bench.processes import Controllers, free_port
 from bench.repo import Repository
 from bench.report import PLANE, Measurement, Report
 from bench.scenarios import SCENARIOS, RunContext, Scenario
-from bench.sides import Concurrency, FluxSide, Launch, ReflowSide, Side
+from bench.sides import Concurrency, FluxSide, HelmFloorSide, Launch, ReflowSide, Side
 from reflow.dev.gitserver import GitHttpServer, serve_git_http
 from reflow.dev.plane import LocalPlane, PlaneError
+from reflow.dev.versions import HELM_VERSION
 from reflow.kube.client import Kube, connect
 from reflow.kube.options import ConnectionOptions
 
@@ -67,7 +68,8 @@ class Runner:
         self.git = git
         self.kube = kube
         self.audit = AuditLog(plane.audit_log)
-        self.installed: str | None = None
+        self.installed: tuple[str, tuple[str, ...]] | None = None
+        """The side and controllers whose CRDs are installed."""
         self.repositories: dict[str, Repository] = {}
         self.done: dict[tuple[str, str, int], Measurement] = {}
 
@@ -92,9 +94,10 @@ class Runner:
         namespace = f"bench-{scenario.procedure.lower()}-{side_name}-{repetition}-{secrets.token_hex(2)}"
         label = f"[{scenario.procedure} {side_name} #{repetition + 1}]"
         log(f"{label} namespace {namespace}")
-        started = time.monotonic()
+        started, load = time.monotonic(), os.getloadavg()[0]
         try:
-            metrics = await self._run(scenario, side, namespace)
+            metrics = {**await self._run(scenario, side, namespace), "load_1m_start": load}
+            metrics["load_1m_end"] = os.getloadavg()[0]
             measurement = Measurement(
                 scenario=scenario.procedure, side=side_name, repetition=repetition, metrics=metrics
             )
@@ -116,17 +119,23 @@ class Runner:
                     return await scenario.run(ctx)
             finally:
                 await remove_namespace(self.kube, namespace)
-        if self.installed != side.name:
-            await install_crds(self.plane, side.crds())
-            self.installed = side.name
+        wanted = (side.name, scenario.controllers)
+        if self.installed != wanted and side.crds(scenario.controllers):
+            await install_crds(self.plane, self.kube, side.crds(scenario.controllers))
+            self.installed = wanted
         await create_namespace(self.kube, namespace)
         launch = Launch(
-            kubeconfig=self.plane.kubeconfig, workdir=self.workdir / "runs" / namespace, concurrency=Concurrency()
+            kubeconfig=self.plane.kubeconfig,
+            workdir=self.workdir / "runs" / namespace,
+            concurrency=Concurrency(),
+            controllers=scenario.controllers,
+            receiver_port=free_port(),
         )
         try:
             async with Controllers(side.processes(launch), launch.workdir / "logs") as controllers:
                 ctx.pids = controllers.pids
                 ctx.controllers = controllers
+                ctx.launch = launch
                 await asyncio.sleep(SETTLE)
                 async with asyncio.timeout(scenario.time_limit(ctx)):
                     return await scenario.run(ctx)
@@ -134,22 +143,25 @@ class Runner:
             await remove_namespace(self.kube, namespace)
 
     async def run(self, scenarios: list[Scenario], sides: list[Side]) -> None:
-        """Every scenario, each repetition, each side; odd repetitions run the sides in reverse order."""
+        """Every scenario, each repetition, its baseline and reflow; odd repetitions run them in reverse order."""
         for scenario in scenarios:
+            compared = [side for side in sides if side.name in (scenario.baseline, "reflow")]
             for repetition in range(self.options.repetitions):
                 if not scenario.per_side:
                     await self.measure(scenario, None, repetition)
                     continue
-                order = sides if repetition % 2 == 0 else list(reversed(sides))
+                order = compared if repetition % 2 == 0 else list(reversed(compared))
                 for side in order:
                     await self.measure(scenario, side, repetition)
 
 
 def make_sides(options: Options) -> list[Side]:
-    """The sides asked for, in the order flux, reflow."""
+    """The sides asked for, in the order flux, helm, reflow."""
     chosen: list[Side] = []
     if "flux" in options.sides:
         chosen.append(FluxSide())
+    if "helm" in options.sides:
+        chosen.append(HelmFloorSide())
     if "reflow" in options.sides:
         chosen.append(ReflowSide(options.reflow_command))
     return chosen
@@ -160,7 +172,7 @@ async def bench(options: Options) -> Report:
     scenarios = [SCENARIOS[name]() for name in options.scenarios]
     sides = make_sides(options)
     report = Report(scenarios=scenarios, sides=[side.name for side in sides])
-    if any(s.per_side for s in scenarios) and any(side.name == "flux" for side in sides):
+    if any(s.per_side and s.baseline == "flux" for s in scenarios) and any(side.name == "flux" for side in sides):
         log(f"Flux controllers {FLUX_CONTROLLER_VERSION}: building unless cached")
         await asyncio.to_thread(ensure_flux)
     for side in sides:
@@ -211,5 +223,7 @@ def _environment(workdir: Path) -> dict[str, str]:
         "load_average_at_start": load,
         "python": sys.version.split()[0],
         "flux": FLUX_CONTROLLER_VERSION,
+        "flux_notification": NOTIFICATION_CONTROLLER_VERSION,
+        "helm": HELM_VERSION,
         "workdir": str(workdir),
     }

@@ -12,7 +12,7 @@ from typing import ClassVar
 from bench.audit import AuditLog, CallCount, Mark
 from bench.processes import Controllers
 from bench.repo import Repository
-from bench.sides import Side
+from bench.sides import Launch, Side
 from reflow.dev.gitserver import GitHttpServer
 from reflow.kube.client import Kube
 
@@ -35,6 +35,8 @@ class RunContext:
     """Root process ids of the side's controllers."""
     controllers: Controllers | None = None
     """The side's running controllers (to restart them, and to read their current pids and logs)."""
+    launch: Launch | None = None
+    """How the side's processes were started (their run folder, concurrency, the Receivers' port)."""
     minutes: float = 30.0
     """How long a scenario that runs for a while (the soak) runs."""
     repositories: dict[str, Repository] = field(default_factory=dict)
@@ -93,6 +95,10 @@ class Scenario(ABC):
     """Seconds one run may take before it counts as failed."""
     by_default: ClassVar[bool] = True
     """False: runs only when named in `--scenarios` (the soak)."""
+    controllers: ClassVar[tuple[str, ...]] = ("source", "kustomize")
+    """The controllers each side runs for it (short names, as `reflow controllers --controllers` takes them)."""
+    baseline: ClassVar[str] = "flux"
+    """The side reflow is compared with: `flux`, or `helm` (the Helm CLI, where Flux's controller cannot be built)."""
 
     @property
     def procedure(self) -> str:

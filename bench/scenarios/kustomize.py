@@ -29,9 +29,14 @@ async def ready_source(ctx: RunContext, repository: str, fill: Callable[[Reposit
     await wait_object(ctx.kube, source, is_ready, timeout=120)
 
 
-async def request_reconcile(ctx: RunContext, api_version: str, kind: str, name: str) -> str:
-    """Set `reconcile.fluxcd.io/requestedAt` on the object, as `flux reconcile` does; returns the token."""
-    token = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + f".{time.time_ns() % 10**9:09d}Z"
+def reconcile_token() -> str:
+    """A `reconcile.fluxcd.io/requestedAt` value: the time now, as `flux reconcile` writes it."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + f".{time.time_ns() % 10**9:09d}Z"
+
+
+async def request_reconcile(ctx: RunContext, api_version: str, kind: str, name: str, token: str | None = None) -> str:
+    """Set `reconcile.fluxcd.io/requestedAt` on the object (`token`, else the time now); returns the token."""
+    token = token or reconcile_token()
     ref = ObjectRef(api_version, kind, name, ctx.namespace)
     await ctx.kube.patch(ref, {"metadata": {"annotations": {REQUESTED_AT: token}}})
     return token

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import ssl
+import subprocess
+from pathlib import Path
+
 import pytest
 
 from reflow.engines.helmrepo import (
     AuthenticationFailed,
     BasicAuth,
     ClientOptions,
+    TLSConfig,
     basic_auth_from_secret,
+    ssl_context,
     tls_from_secret,
 )
 
@@ -43,3 +49,28 @@ def test_tls_reads_current_and_older_keys_and_wants_cert_with_key() -> None:
     assert (both.ca, both.cert, both.key) == (b"CA", b"C", b"K")
     with pytest.raises(AuthenticationFailed, match="must be given together"):
         tls_from_secret({"tls.crt": b"C"}, "ns/s")
+
+
+def test_without_a_ca_or_client_certificate_the_system_context_is_shared(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared = ssl_context(None, "none")
+    assert ssl_context(TLSConfig(ca=None, cert=None, key=None), "empty") is shared
+    assert shared.verify_mode == ssl.CERT_REQUIRED
+    assert shared.check_hostname
+    ca = TLSConfig(ca=_ca_pem(tmp_path), cert=None, key=None)
+    own = ssl_context(ca, "with-ca")
+    assert own is not shared
+    assert len(own.get_ca_certs()) == len(shared.get_ca_certs()) + 1
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "other-bundle.pem"))
+    assert ssl_context(None, "none") is not shared
+
+
+def _ca_pem(folder: Path) -> bytes:
+    """A self-signed CA certificate made by openssl."""
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+         "-subj", "/CN=bench-ca", "-keyout", str(folder / "ca.key"), "-out", str(folder / "ca.crt")],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return (folder / "ca.crt").read_bytes()

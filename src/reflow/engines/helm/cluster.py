@@ -89,4 +89,4 @@ async def kubeconfig_for(kube: Kube, namespace: str) -> str:
         "contexts": [{"name": NAME, "context": {"cluster": NAME, "user": NAME, "namespace": namespace}}],
         "current-context": NAME,
     }
-    return yaml.safe_dump(config, sort_keys=False)
+    return yaml.dump(config, Dumper=yaml.CSafeDumper, sort_keys=False)

@@ -42,7 +42,8 @@ class Drift:
 
 def manifest_objects(manifest: str) -> list[Manifest]:
     """The objects of a release manifest (Helm's rendered YAML stream)."""
-    return [doc for doc in yaml.safe_load_all(manifest) if isinstance(doc, dict) and doc.get("kind")]
+    documents = yaml.load_all(manifest, Loader=yaml.CSafeLoader)
+    return [doc for doc in documents if isinstance(doc, dict) and doc.get("kind")]
 
 
 def excluded(obj: Manifest) -> bool:

@@ -8,6 +8,8 @@ chart URLs to other hosts.
 
 from __future__ import annotations
 
+import functools
+import os
 import ssl
 import tempfile
 from collections.abc import Mapping
@@ -90,10 +92,19 @@ def tls_from_secret(data: Mapping[str, bytes], name: str) -> TLSConfig | None:
     return TLSConfig(ca=found["ca"], cert=found["cert"], key=found["key"])
 
 
+@functools.lru_cache(maxsize=4)
+def _system_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+    """The system CAs' context, made once per CA location: loading them takes tens of milliseconds."""
+    return ssl.create_default_context()
+
+
 def ssl_context(tls: TLSConfig | None, name: str) -> ssl.SSLContext:
     """The TLS client settings: the system CAs plus the Secret's, and its client certificate.
 
-    The client certificate and key touch the disk only in a private temporary directory, briefly."""
+    Without a CA or client certificate the one system context is shared (callers only read it). The client
+    certificate and key touch the disk only in a private temporary directory, briefly."""
+    if tls is None or not (tls.ca or (tls.cert and tls.key)):
+        return _system_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
     try:
         context = ssl.create_default_context()
         if tls is not None and tls.ca:
