@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -80,3 +81,29 @@ async def test_installed_ui_account_reads_only_and_a_viewer_acts_with_their_own_
             assert answer.status == 200, await answer.text()
     live = await kube.get(ObjectRef(KUSTOMIZE, "Kustomization", "app", namespace))
     assert REQUESTED_AT in live["metadata"]["annotations"]
+
+
+async def test_a_ui_account_that_may_not_list_some_kinds_still_serves_the_ones_it_may(
+    kube: Kube, namespace: str, flux_crds: list[object]
+) -> None:
+    await kube.create(kustomization("app", namespace))
+    await kube.create(
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "narrow", "namespace": namespace}}
+    )
+    await grant(kube, namespace, {"kind": "ServiceAccount", "name": "narrow", "namespace": namespace}, READ)
+    account = service_account_user(namespace, "narrow")
+    group = "kustomize.toolkit.fluxcd.io"
+    async with asyncio.timeout(10):  # the authorizer's cache cannot be watched: ask until it has the new Role
+        while await denied_verbs(kube, account, namespace=namespace, group=group, resource="kustomizations",  # noqa: ASYNC110
+                                 verbs=["list"]):  # fmt: skip
+            await asyncio.sleep(0.1)
+    token = (await request_token(kube, namespace, "narrow", [])).token
+    async with (
+        asyncio.timeout(60),  # before the fix, the forbidden kinds' informers never synced and this hung
+        connect(replace(kube.options, token=token)) as narrow,
+        running(narrow, Settings(), address="127.0.0.1:0", namespace=namespace) as port,
+        aiohttp.ClientSession() as session,
+        session.get(f"http://127.0.0.1:{port}/api/objects") as answer,
+    ):
+        ids = [row["id"] for row in (await answer.json())["rows"]]
+    assert ids == [f"Kustomization/{namespace}/app"]

@@ -98,6 +98,15 @@ class Store:
             return False
         return True
 
+    async def _may_list(self, kind: str, resource: Resource) -> bool:
+        """Whether the UI's own identity may list the kind; an informer it may not list would never sync."""
+        try:
+            await self.kube.list(resource.api_version, kind, self.namespace, limit=1, metadata_only=True)
+        except Forbidden as err:
+            log.warning("may not list a Flux kind: left out of the UI", extra={"kind": kind, "error": err.message})
+            return False
+        return True
+
     def _crd_changed(self, _change: Change, _old: Manifest | None, new: Manifest) -> None:
         if new["metadata"]["name"].partition(".")[2] in FLUX_GROUPS:
             self._crds_changed.set()
@@ -117,7 +126,7 @@ class Store:
                 resource: Resource | None = await self.kube.resource(api_version, kind)
             except NotFound:
                 resource = None
-            if resource is not None and kind not in self.informers:
+            if resource is not None and kind not in self.informers and await self._may_list(kind, resource):
                 self._start(kind, resource)
             elif resource is None and kind in self.informers:
                 self._stop(kind)
