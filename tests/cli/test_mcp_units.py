@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 import pytest
 
-from reflow.cli.mcp import loopback, offered
+from reflow.cli.loopback import loopback
+from reflow.cli.mcp import offered
 from reflow.engines.build.mask import VALUE_MASK, mask_secret_values
 from reflow.mcp.tool import BadArguments
 from tests.cli.runner import run_reflow
@@ -52,11 +53,11 @@ def test_every_secret_value_is_masked_and_the_last_applied_copy_dropped() -> Non
 
 
 def test_only_loopback_addresses_are_served() -> None:
-    assert loopback("localhost") == "127.0.0.1"
-    assert loopback("::1") == "::1"
+    assert loopback("localhost", "--host") == "127.0.0.1"
+    assert loopback("::1", "--host") == "::1"
     for host in ("0.0.0.0", "10.1.2.3", "example.com"):
         with pytest.raises(click.BadParameter):
-            loopback(host)
+            loopback(host, "--host")
 
 
 async def test_mcp_over_http_on_a_public_address_is_refused_with_the_reason() -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import aiohttp
 
 from reflow.api.annotations import REQUESTED_AT
 from reflow.api.meta import Manifest, ObjectRef
+from reflow.kube.access import UserInfo, allowed, service_account
 from reflow.kube.client import Kube
 from reflow.kube.tokenrequest import request_token
 from reflow.ui.identity import AuthMode
@@ -42,6 +44,21 @@ async def grant(kube: Kube, namespace: str, subject: Manifest, verbs: list[str])
         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
         "subjects": [subject],
     })  # fmt: skip
+    await authorized(kube, namespace, subject, verbs[0])
+
+
+async def authorized(kube: Kube, namespace: str, subject: Manifest, verb: str) -> None:
+    """Return once the API server's authorizer, whose cache of RoleBindings lags their writes and cannot be watched,
+    lets the subject `verb` Kustomizations in the namespace (asked again until then, for 10 s at most)."""
+    who = {
+        "ServiceAccount": lambda: service_account(subject.get("namespace", namespace), subject["name"]),
+        "Group": lambda: UserInfo("rbac-probe", (subject["name"],)),
+        "User": lambda: UserInfo(subject["name"]),
+    }[subject["kind"]]()
+    group = "kustomize.toolkit.fluxcd.io"
+    async with asyncio.timeout(10):
+        while not await allowed(kube, who, verb=verb, group=group, resource="kustomizations", namespace=namespace):  # noqa: ASYNC110
+            await asyncio.sleep(0.1)
 
 
 async def requested_at(kube: Kube, namespace: str) -> str | None:

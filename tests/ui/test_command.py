@@ -38,6 +38,23 @@ async def test_reflow_ui_serves_the_page_and_its_assets_on_the_port_it_announces
                     assert answer.status == 200, asset
             async with session.get(f"{url}api/objects") as answer:
                 assert (await answer.json())["rows"] == []
+            # DNS rebinding: a page whose own name now resolves to 127.0.0.1 reads and acts on nothing.
+            port = found.group(1)
+            for path in ("", "api/objects", "api/events"):
+                async with session.get(f"{url}{path}", headers={"Host": f"evil.example:{port}"}) as answer:
+                    assert answer.status == 421, path
+            async with session.get(f"{url}api/objects", headers={"Host": f"localhost:{port}"}) as answer:
+                assert answer.status == 200
     finally:
         process.terminate()
         await process.wait()
+
+
+async def test_local_mode_refuses_an_address_other_hosts_reach(kubeconfig: Path) -> None:
+    command = [sys.executable, "-m", "reflow", "ui", "--address", "0.0.0.0", "--kubeconfig", str(kubeconfig)]
+    process = await asyncio.create_subprocess_exec(*command, stderr=asyncio.subprocess.PIPE)
+    async with asyncio.timeout(60):
+        _, stderr = await process.communicate()
+    assert process.returncode == 2
+    assert "0.0.0.0 is not a loopback address" in stderr.decode()
+    assert "--address" in stderr.decode()

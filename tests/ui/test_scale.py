@@ -46,8 +46,9 @@ async def test_overview_of_a_thousand_objects_renders_them_all_and_stays_live(
         f"{loaded:.0f} ms after navigation; one change reached the page in {update * 1000:.0f} ms"
     )
 
-    await grant(kube, namespace, {"kind": "User", "name": "carol", "apiGroup": "rbac.authorization.k8s.io"}, READ)
-    await browser.open(await start_ui(auth=AuthMode.PROXY), headers={"X-Remote-User": "carol"})
+    user = f"carol-{namespace}"  # this test's alone: its RoleBinding outlives it while the namespace terminates
+    await grant(kube, namespace, {"kind": "User", "name": user, "apiGroup": "rbac.authorization.k8s.io"}, READ)
+    await browser.open(await start_ui(auth=AuthMode.PROXY), headers={"X-Remote-User": user})
     await browser.text('#counts [data-status="Suspended"]', str(OBJECTS - 1))  # filtered by carol's rights
     filtered = await browser.run('return performance.getEntriesByName("overview-rendered")[0].startTime')
     print(f"as a proxy viewer who may list them in this namespace only: {filtered:.0f} ms after navigation")

@@ -92,18 +92,20 @@ async def test_a_token_viewer_receives_only_what_they_may_list(
 async def test_a_proxy_viewer_sees_what_their_groups_may_list_and_nobody_gets_a_note_not_an_error(
     kube: Kube, namespace: str, other_namespace: str, start_ui: StartUI, browser: Page, tmp_path: Path
 ) -> None:
-    await grant(kube, namespace, {"kind": "Group", "name": "team-a", "apiGroup": "rbac.authorization.k8s.io"}, READ)
+    # Names of this test alone: a RoleBinding of an earlier test lives on while its namespace terminates.
+    user, team = f"carol-{namespace}", f"team-{namespace}"
+    await grant(kube, namespace, {"kind": "Group", "name": team, "apiGroup": "rbac.authorization.k8s.io"}, READ)
     await kube.create(kustomization("app-a", namespace, dependsOn=[{"name": "base", "namespace": other_namespace}]))
     await kube.create(kustomization("base", other_namespace))
     await kube.create(kustomization("hush-b", other_namespace))
     url = await start_ui(auth=AuthMode.PROXY, everywhere=True)
 
-    await browser.open(url, headers={"X-Remote-User": "carol", "X-Remote-Group": "team-a"})
+    await browser.open(url, headers={"X-Remote-User": user, "X-Remote-Group": team})
     await browser.text(f'tr.row[data-id="Kustomization/{namespace}/app-a"]', "app-a")
     assert await total(browser) == 1
     assert "hush-b" not in await browser.run("return document.documentElement.outerHTML")
     async with (
-        aiohttp.ClientSession(headers={"X-Remote-User": "carol", "X-Remote-Group": "team-a"}) as session,
+        aiohttp.ClientSession(headers={"X-Remote-User": user, "X-Remote-Group": team}) as session,
         session.get(f"{url}api/graph") as answer,
     ):
         nodes = {node["id"]: node["status"] for node in (await answer.json())["nodes"]}

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import ipaddress
 from pathlib import Path
 
 import click
 
 from reflow.cli.console import fail
 from reflow.cli.logs import log_file_option
+from reflow.cli.loopback import loopback
 from reflow.cli.mcptools.reading import READ_TOOLS
 from reflow.cli.mcptools.settings import Settings, explain
 from reflow.cli.mcptools.writing import WRITE_TOOLS
@@ -26,23 +26,6 @@ INSTRUCTIONS = (
 def offered(allow_write: bool) -> tuple[Tool[Settings], ...]:
     """The tools the server lists: the reading ones, and the writing ones only with `--allow-write`."""
     return READ_TOOLS + (WRITE_TOOLS if allow_write else ())
-
-
-def loopback(host: str) -> str:
-    """The address to listen on, when it is a loopback one; BadParameter otherwise."""
-    if host == "localhost":
-        return "127.0.0.1"
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        raise click.BadParameter(f"{host!r} is not an IP address: use 127.0.0.1, ::1 or localhost") from None
-    if not address.is_loopback:
-        raise click.BadParameter(
-            f"{host} is not a loopback address: the server acts with your kubeconfig's identity, so it listens "
-            "on loopback only (127.0.0.1, ::1 or localhost)",
-            param_hint="--host",
-        )
-    return str(address)
 
 
 @click.command()
@@ -95,7 +78,7 @@ def mcp(
     """
     token = ""
     if transport == "http":
-        host = loopback(host)
+        host = loopback(host, "--host")
         try:
             token = read_token(token_file) if token_file is not None else new_token()
         except TokenFileError as error:

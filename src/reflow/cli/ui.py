@@ -8,6 +8,7 @@ import click
 
 from reflow.cli.console import err, run
 from reflow.cli.helmbuild import find_helm
+from reflow.cli.loopback import loopback
 from reflow.cli.options import GlobalOptions, global_options
 from reflow.kube.client import connect
 from reflow.ui.identity import AuthMode
@@ -26,7 +27,12 @@ async def _serve(options: GlobalOptions, address: str, settings: Settings, every
 
 @click.command()
 @click.option("--port", type=int, default=9000, show_default=True, help="Port to serve on (0: any free port).")
-@click.option("--address", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--address",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; loopback only with --auth local.",
+)
 @click.option("--read-only", is_flag=True, help="Show no actions and refuse every action.")
 @click.option(
     "--auth",
@@ -56,5 +62,7 @@ def ui(port: int, address: str, read_only: bool, auth: str, watch_all_namespaces
       reflow ui --port 9001 --read-only
       reflow ui --address 0.0.0.0 --auth proxy
     """
+    if AuthMode(auth) is AuthMode.LOCAL:  # your kubeconfig's identity, for whoever reaches the port
+        address = loopback(address, "--address")
     settings = Settings(auth=AuthMode(auth), read_only=read_only, helm=find_helm())
     run(_serve(options, f"{address}:{port}", settings, watch_all_namespaces))

@@ -211,7 +211,8 @@ def make_app(store: Store, viewers: Kube, settings: Settings) -> web.Application
     async def close_streams(_: web.Application) -> None:
         store.close_listeners()
 
-    app = web.Application(middlewares=[_api_errors])
+    guards = [_loopback_host] if settings.auth is AuthMode.LOCAL else []
+    app = web.Application(middlewares=[*guards, _api_errors])
     app.on_shutdown.append(close_streams)
     app.router.add_get("/", index)
     app.router.add_static("/static", str(STATIC))
@@ -249,6 +250,20 @@ async def _api_errors(request: web.Request, handler: Handler) -> web.StreamRespo
 
 async def _send(response: web.StreamResponse, message: Manifest) -> None:
     await response.write(f"data: {json.dumps(message, separators=(',', ':'))}\n\n".encode())
+
+
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "[::1]"})
+"""The names a browser uses for a loopback server; another name reaching it is DNS rebinding."""
+
+
+@web.middleware
+async def _loopback_host(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """In local mode the UI acts as the kubeconfig's user: only requests addressed to a loopback name are
+    answered, so a web page whose name was rebound to 127.0.0.1 reads and acts on nothing."""
+    name = (request.host or "").rsplit(":", 1)[0] if not (request.host or "").endswith("]") else request.host
+    if name not in LOOPBACK_NAMES:
+        return web.Response(status=421, text="this UI answers requests addressed to localhost only")
+    return await handler(request)
 
 
 def _same_origin(request: web.Request) -> bool:
