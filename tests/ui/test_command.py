@@ -33,6 +33,9 @@ async def test_reflow_ui_serves_the_page_and_its_assets_on_the_port_it_announces
                 assert page.status == 200
                 assert '<meta name="read-only" content="true">' in text
                 assert "cdn" not in text.lower()
+                policy = page.headers["Content-Security-Policy"]
+                assert policy.startswith("default-src 'self'")
+                assert "frame-ancestors 'none'" in policy
             for asset in ("app.js", "app.css"):
                 async with session.get(f"{url}static/{asset}") as answer:
                     assert answer.status == 200, asset
