@@ -107,6 +107,9 @@ async def test_kustomization_turns_ready_live_and_the_page_drives_it(
     assert HELLO not in changes
     assert WORLD not in changes
     assert "***" in changes
+    await kube.patch(ref, {"metadata": {"labels": {"redrawn": "yes"}}})  # a live update redraws the page
+    await browser.text("#yaml pre", "redrawn")
+    await browser.text("#diff-result", f"ConfigMap/{namespace}/settings", timeout=1)  # the diff stays on the page
     await browser.run('document.getElementById("diff").scrollIntoView()')
     await shoot(browser, tmp_path, "diff")
 

@@ -12,6 +12,7 @@ let accessNote = ""; // what the viewer may not list (token and proxy modes); ""
 let pending = false;
 let changed = null; // ids changed since the last render; null: render everything
 let detailTimer = null;
+let diffShown = { query: "", html: "" }; // the object page's last diff, kept when a live update redraws the page
 
 const view = () => document.getElementById("view");
 
@@ -234,7 +235,7 @@ async function renderObject(current, fresh) {
     <section id="trace"><h2>Trace</h2><p class="muted">loading…</p></section>
     <section id="diff"><h2>Diff with the next revision</h2>
       <p><button id="diff-button">Compute the diff</button> <span class="muted">a server-side dry-run of the source's
-      current revision (a HelmRelease: its chart with its values), as the viewer; Secret values masked</span></p><div id="diff-result"></div></section>
+      current revision (a HelmRelease: its chart with its values), as the viewer; Secret values masked</span></p><div id="diff-result" data-query="${esc(query)}"></div></section>
     <section id="events"><h2>Events</h2>${table(["Type", "Reason", "Message", "At"],
       obj.events.map((e) => [esc(e.type), esc(e.reason), esc(e.message), esc(e.at)]))}</section>
     <section id="yaml"><h2>YAML</h2><pre>${esc(obj.yaml)}</pre></section>`;
@@ -244,6 +245,8 @@ async function renderObject(current, fresh) {
   if (fresh) document.getElementById("notice").hidden = true;
   if (flux && (current.kind === "Kustomization" || (current.kind === "HelmRelease" && HELM_DIFF))) {
     document.getElementById("diff-button").addEventListener("click", () => showDiff(query));
+    if (fresh || diffShown.query !== query) diffShown = { query: "", html: "" };
+    document.getElementById("diff-result").innerHTML = diffShown.html;
   } else {
     document.getElementById("diff").remove();
   }
@@ -261,17 +264,21 @@ async function renderObject(current, fresh) {
 }
 
 async function showDiff(query) {
-  const box = document.getElementById("diff-result");
-  box.innerHTML = `<p class="muted">running the dry-run…</p>`;
+  const show = (html) => { // the page may have been redrawn by a live update while the dry-run ran
+    diffShown = { query, html };
+    const box = document.getElementById("diff-result");
+    if (box && box.dataset.query === query) box.innerHTML = html;
+  };
+  show(`<p class="muted">running the dry-run…</p>`);
   try {
     const diff = await getJSON(`/api/diff?${query}`);
     const changes = diff.changes.map((c) => `<h3 class="change" data-id="${esc(c.id)}">${esc(c.id)} ${badge(c.verdict)}</h3>` +
       (c.report ? `<pre>${esc(c.report)}</pre>` : "")).join("");
     const errors = diff.errors.map((e) => `<p class="refused">${esc(e)}</p>`).join("");
-    box.innerHTML = (changes || `<p>No changes: the cluster matches the next revision.</p>`) + errors +
-      `<p class="muted">${diff.unchanged} object(s) unchanged</p>`;
+    show((changes || `<p>No changes: the cluster matches the next revision.</p>`) + errors +
+      `<p class="muted">${diff.unchanged} object(s) unchanged</p>`);
   } catch (err) {
-    box.innerHTML = `<p class="refused">${esc(err.message)}</p>`;
+    show(`<p class="refused">${esc(err.message)}</p>`);
   }
 }
 
