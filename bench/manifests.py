@@ -81,6 +81,51 @@ def app_tree(path: str, app: str, configmaps: int) -> dict[str, str]:
     }
 
 
+def mttp_app_tree(path: str) -> dict[str, str]:
+    """Flux's MTTP benchmark app: a ServiceAccount, a Service, a Deployment scaled to zero and an Ingress, all
+    named `app` (a Kustomization's `namePrefix` tells the copies apart)."""
+    labels = {"app": "app"}
+    account = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "app", "labels": labels}}
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "app", "labels": labels},
+        "spec": {"selector": labels, "ports": [{"name": "http", "port": 80, "targetPort": 8080}]},
+    }
+    container = {"name": "app", "image": "registry.invalid/app:1", "ports": [{"containerPort": 8080}]}
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "app", "labels": labels},
+        "spec": {
+            "replicas": 0,
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {"serviceAccountName": "app", "containers": [container]},
+            },
+        },
+    }
+    backend = {"service": {"name": "app", "port": {"name": "http"}}}
+    ingress = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": "app", "labels": labels},
+        "spec": {
+            "rules": [
+                {
+                    "host": "app.example.invalid",
+                    "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": backend}]},
+                }
+            ]
+        },
+    }
+    return {
+        f"{path}/app.yaml": _documents([account, service, deployment, ingress]),
+        f"{path}/kustomization.yaml": _kustomization_file(["app.yaml"]),
+    }
+
+
 def git_repository(name: str, namespace: str, url: str) -> Manifest:
     """A GitRepository on branch main that polls rarely (triggers come from requestedAt)."""
     return {
