@@ -48,35 +48,65 @@ def configmaps_tree(path: str, count: int) -> dict[str, str]:
     }
 
 
-def app_tree(path: str, app: str, configmaps: int) -> dict[str, str]:
-    """A Deployment (1 replica), a Service and `configmaps` ConfigMaps, all named after `app`."""
+def _deployment(app: str, replicas: int, **pod: str) -> Manifest:
+    """A Deployment of one container listening on 8080, labelled and selected by `app: <app>`."""
     labels = {"app": app}
-    deployment = {
+    container = {"name": "app", "image": "registry.invalid/app:1", "ports": [{"containerPort": 8080}]}
+    return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
         "metadata": {"name": app, "labels": labels},
         "spec": {
-            "replicas": 1,
+            "replicas": replicas,
             "selector": {"matchLabels": labels},
-            "template": {
-                "metadata": {"labels": labels},
-                "spec": {
-                    "containers": [
-                        {"name": "app", "image": "registry.invalid/app:1", "ports": [{"containerPort": 8080}]}
-                    ]
-                },
-            },
+            "template": {"metadata": {"labels": labels}, "spec": {**pod, "containers": [container]}},
         },
     }
-    service = {
+
+
+def _service(app: str, **port: str) -> Manifest:
+    """A Service on port 80 in front of the `app: <app>` Pods' 8080."""
+    labels = {"app": app}
+    return {
         "apiVersion": "v1",
         "kind": "Service",
         "metadata": {"name": app, "labels": labels},
-        "spec": {"selector": labels, "ports": [{"port": 80, "targetPort": 8080}]},
+        "spec": {"selector": labels, "ports": [{**port, "port": 80, "targetPort": 8080}]},
     }
+
+
+def app_tree(path: str, app: str, configmaps: int) -> dict[str, str]:
+    """A Deployment (1 replica), a Service and `configmaps` ConfigMaps, all named after `app`."""
+    deployment, service = _deployment(app, 1), _service(app)
     maps = [configmap(f"{app}-{i:02d}", {"index": str(i)}) for i in range(configmaps)]
     return {
         f"{path}/app.yaml": _documents([deployment, service, *maps]),
+        f"{path}/kustomization.yaml": _kustomization_file(["app.yaml"]),
+    }
+
+
+def mttp_app_tree(path: str) -> dict[str, str]:
+    """Flux's MTTP benchmark app: a ServiceAccount, a Service, a Deployment scaled to zero and an Ingress, all
+    named `app` (a Kustomization's `namePrefix` tells the copies apart)."""
+    labels = {"app": "app"}
+    account = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "app", "labels": labels}}
+    service, deployment = _service("app", name="http"), _deployment("app", 0, serviceAccountName="app")
+    backend = {"service": {"name": "app", "port": {"name": "http"}}}
+    ingress = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": "app", "labels": labels},
+        "spec": {
+            "rules": [
+                {
+                    "host": "app.example.invalid",
+                    "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": backend}]},
+                }
+            ]
+        },
+    }
+    return {
+        f"{path}/app.yaml": _documents([account, service, deployment, ingress]),
         f"{path}/kustomization.yaml": _kustomization_file(["app.yaml"]),
     }
 

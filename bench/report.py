@@ -7,6 +7,7 @@ import statistics
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from bench.curve import Curves, slope
 from bench.scenarios.base import Metrics, Scenario
 
 PLANE = "plane"
@@ -56,16 +57,37 @@ class Report:
         table: dict[str, dict[str, dict[str, float | None]]] = {}
         for scenario in self.scenarios:
             sides = [side for side in self.sides if side in _compared(scenario)] if scenario.per_side else [PLANE]
-            table[scenario.id] = {
+            table[scenario.name] = {
                 side: {metric: self.median(scenario, side, metric) for metric in scenario.metrics} for side in sides
             }
         return table
+
+    def curves(self) -> dict[str, Curves]:
+        """Per sized scenario id (S7): side → metric → (N, median) over the sizes that have a median."""
+        found: dict[str, Curves] = {}
+        for scenario in sorted((s for s in self.scenarios if s.size and s.per_side), key=lambda s: s.size):
+            for side in _compared(scenario):
+                for metric in scenario.metrics:
+                    value = self.median(scenario, side, metric)
+                    if value is not None:
+                        points = found.setdefault(scenario.id, {}).setdefault(side, {}).setdefault(metric, [])
+                        points.append((float(scenario.size), value))
+        return found
+
+    def slopes(self) -> dict[str, dict[str, dict[str, float | None]]]:
+        """Per sized scenario id: side → metric → least-squares cost per unit of N."""
+        return {
+            family: {
+                side: {metric: slope(points) for metric, points in metrics.items()} for side, metrics in sides.items()
+            }
+            for family, sides in self.curves().items()
+        }
 
     def table(self) -> str:
         """Medians per side and the ratio reflow/baseline, one block per scenario (Markdown)."""
         lines: list[str] = []
         for scenario in self.scenarios:
-            lines += ["", f"**{scenario.id}** {scenario.title}", ""]
+            lines += ["", f"**{scenario.name}** {scenario.title}", ""]
             if not scenario.per_side:
                 lines += _plane_block(self, scenario)
                 continue
@@ -77,8 +99,23 @@ class Report:
             for side in _compared(scenario):
                 for error in self.errors(scenario, side)[:1]:
                     lines.append(f"\n{side} failed: {error.splitlines()[0]}")
+        lines += self._slope_lines()
         notes = [f"- {side}: not available — {reason}" for side, reason in self.unavailable.items()]
         return "\n".join([*lines, "", *notes]).strip() + "\n"
+
+    def _slope_lines(self) -> list[str]:
+        lines: list[str] = []
+        for family, sides in self.slopes().items():
+            base = next(s.baseline for s in self.scenarios if s.id == family)
+            lines += ["", f"**{family} cost per unit of N** (least-squares slope over the sizes)", ""]
+            lines += [f"| metric | {base} | reflow | reflow/{base} |", "|---|---:|---:|---:|"]
+            metrics = dict.fromkeys(metric for per_side in sides.values() for metric in per_side)
+            for metric in metrics:
+                baseline, reflow = (sides.get(side, {}).get(metric) for side in (base, "reflow"))
+                ratio = f"{reflow / baseline:.2f}" if baseline and reflow is not None else "–"
+                cells = ["–" if value is None else f"{value:.4g}" for value in (baseline, reflow)]
+                lines.append(f"| {metric} | {cells[0]} | {cells[1]} | {ratio} |")
+        return lines
 
     def _cell(self, scenario: Scenario, side: str, metric: str) -> str:
         if side in self.unavailable:
@@ -103,6 +140,8 @@ class Report:
             "sides": self.sides,
             "unavailable": self.unavailable,
             "medians": self.medians(),
+            "curves": self.curves(),
+            "slopes": self.slopes(),
             "measurements": [asdict(m) for m in self.measurements],
         }
 

@@ -21,7 +21,7 @@ from bench.processes import Controllers, free_port
 from bench.repo import Repository
 from bench.report import PLANE, Measurement, Report
 from bench.scenarios import SCENARIOS, RunContext, Scenario
-from bench.sides import Concurrency, FluxSide, HelmFloorSide, Launch, ReflowSide, Side
+from bench.sides import FluxSide, HelmFloorSide, Launch, ReflowSide, Side
 from reflow.dev.gitserver import GitHttpServer, serve_git_http
 from reflow.dev.plane import LocalPlane, PlaneError
 from reflow.dev.versions import HELM_VERSION
@@ -45,6 +45,17 @@ class Options:
     workdir: Path | None = None
     minutes: float = 30.0
     """Length of the soak."""
+    sizes: tuple[int, ...] = (100, 500, 1000)
+    """The sizes N a sized scenario (S7) runs at."""
+
+
+def instances(options: Options) -> list[Scenario]:
+    """The scenarios asked for, a sized one once per size."""
+    return [
+        SCENARIOS[name](size)
+        for name in options.scenarios
+        for size in (options.sizes if SCENARIOS[name].sized else (0,))
+    ]
 
 
 def nodes_for(scenarios: list[Scenario]) -> int:
@@ -127,7 +138,7 @@ class Runner:
         launch = Launch(
             kubeconfig=self.plane.kubeconfig,
             workdir=self.workdir / "runs" / namespace,
-            concurrency=Concurrency(),
+            concurrency=scenario.concurrency,
             controllers=scenario.controllers,
             receiver_port=free_port(),
         )
@@ -169,7 +180,7 @@ def make_sides(options: Options) -> list[Side]:
 
 async def bench(options: Options) -> Report:
     """Build what is missing, bring up the plane and the git server, run, tear down; returns the report."""
-    scenarios = [SCENARIOS[name]() for name in options.scenarios]
+    scenarios = instances(options)
     sides = make_sides(options)
     report = Report(scenarios=scenarios, sides=[side.name for side in sides])
     if any(s.per_side and s.baseline == "flux" for s in scenarios) and any(side.name == "flux" for side in sides):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.scenarios import floor, helm, kustomize, many, push, soak
+from bench.scenarios import floor, helm, kustomize, many, mttp, push, soak
 from bench.scenarios.base import SCENARIOS, RunContext, Scenario
 
-__all__ = ["SCENARIOS", "RunContext", "Scenario", "floor", "helm", "kustomize", "many", "push", "soak"]
+__all__ = ["SCENARIOS", "RunContext", "Scenario", "floor", "helm", "kustomize", "many", "mttp", "push", "soak"]

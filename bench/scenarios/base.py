@@ -12,7 +12,7 @@ from typing import ClassVar
 from bench.audit import AuditLog, CallCount, Mark
 from bench.processes import Controllers
 from bench.repo import Repository
-from bench.sides import Launch, Side
+from bench.sides import Concurrency, Launch, Side
 from reflow.dev.gitserver import GitHttpServer
 from reflow.kube.client import Kube
 
@@ -99,11 +99,24 @@ class Scenario(ABC):
     """The controllers each side runs for it (short names, as `reflow controllers --controllers` takes them)."""
     baseline: ClassVar[str] = "flux"
     """The side reflow is compared with: `flux`, or `helm` (the Helm CLI, where Flux's controller cannot be built)."""
+    concurrency: ClassVar[Concurrency] = Concurrency()
+    """Reconciles in parallel per controller, given to both sides (Flux's defaults unless the scenario says)."""
+    sized: ClassVar[bool] = False
+    """True: it runs once per size N given on the command line (`--s7-sizes`), each a scenario of its own."""
+
+    def __init__(self, size: int = 0) -> None:
+        self.size = size
+        """The amount of work N of a sized scenario; 0 for the others."""
+
+    @property
+    def name(self) -> str:
+        """How the table and the JSON name it: its id, with its size when it has one."""
+        return f"{self.id} N={self.size}" if self.size else self.id
 
     @property
     def procedure(self) -> str:
         """The id of the run that produces this scenario's numbers (its own, unless shared)."""
-        return self.id
+        return f"{self.id}-{self.size}" if self.size else self.id
 
     def time_limit(self, ctx: RunContext) -> float:
         """Seconds this run may take (`timeout`, unless the run's length depends on the context)."""

@@ -9,9 +9,11 @@ import pytest
 from reflow.api.annotations import REQUESTED_AT
 from reflow.api.conditions import condition
 from reflow.api.meta import ObjectRef
+from reflow.dev.plane import LocalPlane
 from reflow.kube.client import Kube
 from reflow.kube.errors import NotFound
 from reflow.kube.wait import wait_deleted
+from tests.audit import audited
 from tests.controllers.events import events_until
 from tests.controllers.kustomize.sources import KUSTOMIZE, MakeSource, failing, ready_for
 from tests.managers import StartControllers
@@ -101,6 +103,31 @@ async def test_first_apply_noop_change_prune_and_deletion(
     await wait_deleted(kube, ks_ref, timeout=60)
     with pytest.raises(NotFound):
         await kube.get(ObjectRef("v1", "ConfigMap", "settings", namespace))
+
+
+async def test_a_reconcile_requested_right_after_the_first_apply_reads_none_of_the_applied_objects(
+    kube: Kube,
+    counted: tuple[Kube, str],
+    plane: LocalPlane,
+    namespace: str,
+    start_controllers: StartControllers,
+    git_source: MakeSource,
+) -> None:
+    # What the first reconcile's applies returned, kept by the controller, proves the second one a no-op.
+    files = {f"deploy/config-{i}.yaml": config_map(f"config-{i}", namespace, index=str(i)) for i in range(10)}
+    source, first = await git_source(files)
+    client, agent = counted
+    await start_controllers("source", "kustomize", client=client)
+    await kube.create(source.kustomization("app", path="./deploy"))
+    await source.until("app", ready_for(first))
+
+    mark = len(audited(plane, agent, namespace))
+    await kube.patch(ObjectRef(KUSTOMIZE, "Kustomization", "app", namespace),
+                     {"metadata": {"annotations": {REQUESTED_AT: "again"}}})  # fmt: skip
+    await source.until("app", lambda o: (o or {}).get("status", {}).get("lastHandledReconcileAt") == "again")
+    calls = [c for c in audited(plane, agent, namespace)[mark:] if c["objectRef"]["resource"] == "configmaps"]
+    assert len(calls) == len(files)
+    assert all(c["verb"] == "patch" and "dryRun=All" in c["requestURI"] for c in calls)
 
 
 async def test_a_crd_and_its_custom_resources_apply_in_one_revision(

@@ -17,6 +17,7 @@ from reflow.engines.ssa import (
     ApplyError,
     ApplyOptions,
     PruneOptions,
+    Recall,
     WaitCanceled,
     apply_staged,
     diff,
@@ -357,3 +358,38 @@ async def test_a_wait_told_to_stop_while_watching_raises_wait_canceled_at_once(k
     assert time.monotonic() - started < 60
     unset = await wait_ready(kube, [ObjectRef.of(job)], timeout=2, cancel_when=asyncio.Event())
     assert [str(n) for n in unset.not_ready] == [f"Job/{namespace}/held status: 'InProgress': Job in progress"]
+
+
+async def test_a_re_apply_right_after_an_apply_is_proven_a_no_op_from_what_the_apply_returned(
+    counted: tuple[Kube, str], kube: Kube, plane: LocalPlane, namespace: str
+) -> None:
+    client, agent = counted
+    recall = Recall()
+    objects = [config_map(namespace, f"settings-{i}", {"index": str(i)}) for i in range(5)]
+    assert {c.action for c in await apply_staged(client, objects, OPTIONS, recall=recall)} == {Action.CREATED}
+
+    # Within the same second the managedFields stamp proves nothing; what the apply returned does.
+    mark = len(audited(plane, agent, namespace))
+    again = await apply_staged(client, objects, OPTIONS, recall=recall)
+    assert {c.action for c in again} == {Action.UNCHANGED}
+    calls = audited(plane, agent, namespace)[mark:]
+    assert [c["verb"] for c in calls] == ["patch"] * len(objects)
+    assert all("dryRun=All" in c["requestURI"] for c in calls)
+
+    # A dry-run answers with the live object's resourceVersion, whether it would change the object or not.
+    ref = ObjectRef.of(objects[0])
+    live = await kube.get(ref)
+    changing, _ = await client.dry_run_apply(config_map(namespace, "settings-0", {"index": "new"}),
+                                             field_manager=OPTIONS.field_manager)  # fmt: skip
+    assert changing["data"] == {"index": "new"}
+    assert changing["metadata"]["resourceVersion"] == live["metadata"]["resourceVersion"]
+
+    # Another writer changes a field in between: the proof fails, the object is read and configured back.
+    await kube.patch(ref, {"data": {"index": "edited"}})
+    mark = len(audited(plane, agent, namespace))
+    restored = await apply_staged(client, objects, OPTIONS, recall=recall)
+    assert restored.actions()[str(ref)] is Action.CONFIGURED
+    assert {c.action for c in restored if c.ref != ref} == {Action.UNCHANGED}
+    assert (await kube.get(ref))["data"] == {"index": "0"}
+    gets = [c for c in audited(plane, agent, namespace)[mark:] if c["verb"] == "get"]
+    assert [g["objectRef"]["name"] for g in gets] == ["settings-0"]

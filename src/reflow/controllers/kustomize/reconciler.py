@@ -56,6 +56,7 @@ from reflow.engines.ssa import (
     ObjectWatcher,
     PruneError,
     PruneOptions,
+    Recall,
     WaitCanceled,
     apply_staged,
     deletes_on_finalize,
@@ -216,6 +217,8 @@ class KustomizationReconciler(Reconciler[Kustomization]):
         self.options = options
         self.gates = gates
         self.requeue_dependency = requeue_dependency
+        self.recall = Recall()
+        """What this controller's applies left of each object, kept across reconciles (see `Recall`)."""
 
     def parse(self, obj: Manifest) -> Kustomization:
         return parse_kind(Kustomization, obj)
@@ -360,7 +363,8 @@ class KustomizationReconciler(Reconciler[Kustomization]):
 
     async def _apply(self, run: Run, objects: Sequence[Manifest], ignore: IgnoreRules) -> ChangeSet:
         try:
-            return await apply_staged(run.client, objects, self._apply_options(run, ignore), watcher=self.watcher)
+            return await apply_staged(run.client, objects, self._apply_options(run, ignore), watcher=self.watcher,
+                                      recall=self.recall)  # fmt: skip
         except ApplyError as error:
             raise ReconcileError(str(error), reason=error.reason, status=run.status(error.reason)) from error
 
@@ -371,7 +375,7 @@ class KustomizationReconciler(Reconciler[Kustomization]):
 
         Every object stays in the inventory as unchanged, so the prune and the health checks see the same set.
         """
-        applier = Applier(run.client, self._apply_options(run, ignore), self.watcher)
+        applier = Applier(run.client, self._apply_options(run, ignore), self.watcher, recall=self.recall)
         try:
             plans = await applier.plan_all(objects)
         except ApplyError as error:

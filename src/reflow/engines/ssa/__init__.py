@@ -10,6 +10,7 @@ from .ignore import IgnoreRules
 from .inventory import inventory_of, object_id, stale
 from .order import GroupKind, Stage, stage_order
 from .prune import DeletionPolicy, PruneError, PruneOptions, deletes_on_finalize, owner_labels, prune
+from .recall import Recall
 from .wait import (
     NotReady,
     ObjectWatcher,
@@ -37,6 +38,7 @@ __all__ = [
     "ObjectWatcher",
     "PruneError",
     "PruneOptions",
+    "Recall",
     "Stage",
     "StatusOverride",
     "WaitCanceled",

@@ -37,6 +37,7 @@ from .ownership import (
     owned_by_other_appliers,
     takeover_managers,
 )
+from .recall import Recall
 from .wait import ObjectWatcher, status_of, wait_ready
 
 T = TypeVar("T")
@@ -175,12 +176,19 @@ def made_by(objects: Sequence[Manifest]) -> Callable[[Manifest], bool]:
 
 
 class Applier:
-    """One staged apply of a set of objects through one connection; use once per revision."""
+    """One staged apply of a set of objects through one connection; use once per revision.
 
-    def __init__(self, kube: Kube, options: ApplyOptions, watcher: ObjectWatcher | None = None) -> None:
+    `recall` remembers what the applies left of each object; pass the same one to every Applier of a
+    controller so that a dry-run right after an apply can prove a no-op without reading the object.
+    """
+
+    def __init__(
+        self, kube: Kube, options: ApplyOptions, watcher: ObjectWatcher | None = None, *, recall: Recall | None = None
+    ) -> None:
         self.kube = kube
         self.options = options
         self.watcher = watcher
+        self.recall = recall if recall is not None else Recall()
         self._slots = asyncio.Semaphore(options.concurrency)
         self._cleanup = options.cleanup()
         self._before_dry_run = Cleanup(managers=override_managers(options.override_managers_before_dry_run))
@@ -244,11 +252,15 @@ class Applier:
         if not exists(dry_run):
             return Plan(obj=obj, action=Action.CREATED, dry_run=dry_run)
         cleanup = not merge and needs_cleanup(dry_run, self._cleanup)
-        if not cleanup and not maybe_changed(dry_run, field_manager=field_manager, answered_at=answered_at, took=took):
+        if not cleanup and (
+            not maybe_changed(dry_run, field_manager=field_manager, answered_at=answered_at, took=took)
+            or self.recall.unchanged(dry_run)
+        ):
             return Plan(obj=obj, action=Action.UNCHANGED, dry_run=dry_run)
         live = await self._get(ref)
         if live is None:
             return Plan(obj=obj, action=Action.CREATED, dry_run=dry_run)
+        self.recall.remember(live)
         patch = [] if merge else cleanup_patch(live, self._cleanup, field_manager)
         ignored = self.options.ignore.pointers(dry_run)
         if patch or drifted(live, dry_run, ignored):
@@ -263,7 +275,8 @@ class Applier:
         """
         objects = list(objects)
         deferrable = made_by(objects)
-        planner = Applier(self.kube, replace(self.options, override_managers_before_dry_run=()), self.watcher)
+        options = replace(self.options, override_managers_before_dry_run=())
+        planner = Applier(self.kube, options, self.watcher, recall=self.recall)
         planned = await self._fan_out(objects, lambda obj: planner.plan(obj, deferrable(obj)), ChangeSet())
         return [Plan(obj=p.obj, action=Action.CREATED) if isinstance(p, Deferred) else p for p in planned]
 
@@ -301,6 +314,7 @@ class Applier:
             if plan.patch:
                 await self.kube.patch(ref, plan.patch, content_type=JSON_PATCH, field_manager=manager)
             applied = await self.kube.apply(plan.payload or plan.obj, field_manager=manager, force=True)
+            self.recall.remember(applied)
         except NotFound as err:
             if plan.recreate:
                 return await self._write_one(replace(plan, recreate=False))
@@ -370,7 +384,12 @@ class _Failed(Exception):
 
 
 async def apply_staged(
-    kube: Kube, objects: Iterable[Manifest], options: ApplyOptions, *, watcher: ObjectWatcher | None = None
+    kube: Kube,
+    objects: Iterable[Manifest],
+    options: ApplyOptions,
+    *,
+    watcher: ObjectWatcher | None = None,
+    recall: Recall | None = None,
 ) -> ChangeSet:
     """Apply a set of objects as Flux's kustomize-controller does and return what changed; raises ApplyError."""
-    return await Applier(kube, options, watcher).apply_staged(objects)
+    return await Applier(kube, options, watcher, recall=recall).apply_staged(objects)

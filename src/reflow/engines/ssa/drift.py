@@ -33,15 +33,15 @@ def drifted(live: Manifest | None, dry_run: Manifest, ignored: Sequence[Pointer]
         return True
     if ignored:
         live, dry_run = removed(live, ignored), removed(dry_run, ignored)
-    live_meta, dry_meta = live.get("metadata") or {}, dry_run.get("metadata") or {}
-    for key in ("labels", "annotations"):
-        if (live_meta.get(key) or {}) != (dry_meta.get(key) or {}):
-            return True
-    return _body(live) != _body(dry_run)
+    return compared(live) != compared(dry_run)
 
 
-def _body(obj: Manifest) -> Manifest:
-    return {key: value for key, value in obj.items() if key not in ("metadata", "status")}
+def compared(obj: Manifest) -> Manifest:
+    """What drift detection compares of an object: its labels, annotations and every top-level field but
+    `metadata` and `status`."""
+    metadata = obj.get("metadata") or {}
+    body = {key: value for key, value in obj.items() if key not in ("metadata", "status")}
+    return {"labels": metadata.get("labels") or {}, "annotations": metadata.get("annotations") or {}, "body": body}
 
 
 def stamped_time(dry_run: Manifest, field_manager: str) -> datetime | None:
