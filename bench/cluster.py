@@ -112,14 +112,28 @@ async def wait_all(
     count: int,
     timeout: float,
     field_selector: str | None = None,
+    reached: set[str] | None = None,
 ) -> None:
-    """Return when `count` objects of the kind in the namespace satisfy `predicate` (list, then watch)."""
+    """Return when `count` objects of the kind in the namespace satisfy `predicate` (list, then watch).
+
+    With `reached`, an object counts once it has satisfied the predicate at least once (its name is added
+    to the set, which the caller keeps when the wait times out); otherwise all must hold at one moment.
+    """
     holding: dict[str, bool] = {}
+
+    def enough(name: str, holds: bool) -> bool:
+        holding[name] = holds
+        if reached is None:
+            return sum(holding.values()) >= count
+        if holds:
+            reached.add(name)
+        return len(reached) >= count
+
     async with asyncio.timeout(timeout):
         while True:
             page = await kube.list(api_version, kind, namespace, field_selector=field_selector)
-            holding = {item["metadata"]["name"]: predicate(item) for item in page.get("items", [])}
-            if sum(holding.values()) >= count:
+            holding = {}
+            if any([enough(item["metadata"]["name"], predicate(item)) for item in page.get("items", [])]):
                 return
             try:
                 async for event in kube.watch(
@@ -136,9 +150,7 @@ async def wait_all(
                     name = event.object["metadata"]["name"]
                     if event.type == "DELETED":
                         holding.pop(name, None)
-                    else:
-                        holding[name] = predicate(event.object)
-                    if sum(holding.values()) >= count:
+                    elif enough(name, predicate(event.object)):
                         return
             except (Gone, Unreachable):
                 continue
