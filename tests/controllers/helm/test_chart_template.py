@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
+from reflow.api.annotations import REQUESTED_AT
 from reflow.api.meta import ObjectRef
 from reflow.api.wire import render
 from reflow.controllers.helm.charts import HELM_CHART_LAYER
@@ -12,6 +14,8 @@ from reflow.dev.gobuild import binary
 from reflow.engines.artifact import artifact_path
 from reflow.kube.client import Kube
 from reflow.kube.wait import wait_for
+from reflow.runtime.cache import InformerKey
+from reflow.runtime.informer import Scope
 from tests.controllers.helm.charts import HELM, SOURCE, ChartArtifacts, helm_cli, ready_with, until
 from tests.controllers.source.test_helmchart_oci import push_chart
 from tests.managers import StartControllers
@@ -23,7 +27,7 @@ OPTIONS = {"helm_binary": binary("helm")}
 async def test_the_helmchart_of_a_chart_template_is_created_released_and_deleted(
     kube: Kube, namespace: str, start_controllers: StartControllers, charts: ChartArtifacts
 ) -> None:
-    await start_controllers("helm", controller_options=OPTIONS)
+    manager = await start_controllers("helm", controller_options=OPTIONS)
     chart = {"metadata": {"labels": {"team": "web"}},
              "spec": {"chart": "app", "version": "0.1.x",
                       "sourceRef": {"kind": "HelmRepository", "name": "repo"}}}  # fmt: skip
@@ -54,6 +58,21 @@ async def test_the_helmchart_of_a_chart_template_is_created_released_and_deleted
     await kube.patch(ref, {"status": {"artifact": render(artifact), "conditions": [ready]}}, subresource="status")
     installed = await until(kube, namespace, "web", ready_with("InstallSucceeded"))
     assert installed["status"]["lastAttemptedRevision"] == "0.1.3"
+
+    # An unchanged HelmChart is not applied again; one edited by someone else is put back by the next reconcile.
+    scope = Scope(api_version=SOURCE, kind="HelmChart", namespace=namespace)
+    assert InformerKey(kube.identity, scope) in manager.cache.informer_keys()
+    edited = asyncio.Event()
+    manager.cache.informer(kube, scope).add_handler(
+        lambda _change, _old, new: edited.set() if new["spec"].get("version") == "9.9.9" else None
+    )
+    await kube.patch(ref, {"metadata": {"labels": {"team": None}}, "spec": {"version": "9.9.9"}})
+    await asyncio.wait_for(edited.wait(), timeout=30)  # the controller's cache has seen the edit
+    await kube.patch(ObjectRef(HELM, "HelmRelease", "web", namespace),
+                     {"metadata": {"annotations": {REQUESTED_AT: "after-edit"}}})  # fmt: skip
+    restored = await wait_for(kube, ref, lambda o: (o or {}).get("spec", {}).get("version") == "0.1.x", timeout=30,
+                              what="put back")  # fmt: skip
+    assert restored["metadata"]["labels"]["team"] == "web"
 
     await kube.patch(ObjectRef(HELM, "HelmRelease", "web", namespace),
                      {"spec": {"chart": {"spec": {"version": "0.2.x"}}}})  # fmt: skip

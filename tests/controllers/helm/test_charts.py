@@ -7,7 +7,14 @@ import pytest
 from reflow.api.helm import HelmRelease
 from reflow.api.meta import Manifest
 from reflow.api.wire import parse_object
-from reflow.controllers.helm.charts import HELM_CHART_LAYER, chart_key, chart_status, chart_template, recorded_chart
+from reflow.controllers.helm.charts import (
+    HELM_CHART_LAYER,
+    chart_key,
+    chart_status,
+    chart_template,
+    in_place,
+    recorded_chart,
+)
 
 
 def release(chart: Manifest, helm_chart: str | None = None) -> HelmRelease:
@@ -63,3 +70,24 @@ def test_status_helm_chart_is_read_as_flux_2_10_writes_it(value: str, expected: 
     assert recorded_chart(release(HELM_CHART, value)) == expected
     if expected is not None:
         assert chart_status(*expected) == value
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        pytest.param({}, True, id="as-applied"),
+        pytest.param({"metadata": {"resourceVersion": "7", "generation": 3}}, True, id="server-fields-ignored"),
+        pytest.param({"spec": {"version": "9.9.9"}}, False, id="spec-edited"),
+        pytest.param({"metadata": {"labels": {"team": "web"}}}, False, id="labels-changed"),
+        pytest.param({"metadata": {"annotations": {"note": "x"}}}, False, id="annotation-added"),
+        pytest.param({"metadata": {"deletionTimestamp": "2026-12-05T00:00:00Z"}}, False, id="being-deleted"),
+    ],
+)
+def test_a_cached_chart_object_is_in_place_only_when_an_apply_would_change_nothing(
+    edit: Manifest, expected: bool
+) -> None:
+    desired = chart_template(release(HELM_CHART))
+    cached = {**desired, "metadata": {**desired["metadata"], **edit.get("metadata", {})},
+              "spec": {**desired["spec"], **edit.get("spec", {})}, "status": {"observedGeneration": 1}}  # fmt: skip
+    assert in_place(cached, desired) is expected
+    assert in_place(None, desired) is False

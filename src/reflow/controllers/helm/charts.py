@@ -124,10 +124,25 @@ def recorded_chart(hr: HelmRelease) -> SourceKey | None:
     return None
 
 
-async def ensure_chart(kube: Kube, hr: HelmRelease) -> str:
-    """Create or update the object `spec.chart` describes; delete one made for an earlier template; its status."""
+def in_place(cached: Manifest | None, manifest: Manifest) -> bool:
+    """Whether the cached object already is what applying `manifest` makes: the same spec, labels and annotations
+    (an apply would change nothing), and not being deleted."""
+    if cached is None or cached["metadata"].get("deletionTimestamp"):
+        return False
+    have, want = cached["metadata"], manifest["metadata"]
+    return (
+        cached.get("spec") == manifest["spec"]
+        and (have.get("labels") or {}) == want["labels"]
+        and (have.get("annotations") or {}) == (want.get("annotations") or {})
+    )
+
+
+async def ensure_chart(kube: Kube, hr: HelmRelease, cached: Manifest | None) -> str:
+    """Create or update the object `spec.chart` describes, unless `cached` (the informer's copy) already is it;
+    delete one made for an earlier template; its status."""
     manifest = chart_template(hr)
-    await kube.apply(manifest, field_manager=FIELD_MANAGER, force=True)
+    if not in_place(cached, manifest):
+        await kube.apply(manifest, field_manager=FIELD_MANAGER, force=True)
     key = chart_key(hr)
     previous = recorded_chart(hr)
     if previous is not None and previous != key:

@@ -157,7 +157,8 @@ class HelmReleaseReconciler(Reconciler[HelmRelease]):
                                reason=FEATURE_GATE_DISABLED)  # fmt: skip
         fields: dict[str, object] = {"storageNamespace": storage}
         if hr.spec.chart is not None:
-            fields["helmChart"] = await charts.ensure_chart(self.kube, hr)
+            cached = self.sources.get(charts.chart_key(hr))
+            fields["helmChart"] = await charts.ensure_chart(self.kube, hr, cached)
         try:
             artifact = self.sources.ready_artifact(charts.chart_key(hr), requeue_after=self.requeue_dependency)
         except Waiting as waiting:

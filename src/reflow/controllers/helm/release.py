@@ -132,13 +132,18 @@ class ReleaseLoop:
         self.emit = emit
         self.stored: StoredRelease | None = None
         self.revisions: list[StoredRelease] = []
+        self.recorded = False
+        """The storage was read after the last action ran (`_record`): the next step needs no read of its own."""
 
-    async def observe(self) -> Observed:
-        try:
-            self.revisions = await releases(self.storage, self.plan.target.namespace, self.plan.release)
-        except KubeError as error:
-            raise ReconcileError(f"unable to read the Helm storage of release {self.plan.target.namespace}/"
-                                 f"{self.plan.release}: {error}") from error  # fmt: skip
+    async def observe(self, *, reread: bool = True) -> Observed:
+        """The release as stored; read again unless `reread` is off and nothing ran since `_record` read it."""
+        if reread or not self.recorded:
+            try:
+                self.revisions = await releases(self.storage, self.plan.target.namespace, self.plan.release)
+            except KubeError as error:
+                raise ReconcileError(f"unable to read the Helm storage of release {self.plan.target.namespace}/"
+                                     f"{self.plan.release}: {error}") from error  # fmt: skip
+        self.recorded = False
         self.stored = latest(self.revisions)
         if self.stored is None:
             return Observed(current=None)
@@ -160,7 +165,7 @@ class ReleaseLoop:
             common_metadata_digest=self.plan.common_metadata_digest,
         )  # fmt: skip
         for _ in range(MAX_STEPS):
-            observed = await self.observe()
+            observed = await self.observe(reread=False)
             step = next_step(observed, self.ledger.history, desired, self.plan.hr.spec, self.ledger.counters(),
                              forced=self.ledger.force, default_retry=self.plan.default_retry)  # fmt: skip
             if step.action in (Action.INSTALL, Action.UPGRADE):
@@ -338,6 +343,7 @@ class ReleaseLoop:
     async def _record(self, action: str | None, *, fresh: bool = False) -> int | None:
         """Snapshot the newest stored revision into the history; its version."""
         await self.observe()
+        self.recorded = True
         if self.stored is None:
             return None
         made = snapshot(self.stored, action=action)
