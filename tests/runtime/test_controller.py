@@ -209,18 +209,11 @@ async def test_a_later_pass_drops_the_requeue_an_earlier_pass_asked_for(
     kube: Kube, namespace: str, start_manager: StartManager
 ) -> None:
     _, controller, reconciler = await start_manager()
-    succeeded = asyncio.Event()
-
-    def observe(key: tuple[str, str], _delay: float, why: str) -> None:
-        if key == (namespace, "eager") and why == "success":
-            succeeded.set()
-
-    controller.requeue_observers.append(observe)
     await kube.create(widget(namespace, "eager", waitFor="dependency", requeueSeconds=600))
     await wait_for(kube, ref(namespace, "eager"), ready_is("False"), timeout=30, what="waiting")
 
     await kube.patch(ref(namespace, "eager"), {"spec": {"waitFor": None}})  # the watch starts the next pass
-    await asyncio.wait_for(succeeded.wait(), timeout=30)
+    await wait_ready(kube, namespace, "eager", "run 2")
     assert reconciler.runs["eager"] == 2
     pending = controller.queue.pending_delay((namespace, "eager"))
     assert pending is not None
