@@ -205,21 +205,6 @@ async def test_a_waiting_object_reports_the_dependency_without_a_warning(
     assert pending > 3500
 
 
-async def test_a_later_pass_drops_the_requeue_an_earlier_pass_asked_for(
-    kube: Kube, namespace: str, start_manager: StartManager
-) -> None:
-    _, controller, reconciler = await start_manager()
-    await kube.create(widget(namespace, "eager", waitFor="dependency", requeueSeconds=600))
-    await wait_for(kube, ref(namespace, "eager"), ready_is("False"), timeout=30, what="waiting")
-
-    await kube.patch(ref(namespace, "eager"), {"spec": {"waitFor": None}})  # the watch starts the next pass
-    await wait_ready(kube, namespace, "eager", "run 2")
-    assert reconciler.runs["eager"] == 2
-    pending = controller.queue.pending_delay((namespace, "eager"))
-    assert pending is not None
-    assert 3500 < pending <= 3600  # the interval of the pass that ran, not the first pass's 600 s requeue
-
-
 async def test_finalizer_is_added_and_runs_before_the_object_goes(
     kube: Kube, namespace: str, start_manager: StartManager
 ) -> None:

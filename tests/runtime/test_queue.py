@@ -51,24 +51,6 @@ async def test_the_earlier_of_two_delayed_adds_wins() -> None:
     assert queue.pending_delay("a") is None
 
 
-async def test_a_scheduled_next_run_is_dropped_when_the_key_runs_first_but_a_trigger_is_not() -> None:
-    queue: WorkQueue[str] = WorkQueue()
-    queue.schedule("a", 0.01)
-    queue.add_after("a", 100)
-    queue.add("a")
-    key, _ = await queue.get()
-    delay = queue.pending_delay("a")
-    assert delay is not None
-    assert delay > 99
-    queue.schedule("a", 50)
-    queue.done(key)
-    delay = queue.pending_delay("a")
-    assert delay is not None
-    assert 49 < delay <= 50
-    assert len(queue) == 0
-    queue.shut_down()
-
-
 async def test_rate_limited_adds_back_off_until_forgotten() -> None:
     queue: WorkQueue[str] = WorkQueue(Backoff(min_delay=1, max_delay=8))
     assert [queue.add_rate_limited("a") for _ in range(5)] == [1, 2, 4, 8, 8]

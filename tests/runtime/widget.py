@@ -116,8 +116,7 @@ class WidgetReconciler(Reconciler[Manifest]):
         if spec.get("stall"):
             raise StalledError("the spec asks to stall", reason="InvalidSpec")
         if spec.get("waitFor") == "dependency":
-            requeue = float(spec.get("requeueSeconds", 3600))
-            raise Waiting("dependency not ready", reason="DependencyNotReady", requeue_after=requeue)
+            raise Waiting("dependency not ready", reason="DependencyNotReady", requeue_after=3600)
         if spec.get("deployment"):
             await progress("waiting for the deployment")
             ref = ObjectRef("apps/v1", "Deployment", spec["deployment"], obj["metadata"]["namespace"])

@@ -324,7 +324,7 @@ class Controller(Generic[T]):
                 assert_never(ended.next)
 
     def _schedule_after(self, key: Key, delay: float, why: str) -> None:
-        self.queue.schedule(key, delay)
+        self.queue.add_after(key, delay)
         self._observe(key, delay, why)
 
     def _schedule_backoff(self, key: Key, why: str) -> None:

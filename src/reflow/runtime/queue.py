@@ -7,13 +7,6 @@ Keys wait in one of two lanes: a key whose last run failed (`mark_failing`, or a
 in the failing lane until it is forgotten, every other key in the steady lane. Workers that take only
 steady keys are never occupied by failing ones, so objects that keep failing (each holding a worker
 until its timeout) cannot delay healthy ones (flux2#5622).
-
-Delayed adds come in two sorts. A trigger (`add_after`, from a watch) keeps the earliest of its pending
-adds and always fires. The next run a finished pass asks for (`schedule`: its interval, a dependency's
-requeue, a retry) stands only until the key's next pass starts: that pass reads the object afresh and
-schedules its own, so an earlier pass's stale "look again in 30 s" never costs a full reconcile after a
-watch already ran it. (client-go's delaying queue lets such an add fire; controller-runtime's `Forget`
-resets only the backoff.)
 """
 
 from __future__ import annotations
@@ -76,7 +69,6 @@ class WorkQueue(Generic[K]):
         self._failures: dict[K, int] = {}
         self._failing: set[K] = set()
         self._timers: dict[K, tuple[float, asyncio.TimerHandle]] = {}
-        self._next_runs: dict[K, tuple[float, asyncio.TimerHandle]] = {}
         self._wakeup = asyncio.Event()
         self._shutting_down = False
 
@@ -103,15 +95,7 @@ class WorkQueue(Generic[K]):
         self._notify()
 
     def add_after(self, key: K, delay: float) -> None:
-        """Queue the key after `delay` seconds (a trigger); an earlier pending trigger of the same key wins."""
-        self._arm(self._timers, key, delay, earliest=True)
-
-    def schedule(self, key: K, delay: float) -> None:
-        """Queue the key after `delay` seconds as the next run its finished pass asks for; the key's next pass,
-        whatever starts it, drops this add."""
-        self._arm(self._next_runs, key, delay, earliest=False)
-
-    def _arm(self, timers: dict[K, tuple[float, asyncio.TimerHandle]], key: K, delay: float, *, earliest: bool) -> None:
+        """Queue the key after `delay` seconds; an earlier pending add of the same key wins."""
         if self._shutting_down:
             return
         if delay <= 0:
@@ -119,15 +103,15 @@ class WorkQueue(Generic[K]):
             return
         loop = asyncio.get_running_loop()
         due = loop.time() + delay
-        pending = timers.get(key)
-        if pending and earliest and pending[0] <= due:
+        pending = self._timers.get(key)
+        if pending and pending[0] <= due:
             return
         if pending:
             pending[1].cancel()
-        timers[key] = (due, loop.call_at(due, self._fire, timers, key))
+        self._timers[key] = (due, loop.call_at(due, self._fire, key))
 
-    def _fire(self, timers: dict[K, tuple[float, asyncio.TimerHandle]], key: K) -> None:
-        timers.pop(key, None)
+    def _fire(self, key: K) -> None:
+        self._timers.pop(key, None)
         self.add(key)
 
     def add_rate_limited(self, key: K) -> float:
@@ -136,7 +120,7 @@ class WorkQueue(Generic[K]):
         self._failures[key] = failures + 1
         self._failing.add(key)
         delay = self.backoff.delay(failures)
-        self.schedule(key, delay)
+        self.add_after(key, delay)
         return delay
 
     def failures(self, key: K) -> int:
@@ -149,9 +133,9 @@ class WorkQueue(Generic[K]):
         self._failing.discard(key)
 
     def pending_delay(self, key: K) -> float | None:
-        """Seconds until the first delayed add of the key fires, or None when none is pending."""
-        dues = [timers[key][0] for timers in (self._timers, self._next_runs) if key in timers]
-        return None if not dues else max(0.0, min(dues) - asyncio.get_running_loop().time())
+        """Seconds until a delayed add of the key fires, or None when none is pending."""
+        pending = self._timers.get(key)
+        return None if pending is None else max(0.0, pending[0] - asyncio.get_running_loop().time())
 
     async def get(self, lane: Lane | None = None) -> tuple[K, float]:
         """Wait for a key of `lane` (None: either, steady first), mark it processing and return it with the
@@ -165,9 +149,6 @@ class WorkQueue(Generic[K]):
         key = next(self._lanes[one] for one in lanes if self._lanes[one]).popleft()
         self._processing.add(key)
         self._dirty.discard(key)
-        stale = self._next_runs.pop(key, None)
-        if stale:
-            stale[1].cancel()
         waited = time.monotonic() - self._added_at.pop(key, time.monotonic())
         return key, waited
 
@@ -181,10 +162,9 @@ class WorkQueue(Generic[K]):
     def shut_down(self) -> None:
         """Stop handing out keys and drop pending delayed adds; workers waiting in get() raise ShutDown."""
         self._shutting_down = True
-        for timers in (self._timers, self._next_runs):
-            for _, handle in timers.values():
-                handle.cancel()
-            timers.clear()
+        for _, handle in self._timers.values():
+            handle.cancel()
+        self._timers.clear()
         self._notify()
 
     def _notify(self) -> None:
