@@ -43,6 +43,7 @@ async def _http(server: Server[Any], host: str, port: int, token: str, show_toke
     listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind((host, port))
+    listener.listen(128)  # connections made as soon as the address is printed wait in the backlog, not refused
     http = uvicorn.Server(uvicorn.Config(bearer_only(app, token), log_level="warning", lifespan="on"))
     # Printed once, to the terminal of the person who started the server; never logged.
     lines = [f"{SERVING}{url(host, listener.getsockname()[1])}"] + ([f"{TOKEN}{token}"] if show_token else [])
