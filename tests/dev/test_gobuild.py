@@ -1,9 +1,13 @@
-"""The wrapper module gets the target's go line, godebugs, excludes and the replaces that can be resolved."""
+"""The wrapper module gets the target's go line, godebugs, excludes and the replaces that can be resolved; helm
+is built from reflow's own main, in the tools cache and in the image alike."""
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 from reflow.dev.gobuild import wrapper_edits
-from reflow.dev.versions import COSIGN, KUBERNETES, Component
+from reflow.dev.versions import COSIGN, HELM, HELM_VERSION, KUBERNETES, Component
 
 UPSTREAM_KUBERNETES = {
     "Go": "1.26.0",
@@ -62,3 +66,17 @@ def test_cosign_reports_its_version_through_ldflags() -> None:
     assert COSIGN.version.startswith("v3.")
     assert f"-X sigs.k8s.io/release-utils/version.gitVersion={COSIGN.version}" in COSIGN.ldflags
     assert not COSIGN.wrapper
+
+
+def test_helm_is_built_from_reflows_own_main_and_its_cache_follows_that_file() -> None:
+    source = HELM.main_source
+    assert source is not None
+    assert source.is_file()
+    assert HELM.wrapper
+    assert HELM.key == f"helm-{HELM_VERSION}-{hashlib.sha256(source.read_bytes()).hexdigest()[:8]}"
+
+
+def test_the_image_builds_the_same_helm() -> None:
+    containerfile = (Path(__file__).parents[2] / "Containerfile").read_text()
+    assert f"ARG HELM_VERSION={HELM_VERSION}\n" in containerfile
+    assert "COPY src/reflow/dev/helm.go main.go" in containerfile

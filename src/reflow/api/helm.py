@@ -216,7 +216,7 @@ class HelmReleaseSpec:
         str | None, Prop("Namespace to install into; the release's when empty.", max_length=63)
     ] = None
     storage_namespace: Annotated[
-        str | None, Prop("Namespace of the Helm storage; the release's when empty.", max_length=63)
+        str | None, Prop("Namespace of the Helm storage; the HelmRelease's own when empty.", max_length=63)
     ] = None
     service_account_name: Annotated[str | None, Prop("ServiceAccount to impersonate.", max_length=253)] = None
     kube_config: Annotated[

@@ -132,11 +132,17 @@ def _build_in_wrapper(component: Component, target: Path, progress: Progress) ->
         edits = wrapper_edits(upstream, component)
         _go(component, "go.mod edit", ["mod", "edit", *edits], cwd=cwd, env=env)
         progress(component, "resolving dependencies")
-        for package in component.packages.values():
-            _go(
-                component, "dependency resolution", ["get", "-tool", f"{package}@{component.version}"], cwd=cwd, env=env
-            )
-        for name, package in component.packages.items():
+        packages = dict(component.packages)
+        source = component.main_source
+        if source is not None:
+            shutil.copyfile(source, cwd / "main.go")
+            _go(component, "dependency resolution", ["mod", "tidy"], cwd=cwd, env=env)
+            packages = dict.fromkeys(packages, ".")
+        else:
+            for package in packages.values():
+                _go(component, "dependency resolution", ["get", "-tool", f"{package}@{component.version}"],
+                    cwd=cwd, env=env)  # fmt: skip
+        for name, package in packages.items():
             progress(component, f"compiling {name}")
             args = ["build", "-trimpath", "-ldflags", _ldflags(component), "-o", str(target / name), package]
             _go(component, f"build of {name}", args, cwd=cwd, env=env)

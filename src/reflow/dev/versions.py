@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 KUBERNETES_VERSION = "v1.36.3"
 ETCD_VERSION = "v3.6.16"
@@ -27,11 +29,22 @@ class Component:
     """`-X` settings added to `-s -w`."""
     replaces: tuple[str, ...] = field(default_factory=tuple)
     """Extra `OLD=NEW@VERSION` replaces for a wrapper build, after the target's own: for modules the proxy lacks."""
+    main: str | None = None
+    """A Go main package of reflow's own (a file beside this module) built in the wrapper module instead of the
+    target's; the one binary in `packages` is built from it."""
+
+    @property
+    def main_source(self) -> Path | None:
+        """The file of reflow's own main package, if the component has one."""
+        return Path(__file__).with_name(self.main) if self.main else None
 
     @property
     def key(self) -> str:
-        """The cache folder name: component and version."""
-        return f"{self.name}-{self.version}"
+        """The cache folder name: component and version, and a digest of reflow's own main when there is one."""
+        source = self.main_source
+        if source is None:
+            return f"{self.name}-{self.version}"
+        return f"{self.name}-{self.version}-{hashlib.sha256(source.read_bytes()).hexdigest()[:8]}"
 
 
 def _kubernetes_version_flags(version: str) -> tuple[str, ...]:
@@ -77,8 +90,12 @@ HELM = Component(
     module="helm.sh/helm/v4",
     version=HELM_VERSION,
     packages={"helm": "helm.sh/helm/v4/cmd/helm"},
+    wrapper=True,
+    main="helm.go",
     ldflags=(f"-X helm.sh/helm/v4/internal/version.version={HELM_VERSION}",),
 )
+"""Helm's CLI with the release records' namespace settable apart from the release's (`helm.go`), for Flux's
+`storageNamespace`."""
 
 COSIGN = Component(
     name="cosign",

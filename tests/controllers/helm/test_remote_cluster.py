@@ -49,7 +49,8 @@ async def test_a_release_is_installed_upgraded_and_uninstalled_in_the_remote_clu
     await kube.create(kubeconfig_secret(namespace, remote.kubeconfig.read_bytes()))
     await charts.publish("app", "0.1.0")
     await start_controllers("helm", controller_options=OPTIONS)
-    spec = {"kubeConfig": {"secretRef": {"name": "remote"}}, "targetNamespace": "far",
+    # The HelmRelease's namespace does not exist over there: the records go with the release, as a Flux user sets.
+    spec = {"kubeConfig": {"secretRef": {"name": "remote"}}, "targetNamespace": "far", "storageNamespace": "far",
             "install": {"createNamespace": True}}  # fmt: skip
     await kube.create(helm_release(namespace, "web", **spec))
 
@@ -134,7 +135,8 @@ async def test_a_release_reaches_a_remote_cluster_with_a_requested_service_accou
     await kube.create({**manifest, "metadata": {"name": "remote", "namespace": namespace}})
     await charts.publish("app", "0.1.0")
     await start_controllers("helm", controller_options=OPTIONS)
-    spec = {"kubeConfig": {"configMapRef": {"name": "remote"}}, "targetNamespace": "default", "releaseName": "web"}
+    spec = {"kubeConfig": {"configMapRef": {"name": "remote"}}, "targetNamespace": "default",
+            "storageNamespace": "default", "releaseName": "web"}  # fmt: skip
     await kube.create(helm_release(namespace, "web", **spec))
 
     await until(kube, namespace, "web", ready_with("InstallSucceeded"))

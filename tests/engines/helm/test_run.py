@@ -1,17 +1,20 @@
 """What a helm process is given: credentials in owner-only files of a private folder, never on its command line,
 and an environment built from scratch; the folder is gone afterwards.
 
-helm is stood in for by a probe script that reports what it was given, since helm itself cannot show its argv.
+helm is stood in for by a probe script that reports what it was given, since helm itself cannot show its argv;
+reflow's own helm build answers whether it can keep release records apart.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import tempfile
 from pathlib import Path
 
 import pytest
 
+from reflow.dev.gobuild import binary
 from reflow.engines.helm.run import Helm, HelmFailed, Target
 
 PROBE = """#!/bin/sh
@@ -73,3 +76,25 @@ async def test_a_failing_helm_says_what_helm_said(probe: Path, tmp_path: Path) -
     failing.chmod(0o755)
     with pytest.raises(HelmFailed, match="release web failed: nope"):
         await Helm(failing).run(["status", "web"], Target(kubeconfig="", namespace="apps"), timeout=30)
+
+
+async def test_records_kept_apart_reach_reflows_helm_build_in_its_variable() -> None:
+    helm = Helm(binary("helm"))
+    assert await helm.separates_storage()
+    with tempfile.TemporaryDirectory() as folder:
+        report = Path(folder) / "env"
+        helm.binary = Path(folder) / "helm"
+        helm.binary.write_text(f"#!/bin/sh\nenv > {report}\n")
+        helm.binary.chmod(0o755)
+        await helm.run(["status", "web"], Target(kubeconfig="", namespace="apps", storage_namespace="flux"), timeout=30)
+        assert "REFLOW_HELM_STORAGE_NAMESPACE=flux" in report.read_text()
+        await helm.run(["status", "web"], Target(kubeconfig="", namespace="apps", storage_namespace="apps"), timeout=30)
+        assert "REFLOW_HELM_STORAGE_NAMESPACE" not in report.read_text()
+
+
+async def test_a_helm_that_cannot_keep_records_apart_is_never_asked_to(probe: Path) -> None:
+    helm = Helm(probe.with_name("helm"))
+    assert not await helm.separates_storage()
+    with pytest.raises(HelmFailed, match="cannot keep release records in another namespace \\(flux\\)"):
+        await helm.run(["status", "web"], Target(kubeconfig="", namespace="apps", storage_namespace="flux"), timeout=30)
+    assert probe.with_suffix(".argv").read_text().split() == ["reflow-features"]

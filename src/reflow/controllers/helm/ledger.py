@@ -55,6 +55,13 @@ class Ledger:
             },
         )
 
+    def forget_release(self) -> None:
+        """The release was uninstalled from the place it moved away from: no history, no failures, no digests."""
+        self.history.clear()
+        self.failures = self.install_failures = self.upgrade_failures = 0
+        self.last_action = None
+        self.post_renderers_digest = self.common_metadata_digest = None
+
     def current(self, kind: str) -> ConditionState | None:
         """The condition as this reconcile left it so far, else as the status held it."""
         return self.conditions[kind] if kind in self.conditions else self.recorded.get(kind)

@@ -17,10 +17,9 @@ from reflow.api.conditions import (
     INVALID_CEL_EXPRESSION,
     INVALID_SPEC,
     RECONCILIATION_SUCCEEDED,
-    UNINSTALL_FAILED,
+    UNINSTALL_SUCCEEDED,
     VALUES_ERROR,
 )
-from reflow.api.duration import format_duration
 from reflow.api.helm import HelmRelease
 from reflow.api.meta import Manifest
 from reflow.api.wire import render_object
@@ -29,6 +28,7 @@ from reflow.controllers.dependson.gate import DependsOnGate
 from reflow.controllers.helm import charts
 from reflow.controllers.helm.ledger import Ledger
 from reflow.controllers.helm.release import Emit, Finished, Plan, ReleaseLoop
+from reflow.controllers.helm.uninstall import uninstall
 from reflow.controllers.helm.values import release_values
 from reflow.controllers.sources import SourceArtifact, Sources
 from reflow.engines.artifact import ArtifactError, DigestMismatch, FetchOptions, download
@@ -36,14 +36,12 @@ from reflow.engines.health.cel import InvalidExpression, ready_expression, statu
 from reflow.engines.helm import actions, postrender
 from reflow.engines.helm.chart import ChartError, ChartMetadata, chart_metadata, digest_version, with_version
 from reflow.engines.helm.cluster import kubeconfig_for
-from reflow.engines.helm.names import release_name
-from reflow.engines.helm.release import latest
-from reflow.engines.helm.run import Helm, HelmFailed, Target
-from reflow.engines.helm.storage import releases
+from reflow.engines.helm.place import Place, moved_from, place_of, recorded_place
+from reflow.engines.helm.run import Helm, Target
 from reflow.engines.helm.values import ValuesError, digest_values
 from reflow.kube.client import Kube
 from reflow.runtime.errors import ReconcileError, StalledError, Waiting
-from reflow.runtime.events import EventRecorder, event_for
+from reflow.runtime.events import NORMAL, EventRecorder, event_for
 from reflow.runtime.features import EXTERNAL_ARTIFACT_GATE, FeatureGates
 from reflow.runtime.reconciler import Progress, Reconciler, parse_kind
 from reflow.runtime.result import Result
@@ -68,21 +66,6 @@ def oci_digest(artifact: SourceArtifact) -> str | None:
     """The OCI manifest digest of an OCIRepository artifact: its revision's `@sha256:…`, else the file digest."""
     _, at, digest = artifact.revision.rpartition("@")
     return digest if at else artifact.digest
-
-
-def where(hr: HelmRelease) -> tuple[str, str, str]:
-    """(release name, target namespace, storage namespace); the helm CLI keeps a release where it installs it."""
-    namespace = hr.metadata.namespace or "default"
-    target = hr.spec.target_namespace or namespace
-    storage = hr.spec.storage_namespace or target
-    if storage != target:
-        raise StalledError(
-            f"storageNamespace '{storage}' differs from the target namespace '{target}': reflow releases with the "
-            "helm CLI, which keeps a release's storage in the namespace it installs to; leave storageNamespace "
-            "empty or set it to the target namespace",
-            reason=INVALID_SPEC,
-        )
-    return release_name(hr.metadata.name, hr.spec.target_namespace, hr.spec.release_name), target, storage
 
 
 class HelmReleaseReconciler(Reconciler[HelmRelease]):
@@ -142,7 +125,16 @@ class HelmReleaseReconciler(Reconciler[HelmRelease]):
 
     async def reconcile(self, hr: HelmRelease, progress: Progress) -> Result:
         """Release the chart with the values, as the state machine decides, until the release is in sync."""
-        name, target, storage = where(hr)
+        place = place_of(hr)
+        name, target, storage = place.release, place.namespace, place.storage
+        if storage != target and not await self.helm.separates_storage():
+            raise StalledError(
+                f"the Helm storage namespace '{storage}' differs from the target namespace '{target}', and "
+                f"{self.helm.binary} is stock helm, which keeps a release's records where it installs it: run the "
+                "controller with reflow's helm build (`reflow dev tools`, or reflow's image), or set "
+                f"spec.storageNamespace to '{target}'",
+                reason=INVALID_SPEC,
+            )
         try:
             health = status_reader(hr.spec.health_check_exprs)
         except InvalidExpression as error:
@@ -186,6 +178,10 @@ class HelmReleaseReconciler(Reconciler[HelmRelease]):
             if force is not None:
                 ledger.fields["lastHandledForceAt"] = force
             ledger.fields.update(fields)
+            relocation = moved_from(hr, place, chart.name)
+            if relocation is not None:
+                await self._uninstall_moved(hr, client, *relocation, emit=self._emitter(hr, chart, config_digest))
+                ledger.forget_release()
             ledger.fields.update({
                 "lastAttemptedGeneration": hr.metadata.generation,
                 "lastAttemptedRevision": chart.version,
@@ -193,7 +189,8 @@ class HelmReleaseReconciler(Reconciler[HelmRelease]):
                 "lastAttemptedConfigDigest": config_digest,
             })  # fmt: skip
             plan = Plan(
-                hr=hr, release=name, target=Target(kubeconfig=await kubeconfig_for(client, target), namespace=target),
+                hr=hr, release=name, target=Target(kubeconfig=await kubeconfig_for(client, target), namespace=target,
+                                                   storage_namespace=storage),
                 chart_path=package, chart=chart, values=values, config_digest=config_digest,
                 post_renderers_digest=postrender.digest(hr.spec.post_renderers) if hr.spec.post_renderers else None,
                 common_metadata_digest=postrender.common_metadata_digest(hr.spec.common_metadata),
@@ -260,21 +257,18 @@ class HelmReleaseReconciler(Reconciler[HelmRelease]):
 
         return emit
 
+    async def _uninstall_moved(self, hr: HelmRelease, client: Kube, old: Place, why: str, *, emit: Emit) -> None:
+        """Uninstall the release from the place it moved away from, as Flux does before installing it anew."""
+        if await uninstall(self.helm, client, hr, old):
+            await emit(NORMAL, UNINSTALL_SUCCEEDED,
+                       f"Helm uninstall succeeded for release {old.namespace}/{old.release} ({why})",
+                       "HelmUninstall")  # fmt: skip
+
     async def finalize(self, hr: HelmRelease) -> None:
         """Uninstall the release this HelmRelease made (`spec.uninstall`), and delete the HelmChart it created."""
-        name, target, _ = where(hr)
-        if hr.status.history:
-            client = await self.client(hr)
-            if latest(await releases(client, target, name)) is not None:
-                command = actions.uninstall(name, hr.spec)
-                kubeconfig = await kubeconfig_for(client, target)
-                try:
-                    await self.helm.run(command.args, Target(kubeconfig=kubeconfig, namespace=target),
-                                        timeout=command.timeout + 30)  # fmt: skip
-                except HelmFailed as error:
-                    raise ReconcileError(f"Helm uninstall failed for release {target}/{name}: {error.message} "
-                                         f"(timeout {format_duration(command.timeout)})",
-                                         reason=UNINSTALL_FAILED) from error  # fmt: skip
-        recorded = charts.recorded_chart(hr)
+        recorded = recorded_place(hr)
         if recorded is not None:
-            await charts.delete_chart(self.kube, *recorded)
+            await uninstall(self.helm, await self.client(hr), hr, recorded)
+        chart = charts.recorded_chart(hr)
+        if chart is not None:
+            await charts.delete_chart(self.kube, *chart)

@@ -139,10 +139,11 @@ class ReleaseLoop:
         """The release as stored; read again unless `reread` is off and nothing ran since `_record` read it."""
         if reread or not self.recorded:
             try:
-                self.revisions = await releases(self.storage, self.plan.target.namespace, self.plan.release)
+                self.revisions = await releases(self.storage, self.plan.target.storage, self.plan.release)
             except KubeError as error:
                 raise ReconcileError(f"unable to read the Helm storage of release {self.plan.target.namespace}/"
-                                     f"{self.plan.release}: {error}") from error  # fmt: skip
+                                     f"{self.plan.release} in namespace {self.plan.target.storage}: {error}"
+                                     ) from error  # fmt: skip
         self.recorded = False
         self.stored = latest(self.revisions)
         if self.stored is None:
@@ -313,7 +314,7 @@ class ReleaseLoop:
         if result.ready:
             return
         description = f"{name} of release {plan.release} failed its health check expressions: {result.health.message}"
-        await mark_failed(self.storage, self.stored, description)
+        await mark_failed(self.storage, self.plan.target.storage, self.stored, description)
         raise HelmFailed(description, timed_out=result.health.verdict is not Verdict.FAILED)
 
     async def _unless_superseded(self, action: Coroutine[Any, Any, object], name: str) -> None:
@@ -388,7 +389,7 @@ class ReleaseLoop:
         chart = self.plan.chart_ref
         description = f"Release unlocked from stale '{status}' state"
         try:
-            unlocked = await mark_failed(self.storage, self.stored, description)
+            unlocked = await mark_failed(self.storage, self.plan.target.storage, self.stored, description)
         except KubeError as error:
             message = (
                 f"Unlock of Helm release {full} with chart {self.plan.chart_ref} in {status} state failed: {error}"

@@ -36,13 +36,24 @@ class HelmFailed(Exception):
         self.timed_out = timed_out
 
 
+STORAGE_NAMESPACE_VARIABLE = "REFLOW_HELM_STORAGE_NAMESPACE"
+"""Where reflow's helm build (`reflow/dev/helm.go`) keeps the release records, when not in the release's namespace."""
+STORAGE_NAMESPACE_FEATURE = "storage-namespace"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Target:
-    """Where helm acts: the kubeconfig (connection and identity; empty for `helm template`) and the release
-    namespace (also its storage)."""
+    """Where helm acts: the kubeconfig (connection and identity; empty for `helm template`), the release
+    namespace, and the namespace of its records (Helm's storage; the release namespace when None)."""
 
     kubeconfig: str
     namespace: str
+    storage_namespace: str | None = None
+
+    @property
+    def storage(self) -> str:
+        """The namespace of the release records."""
+        return self.storage_namespace or self.namespace
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -71,6 +82,18 @@ class Helm:
         self.binary = binary
         self.spawned = 0
         """Processes started, for tests and measurements."""
+        self._features: frozenset[str] | None = None
+
+    async def separates_storage(self) -> bool:
+        """Whether this helm can keep release records apart from the release (reflow's build; stock helm cannot).
+        Asked once: `helm reflow-features`, which stock helm refuses as an unknown command."""
+        if self._features is None:
+            try:
+                done = await self._exec([str(self.binary), "reflow-features"], {"HOME": "/nonexistent"}, Path("/"), 30)
+                self._features = frozenset(done.stdout.split())
+            except (HelmFailed, OSError):
+                self._features = frozenset()
+        return STORAGE_NAMESPACE_FEATURE in self._features
 
     async def run(
         self,
@@ -83,6 +106,7 @@ class Helm:
     ) -> Finished:
         """`helm <args>` against `target`, with `values` passed as a file (`--values`) and `post_render`
         done by a post-render plugin; raises HelmFailed."""
+        storage = await self._storage_environment(target)
         folder = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="reflow-helm-"))
         try:
             command = [str(self.binary), *args, "--namespace", target.namespace]
@@ -97,6 +121,7 @@ class Helm:
                 await asyncio.to_thread(install_plugin, plugins, post_render)
                 command += ["--post-renderer", PLUGIN]
             env = {
+                **storage,
                 "HOME": str(folder),
                 "HELM_CACHE_HOME": str(folder / "cache"),
                 "HELM_CONFIG_HOME": str(folder / "config"),
@@ -108,6 +133,15 @@ class Helm:
             return await self._exec(command, env, folder, timeout)
         finally:
             await asyncio.to_thread(shutil.rmtree, folder, True)
+
+    async def _storage_environment(self, target: Target) -> dict[str, str]:
+        """The variable that sets the records apart, when they are; refused when this helm would ignore it."""
+        if target.storage == target.namespace:
+            return {}
+        if not await self.separates_storage():
+            raise HelmFailed(f"{self.binary} cannot keep release records in another namespace ({target.storage}) "
+                             "than the release's: it is not reflow's helm build")  # fmt: skip
+        return {STORAGE_NAMESPACE_VARIABLE: target.storage}
 
     async def _exec(self, command: list[str], env: dict[str, str], cwd: Path, timeout: float) -> Finished:
         started = time.monotonic()

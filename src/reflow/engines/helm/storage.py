@@ -26,11 +26,12 @@ def secret_name(name: str, version: int) -> str:
     return f"sh.helm.release.v1.{name}.v{version}"
 
 
-async def mark_failed(kube: Kube, stored: StoredRelease, description: str) -> StoredRelease:
-    """Record a pending revision as failed, as Helm records a failed action; returns the revision as stored now."""
+async def mark_failed(kube: Kube, storage_namespace: str, stored: StoredRelease, description: str) -> StoredRelease:
+    """Record a pending revision (its record in `storage_namespace`) as failed, as Helm records a failed action;
+    returns the revision as stored now."""
     release = dict(stored.release)
     release["info"] = {**(release.get("info") or {}), "status": "failed", "description": description}
     data, raw = encode_release(release)
-    ref = ObjectRef("v1", "Secret", secret_name(stored.name, stored.version), stored.namespace)
+    ref = ObjectRef("v1", "Secret", secret_name(stored.name, stored.version), storage_namespace)
     await kube.patch(ref, {"metadata": {"labels": {"status": "failed"}}, "data": {"release": data}})
     return StoredRelease(raw, release, stored.labels)
